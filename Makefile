@@ -22,12 +22,15 @@ else
 endif
 	touch $(STAMP)
 
+# One run: fast logic tests and the slow real-model tests (marker `slow`) together.
 test: install
-	$(PY) -m pytest -q -m "not slow"
-	$(PY) -m pytest -q -m slow
+	$(PY) -m pytest -q -rf
 
 test-fast: install
 	$(PY) -m pytest -q -m "not slow"
+
+test-slow: install
+	$(PY) -m pytest -q -m slow
 
 demo: install
 	$(VENV)/bin/synth-hf models

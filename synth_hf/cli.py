@@ -1,0 +1,70 @@
+"""`synth-hf` command line. Subcommands live beside the code they run: each module in
+COMMAND_MODULES exposes `register_cli(subparsers)` and sets `func` on its parser."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+
+COMMAND_MODULES = (
+    "synth_hf.pipelines.graphgen_cli",
+    "synth_hf.pipelines.aide_cli",
+    "synth_hf.hub_cli",
+    "synth_hf.train_cli",
+    "synth_hf.evaluation_cli",
+)
+
+
+def _models(args: argparse.Namespace) -> int:
+    from synth_hf.models import available_engines
+    from synth_hf.models.embedded import embedded_embedder_dir, embedded_model_dir, ensure_embedded_model, is_prepared
+
+    print("engines:")
+    for name, state in available_engines().items():
+        print(f"  {name:<13} {state}")
+    if args.prepare:
+        was_ready = is_prepared()
+        path = ensure_embedded_model()
+        print(f"embedded LLM:  {path} ({'cached' if was_ready else 'converted now'})")
+    else:
+        print(f"embedded LLM:  {embedded_model_dir()} ({'ready' if is_prepared() else 'not prepared yet'})")
+    try:
+        print(f"embedder:      {embedded_embedder_dir()}")
+    except RuntimeError as err:
+        print(f"embedder:      missing ({err})")
+    if args.json:
+        print(json.dumps(available_engines()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="synth-hf", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    models = sub.add_parser("models", help="list engines and prepare the embedded default model")
+    models.add_argument("--no-prepare", dest="prepare", action="store_false", help="do not convert the embedded model")
+    models.add_argument("--json", action="store_true")
+    models.set_defaults(func=_models)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name == name:  # that command is not part of this build
+                continue
+            raise
+        module.register_cli(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"synth-hf: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

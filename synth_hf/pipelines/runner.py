@@ -1,0 +1,81 @@
+"""Run a distilabel pipeline and turn its leaf output into the saved synth_hf result."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from datasets import Dataset
+
+from synth_hf.config import RunConfig
+from synth_hf.steps.common.format import save_exports
+from synth_hf.steps.common.ledger import Ledger
+from synth_hf.summary import build_summary, format_summary, save_summary
+
+log = logging.getLogger("synth_hf")
+
+
+@dataclass
+class RunResult:
+    dataset: Dataset
+    dropped: Dataset
+    summary: dict
+    run_dir: Path
+
+
+def new_pipeline(name: str, run: RunConfig, description: str = ""):
+    """A distilabel pipeline whose cache lives inside the run folder (so resume is local)."""
+    from distilabel.pipeline import Pipeline
+
+    pipeline = Pipeline(name=name, description=description, cache_dir=str(run.run_dir / "cache"))
+    return pipeline
+
+
+def execute(pipeline: Any, run: RunConfig, parameters: dict | None = None):
+    run.run_dir.mkdir(parents=True, exist_ok=True)
+    if run.executor == "ray":
+        pipeline = pipeline.ray()
+    return pipeline.run(use_cache=run.use_cache, parameters=parameters or {})
+
+
+def collect(
+    distiset: Any,
+    leaf: str,
+    run: RunConfig,
+    *,
+    drop_columns: tuple[str, ...] = ("distilabel_metadata",),
+    extra_summary: dict | None = None,
+    started: float | None = None,
+) -> RunResult:
+    dataset = _leaf_dataset(distiset, leaf)
+    dataset = dataset.remove_columns([c for c in drop_columns if c in dataset.column_names])
+    dropped_rows = Ledger(run.ledger_dir).dropped_rows()
+    dropped = Dataset.from_list(dropped_rows) if dropped_rows else Dataset.from_dict(
+        {"step": [], "reason": [], "row": []}
+    )
+    extra = dict(extra_summary or {})
+    if started is not None:
+        extra["wall_time_s"] = round(time.time() - started, 1)
+    summary = build_summary(run.ledger_dir, final_rows=len(dataset), extra=extra)
+    out = run.run_dir
+    dataset.save_to_disk(str(out / "dataset"))
+    dropped.save_to_disk(str(out / "dropped"))
+    if len(dataset) and "messages" in dataset.column_names:
+        summary["exports"] = save_exports(dataset, out / "exports", ["messages", *run.exports])
+    save_summary(summary, out / "summary.json")
+    print(format_summary(summary), flush=True)
+    return RunResult(dataset=dataset, dropped=dropped, summary=summary, run_dir=out)
+
+
+def _leaf_dataset(distiset: Any, leaf: str) -> Dataset:
+    if distiset is None:
+        return Dataset.from_dict({})
+    if leaf in distiset:
+        return distiset[leaf]["train"]
+    # distilabel names the only leaf's output "default"
+    if list(distiset.keys()) == ["default"]:
+        return distiset["default"]["train"]
+    return Dataset.from_dict({})

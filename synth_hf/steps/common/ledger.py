@@ -1,0 +1,101 @@
+"""Per-stage accounting shared by every step: counts, drops with reasons, LLM usage.
+
+Steps run in distilabel worker processes, so the ledger is a folder of JSONL files (one per
+step). Each batch writes one line keyed by a hash of its input; on resume a re-run batch
+overwrites its earlier line when read, so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any, Iterable
+
+
+def batch_key(rows: Iterable[dict]) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(json.dumps(row, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:20]
+
+
+class Ledger:
+    def __init__(self, directory: str | os.PathLike) -> None:
+        self.dir = Path(directory)
+
+    def record(
+        self,
+        step: str,
+        key: str,
+        n_in: int,
+        n_out: int,
+        dropped: list[tuple[dict, str]] | None = None,
+        usage: dict | None = None,
+        extra: dict | None = None,
+    ) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        line = {
+            "step": step,
+            "key": key,
+            "in": n_in,
+            "out": n_out,
+            "dropped": [{"reason": reason, "row": _jsonable(row)} for row, reason in (dropped or [])],
+            "usage": usage or {},
+            "extra": extra or {},
+        }
+        # One write() of one line: appends from different processes never interleave.
+        with open(self.dir / f"{step}.jsonl", "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(line, default=str) + "\n")
+
+    def batches(self) -> dict[str, list[dict]]:
+        """Latest line per (step, batch key)."""
+        out: dict[str, dict[str, dict]] = defaultdict(dict)
+        if not self.dir.exists():
+            return {}
+        for path in sorted(self.dir.glob("*.jsonl")):
+            for raw in path.read_text(encoding="utf-8").splitlines():
+                if not raw.strip():
+                    continue
+                try:
+                    line = json.loads(raw)
+                except json.JSONDecodeError:  # a torn last line after SIGKILL
+                    continue
+                out[line["step"]][line["key"]] = line
+        return {step: list(lines.values()) for step, lines in out.items()}
+
+    def stage_summary(self) -> dict[str, dict[str, Any]]:
+        summary: dict[str, dict[str, Any]] = {}
+        for step, lines in self.batches().items():
+            usage: Counter = Counter()
+            reasons: Counter = Counter()
+            extra: Counter = Counter()
+            for line in lines:
+                usage.update({k: v for k, v in line["usage"].items() if isinstance(v, (int, float))})
+                reasons.update(d["reason"] for d in line["dropped"])
+                extra.update({k: v for k, v in line["extra"].items() if isinstance(v, (int, float))})
+            summary[step] = {
+                "batches": len(lines),
+                "in": sum(line["in"] for line in lines),
+                "out": sum(line["out"] for line in lines),
+                "dropped": dict(reasons),
+                "llm_calls": int(usage.get("calls", 0)),
+                "input_tokens": int(usage.get("input_tokens", 0)),
+                "output_tokens": int(usage.get("output_tokens", 0)),
+                **({"counters": dict(extra)} if extra else {}),
+            }
+        return summary
+
+    def dropped_rows(self) -> list[dict]:
+        rows = []
+        for step, lines in self.batches().items():
+            for line in lines:
+                for item in line["dropped"]:
+                    rows.append({"step": step, "reason": item["reason"], "row": json.dumps(item["row"], default=str)})
+        return rows
+
+
+def _jsonable(row: dict) -> dict:
+    return json.loads(json.dumps(row, default=str))
