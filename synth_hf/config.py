@@ -24,7 +24,10 @@ class EngineConfig(BaseModel):
     def build(self):  # -> SynthLLM
         from synth_hf.models import build_engine
 
-        return build_engine({"engine": self.engine, "model": self.model, **self.options})
+        # Inside a pipeline a failing batch is retried, then skipped and counted, so one
+        # bad batch cannot end a long run; set options.on_batch_failure=raise to fail fast.
+        options = {"on_batch_failure": "skip", **self.options}
+        return build_engine({"engine": self.engine, "model": self.model, **options})
 
     def describe(self) -> str:
         from synth_hf.models.embedded import EMBEDDED_LLM_NAME

@@ -8,6 +8,8 @@ bounded retry, yes/no renormalisation, usage counters — is written once here.
 from __future__ import annotations
 
 import json
+import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -68,8 +70,17 @@ class SynthLLM(LLM):
     use_chat_template: bool | None = Field(
         default=None, description="None: use the tokenizer's chat template when it has one."
     )
+    batch_retries: int = Field(default=2, ge=0, description="Retries of a failing batch before giving up on it.")
+    on_batch_failure: str = Field(
+        default="raise",
+        pattern="^(raise|skip)$",
+        description="After the retries: 'raise' an EngineError, or 'skip' — return empty texts / "
+        "NaN scores for that batch and count it as failed_calls, so one bad batch cannot end a run.",
+    )
 
-    _usage: dict = PrivateAttr(default_factory=lambda: {"calls": 0, "input_tokens": 0, "output_tokens": 0})
+    _usage: dict = PrivateAttr(
+        default_factory=lambda: {"calls": 0, "input_tokens": 0, "output_tokens": 0, "failed_calls": 0}
+    )
 
     # ---- what engines implement -------------------------------------------------
     native_structured_output: bool = False
@@ -114,17 +125,11 @@ class SynthLLM(LLM):
         results: list[Completion] = []
         for start in range(0, len(messages), self.batch_size):
             batch = messages[start : start + self.batch_size]
-            try:
-                out = self._complete(batch, params)
-            except EngineError:
-                raise
-            except Exception as err:
-                raise EngineError(
-                    f"{type(self).__name__}({self.model_name}) failed on batch "
-                    f"{start // self.batch_size} (prompts {start}..{start + len(batch) - 1}): {err}"
-                ) from err
-            if len(out) != len(batch):
-                raise EngineError(f"{type(self).__name__} returned {len(out)} results for {len(batch)} prompts")
+            out = self._run_batch(lambda: self._complete(batch, params), start, len(batch), "generation")
+            if out is None:
+                results.extend(Completion(texts=[""] * params.n, input_tokens=0, output_tokens=[0] * params.n)
+                               for _ in batch)
+                continue
             results.extend(out)
             self._usage["calls"] += len(batch)
             self._usage["input_tokens"] += sum(c.input_tokens for c in out)
@@ -167,16 +172,38 @@ class SynthLLM(LLM):
         scores: list[YesNoScore] = []
         for start in range(0, len(messages), self.batch_size):
             batch = messages[start : start + self.batch_size]
-            try:
-                masses = self._answer_token_probs(batch)
-            except Exception as err:
-                raise EngineError(
-                    f"{type(self).__name__}({self.model_name}) yes/no scoring failed on batch "
-                    f"{start // self.batch_size}: {err}"
-                ) from err
+            masses = self._run_batch(lambda: self._answer_token_probs(batch), start, len(batch), "yes/no scoring")
+            if masses is None:  # NaN marks "not scored"; callers count these, never average them
+                scores.extend(YesNoScore(math.nan, 0.0, math.nan, math.nan) for _ in batch)
+                continue
             scores.extend(renormalise(yes, no) for yes, no in masses)
             self._usage["calls"] += len(batch)
         return scores
+
+    def _run_batch(self, call: Any, start: int, size: int, what: str) -> Any:
+        """Run one engine batch with bounded retries; None means skipped after failing."""
+        last: Exception | None = None
+        for attempt in range(self.batch_retries + 1):
+            try:
+                out = call()
+            except Exception as err:  # engines raise anything: OOM, HTTP, CUDA, parsing
+                last = err
+                if attempt < self.batch_retries:
+                    time.sleep(min(2.0, 0.1 * 2**attempt))
+                continue
+            if len(out) != size:
+                last = EngineError(f"{type(self).__name__} returned {len(out)} results for {size} prompts")
+                continue
+            return out
+        error = EngineError(
+            f"{type(self).__name__}({self.model_name}) {what} failed on batch {start // self.batch_size} "
+            f"(prompts {start}..{start + size - 1}) after {self.batch_retries + 1} attempts: {last}"
+        )
+        if self.on_batch_failure == "raise":
+            raise error from last
+        self._logger.warning(str(error)) if self._logger else None
+        self._usage["failed_calls"] += size
+        return None
 
     # ---- helpers --------------------------------------------------------------------
     def _params(

@@ -123,3 +123,25 @@ def test_gen_params_defaults_follow_engine_fields():
     llm = FakeLLM(max_new_tokens=33, temperature=0.7)
     params = llm._params()
     assert isinstance(params, GenParams) and params.max_new_tokens == 33 and params.temperature == 0.7
+
+
+def test_failing_batch_is_skipped_and_counted_when_asked():
+    llm = _loaded(fail_on="boom", batch_size=2, batch_retries=1, on_batch_failure="skip", default_reply="fine")
+    assert llm.generate_texts(["a", "b", "c", "boom", "e"]) == ["fine", "fine", "", "", "fine"]
+    assert llm.usage["failed_calls"] == 2 and llm.usage["calls"] == 3
+    # the fake saw the failing batch twice (1 retry) but only counted successful prompts
+    assert llm.prompts_seen.count("c") == 2
+
+
+def test_skipped_yes_no_batch_is_nan_not_a_guess():
+    import math
+
+    class Broken(FakeLLM):
+        def _answer_token_probs(self, prompts):
+            raise RuntimeError("scoring backend down")
+
+    llm = Broken(on_batch_failure="skip", batch_retries=0)
+    llm.load()
+    [score] = llm.score_yes_no(["Is it? Answer:"])
+    assert math.isnan(score.p_yes) and score.covered_mass == 0.0
+    assert llm.usage["failed_calls"] == 1

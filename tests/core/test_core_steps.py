@@ -89,7 +89,7 @@ def test_ledger_keeps_latest_line_per_batch_and_survives_torn_lines(tmp_path):
         fh.write('{"step": "s", "key": "tor')
     summary = ledger.stage_summary()["s"]
     assert summary == {"batches": 1, "in": 1, "out": 0, "dropped": {"bad": 1}, "llm_calls": 2,
-                       "input_tokens": 0, "output_tokens": 0}
+                       "input_tokens": 0, "output_tokens": 0, "failed_calls": 0}
 
 
 def test_exports_and_errors(tmp_path):

@@ -84,6 +84,7 @@ class Ledger:
                 "llm_calls": int(usage.get("calls", 0)),
                 "input_tokens": int(usage.get("input_tokens", 0)),
                 "output_tokens": int(usage.get("output_tokens", 0)),
+                "failed_calls": int(usage.get("failed_calls", 0)),
                 **({"counters": dict(extra)} if extra else {}),
             }
         return summary
