@@ -7,9 +7,11 @@ so callers can prefer candidates that needed only cosmetic fixes.
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 # Repairs that change nothing a reasonable reader would dispute; anything else marks a guess.
 LIGHT_REPAIRS = frozenset(
@@ -66,14 +68,19 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "/": "/", "\\
 _ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
 def _fix_surrogates(s: str) -> str:
     # \ud83d\ude00 pairs become one code point; lone halves become U+FFFD (unencodable otherwise)
-    if any("\ud800" <= ch <= "\udfff" for ch in s):
+    if _SURROGATE_RE.search(s):
         return s.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return s
 
 
 def _unescape(body: str) -> tuple[str, bool]:
+    if "\\" not in body:
+        return _fix_surrogates(body), False
     try:
         value = json.loads('"' + body + '"')
         return _fix_surrogates(value), False
@@ -89,67 +96,42 @@ def _unescape(body: str) -> tuple[str, bool]:
     return _fix_surrogates(_ESCAPE_RE.sub(repl, body)), True
 
 
-@dataclass
-class Token:
-    kind: str  # "{", "}", "[", "]", ":", ",", "value", "junk"
-    value: Any = None
-    start: int = 0
-    end: int = 0
-    is_str: bool = False
-    repair: str | None = None
-    bare: bool = False  # an unquoted word: fine as a key, a guess as a value
+_JSON_NUM_RE = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
-def tokenize(text: str, start: int = 0) -> Iterator[Token]:
-    pos = start
-    n = len(text)
-    while pos < n:
-        m = _TOKEN_RE.match(text, pos)
-        if m is None:  # cannot happen (the "other" branch matches any char) but never loop forever
-            pos += 1
-            continue
-        kind, raw = m.lastgroup, m.group()
-        s, e = m.start(), m.end()
-        pos = e
-        if kind == "ws":
-            continue
-        if kind == "punct":
-            yield Token(raw, None, s, e)
-        elif kind == "dq":
-            val, bad = _unescape(raw[1:-1])
-            yield Token("value", val, s, e, True, "string_escape" if bad else None)
-        elif kind in ("sq", "smart", "ssmart"):
-            body = raw[1:-1]
-            if kind == "sq":
-                body = body.replace("\\'", "'")
-            val, _ = _unescape(body.replace('"', '\\"') if kind == "sq" else body)
-            yield Token("value", val, s, e, True, "single_quotes" if kind == "sq" else "smart_quotes")
-        elif kind in ("open_dq", "open_sq"):
-            body = raw[1:].rstrip("\\")
-            val, _ = _unescape(body)
-            yield Token("value", val, s, e, True, "truncated")
-        elif kind == "comment":
-            yield Token("junk", None, s, e, repair="comment")
-        elif kind == "num":
-            try:
-                num: Any = json.loads(raw)
-                rep = None
-            except ValueError:
-                try:
-                    f = float(raw)
-                    num = int(f) if f.is_integer() and "." not in raw and "e" not in raw.lower() else f
-                except (ValueError, OverflowError):
-                    num = raw
-                rep = "number_format"
-            yield Token("value", num, s, e, repair=rep)
-        elif kind == "word":
-            if raw in _LITERALS:
-                val, rep = _LITERALS[raw]
-                yield Token("value", val, s, e, repair=rep)
-            else:
-                yield Token("value", raw, s, e, bare=True)
-        else:
-            yield Token("junk", None, s, e, repair="stray_char")
+def _number(raw: str) -> tuple[Any, str | None]:
+    try:
+        return int(raw), None
+    except ValueError:
+        pass
+    try:
+        value = float(raw)
+    except (ValueError, OverflowError):
+        return raw, "number_format"
+    if not math.isfinite(value):
+        return None, "nan_to_null"
+    return value, None if _JSON_NUM_RE.fullmatch(raw) else "number_format"
+
+
+def _value(kind: str, raw: str) -> tuple[Any, bool, bool, str | None]:
+    """(value, is_string, is_bareword, repair) of one non-punctuation token."""
+    if kind == "dq":
+        val, bad = _unescape(raw[1:-1])
+        return val, True, False, "string_escape" if bad else None
+    if kind == "sq":
+        val, _ = _unescape(raw[1:-1].replace("\\'", "'").replace('"', '\\"'))
+        return val, True, False, "single_quotes"
+    if kind in ("smart", "ssmart"):
+        return _unescape(raw[1:-1])[0], True, False, "smart_quotes"
+    if kind in ("open_dq", "open_sq"):
+        return _unescape(raw[1:].rstrip("\\"))[0], True, False, "truncated"
+    if kind == "num":
+        val, rep = _number(raw)
+        return val, False, False, rep
+    if raw in _LITERALS:
+        val, rep = _LITERALS[raw]
+        return val, False, False, rep
+    return raw, False, True, None
 
 
 @dataclass
@@ -183,7 +165,7 @@ def parse_from(text: str, start: int, max_depth: int = 256) -> LenientResult | N
     repairs: set[str] = set()
     end = len(text)
 
-    def attach(frame: _Frame, value: Any, tok: Token) -> None:
+    def attach(frame: _Frame, value: Any, is_str: bool, bare: bool) -> None:
         if frame.is_obj:
             if frame.state == "key" or frame.state == "comma":
                 if frame.state == "comma":
@@ -193,94 +175,91 @@ def parse_from(text: str, start: int, max_depth: int = 256) -> LenientResult | N
                     frame.container[f"_{len(frame.container)}"] = value
                     frame.state = "comma"
                     return
-                if not tok.is_str:
+                if not is_str:
                     repairs.add("unquoted_key")
                 frame.key = value if isinstance(value, str) else json.dumps(value)
                 frame.state = "colon"
                 return
             if frame.state == "colon":
                 repairs.add("missing_colon")
-            if tok.bare:
+            if bare:
                 repairs.add("bareword")
             frame.container[frame.key] = value
             frame.key = None
-            frame.state = "comma"
         else:
             if frame.state == "comma":
                 repairs.add("missing_comma")
-            if tok.bare:
+            if bare:
                 repairs.add("bareword")
             frame.container.append(value)
-            frame.state = "comma"
+        frame.state = "comma"
 
-    for tok in tokenize(text, start):
-        if tok.repair:
-            repairs.add(tok.repair)
-        if not stack:
-            if tok.kind in ("{", "["):
-                root = {} if tok.kind == "{" else []
-                stack.append(_Frame(root, tok.kind == "{", "key" if tok.kind == "{" else "value"))
-                continue
-            return None  # candidate must start with an opener
-        frame = stack[-1]
-        kind = tok.kind
-        if kind == "junk":
+    for m in _TOKEN_RE.finditer(text, start):
+        kind = m.lastgroup
+        if kind == "ws":
             continue
-        if kind in ("{", "["):
-            if kind == "{" and frame.is_obj and frame.state == "key" and not frame.container:
-                frame.extra += 1
-                repairs.add("double_brace")
+        raw = m.group()
+        if not stack:
+            if raw in ("{", "["):
+                root = {} if raw == "{" else []
+                stack.append(_Frame(root, raw == "{", "key" if raw == "{" else "value"))
                 continue
-            if len(stack) >= max_depth:
-                raise TooDeep("nesting deeper than max_depth")
-            child: Any = {} if kind == "{" else []
-            attach(frame, child, tok)
-            stack.append(_Frame(child, kind == "{", "key" if kind == "{" else "value"))
-        elif kind in ("}", "]"):
-            want_obj = kind == "}"
-            if want_obj and frame.is_obj and frame.extra:
-                frame.extra -= 1
-                continue
-            if frame.is_obj != want_obj:
-                repairs.add("mismatched_bracket")
-                if not any(f.is_obj == want_obj for f in stack):
-                    continue  # a stray closer: ignore it
-                while stack and stack[-1].is_obj != want_obj:
-                    stack.pop()
-                frame = stack[-1]
-            if frame.is_obj and frame.state in ("colon", "value"):
-                repairs.add("dangling_key")
-            if (frame.is_obj and frame.state == "key" and frame.container) or (
-                not frame.is_obj and frame.state == "value" and frame.container
-            ):
-                repairs.add("trailing_comma")
-            stack.pop()
-            if not stack:
-                end = tok.end
-                break
-        elif kind == ":":
-            if frame.is_obj and frame.state == "colon":
-                frame.state = "value"
-            else:
-                repairs.add("stray_colon")
-        elif kind == ",":
-            if frame.is_obj:
-                if frame.state == "comma":
-                    frame.state = "key"
-                elif frame.state in ("colon", "value"):
+            return None  # a candidate must start with an opener
+        frame = stack[-1]
+        if kind == "punct":
+            if raw == "{" or raw == "[":
+                if raw == "{" and frame.is_obj and frame.state == "key" and not frame.container:
+                    frame.extra += 1
+                    repairs.add("double_brace")
+                    continue
+                if len(stack) >= max_depth:
+                    raise TooDeep("nesting deeper than max_depth")
+                child: Any = {} if raw == "{" else []
+                attach(frame, child, False, False)
+                stack.append(_Frame(child, raw == "{", "key" if raw == "{" else "value"))
+            elif raw == "}" or raw == "]":
+                want_obj = raw == "}"
+                if want_obj and frame.is_obj and frame.extra:
+                    frame.extra -= 1
+                    continue
+                if frame.is_obj != want_obj:
+                    repairs.add("mismatched_bracket")
+                    if not any(f.is_obj == want_obj for f in stack):
+                        continue  # a stray closer: ignore it
+                    while stack[-1].is_obj != want_obj:
+                        stack.pop()
+                    frame = stack[-1]
+                if frame.is_obj and frame.state in ("colon", "value"):
                     repairs.add("dangling_key")
-                    frame.key, frame.state = None, "key"
+                elif frame.container and frame.state == ("key" if frame.is_obj else "value"):
+                    repairs.add("trailing_comma")
+                stack.pop()
+                if not stack:
+                    end = m.end()
+                    break
+            elif raw == ":":
+                if frame.is_obj and frame.state == "colon":
+                    frame.state = "value"
                 else:
-                    repairs.add("extra_comma")
-            elif frame.state == "comma":
-                frame.state = "value"
+                    repairs.add("stray_colon")
+            elif frame.state == "comma":  # ","
+                frame.state = "key" if frame.is_obj else "value"
+            elif frame.is_obj and frame.state in ("colon", "value"):
+                repairs.add("dangling_key")  # a key that never got its value is dropped, not invented
+                frame.key, frame.state = None, "key"
             else:
                 repairs.add("extra_comma")
+        elif kind == "comment":
+            repairs.add("comment")
+        elif kind == "other":
+            repairs.add("stray_char")
         else:
-            attach(frame, tok.value, tok)
+            value, is_str, bare, rep = _value(kind, raw)
+            if rep:
+                repairs.add(rep)
+            attach(frame, value, is_str, bare)
     if stack:
         repairs.add("truncated")
-        # a key that never got its value is dropped rather than invented
     if root is None:
         return None
     return LenientResult(root, end, repairs)
@@ -288,9 +267,7 @@ def parse_from(text: str, start: int, max_depth: int = 256) -> LenientResult | N
 
 def find_openers(text: str, limit: int) -> Iterator[int]:
     """Positions of '{' / '[' in order (the caller skips those inside an earlier candidate)."""
-    count = 0
-    for m in re.finditer(r"[{\[]", text):
+    for count, m in enumerate(re.finditer(r"[{\[]", text), start=1):
         yield m.start()
-        count += 1
         if count >= limit:
             return

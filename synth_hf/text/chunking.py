@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from synth_hf.text.language import detect_language
 
@@ -57,6 +58,12 @@ def token_counter(tokenizer: Any) -> TokenCounter:
     """Wrap an HF tokenizer (or anything with ``encode``) as a counter that adds no special tokens."""
     if tokenizer is None:
         return whitespace_token_counter
+    if hasattr(tokenizer, "no_truncation") and (tokenizer.truncation or tokenizer.padding):
+        # a raw tokenizers.Tokenizer whose tokenizer.json pads/truncates would report a fixed length;
+        # count with an unpadded, untruncated copy (the caller's object is left alone)
+        tokenizer = type(tokenizer).from_str(tokenizer.to_str())
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
     encode = getattr(tokenizer, "encode", None)
     if encode is None:
         raise TypeError(f"tokenizer {type(tokenizer).__name__} has no encode()")
@@ -66,8 +73,11 @@ def token_counter(tokenizer: Any) -> TokenCounter:
             return 0
         try:
             return len(encode(text, add_special_tokens=False, verbose=False))
-        except TypeError:  # tokenizers without HF keyword arguments (tiktoken-like)
-            return len(encode(text))
+        except TypeError:  # tokenizers.Tokenizer / tiktoken-like: fewer keyword arguments
+            try:
+                return len(encode(text, add_special_tokens=False))
+            except TypeError:
+                return len(encode(text))
 
     return count
 

@@ -7,7 +7,7 @@ first occurrence always wins and a duplicate never points at another duplicate.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 

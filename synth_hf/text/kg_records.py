@@ -13,27 +13,34 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-_MAX_CHARS = 1_000_000
+_MAX_CHARS = 200_000  # no real extraction answer is longer; bounds the worst case
 _MARKER_RE = re.compile(r"<\|[A-Za-z][A-Za-z0-9_ ]{0,40}\|>|<end_of_turn>|<eos>|</s>")
-_RECORD_SPLIT_RE = re.compile(r"\s*##\s*(?=[(\"'\s]*(?:entity|relation|relationship)\b)", re.I)
+_RECORD_SPLIT_RE = re.compile(r"\s*##\s*(?=[(\"'\s]*(?:entity|relation|relationship)\b)", re.IGNORECASE)
 _BULLET_RE = re.compile(r"^(?:[-*•+>]+\s*|\(?\d{1,3}[.):]\s*|#+\s+)")
 _RECORD_RE = re.compile(
     r"^[\s\"'`“‘*_\[]*(?P<kind>entity|entities|node|relation|relationship|relations|edge)(?![A-Za-z])"
     r"[\s\"'`”’*_\]]*:?",
-    re.I,
+    re.IGNORECASE,
 )
 _DELIMS = ("<|>", "|", "\t", ";")
 _QUOTES = "\"'`“”‘’*"
 _LABEL_RE = re.compile(
     r"^(?:name|entity[_ ]?name|entity[_ ]?type|type|description|desc|source|target|keywords?|"
     r"source[_ ]entity|target[_ ]entity)\s*[:=]\s*",
-    re.I,
+    re.IGNORECASE,
 )
 _PLACEHOLDERS = {
     "name", "entity_name", "entity name", "source", "target", "source_entity", "target_entity",
     "entity", "relation", "type", "description", "...", "n/a",
 }  # fmt: skip
 _ENTITY_WORDS = {"entity", "entities", "node"}
+_JSON_GROUPS = (
+    ("entities", "entity"),
+    ("nodes", "entity"),
+    ("relations", "relation"),
+    ("relationships", "relation"),
+    ("edges", "relation"),
+)
 _NUMERIC_RE = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
 
 
@@ -72,9 +79,19 @@ def _split_keywords(value: Any) -> list[str]:
     return out
 
 
+_MAX_BAD_LINE = 1000
+
+
+class _BadLines(list):
+    """bad_lines keeps the evidence but not a megabyte of it."""
+
+    def append(self, line: str) -> None:  # type: ignore[override]
+        super().append(line if len(line) <= _MAX_BAD_LINE else line[:_MAX_BAD_LINE] + "…")
+
+
 class _Collector:
     def __init__(self) -> None:
-        self.result = KGParse()
+        self.result = KGParse(bad_lines=_BadLines())
         self._seen: set[tuple] = set()
 
     def _new(self, key: tuple) -> bool:
@@ -200,14 +217,7 @@ def _json_records(col: _Collector, text: str) -> None:
     value = res.value
     if isinstance(value, dict):
         low = {str(k).lower(): v for k, v in value.items()}
-        groups = [
-            (low.get(k), hint)
-            for k, hint in (
-                ("entities", "entity"), ("nodes", "entity"),
-                ("relations", "relation"), ("relationships", "relation"), ("edges", "relation"),
-            )  # fmt: skip
-            if isinstance(low.get(k), list)
-        ]
+        groups = [(low.get(k), hint) for k, hint in _JSON_GROUPS if isinstance(low.get(k), list)]
         if not groups:
             groups = [([value], None)]
     else:
@@ -231,10 +241,11 @@ def parse_kg_records(text: Any) -> KGParse:
             # a (possibly pretty-printed) JSON answer: keep whichever reading found more records
             json_col = _Collector()
             _json_records(json_col, text)
-            got = lambda r: len(r.entities) + len(r.relations)  # noqa: E731
+            got = lambda r: len(r.entities) + len(r.relations)
             if got(json_col.result) > got(col.result):
-                return json_col.result
+                col = json_col
+        col.result.bad_lines = list(col.result.bad_lines)
         return col.result
-    except Exception as exc:  # never raise: report the failure as a bad line
+    except Exception as exc:  # noqa: BLE001 - contract: never raise
         col.result.bad_lines.append(f"<parser error: {type(exc).__name__}>")
         return col.result

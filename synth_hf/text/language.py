@@ -52,5 +52,5 @@ def detect_language(text: str, min_letters: int = 8, min_prob: float = 0.5) -> s
             return UNDETERMINED
         code = str(best.lang).split("-")[0].lower()  # zh-cn / zh-tw -> zh
         return code if len(code) == 2 and code.isalpha() else UNDETERMINED
-    except Exception:  # langdetect raises on feature-less text; callers want a label, not an error
+    except Exception:  # noqa: BLE001 - langdetect raises on feature-less text
         return UNDETERMINED

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from synth_hf.text._lenient_json import TooDeep, find_openers, parse_from
+from synth_hf.text._lenient_json import LenientResult, TooDeep, find_openers, parse_from
 
-MAX_CHARS = 1_000_000  # longer input is cut: no useful model answer is this long
+MAX_CHARS = 200_000  # longer input is cut (and reported): no useful model answer is this long
 MAX_CANDIDATES = 64
 
 
@@ -45,6 +46,7 @@ def _as_text(text: Any, max_chars: int = MAX_CHARS) -> str:
 
 
 # ----------------------------------------------------------------------------------------------- JSON
+_DECODER = json.JSONDecoder(parse_constant=lambda _c: None)  # NaN/Infinity -> null
 _FENCE_RE = re.compile(r"```[ \t]*[\w+-]*[ \t]*\n?(.*?)(?:```|\Z)", re.DOTALL)
 
 
@@ -105,8 +107,9 @@ def _extract_json(text: Any, expect: type | None, depth: int = 0) -> ParseResult
     return ParseResult(best[1], best[2])
 
 
-def _scan_lazily(text: str):
-    """Like _candidates but lazy, so the first clean candidate stops the scan."""
+def _scan_lazily(text: str) -> Iterator[tuple[LenientResult, bool]]:
+    """(parse, came_from_fence) for fenced blocks then every top-level opener, lazily: the caller stops
+    at the first clean candidate, and openers inside an earlier candidate are skipped (linear work)."""
     regions = [(m.group(1), True) for m in _FENCE_RE.finditer(text)] if "```" in text else []
     regions.append((text, False))
     for region, fenced in regions:
@@ -114,7 +117,11 @@ def _scan_lazily(text: str):
         for start in find_openers(region, MAX_CANDIDATES):
             if start < skip_until:
                 continue
-            res = parse_from(region, start)
+            try:  # strict C decoder first: clean JSON costs no Python-level tokenising
+                value, end = _DECODER.raw_decode(region, start)
+                res: LenientResult | None = LenientResult(value, end, set())
+            except (ValueError, RecursionError):
+                res = parse_from(region, start)
             if res is None:
                 continue
             skip_until = res.end
@@ -124,10 +131,13 @@ def _scan_lazily(text: str):
 def extract_json(text: Any, expect: type | None = None) -> ParseResult:
     """The first JSON object/array in ``text``, repaired if needed; ``expect`` = dict or list shapes it."""
     try:
-        return _extract_json(text, expect)
+        res = _extract_json(text, expect)
+        if isinstance(text, str) and len(text) > MAX_CHARS:
+            res.reason += ":input_cut" if ":" not in res.reason else ",input_cut"
+        return res
     except TooDeep:
         return ParseResult(None, "too_deep")
-    except Exception as exc:  # the contract is "never raises"; report what went wrong instead
+    except Exception as exc:  # noqa: BLE001 - contract: never raise
         return ParseResult(None, f"error:{type(exc).__name__}")
 
 
@@ -137,7 +147,8 @@ _A_LONG = r"(?:answer|response|solution|a)"
 _LEAD = r"(?:^|\n)[ \t>*#_\-]*(?:\(?\d{1,3}[.)]\s*|\d{1,3}\s+)?[ \t*_]*"
 _MARK_RE = re.compile(
     rf"(?:{_LEAD}(?P<lq>{_Q_LONG})|{_LEAD}(?P<la>{_A_LONG})|\b(?P<iq>question)|\b(?P<ia>answer))"
-    r"[ \t]*\d{0,3}[ \t]*[*_]*[ \t]*[:：][*_]*",
+    # "Question 2:", "**A:**", and "Q1." / "A1)" (a dot only with a number: "A." is an MCQ option)
+    r"(?:[ \t]*\d{0,3}[ \t]*[*_]*[ \t]*[:：]|(?<=[qQaA])\d{1,3}[.)])[*_]*",
     re.IGNORECASE,
 )
 _MARKER_TAIL_RE = re.compile(r"<\|[A-Za-z_ ]{1,40}\|>|</?s>|<end_of_turn>|<eos>")
@@ -204,7 +215,7 @@ def parse_qa_pairs(text: Any) -> QAParse:
         if unanswered:
             reason += f":unanswered={unanswered}"
         return QAParse(clean, reason)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - contract: never raise
         return QAParse([], f"error:{type(exc).__name__}")
 
 
@@ -265,7 +276,7 @@ def parse_score(text: Any, lo: float = 1, hi: float = 10) -> ParseResult:
                 got = _in_range(_to_float(m.group("n")), m.groupdict().get("d"), lo, hi)
                 if got is not None:
                     return ParseResult(got, how)
-        for m in _BARE_NUM_RE.finditer(scrubbed):
+        for m in _BARE_NUM_RE.finditer(_FRACTION_RE.sub(" ", scrubbed)):  # "0/10" must not yield 10
             seen_number = True
             got = _in_range(_to_float(m.group("n")), None, lo, hi)
             if got is not None:
@@ -274,13 +285,15 @@ def parse_score(text: Any, lo: float = 1, hi: float = 10) -> ParseResult:
             if word in _WORD_NUMS and lo <= _WORD_NUMS[word] <= hi:
                 return ParseResult(float(_WORD_NUMS[word]), "number_word")
         return ParseResult(None, "out_of_range" if seen_number else "no_number")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - contract: never raise
         return ParseResult(None, f"error:{type(exc).__name__}")
 
 
 _YES = {"yes", "y", "true", "correct", "right", "affirmative", "yeah", "yep", "supported", "entailed"}
 _NO = {"no", "n", "false", "incorrect", "wrong", "negative", "nope", "unsupported", "contradicted"}
-_LABEL_RE = re.compile(r"^\W*(?:final\s+)?(?:answer|response|output|label|verdict|judgement|a)\s*[:：\-]\s*", re.I)
+_LABEL_RE = re.compile(
+    r"^\W*(?:final\s+)?(?:answer|response|output|label|verdict|judgement|a)\s*[:：\-]\s*", re.IGNORECASE
+)
 
 
 def parse_yes_no(text: Any) -> ParseResult:
@@ -306,7 +319,7 @@ def parse_yes_no(text: Any) -> ParseResult:
                 negated = i > 0 and words[i - 1] in ("not", "isn", "never")
                 return ParseResult((w in _YES) != negated, "first_occurrence")
         return ParseResult(None, "no_answer")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - contract: never raise
         return ParseResult(None, f"error:{type(exc).__name__}")
 
 
@@ -356,11 +369,11 @@ def parse_choice(text: Any, n_options: int) -> ParseResult:
             if pick(m.group(1)) is not None:
                 return ParseResult(pick(m.group(1)), "standalone_letter")
         return ParseResult(None, "no_choice")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - contract: never raise
         return ParseResult(None, f"error:{type(exc).__name__}")
 
 
-from synth_hf.text.kg_records import KGParse, parse_kg_records  # noqa: E402  (re-exported here)
+from synth_hf.text.kg_records import KGParse, parse_kg_records
 
 __all__ = [
     "KGParse",
