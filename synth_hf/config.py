@@ -42,6 +42,9 @@ class RunConfig(BaseModel):
     name: str = "run"
     use_cache: bool = True
     executor: Literal["local", "ray"] = "local"
+    ray_address: str | None = None  # None: start a local Ray cluster; "auto" or ray://host:10001 to join one
+    ray_num_cpus: int | None = None  # local cluster size; None = all cores
+    replicas: dict[str, int] = Field(default_factory=dict)  # step-name prefix -> replicas (Ray and local)
     input_batch_size: int = Field(default=16, ge=1)
     exports: list[str] = Field(default_factory=lambda: ["prompt_completion", "alpaca", "sharegpt"])
     seed: int = 0

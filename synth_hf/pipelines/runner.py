@@ -35,10 +35,40 @@ def new_pipeline(name: str, run: RunConfig, description: str = ""):
 
 
 def execute(pipeline: Any, run: RunConfig, parameters: dict | None = None):
+    from synth_hf.pipelines import distilabel_fixes
+
+    distilabel_fixes.apply()
     run.run_dir.mkdir(parents=True, exist_ok=True)
+    apply_resources(pipeline, run)
     if run.executor == "ray":
-        pipeline = pipeline.ray()
+        init: dict[str, Any] = {"include_dashboard": False}
+        if run.ray_num_cpus and not run.ray_address:
+            init["num_cpus"] = run.ray_num_cpus
+        pipeline = pipeline.ray(ray_head_node_url=run.ray_address, ray_init_kwargs=init)
     return pipeline.run(use_cache=run.use_cache, parameters=parameters or {})
+
+
+def apply_resources(pipeline: Any, run: RunConfig) -> None:
+    """Replicas per step, and on Ray one GPU per tensor-parallel rank of a vLLM step so the
+    actor is placed where its GPUs are (distilabel only does this for its own vLLM class)."""
+    for name in pipeline.dag:
+        step = pipeline.dag.get_step(name)["step"]
+        for prefix, count in run.replicas.items():
+            if name.startswith(prefix):
+                step.resources.replicas = count
+        llm = getattr(step, "llm", None)
+        tensor_parallel = getattr(llm, "tensor_parallel_size", None)
+        if run.executor == "ray" and tensor_parallel and _has_gpu():
+            step.resources.gpus = tensor_parallel
+
+
+def _has_gpu() -> bool:
+    try:
+        import torch
+
+        return torch.cuda.is_available()
+    except ImportError:  # pragma: no cover
+        return False
 
 
 def collect(

@@ -37,15 +37,17 @@ class AnswerStep(LLMStep):
         yield kept
 
 
-def test_pipeline_counts_drops_usage_and_exports(tmp_path):
-    questions = [
-        "What does metformin lower in type 2 diabetes patients?",
-        "What does metformin lower in type 2 diabetes patients??",  # near-duplicate
-        "Which antibiotic class treats community acquired pneumonia?",
-        "Please skip this one, it is malformed",
-        "Name the main risk of untreated hypertension over many years.",
-    ]
-    run = RunConfig(output_dir=str(tmp_path), name="t", use_cache=False, exports=["alpaca", "sharegpt"])
+QUESTIONS = [
+    "What does metformin lower in type 2 diabetes patients?",
+    "What does metformin lower in type 2 diabetes patients??",  # near-duplicate
+    "Which antibiotic class treats community acquired pneumonia?",
+    "Please skip this one, it is malformed",
+    "Name the main risk of untreated hypertension over many years.",
+]
+
+
+def run_core_pipeline(run: RunConfig):
+    questions = QUESTIONS
     with new_pipeline("core-steps", run) as pipeline:
         load = LoadDataFromDicts(data=[{"question": q} for q in questions])
         answer = AnswerStep(
@@ -60,7 +62,13 @@ def test_pipeline_counts_drops_usage_and_exports(tmp_path):
             ledger_dir=str(run.ledger_dir),
         )
         load >> answer >> dedup
-    result = collect(execute(pipeline, run), dedup.name, run)
+    return collect(execute(pipeline, run), dedup.name, run), answer, dedup
+
+
+def test_pipeline_counts_drops_usage_and_exports(tmp_path):
+    questions = QUESTIONS
+    run = RunConfig(output_dir=str(tmp_path), name="t", use_cache=False, exports=["alpaca", "sharegpt"])
+    result, answer, dedup = run_core_pipeline(run)
 
     assert result.dataset["question"] == [questions[0], questions[2]]
     assert result.dataset["answer"] == ["Blood glucose.", "An answer."]
@@ -116,3 +124,13 @@ def test_config_yaml_roundtrip(tmp_path):
     with pytest.raises(ValueError, match="bogus"):
         load_config(path, RunConfig)
     assert EngineConfig(engine="fake").describe() == "fake:gemma-3-270m (embedded)"
+
+
+def test_step_replicas_finish_and_give_the_same_rows(tmp_path):
+    # distilabel 1.5.3 hangs with replicas unless synth_hf's fix is applied (runner.execute does)
+    one, _, _ = run_core_pipeline(RunConfig(output_dir=str(tmp_path), name="one", use_cache=False))
+    two, answer, _ = run_core_pipeline(
+        RunConfig(output_dir=str(tmp_path), name="two", use_cache=False, replicas={"answer_step": 2})
+    )
+    assert sorted(two.dataset["question"]) == sorted(one.dataset["question"])
+    assert two.summary["stages"][answer.name]["batches"] == 3

@@ -1,0 +1,50 @@
+"""Fixes for distilabel 1.5.3 (its last release) that synth_hf relies on.
+
+Replicas: when a step runs as several replicas, the replica that handles the final batch
+stops, but the others keep waiting on their input queue and the pipeline never finishes.
+After a step's last batch arrives, we send the stop flag to the step's remaining replicas.
+And a global (accumulating) step must wait until every batch up to the last one arrived:
+with replicas the last batch can overtake an earlier one, and distilabel would then start
+the global step on partial data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_APPLIED = False
+
+
+def apply() -> None:
+    global _APPLIED
+    if _APPLIED:
+        return
+    from distilabel.constants import LAST_BATCH_SENT_FLAG
+    from distilabel.pipeline.base import BasePipeline
+
+    original = BasePipeline._process_batch
+
+    def _process_batch(self: Any, batch: Any, send_last_batch_flag: bool = True) -> None:
+        original(self, batch, send_last_batch_flag)
+        step_name = batch.step_name
+        if not batch.last_batch or self.dag.get_step_replica_count(step_name) <= 1:
+            return
+        # One flag per replica still waiting; the finished replica never reads its queue again.
+        for _ in range(self.dag.get_step_replica_count(step_name) - 1):
+            self._send_to_step(step_name, LAST_BATCH_SENT_FLAG)
+
+    BasePipeline._process_batch = _process_batch  # type: ignore[method-assign]
+
+    from distilabel.pipeline.batch_manager import _BatchManagerStep
+
+    def _ready_to_create_batch_accumulate(self: Any) -> bool:
+        for step, batches in self.data.items():
+            if step not in self.last_batch_received or sum(len(b.data[0]) for b in batches) == 0:
+                return False
+            seq_nos = sorted(b.seq_no for b in batches)
+            if seq_nos != list(range(seq_nos[0], seq_nos[0] + len(seq_nos))) or seq_nos[0] != 0:
+                return False
+        return True
+
+    _BatchManagerStep._ready_to_create_batch_accumulate = _ready_to_create_batch_accumulate  # type: ignore
+    _APPLIED = True
