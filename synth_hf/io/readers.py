@@ -135,15 +135,25 @@ def _load_tabular(kind: str, files: list[Path], stats: ReadStats | None) -> tupl
                 data_files.append(str(f))
         try:
             ds = datasets.load_dataset(kind, data_files=data_files, split="train")
-        except Exception:
+        except Exception as err:
             if kind != "json" or len(files) != 1:
-                raise
-            ds = _load_json_fallback(Path(data_files[0]))
+                raise _unreadable(kind, files, err) from err
+            try:
+                ds = _load_json_fallback(Path(data_files[0]))
+            except Exception as fallback_err:
+                raise _unreadable(kind, files, fallback_err) from fallback_err
         else:
             wrapper = _wrapped_rows_field(ds) if kind == "json" and len(files) == 1 else None
             if wrapper is not None:  # {"meta": .., "data": [rows]} -> the rows
                 ds = datasets.load_dataset(kind, data_files=data_files, field=wrapper, split="train")
     return ds, bool(bad)
+
+
+def _unreadable(kind: str, files: list[Path], err: Exception) -> ValueError:
+    """A loader's internal error (arrow, pandas, datasets) becomes one message naming the file."""
+    cause = err.__cause__ or err
+    names = ", ".join(str(f) for f in files[:3]) + (" ..." if len(files) > 3 else "")
+    return ValueError(f"cannot read {names} as {kind}: {type(cause).__name__}: {cause}"[:500])
 
 
 def _wrapped_rows_field(ds: datasets.Dataset) -> str | None:
