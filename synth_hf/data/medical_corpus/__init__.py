@@ -1,0 +1,1 @@
+"""Short medical reference documents used by the example recipes and tests."""

@@ -1,0 +1,180 @@
+"""Evaluation rows: load them and normalise MCQ / open-QA / yes-no statement rows.
+
+Malformed rows are never dropped silently: each normaliser returns the usable items and a list
+of {"id", "reason"} for the rest, which the report counts and shows.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+RowsLike = Iterable[Mapping[str, Any]] | str | Path
+
+_LETTERS = string.ascii_uppercase
+
+
+@dataclass
+class McqItem:
+    id: str
+    question: str
+    options: list[str]
+    answer: int  # index into options
+
+
+@dataclass
+class OpenItem:
+    id: str
+    question: str
+    references: list[str]
+
+
+@dataclass
+class StatementItem:
+    id: str
+    statement: str
+    label: int  # 1 = true / yes
+
+
+def load_rows(rows: RowsLike | None) -> list[dict]:
+    """Rows from a list of dicts, a datasets.Dataset, or a .jsonl / .json file."""
+    if rows is None:
+        return []
+    if isinstance(rows, (str, Path)):
+        path = Path(rows)
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".jsonl":
+            return [json.loads(line) for line in text.splitlines() if line.strip()]
+        data = json.loads(text)
+        return data if isinstance(data, list) else [data]
+    return [dict(r) for r in rows]
+
+
+def _row_id(row: Mapping[str, Any], index: int) -> str:
+    return str(row.get("id", index))
+
+
+def _options(raw: Any) -> tuple[list[str], list[str]] | None:
+    """(labels, texts): a dict keeps its keys (A..E) in letter order, a list gets A, B, C..."""
+    if isinstance(raw, Mapping):
+        keys = sorted(raw, key=str)
+        return [str(k).strip().upper() for k in keys], [str(raw[k]) for k in keys]
+    if isinstance(raw, (list, tuple)):
+        return list(_LETTERS[: len(raw)]), [str(o) for o in raw]
+    return None
+
+
+def _answer_index(value: Any, labels: list[str]) -> int | None:
+    """Index for an int (0-based), a digit string, or a letter among `labels`; None if invalid."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value < len(labels) else None
+    if isinstance(value, str):
+        v = value.strip()
+        if v.isdigit():
+            return _answer_index(int(v), labels)
+        if v.upper() in labels:
+            return labels.index(v.upper())
+    return None
+
+
+def _norm(text: str) -> str:
+    return " ".join(str(text).lower().split())
+
+
+def normalize_mcq(rows: list[dict]) -> tuple[list[McqItem], list[dict]]:
+    """MedQA-style rows: question, options (list or {"A": ...}), answer_idx / answer (index or letter).
+
+    A text `answer` that names an option is used when there is no index; when both exist they
+    must agree, otherwise the row is reported as malformed.
+    """
+    items, skipped = [], []
+    for i, row in enumerate(rows):
+        rid = _row_id(row, i)
+        question = row.get("question")
+        opts = _options(row.get("options"))
+        if not question or opts is None or len(opts[1]) < 2:
+            skipped.append({"id": rid, "reason": "missing question or fewer than 2 options"})
+            continue
+        labels, texts = opts
+        answer_text = row.get("answer")
+        idx_field = next((k for k in ("answer_idx", "answer_index", "label") if row.get(k) is not None), None)
+        text_idx = None
+        if isinstance(answer_text, str) and _norm(answer_text) in [_norm(t) for t in texts]:
+            text_idx = [_norm(t) for t in texts].index(_norm(answer_text))
+        if idx_field is not None:
+            idx = _answer_index(row[idx_field], labels)
+            if idx is None:
+                skipped.append(
+                    {"id": rid, "reason": f"{idx_field}={row[idx_field]!r} is not one of {labels}"}
+                )
+                continue
+            if text_idx is not None and text_idx != idx:
+                skipped.append({"id": rid, "reason": f"{idx_field} {labels[idx]} disagrees with answer text"})
+                continue
+        else:
+            idx = text_idx if text_idx is not None else _answer_index(answer_text, labels)
+            if idx is None:
+                skipped.append({"id": rid, "reason": f"answer {answer_text!r} matches no option"})
+                continue
+        items.append(McqItem(rid, str(question), texts, idx))
+    return items, skipped
+
+
+def _from_messages(row: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    msgs = row.get("messages") or []
+    user = next((m["content"] for m in msgs if m.get("role") == "user"), None)
+    assistant = next((m["content"] for m in msgs if m.get("role") == "assistant"), None)
+    return user, assistant
+
+
+def normalize_open(rows: list[dict]) -> tuple[list[OpenItem], list[dict]]:
+    """Rows with question/prompt + answer(s)/reference/completion, or a `messages` conversation."""
+    items, skipped = [], []
+    for i, row in enumerate(rows):
+        rid = _row_id(row, i)
+        question = row.get("question") or row.get("prompt")
+        ref = next((row[k] for k in ("answers", "answer", "reference", "completion") if row.get(k)), None)
+        if "messages" in row and (question is None or ref is None):
+            question, ref = _from_messages(row)
+        refs = [ref] if isinstance(ref, str) else [str(r) for r in (ref or []) if str(r).strip()]
+        if not isinstance(question, str) or not question.strip() or not refs:
+            skipped.append({"id": rid, "reason": "missing question or reference answer"})
+            continue
+        items.append(OpenItem(rid, question, refs))
+    return items, skipped
+
+
+_TRUE = {"1", "true", "yes", "y", "t"}
+_FALSE = {"0", "false", "no", "n", "f"}
+
+
+def _label(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int) and value in (0, 1):
+        return value
+    if isinstance(value, str):
+        v = value.strip().lower()
+        return 1 if v in _TRUE else 0 if v in _FALSE else None
+    return None
+
+
+def normalize_statements(rows: list[dict]) -> tuple[list[StatementItem], list[dict]]:
+    """Rows with statement/text and label/answer/is_true (bool, 0/1, yes/no, true/false)."""
+    items, skipped = [], []
+    for i, row in enumerate(rows):
+        rid = _row_id(row, i)
+        text = row.get("statement") or row.get("text")
+        raw = next((row[k] for k in ("label", "answer", "is_true") if k in row), None)
+        label = _label(raw)
+        if not isinstance(text, str) or not text.strip() or label is None:
+            skipped.append({"id": rid, "reason": f"missing statement or unusable label {raw!r}"})
+            continue
+        items.append(StatementItem(rid, text, label))
+    return items, skipped

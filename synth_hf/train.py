@@ -1,0 +1,306 @@
+"""LoRA supervised fine-tuning with TRL's SFTTrainer on a synth_hf dataset.
+
+`train_lora(...)` is the Python form of this TRL command line (same hyper-parameters):
+
+    trl sft --model_name_or_path <base_model> --dataset_name <staged_dir_or_repo_id> \\
+        --use_peft --lora_r 8 --lora_alpha 16 --lora_target_modules all-linear \\
+        --learning_rate 2e-4 --num_train_epochs 1 --per_device_train_batch_size 8 \\
+        --max_length 512 --output_dir <out_dir> --report_to none \\
+        --chat_template_path <out_dir>/chat_template.jinja --assistant_only_loss True
+    # on a CPU-only machine add: --use_cpu True --bf16 False --gradient_checkpointing False
+
+(`--chat_template_path` is only needed for a base model without a chat template, such as the
+embedded Gemma-3-270M: point it at the `chat_template.jinja` a previous `train_lora` run saved, or
+at a file holding `PLAIN_CHAT_TEMPLATE`.)
+
+Chat template for base models: a `messages` dataset needs a chat template and the embedded model
+has none. We then install `PLAIN_CHAT_TEMPLATE` on the tokenizer - plain text turns
+
+    <bos>User: {question}\\nAssistant: {answer}<eos>\\n
+
+with `{% generation %}` markers, so only the assistant's tokens are trained
+(`assistant_only_loss=True`). The tokenizer is saved with the adapter, template included, and
+`synth_hf.evaluation` formats its prompts with that same template, so training and evaluation agree.
+The template starts with `<bos>` on purpose: Gemma scores text without its BOS token far worse.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from datasets import Dataset, DatasetDict
+
+PLAIN_CHAT_TEMPLATE = (
+    "{{ bos_token }}"
+    "{% for message in messages %}"
+    "{% if message['role'] == 'system' %}{{ message['content'] + '\n\n' }}"
+    "{% elif message['role'] == 'assistant' %}{{ 'Assistant:' }}"
+    "{% generation %}{{ ' ' + message['content'] + eos_token }}{% endgeneration %}{{ '\n' }}"
+    "{% else %}{{ 'User: ' + message['content'] + '\n' }}"
+    "{% endif %}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}"
+)
+
+_FILE_LOADERS = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
+
+
+@dataclass
+class TrainResult:
+    output_dir: Path
+    global_step: int
+    train_loss: float
+    seconds_per_step: float
+    metrics: dict[str, Any] = field(default_factory=dict)
+    hub_url: str | None = None
+
+
+def ensure_chat_template(tokenizer: Any) -> bool:
+    """Install PLAIN_CHAT_TEMPLATE when the tokenizer has none; True if it was installed."""
+    if getattr(tokenizer, "chat_template", None):
+        return False
+    tokenizer.chat_template = PLAIN_CHAT_TEMPLATE
+    return True
+
+
+def adds_bos(tokenizer: Any) -> bool:
+    """Whether plain `tokenizer(text)` starts with BOS (the GGUF-converted Gemma tokenizer does not)."""
+    bos = getattr(tokenizer, "bos_token_id", None)
+    return bos is None or tokenizer("a").input_ids[:1] == [bos]
+
+
+def load_sft_dataset(dataset_or_path: Dataset | DatasetDict | str | Path) -> Dataset:
+    """A train split from a Dataset, DatasetDict, staged/saved folder, data file or Hub repo id."""
+    from datasets import load_dataset
+
+    data = dataset_or_path
+    if isinstance(data, (str, Path)):
+        path = Path(data)
+        if path.is_dir():
+            data = _load_dir(path)
+        elif path.is_file():
+            kind = _FILE_LOADERS.get(path.suffix.lower())
+            if kind is None:
+                raise ValueError(f"unsupported dataset file {path.name}; use one of {sorted(_FILE_LOADERS)}")
+            data = load_dataset(kind, data_files=str(path), split="train")
+        else:
+            data = load_dataset(str(data))  # a Hub repo id
+    if isinstance(data, DatasetDict):
+        if "train" not in data:
+            raise ValueError(f"no 'train' split; splits are {list(data)}")
+        data = data["train"]
+    if not isinstance(data, Dataset):
+        raise TypeError(f"expected a datasets.Dataset, got {type(data).__name__}")
+    return data
+
+
+def _load_dir(path: Path) -> Dataset | DatasetDict:
+    from datasets import load_dataset, load_from_disk
+
+    from synth_hf.hub import load_staged
+
+    if (path / "dataset_dict.json").exists() or (path / "state.json").exists():
+        return load_from_disk(str(path))
+    if (path / "data").is_dir() and any((path / "data").glob("*.parquet")):
+        return load_staged(path)  # a stage_dataset folder: read its shards, never a stale cache
+    # any other folder: a private cache so a same-named folder's cached rows cannot leak in
+    with tempfile.TemporaryDirectory(prefix="synth_hf_ds_") as cache:
+        return load_dataset(str(path), cache_dir=cache, keep_in_memory=True)
+
+
+def detect_format(dataset: Dataset) -> str:
+    """'messages' (conversational) or 'prompt_completion'; anything else is a ValueError."""
+    cols = dataset.column_names
+    if "messages" in cols:
+        return "messages"
+    if "prompt" in cols and "completion" in cols:
+        return "prompt_completion"
+    raise ValueError(
+        f"cannot train on this dataset: it needs a 'messages' column or 'prompt' + 'completion' columns; "
+        f"columns found: {cols}"
+    )
+
+
+def _device_args() -> dict[str, Any]:
+    import torch
+
+    if torch.cuda.is_available():
+        bf16 = torch.cuda.is_bf16_supported()
+        return {"bf16": bf16, "fp16": not bf16, "gradient_checkpointing": True, "use_cpu": False}
+    # CPU: no bf16 autocast, no recompute (it only costs time without a memory limit to respect)
+    return {"bf16": False, "fp16": False, "gradient_checkpointing": False, "use_cpu": True}
+
+
+def _load_model(base_model: str | Path, on_gpu: bool) -> Any:
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    config = AutoConfig.from_pretrained(str(base_model))
+    kwargs: dict[str, Any] = {"dtype": torch.bfloat16 if on_gpu else torch.float32}
+    if str(getattr(config, "model_type", "")).startswith("gemma"):
+        kwargs["attn_implementation"] = "eager"  # recommended for Gemma training (soft-capping/sliding)
+    model = AutoModelForCausalLM.from_pretrained(str(base_model), **kwargs)
+    model.config.use_cache = False
+    return model
+
+
+def _prepare(dataset: Dataset, fmt: str, tokenizer: Any) -> tuple[Dataset, str | None]:
+    """Keep only the training columns and make the text start with BOS; returns (dataset, template note)."""
+    if fmt == "messages":
+        installed = ensure_chat_template(tokenizer)
+        return dataset.select_columns(["messages"]), ("plain (synth_hf)" if installed else "tokenizer's own")
+    dataset = dataset.select_columns(["prompt", "completion"])
+    if isinstance(dataset[0]["prompt"], list):  # conversational prompt/completion
+        installed = ensure_chat_template(tokenizer)
+        return dataset, ("plain (synth_hf)" if installed else "tokenizer's own")
+    if not adds_bos(tokenizer):
+        bos = tokenizer.bos_token
+
+        def _with_bos(row: dict) -> dict:
+            return {"prompt": row["prompt"] if row["prompt"].startswith(bos) else bos + row["prompt"]}
+
+        dataset = dataset.map(_with_bos)
+    return dataset, None
+
+
+def train_lora(
+    dataset_or_path: Dataset | DatasetDict | str | Path,
+    base_model: str | Path,
+    out_dir: str | Path,
+    *,
+    max_steps: int | None = None,
+    epochs: float = 1,
+    lr: float = 2e-4,
+    lora_r: int = 8,
+    lora_alpha: int = 16,
+    target_modules: str | list[str] = "all-linear",
+    max_length: int = 512,
+    batch_size: int = 8,
+    push_to_hub: str | None = None,
+    seed: int = 42,
+    **sft_overrides: Any,
+) -> TrainResult:
+    """Train a LoRA adapter with TRL SFTTrainer; save adapter, tokenizer, metrics and model card.
+
+    `dataset_or_path` has `messages` or `prompt`/`completion`; `push_to_hub` is a model repo id to
+    upload the adapter folder to. Extra keyword arguments override SFTConfig fields.
+    Writes into out_dir: adapter_model.safetensors, adapter_config.json, tokenizer files
+    (with chat_template.jinja), train_metrics.json and README.md (the model card).
+    """
+    import torch
+    from peft import LoraConfig
+    from transformers import AutoTokenizer
+    from trl import SFTConfig, SFTTrainer
+
+    out = Path(out_dir)
+    dataset = load_sft_dataset(dataset_or_path)
+    fmt = detect_format(dataset)
+    if len(dataset) == 0:
+        raise ValueError("the training dataset is empty")
+    tokenizer = AutoTokenizer.from_pretrained(str(base_model))
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    dataset, template_note = _prepare(dataset, fmt, tokenizer)
+    # assistant-only loss needs {% generation %} markers; our template has them, most others do not
+    assistant_only = fmt == "messages" and "{% generation %}" in (tokenizer.chat_template or "")
+
+    device_args = _device_args()
+    args = SFTConfig(
+        output_dir=str(out),
+        max_steps=max_steps if max_steps else -1,
+        num_train_epochs=epochs,
+        learning_rate=lr,
+        per_device_train_batch_size=batch_size,
+        max_length=max_length,
+        assistant_only_loss=assistant_only,
+        logging_steps=1,
+        save_strategy="no",
+        report_to="none",
+        seed=seed,
+        **{**device_args, **sft_overrides},
+    )
+    peft_config = LoraConfig(
+        r=lora_r,
+        lora_alpha=lora_alpha,
+        lora_dropout=0.05,
+        target_modules=target_modules,
+        task_type="CAUSAL_LM",
+    )
+    model = _load_model(base_model, on_gpu=not device_args["use_cpu"])
+    trainer = SFTTrainer(
+        model=model, args=args, train_dataset=dataset, processing_class=tokenizer, peft_config=peft_config
+    )
+    start = time.perf_counter()
+    output = trainer.train()
+    runtime = time.perf_counter() - start
+    trainer.save_model(str(out))
+    tokenizer.save_pretrained(str(out))
+
+    steps = int(output.global_step)
+    hyperparameters = {"max_steps": max_steps, "epochs": epochs, "lr": lr, "lora_r": lora_r}
+    hyperparameters |= {"lora_alpha": lora_alpha, "target_modules": target_modules, "max_length": max_length}
+    hyperparameters |= {"batch_size": batch_size, "seed": seed}
+    losses = [{"step": h["step"], "loss": h["loss"]} for h in trainer.state.log_history if "loss" in h]
+    metrics: dict[str, Any] = {
+        "base_model": str(base_model),
+        "dataset_format": fmt,
+        "chat_template": template_note,
+        "assistant_only_loss": assistant_only,
+        "n_examples": len(dataset),
+        "global_step": steps,
+        "train_loss": float(output.training_loss),
+        "train_runtime_s": round(runtime, 3),
+        "seconds_per_step": round(runtime / max(steps, 1), 3),
+        "loss_history": losses,
+        "device": "cuda" if torch.cuda.is_available() else "cpu",
+        "hyperparameters": hyperparameters,
+        "versions": _versions(),
+    }
+    (out / "train_metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+    _write_model_card(out, metrics, push_to_hub)
+    result = TrainResult(out, steps, metrics["train_loss"], metrics["seconds_per_step"], metrics)
+    if push_to_hub:
+        from synth_hf.hub import upload_folder
+
+        result.hub_url = upload_folder(
+            out, push_to_hub, repo_type="model", commit_message="Upload LoRA adapter (synth_hf)"
+        )
+    return result
+
+
+def _versions() -> dict[str, str]:
+    import peft
+    import transformers
+    import trl
+
+    return {"trl": trl.__version__, "peft": peft.__version__, "transformers": transformers.__version__}
+
+
+def _write_model_card(out: Path, metrics: dict[str, Any], repo_id: str | None) -> None:
+    import yaml
+
+    from synth_hf.hub import CARDS_DIR, render_card, scrub
+
+    metrics = scrub(metrics)
+    base = metrics["base_model"]
+    meta = {
+        "base_model": base,
+        "library_name": "peft",
+        "pipeline_tag": "text-generation",
+        "tags": ["synth_hf", "trl", "sft", "lora", "synthetic-data"],
+    }
+    if Path(base).exists():  # a local folder is not a Hub id: the card must not claim one
+        meta.pop("base_model")
+    card = render_card(
+        CARDS_DIR / "model_card.md.jinja",
+        front_matter=yaml.safe_dump(meta, sort_keys=False),
+        repo_id=repo_id or str(out),
+        m=metrics,
+        hp=metrics["hyperparameters"],
+    )
+    (out / "README.md").write_text(card, encoding="utf-8")

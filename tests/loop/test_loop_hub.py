@@ -1,0 +1,295 @@
+"""Staging (Hub layout + card), secret scrubbing and publishing against a stubbed HfApi."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from datasets import Dataset, DatasetDict, load_dataset
+
+from synth_hf.hub import (
+    REDACTED,
+    assert_clean,
+    load_staged,
+    most_restrictive_license,
+    publish_dataset,
+    scrub,
+    size_category,
+    stage_dataset,
+)
+
+HF_SECRET = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWx12"
+SK_SECRET = "sk-" + "proj-abcdefghijklmnop1234"
+ENV_SECRET = "plain-looking-value-9f8e7d"
+
+
+def _rows(n: int, offset: int = 0) -> list[dict]:
+    return [
+        {
+            "messages": [
+                {"role": "user", "content": f"question {i}"},
+                {"role": "assistant", "content": f"answer {i}"},
+            ],
+            "loss": i / 10,
+            "hop": i % 3,
+        }
+        for i in range(offset, offset + n)
+    ]
+
+
+CONTEXT = {
+    "method": "GraphGen",
+    "licenses": {"model google/gemma-3-270m": "gemma", "corpus": "cc-by-4.0"},
+    "language": "en",
+    "config": {"generator": {"model": "gemma-3-270m", "temperature": 0.7}, "seed": 7},
+    "models": {"generator": "gemma-3-270m", "trainee": "gemma-3-270m"},
+    "stages": [{"name": "judge", "kept": 25, "dropped": 3, "drop_reasons": {"low_score": 2, "parse": 1}}],
+    "quality": {"self_bleu": 0.21, "distinct_2": 0.8},
+    "calibration": {"ece": 0.12, "brier": 0.2},
+    "repo_id": "someone/medqa-synth",
+    "base_model": "google/gemma-3-270m",
+}
+
+
+def _front_matter(readme: Path) -> tuple[dict, str]:
+    text = readme.read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    head, body = text[4:].split("\n---\n", 1)
+    return yaml.safe_load(head), body
+
+
+@pytest.fixture()
+def splits() -> DatasetDict:
+    return DatasetDict({"train": Dataset.from_list(_rows(25)), "test": Dataset.from_list(_rows(4, 100))})
+
+
+def test_stage_writes_hub_layout_and_round_trips(tmp_path: Path, splits: DatasetDict) -> None:
+    out = stage_dataset(splits, tmp_path / "staged", card_context=CONTEXT, max_shard_rows=10)
+    names = sorted(p.name for p in (out / "data").iterdir())
+    assert names == [
+        "test-00000-of-00001.parquet",
+        "train-00000-of-00003.parquet",
+        "train-00001-of-00003.parquet",
+        "train-00002-of-00003.parquet",
+    ]
+    # own cache_dir: datasets 5.x keys a local folder's cache by its name, see load_staged
+    for loaded in (load_dataset(str(out), cache_dir=str(tmp_path / "cache")), load_staged(out)):
+        assert set(loaded) == {"train", "test"}
+        for name in ("train", "test"):
+            assert loaded[name].column_names == splits[name].column_names
+            assert loaded[name].features == splits[name].features
+            assert loaded[name].to_list() == splits[name].to_list()  # same rows, same order
+
+
+def test_card_front_matter_has_required_fields(tmp_path: Path, splits: DatasetDict) -> None:
+    out = stage_dataset(splits, tmp_path / "staged", card_context=CONTEXT)
+    meta, body = _front_matter(out / "README.md")
+    assert meta["license"] == "gemma"  # gemma terms are stricter than cc-by-4.0
+    assert meta["language"] == ["en"]
+    assert meta["task_categories"]
+    assert meta["size_categories"] == ["n<1K"]
+    assert {"synthetic", "synth_hf", "graphgen"} <= set(meta["tags"])
+    assert meta["configs"] == [
+        {
+            "config_name": "default",
+            "data_files": [
+                {"split": "train", "path": "data/train-*"},
+                {"split": "test", "path": "data/test-*"},
+            ],
+        }
+    ]
+    assert "| judge | 28 | 25 | 3 | low_score: 2, parse: 1 |" in body
+    assert "| self_bleu | 0.2100 |" in body
+    assert "| ece | 0.1200 |" in body
+    assert "temperature: 0.7" in body  # config dump
+    assert 'load_dataset("someone/medqa-synth", split="train")' in body
+    assert "trl sft --model_name_or_path google/gemma-3-270m" in body
+
+
+def test_restaging_removes_stale_shards(tmp_path: Path) -> None:
+    target = tmp_path / "staged"
+    stage_dataset(Dataset.from_list(_rows(25)), target, card_context=CONTEXT, max_shard_rows=10)
+    stage_dataset(Dataset.from_list(_rows(5)), target, card_context=CONTEXT, max_shard_rows=10)
+    assert sorted(p.name for p in (target / "data").iterdir()) == ["train-00000-of-00001.parquet"]
+    assert load_staged(target)["train"].num_rows == 5
+
+
+@pytest.mark.parametrize(
+    ("licenses", "expected"),
+    [
+        (["mit", "apache-2.0"], "apache-2.0"),
+        ({"model": "gemma", "personas": "cc-by-nc-4.0"}, "cc-by-nc-4.0"),
+        (["cc-by-sa-4.0", "MIT"], "cc-by-sa-4.0"),
+        (["apache-2.0", "my-custom-eula"], "other"),
+        ([], "unknown"),
+    ],
+)
+def test_most_restrictive_license(licenses: list | dict, expected: str) -> None:
+    assert most_restrictive_license(licenses)[0] == expected
+
+
+def test_unknown_license_gets_license_name(tmp_path: Path) -> None:
+    ctx = {**CONTEXT, "licenses": {"personas": "my-custom-eula", "model": "apache-2.0"}}
+    meta, _ = _front_matter(
+        stage_dataset(Dataset.from_list(_rows(2)), tmp_path / "s", card_context=ctx) / "README.md"
+    )
+    assert meta["license"] == "other"
+    assert "my-custom-eula" in meta["license_name"]
+
+
+@pytest.mark.parametrize(
+    ("n", "label"),
+    [(0, "n<1K"), (999, "n<1K"), (1000, "1K<n<10K"), (99_999, "10K<n<100K"), (10**6, "1M<n<10M")],
+)
+def test_size_category(n: int, label: str) -> None:
+    assert size_category(n) == label
+
+
+def test_secrets_never_reach_the_staging_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_TOKEN", HF_SECRET)
+    monkeypatch.setenv("MY_SERVICE_API_KEY", ENV_SECRET)
+    rows = _rows(3)
+    rows[1]["messages"][1]["content"] = f"my key is {SK_SECRET} ok"
+    ctx = {
+        **CONTEXT,
+        "description": f"made with token {HF_SECRET}",
+        "config": {"engine": {"api_key": "whatever-format-1", "base_url": f"http://x?k={ENV_SECRET}"}},
+        "models": {"judge": f"gpt ({SK_SECRET})"},
+    }
+    out = stage_dataset(Dataset.from_list(rows), tmp_path / "staged", card_context=ctx)
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    data = "".join(str(pq.read_table(p).to_pylist()) for p in (out / "data").glob("*.parquet"))
+    for secret in (HF_SECRET, SK_SECRET, ENV_SECRET, "whatever-format-1"):
+        assert secret not in readme
+        assert secret not in data
+    assert REDACTED in readme
+    assert "1 row(s) contained something that looked like a secret" in readme
+    assert load_staged(out)["train"][1]["messages"][1]["content"] == f"my key is {REDACTED} ok"
+
+
+def test_load_staged_is_not_fooled_by_a_same_named_folder(tmp_path: Path) -> None:
+    first = stage_dataset(Dataset.from_list(_rows(3)), tmp_path / "a" / "staged", card_context=CONTEXT)
+    second = stage_dataset(Dataset.from_list(_rows(4, 50)), tmp_path / "b" / "staged", card_context=CONTEXT)
+    assert load_staged(first)["train"].to_list() == _rows(3)
+    assert load_staged(second)["train"].to_list() == _rows(4, 50)
+
+
+def test_scrub_keeps_ordinary_keys_readable() -> None:
+    cfg = {
+        "tokenizer": "google/gemma-3-270m",
+        "max_tokens": "512",
+        "sort_key": "loss",
+        "hf_token": "abc",
+        "openai_api_key": "x",
+    }
+    assert scrub(cfg) == {
+        "tokenizer": "google/gemma-3-270m",
+        "max_tokens": "512",
+        "sort_key": "loss",
+        "hf_token": REDACTED,
+        "openai_api_key": REDACTED,
+    }
+
+
+def test_assert_clean_catches_a_planted_secret(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text(f"oops {HF_SECRET}")
+    with pytest.raises(RuntimeError, match="secret"):
+        assert_clean(tmp_path)
+
+
+class StubApi:
+    """Records HfApi calls; sees the folder as it is at upload time."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.calls: list[tuple[str, dict]] = []
+        self.uploaded: list[str] = []
+        self.fail = fail
+
+    def create_repo(self, **kwargs):
+        self.calls.append(("create_repo", kwargs))
+
+    def create_branch(self, **kwargs):
+        self.calls.append(("create_branch", kwargs))
+
+    def upload_folder(self, **kwargs):
+        if self.fail:
+            raise ConnectionError("no network")
+        self.calls.append(("upload_folder", kwargs))
+        root = Path(kwargs["folder_path"])
+        self.uploaded = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+        class Info:
+            commit_url = "https://huggingface.co/datasets/someone/medqa-synth/commit/abc"
+
+        return Info()
+
+
+def test_publish_uploads_the_staged_folder(tmp_path: Path, splits: DatasetDict) -> None:
+    out = stage_dataset(splits, tmp_path / "staged", card_context=CONTEXT)
+    api = StubApi()
+    url = publish_dataset(
+        out,
+        "someone/medqa-synth",
+        token="hf_test",
+        private=True,
+        revision="v1",
+        commit_message="Add v1",
+        api=api,
+    )
+    assert url.endswith("/commit/abc")
+    assert [c[0] for c in api.calls] == ["create_repo", "create_branch", "upload_folder"]
+    create, _, upload = (c[1] for c in api.calls)
+    assert create["repo_id"] == "someone/medqa-synth"
+    assert create["repo_type"] == "dataset"
+    assert create["private"] is True
+    assert upload["commit_message"] == "Add v1"
+    assert upload["revision"] == "v1"
+    assert upload["repo_type"] == "dataset"
+    assert upload["delete_patterns"] == ["data/*"]
+    assert upload["token"] == "hf_test"
+    assert api.uploaded == [
+        "README.md",
+        "data/test-00000-of-00001.parquet",
+        "data/train-00000-of-00001.parquet",
+    ]
+
+
+def test_publish_without_token_keeps_staging_and_says_where(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, splits: DatasetDict
+) -> None:
+    import huggingface_hub
+
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setattr(huggingface_hub, "get_token", lambda: None)  # no cached login either
+    out = stage_dataset(splits, tmp_path / "staged", card_context=CONTEXT)
+    api = StubApi()
+    with pytest.raises(RuntimeError, match="No Hugging Face token") as err:
+        publish_dataset(out, "someone/x", api=api)
+    assert str(out) in str(err.value)
+    assert api.calls == []
+    assert (out / "README.md").exists()
+
+
+def test_publish_token_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_TOKEN", HF_SECRET)
+    out = stage_dataset(Dataset.from_list(_rows(2)), tmp_path / "staged", card_context=CONTEXT)
+    api = StubApi()
+    publish_dataset(out, "someone/x", api=api)
+    assert api.calls[-1][1]["token"] == HF_SECRET
+
+
+def test_publish_failure_names_the_kept_folder(tmp_path: Path) -> None:
+    out = stage_dataset(Dataset.from_list(_rows(2)), tmp_path / "staged", card_context=CONTEXT)
+    with pytest.raises(RuntimeError, match="kept at"):
+        publish_dataset(out, "someone/x", token="hf_test", api=StubApi(fail=True))
+
+
+def test_publish_refuses_a_folder_with_a_secret(tmp_path: Path) -> None:
+    out = stage_dataset(Dataset.from_list(_rows(2)), tmp_path / "staged", card_context=CONTEXT)
+    (out / "extra.json").write_text(f'{{"token": "{HF_SECRET}"}}')
+    api = StubApi()
+    with pytest.raises(RuntimeError, match="secret"):
+        publish_dataset(out, "someone/x", token="hf_test", api=api)
+    assert api.calls == []
