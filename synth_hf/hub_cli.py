@@ -1,0 +1,62 @@
+"""`synth-hf publish`: stage a saved dataset with its card, and upload it when asked."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from datasets import load_from_disk
+
+    from synth_hf.hub import publish_dataset, stage_dataset
+
+    run_dir = Path(args.run_dir)
+    dataset_dir = run_dir / "dataset" if (run_dir / "dataset").exists() else run_dir
+    if not dataset_dir.exists():
+        raise FileNotFoundError(f"no saved dataset at {dataset_dir}")
+    dataset = load_from_disk(str(dataset_dir))
+    context = _card_context(run_dir, args)
+    staged = stage_dataset(dataset, args.staging_dir or run_dir / "hub", card_context=context)
+    print(f"staged: {staged}")
+    if args.dry_run or not args.repo_id:
+        print("dry run: nothing uploaded" if args.dry_run else "no --repo-id: nothing uploaded")
+        return 0
+    url = publish_dataset(staged, args.repo_id, private=args.private, revision=args.revision,
+                          commit_message=args.message)
+    print(f"uploaded: {url}")
+    return 0
+
+
+def _card_context(run_dir: Path, args: argparse.Namespace) -> dict:
+    """Everything the card can say about the run, from the files the run left behind."""
+    context: dict = {"method": args.method, "repo_id": args.repo_id, "licenses": args.license or []}
+    summary_path = run_dir / "summary.json"
+    if summary_path.exists():
+        summary = json.loads(summary_path.read_text())
+        context["stages"] = {
+            name: {"kept": s["out"], "dropped": sum(s["dropped"].values()), "drop_reasons": s["dropped"]}
+            for name, s in summary.get("stages", {}).items()
+        }
+        context.update({k: summary[k] for k in ("models", "quality", "calibration", "licenses") if k in summary})
+    config_path = run_dir / "config.yaml"
+    if config_path.exists():
+        import yaml
+
+        context["config"] = yaml.safe_load(config_path.read_text())
+    return context
+
+
+def register_cli(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("publish", help="stage a run's dataset with a dataset card; upload with --repo-id")
+    p.add_argument("run_dir", help="a run folder (with dataset/, summary.json) or a save_to_disk folder")
+    p.add_argument("--repo-id")
+    p.add_argument("--method", default="synthetic")
+    p.add_argument("--license", action="append", help="licence of a model or data source (repeatable)")
+    p.add_argument("--staging-dir")
+    p.add_argument("--private", action="store_true")
+    p.add_argument("--revision")
+    p.add_argument("--message", default="Upload synthetic dataset (synth_hf)")
+    p.add_argument("--dry-run", action="store_true", help="write only the staging folder")
+    p.set_defaults(func=_publish)

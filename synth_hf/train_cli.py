@@ -1,0 +1,42 @@
+"""`synth-hf train`: TRL SFTTrainer + LoRA on a synth_hf (or any messages / prompt-completion) dataset."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _train(args: argparse.Namespace) -> int:
+    from synth_hf.models.resolve import resolve_model
+    from synth_hf.train import train_lora
+
+    result = train_lora(
+        args.dataset,
+        resolve_model(args.model),
+        args.out,
+        max_steps=args.max_steps,
+        epochs=args.epochs,
+        lr=args.lr,
+        lora_r=args.lora_r,
+        lora_alpha=args.lora_alpha,
+        max_length=args.max_length,
+        batch_size=args.batch_size,
+        push_to_hub=args.push_to_hub,
+    )
+    print(f"adapter: {result.output_dir}  steps: {result.global_step}  loss: {result.train_loss}")
+    return 0
+
+
+def register_cli(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="LoRA SFT with TRL on a dataset folder, staged folder or Hub id")
+    p.add_argument("dataset")
+    p.add_argument("--model", default=None, help="base model folder or Hub id (default: embedded Gemma-3-270M)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--max-steps", type=int)
+    p.add_argument("--epochs", type=float, default=1)
+    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--lora-r", type=int, default=8)
+    p.add_argument("--lora-alpha", type=int, default=16)
+    p.add_argument("--max-length", type=int, default=512)
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--push-to-hub", help="repo id for the adapter")
+    p.set_defaults(func=_train)
