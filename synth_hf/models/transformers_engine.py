@@ -116,7 +116,7 @@ class TransformersEngine(SynthLLM):
         batch = self._encode(prompts)
         with torch.inference_mode():
             # Left padding puts every prompt's last token at position -1.
-            logits = self._model(**batch).logits[:, -1, :].float()
+            logits = self._model(**batch, logits_to_keep=1).logits[:, -1, :].float()
         probs = torch.softmax(logits, dim=-1)
         yes = probs[:, yes_ids].sum(dim=1).tolist()
         no = probs[:, no_ids].sum(dim=1).tolist()
