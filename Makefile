@@ -32,14 +32,19 @@ test-fast: install
 test-slow: install
 	$(PY) -m pytest -q -m slow
 
+# The main job on the embedded model, offline: GraphGen -> card + staged publish -> LoRA -> eval.
 demo: install
-	$(VENV)/bin/synth-hf models
+	$(PY) recipes/graphgen_medqa.py
 
 lint: install
 	$(VENV)/bin/ruff check synth_hf recipes tests benchmarks
 
+# The benchmarks that fit in ~15 minutes on a 2-core CPU; each prints its figures.
 bench: install
+	$(PY) benchmarks/graph_scale.py
 	$(PY) benchmarks/engines.py
+	$(PY) benchmarks/aide_efficiency.py
+	$(PY) benchmarks/graphgen_run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

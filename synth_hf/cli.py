@@ -19,7 +19,12 @@ COMMAND_MODULES = (
 
 def _models(args: argparse.Namespace) -> int:
     from synth_hf.models import available_engines
-    from synth_hf.models.embedded import embedded_embedder_dir, embedded_model_dir, ensure_embedded_model, is_prepared
+    from synth_hf.models.embedded import (
+        embedded_embedder_dir,
+        embedded_model_dir,
+        ensure_embedded_model,
+        is_prepared,
+    )
 
     print("engines:")
     for name, state in available_engines().items():

@@ -61,7 +61,7 @@ class RunConfig(BaseModel):
 def load_config(path: str | Path, cls: type[T]) -> T:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping at the top level")
+        raise ValueError(f"{path}: expected a mapping at the top level")  # noqa: TRY004 - CLI reports ValueErrors
     return cls.model_validate(data)
 
 

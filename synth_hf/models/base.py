@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from distilabel.models.llms.base import LLM
 from pydantic import Field, PrivateAttr
@@ -125,7 +126,7 @@ class SynthLLM(LLM):
         results: list[Completion] = []
         for start in range(0, len(messages), self.batch_size):
             batch = messages[start : start + self.batch_size]
-            out = self._run_batch(lambda: self._complete(batch, params), start, len(batch), "generation")
+            out = self._run_batch(lambda b=batch: self._complete(b, params), start, len(batch), "generation")
             if out is None:
                 results.extend(Completion(texts=[""] * params.n, input_tokens=0, output_tokens=[0] * params.n)
                                for _ in batch)
@@ -172,7 +173,9 @@ class SynthLLM(LLM):
         scores: list[YesNoScore] = []
         for start in range(0, len(messages), self.batch_size):
             batch = messages[start : start + self.batch_size]
-            masses = self._run_batch(lambda: self._answer_token_probs(batch), start, len(batch), "yes/no scoring")
+            masses = self._run_batch(
+                lambda b=batch: self._answer_token_probs(b), start, len(batch), "yes/no scoring"
+            )
             if masses is None:  # NaN marks "not scored"; callers count these, never average them
                 scores.extend(YesNoScore(math.nan, 0.0, math.nan, math.nan) for _ in batch)
                 continue
@@ -186,7 +189,7 @@ class SynthLLM(LLM):
         for attempt in range(self.batch_retries + 1):
             try:
                 out = call()
-            except Exception as err:  # engines raise anything: OOM, HTTP, CUDA, parsing
+            except Exception as err:  # noqa: BLE001 - engines raise anything: OOM, HTTP, CUDA, parsing
                 last = err
                 if attempt < self.batch_retries:
                     time.sleep(min(2.0, 0.1 * 2**attempt))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import importlib
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from pydantic import Field, PrivateAttr
 
@@ -50,7 +51,7 @@ class FakeLLM(SynthLLM):
 
     def _reply(self, prompt: str, index: int) -> str:
         for pattern, reply in self.rules.items():
-            if re.search(pattern, prompt, flags=re.S):
+            if re.search(pattern, prompt, flags=re.DOTALL):
                 return reply
         if self.responder:
             return _import(self.responder)(prompt, index)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Union
+from typing import Any
 
-PromptLike = Union[str, list[dict]]
+PromptLike = str | list[dict]
 
 
 def prompt_messages(prompt: Any) -> list[dict]:

@@ -1,5 +1,7 @@
 """Engine contract on the fake engine: batching, errors, JSON retries, yes/no maths."""
 
+from typing import ClassVar
+
 import pytest
 
 from synth_hf.models.base import EngineError, GenParams
@@ -103,7 +105,7 @@ def test_answer_token_classification():
 
 def test_answer_token_ids_skip_multi_piece_and_dedupe():
     class Tok:
-        vocab = {"yes": 1, " yes": 2, "Yes": 3, "no": 4, " no": 5, "\nyes": 1}
+        vocab: ClassVar[dict] = {"yes": 1, " yes": 2, "Yes": 3, "no": 4, " no": 5, "\nyes": 1}
 
         def encode(self, text, add_special_tokens=False):
             return [self.vocab[text]] if text in self.vocab else [9, 9]

@@ -24,7 +24,7 @@ def test_ray_executor_matches_local(tmp_path, monkeypatch):
     import ray
 
     ray.shutdown()
-    key = lambda row: row["question"]  # noqa: E731
+    key = lambda row: row["question"]
     assert sorted(on_ray.dataset.to_list(), key=key) == sorted(local.dataset.to_list(), key=key)
     assert on_ray.summary["drops_by_reason"] == local.summary["drops_by_reason"]
     assert on_ray.summary["stages"][answer.name]["llm_calls"] == 5

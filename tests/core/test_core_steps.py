@@ -1,6 +1,7 @@
 """Shared step layer through a real distilabel pipeline on the fake engine."""
 
 import json
+from pathlib import Path
 
 import pytest
 from datasets import Dataset
@@ -84,7 +85,7 @@ def test_pipeline_counts_drops_usage_and_exports(tmp_path):
     assert result.summary["llm_calls_per_row"] == 2.5
     saved = json.loads((run.run_dir / "summary.json").read_text())
     assert saved["final_rows"] == 2
-    alpaca = [json.loads(line) for line in open(result.summary["exports"]["alpaca"])]
+    alpaca = [json.loads(line) for line in Path(result.summary["exports"]["alpaca"]).read_text().splitlines()]
     assert alpaca[0]["instruction"] == questions[0] and alpaca[0]["output"] == "Blood glucose."
 
 
@@ -112,7 +113,7 @@ def test_exports_and_errors(tmp_path):
     with pytest.raises(ValueError, match="no 'messages' column"):
         convert(Dataset.from_list([{"text": "x"}]), "alpaca")
     paths = save_exports(ds, tmp_path, ["alpaca"])
-    assert json.loads(open(paths["alpaca"]).read())["system"] == "Be brief."
+    assert json.loads(Path(paths["alpaca"]).read_text())["system"] == "Be brief."
 
 
 def test_config_yaml_roundtrip(tmp_path):

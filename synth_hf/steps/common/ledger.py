@@ -11,8 +11,9 @@ import hashlib
 import json
 import os
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 
 def batch_key(rows: Iterable[dict]) -> str:
