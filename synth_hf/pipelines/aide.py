@@ -1,0 +1,348 @@
+"""AIDE as a distilabel pipeline: `build_aide(config) -> Pipeline`, `run_aide(config) -> RunResult`.
+
+Stage list (a linear chain; every stage carries finished rows forward and only acts on its hop):
+
+    load_seeds -> [persona_pool] ->
+      for h in 1..H:  plan_h -> extract_attributes_h -> [retrieve_personas_h] -> synthesize_h
+                      -> [reflect_h] -> [dedup_h] -> annotate_h
+    -> format_aide
+
+H = max(attribute depth, persona depth) <= K. `plan_h` gives each row of hop h-1 its child quota
+(branching limits, depths, row budget); rows without one are leaves and are never extracted.
+Residual connection: the seed is in every synthesis prompt (operations, personas, re-synthesis)
+of hops 1..residual_depth: at hop 1 as the parent itself, at hops >= 2 as an extra block.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from synth_hf.pipelines.aide_config import BUILTIN_OPERATIONS, AIDEConfig
+from synth_hf.pipelines.runner import RunResult, collect, execute, new_pipeline
+from synth_hf.steps.aide.seeds import count, load_demonstrations, load_seeds
+from synth_hf.steps.aide.synthesis_prompts import OPERATION_INSTRUCTIONS
+from synth_hf.steps.common.ledger import Ledger, batch_key
+from synth_hf.summary import save_summary
+
+POOL_FILE = "personas.json"
+
+
+@dataclass
+class AIDEBuild:
+    """What the builder learnt besides the pipeline (used for the summary and quality report)."""
+
+    seeds: list[dict]
+    stages: list[str]
+    leaf: str
+    persona_pool: dict | None
+    models: dict[str, str]
+    invalid_seeds: dict[str, int] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------- engines
+def _engine(cfg: Any) -> Any:
+    try:
+        from synth_hf.models import FakeLLM, build_engine
+    except ImportError:  # engines package without its factory yet: minimal private fallback
+        if cfg.engine == "fake":
+            from synth_hf.models.fake import FakeLLM
+
+            return FakeLLM(**cfg.options)
+        if cfg.engine == "transformers":
+            from synth_hf.models.transformers_engine import TransformersEngine
+
+            return TransformersEngine(model=cfg.model, **cfg.options)
+        raise
+    if cfg.engine == "fake" and "model" not in FakeLLM.model_fields:
+        # EngineConfig.build() passes model=None, which FakeLLM rejects (reported); same policy otherwise.
+        return build_engine({"engine": "fake", "on_batch_failure": "skip", **cfg.options})
+    return cfg.build()
+
+
+def _model_name(cfg: Any) -> str:
+    try:
+        return cfg.describe()
+    except ImportError:  # describe() needs the engines package; the name is informative only
+        return f"{cfg.engine}:{cfg.model or 'embedded'}"
+
+
+# --------------------------------------------------------------------------------------- builder
+def _operations(config: AIDEConfig) -> tuple[dict[str, str], dict[str, str]]:
+    instructions = {op: OPERATION_INSTRUCTIONS[op] for op in BUILTIN_OPERATIONS}
+    templates: dict[str, str] = {}
+    for name, op in config.expansion.custom_operations.items():
+        if op.template is not None:
+            templates[name] = op.template
+        else:
+            instructions[name] = str(op.instruction)
+    return instructions, templates
+
+
+def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
+    from distilabel.steps import LoadDataFromDicts
+
+    from synth_hf.personas import load_persona_pool, save_pool
+    from synth_hf.steps import aide as S
+
+    run, exp, fmt = config.run, config.expansion, config.seeds.format
+    seeds, invalid = load_seeds(config.seeds)
+    demos = load_demonstrations(config.seeds)
+    run.run_dir.mkdir(parents=True, exist_ok=True)
+    Ledger(run.ledger_dir).record(
+        "load_seeds", batch_key(seeds), len(seeds) + len(invalid), len(seeds), invalid
+    )
+    (run.run_dir / "seeds.jsonl").write_text(
+        "".join(
+            json.dumps({k: s[k] for k in ("seed_id", "question", "options", "answer")}) + "\n" for s in seeds
+        )
+    )
+    attr_depth, persona_depth = exp.attribute_branch_depth, exp.persona_branch_depth
+    hops = max(attr_depth, persona_depth)
+    pool_path = str(run.run_dir / POOL_FILE)
+    pool_meta: dict | None = None
+    if persona_depth and config.personas.source:
+        p = config.personas
+        pool = load_persona_pool(
+            p.source, split=p.split, text_column=p.text_column, limit=p.limit, license=p.license
+        )
+        save_pool(pool, pool_path)
+        pool_meta = pool.metadata()
+    elif persona_depth:
+        pool_meta = {"source": "generated-from-seeds", "license": "same as the generated data"}
+
+    ledger = str(run.ledger_dir)
+    batch = run.input_batch_size
+    common = {"seed_format": fmt, "task_description": config.seeds.task_description, "demonstrations": demos}
+    instructions, templates = _operations(config)
+    synth = {
+        **common,
+        "operations": instructions,
+        "operation_templates": templates,
+        "temperature": exp.temperature,
+        "max_new_tokens": exp.max_new_tokens,
+        "generation_seed": run.seed,
+    }
+    ann = config.annotation
+    grader_cfg, annotator_cfg = (
+        config.grader_engine or config.engine,
+        config.annotator_engine or config.engine,
+    )
+    pipeline = new_pipeline(run.name, run, description="AIDE: attribute/persona-guided multi-hop expansion")
+    stages: list[Any] = []
+    with pipeline:
+        stages.append(LoadDataFromDicts(name="load_seeds", data=seeds, batch_size=max(batch, len(seeds))))
+        if persona_depth and not config.personas.source:
+            stages.append(
+                S.GeneratePersonaPool(
+                    name="persona_pool",
+                    llm=_engine(config.engine),
+                    ledger_dir=ledger,
+                    seed_format=fmt,
+                    per_seed=config.personas.per_seed,
+                    pool_path=pool_path,
+                    generation_seed=run.seed,
+                    expected_seeds=len(seeds),
+                    input_batch_size=len(seeds),
+                )
+            )
+        for h in range(1, hops + 1):
+            planner = S.PlanHop if exp.max_rows is None else S.BudgetedPlanHop
+            stages.append(
+                planner(
+                    name=f"plan_h{h}",
+                    ledger_dir=ledger,
+                    hop=h,
+                    attribute_depth=attr_depth,
+                    persona_depth=persona_depth,
+                    attributes_per_node=exp.attributes_per_node,
+                    operations_per_node=exp.operations_per_node,
+                    n_operations=len(exp.operations),
+                    personas_per_node=exp.personas_per_node,
+                    max_rows=exp.max_rows,
+                    **({"input_batch_size": batch} if exp.max_rows is None else {}),
+                )
+            )
+            stages.append(
+                S.ExtractAttributes(
+                    name=f"extract_attributes_h{h}",
+                    llm=_engine(config.engine),
+                    ledger_dir=ledger,
+                    hop=h,
+                    attributes_per_node=exp.attributes_per_node,
+                    max_new_tokens=exp.extraction_max_new_tokens,
+                    input_batch_size=batch,
+                    **common,
+                )
+            )
+            if h <= persona_depth:
+                stages.append(
+                    S.RetrievePersonas(
+                        name=f"retrieve_personas_h{h}",
+                        ledger_dir=ledger,
+                        hop=h,
+                        pool_path=pool_path,
+                        embedder=config.personas.embedder,
+                        cache_dir=config.personas.cache_dir,
+                        input_batch_size=batch,
+                    )
+                )
+            stages.append(
+                S.SynthesizeChildren(
+                    name=f"synthesize_h{h}",
+                    llm=_engine(config.engine),
+                    ledger_dir=ledger,
+                    hop=h,
+                    operation_order=list(exp.operations),
+                    operations_per_node=exp.operations_per_node,
+                    residual=h in exp.residual_hops,
+                    input_batch_size=batch,
+                    **synth,
+                )
+            )
+            if config.reflection.enabled:
+                r = config.reflection
+                stages.append(
+                    S.SelfReflect(
+                        name=f"reflect_h{h}",
+                        llm=_engine(config.engine),
+                        grader=_engine(grader_cfg) if config.grader_engine else None,
+                        ledger_dir=ledger,
+                        hop=h,
+                        min_relevance=r.min_relevance,
+                        min_diversity=r.min_diversity,
+                        max_attempts=r.max_attempts,
+                        input_batch_size=batch,
+                        **synth,
+                    )
+                )
+            if config.dedup.minhash_threshold is not None or config.dedup.embedding_threshold is not None:
+                stages.append(
+                    S.HopOrderedDedup(
+                        name=f"dedup_h{h}",
+                        ledger_dir=ledger,
+                        text_columns=["question"],
+                        minhash_threshold=config.dedup.minhash_threshold,
+                        embedding_threshold=config.dedup.embedding_threshold,
+                        embedder_model=config.dedup.embedder,
+                        reference_texts=[s["question"] for s in seeds],
+                    )
+                )
+            stages.append(
+                S.AnnotateAndVerify(
+                    name=f"annotate_h{h}",
+                    llm=_engine(annotator_cfg),
+                    ledger_dir=ledger,
+                    hop=h,
+                    verification=ann.verification,
+                    samples=ann.samples,
+                    temperature=ann.temperature,
+                    min_agreement=ann.min_agreement,
+                    free_text_threshold=ann.free_text_threshold,
+                    on_disagreement=ann.on_disagreement,
+                    max_new_tokens=ann.max_new_tokens,
+                    generation_seed=run.seed,
+                    input_batch_size=batch,
+                    **common,
+                )
+            )
+        stages.append(
+            S.FormatAIDE(
+                name="format_aide",
+                ledger_dir=ledger,
+                seed_format=fmt,
+                system_prompt=config.system_prompt,
+                input_batch_size=batch,
+            )
+        )
+        for upstream, downstream in itertools.pairwise(stages):
+            upstream >> downstream
+    models = {
+        "synthesizer": _model_name(config.engine),
+        "grader": _model_name(grader_cfg),
+        "annotator": _model_name(annotator_cfg),
+    }
+    info = AIDEBuild(
+        seeds,
+        [s.name for s in stages],
+        "format_aide",
+        pool_meta,
+        models,
+        count(reason for _, reason in invalid),
+    )
+    return pipeline, info
+
+
+def _drop_stale_log_handlers() -> None:
+    """distilabel leaves a QueueHandler on the root logger whose queue it has closed: any later
+    log line (e.g. sentence-transformers loading for the quality report) prints a traceback."""
+    import logging
+    from logging.handlers import QueueHandler
+
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, QueueHandler):
+            root.removeHandler(handler)
+
+
+def build_aide(config: AIDEConfig) -> Any:
+    """The distilabel Pipeline for `config` (seeds are loaded and validated now)."""
+    return _build(config)[0]
+
+
+def describe_stages(config: AIDEConfig) -> list[str]:
+    return _build(config)[1].stages
+
+
+def run_aide(config: AIDEConfig) -> RunResult:
+    started = time.time()
+    if not config.run.use_cache and config.run.ledger_dir.exists():
+        shutil.rmtree(config.run.ledger_dir)  # a fresh run must not inherit old accounting
+    pipeline, info = _build(config)
+    distiset = execute(pipeline, config.run)
+    _drop_stale_log_handlers()
+    leaf = "default" if distiset is not None and "default" in distiset else info.leaf
+    exp = config.expansion
+    extra = {
+        "method": "aide",
+        "seeds": len(info.seeds),
+        "seed_ids": [s["seed_id"] for s in info.seeds],
+        "invalid_seeds": info.invalid_seeds,
+        "stage_list": info.stages,
+        "models": info.models,
+        "persona_pool": info.persona_pool,
+        "residual_hops": exp.residual_hops,
+        "branching": {
+            "depth": exp.depth,
+            "attribute_depth": exp.attribute_branch_depth,
+            "persona_depth": exp.persona_branch_depth,
+            "attributes_per_node": exp.attributes_per_node,
+            "operations_per_node": exp.operations_per_node,
+            "operations": exp.operations,
+            "personas_per_node": exp.personas_per_node,
+            "max_rows": exp.max_rows,
+        },
+        "reflection": config.reflection.enabled,
+        "verification": config.annotation.verification,
+        "config": config.model_dump(mode="json"),
+    }
+    result = collect(distiset, leaf, config.run, extra_summary=extra, started=started)
+    if len(result.dataset) and "hop" in result.dataset.column_names:
+        result.summary["rows_per_hop"] = {str(h): c for h, c in sorted(count(result.dataset["hop"]).items())}
+    if config.quality_report and len(result.dataset) and "question" in result.dataset.column_names:
+        from synth_hf.quality import quality_report, save_quality
+
+        report = quality_report(
+            result.dataset,
+            {s["seed_id"]: s["question"] for s in info.seeds},
+            embedder=config.personas.embedder,
+        )
+        result.summary["quality_report"] = str(save_quality(report, result.run_dir / "quality.json"))
+        result.summary["quality"] = report.get("overall", {})
+    save_summary(result.summary, Path(result.run_dir) / "summary.json")
+    return result

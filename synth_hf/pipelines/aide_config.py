@@ -1,0 +1,187 @@
+"""AIDE configuration: one pydantic object drives the CLI, the YAML recipes and the Python API."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from synth_hf.config import EngineConfig, RunConfig
+
+SeedFormat = Literal["qa", "mcq", "true_false"]
+BUILTIN_OPERATIONS = ("concretize", "add_constraints", "add_reasoning")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SeedConfig(_Strict):
+    """Where the seeds come from and how their columns map onto question / answer (/ options)."""
+
+    source: str | None = Field(default=None, description="Hub id or local jsonl/json/csv/parquet file.")
+    split: str = "train"
+    rows: list[dict[str, Any]] | None = Field(default=None, description="Inline seeds (instead of source).")
+    format: SeedFormat = "qa"
+    question_column: str = "question"  # "instruction" for instruction/response data
+    answer_column: str = "answer"  # "response"; MCQ: option index (or letter / option text)
+    options_column: str = "options"  # MCQ only: a list of option strings
+    context_column: str | None = None  # e.g. Alpaca "input", appended to the question
+    id_column: str | None = None
+    answer_one_based: bool = False  # MCQ answer indices start at 1
+    num_seeds: int | None = Field(default=None, ge=1, description="None = every valid row.")
+    task_description: str | None = None
+    demonstrations: list[dict[str, Any]] = Field(
+        default_factory=list, description="Task examples, same column mapping as the seeds."
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SeedConfig:
+        if (self.source is None) == (self.rows is None):
+            raise ValueError("seeds: give exactly one of 'source' (dataset) or 'rows' (inline list)")
+        return self
+
+
+class OperationConfig(_Strict):
+    """A user operation: an `instruction` slotted into the standard synthesis prompt, or a full
+    Jinja `template` (variables: see synth_hf/steps/aide/synthesis_prompts.py)."""
+
+    instruction: str | None = None
+    template: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> OperationConfig:
+        if (self.instruction is None) == (self.template is None):
+            raise ValueError("an operation needs exactly one of 'instruction' or 'template'")
+        return self
+
+
+class ExpansionConfig(_Strict):
+    depth: int = Field(default=2, description="K: number of hops.")
+    attribute_depth: int | None = Field(
+        default=None, ge=0, description="Hops with attribute children; None = K."
+    )
+    persona_depth: int | None = Field(default=None, ge=0, description="Hops with persona children; None = K.")
+    residual_depth: int | None = Field(
+        default=None,
+        ge=1,
+        description="The seed is in every synthesis prompt of hops 1..residual_depth (hop 1: as the parent; "
+        "hops >= 2: as an extra 'original example' block). None = every hop.",
+    )
+    attributes_per_node: int = Field(default=2, ge=0)
+    operations_per_node: int = Field(default=3, ge=0)
+    personas_per_node: int = Field(default=2, ge=0)
+    max_rows: int | None = Field(default=None, ge=1, description="Cap on generated rows alive (all hops).")
+    operations: list[str] = Field(default_factory=lambda: list(BUILTIN_OPERATIONS))
+    custom_operations: dict[str, OperationConfig] = Field(default_factory=dict)
+    temperature: float = Field(default=0.7, ge=0)
+    max_new_tokens: int = Field(default=192, ge=8, description="Per synthesis call.")
+    extraction_max_new_tokens: int = Field(default=160, ge=16)
+
+    @model_validator(mode="after")
+    def _check(self) -> ExpansionConfig:
+        if self.depth < 1:
+            raise ValueError(
+                f"expansion.depth (K) must be >= 1, got {self.depth}: K=0 would generate nothing"
+            )
+        known = set(BUILTIN_OPERATIONS) | set(self.custom_operations)
+        unknown = [op for op in self.operations if op not in known]
+        if unknown:
+            raise ValueError(
+                f"unknown operations {unknown}; built-in: {list(BUILTIN_OPERATIONS)}, custom: "
+                f"{list(self.custom_operations)}"
+            )
+        if self.attribute_branch_depth == 0 and self.persona_branch_depth == 0:
+            raise ValueError("both attribute_depth and persona_depth are 0: nothing would be generated")
+        return self
+
+    @property
+    def attribute_branch_depth(self) -> int:
+        if self.attributes_per_node == 0 or self.operations_per_node == 0 or not self.operations:
+            return 0
+        return min(self.depth, self.depth if self.attribute_depth is None else self.attribute_depth)
+
+    @property
+    def persona_branch_depth(self) -> int:
+        if self.personas_per_node == 0:
+            return 0
+        return min(self.depth, self.depth if self.persona_depth is None else self.persona_depth)
+
+    @property
+    def residual_hops(self) -> list[int]:
+        last = self.depth if self.residual_depth is None else min(self.depth, self.residual_depth)
+        return list(range(1, last + 1))
+
+    def children_per_node(self, hop: int) -> int:
+        attrs = self.attributes_per_node * min(self.operations_per_node, len(self.operations))
+        return (attrs if hop <= self.attribute_branch_depth else 0) + (
+            self.personas_per_node if hop <= self.persona_branch_depth else 0
+        )
+
+
+class PersonaConfig(_Strict):
+    source: str | None = Field(default=None, description="Hub id / local file; None = generate from seeds.")
+    split: str = "train"
+    text_column: str = "persona"
+    limit: int | None = Field(default=2000, ge=1, description="Pool rows kept (first N).")
+    license: str | None = Field(default=None, description="Licence of the pool, carried to the card.")
+    per_seed: int = Field(default=4, ge=1, description="Personas generated per seed when source is None.")
+    embedder: str | None = None  # None = the embedded all-MiniLM-L6-v2
+    cache_dir: str | None = None  # None = <synth_hf cache>/persona_embeddings
+
+
+class ReflectionConfig(_Strict):
+    enabled: bool = False
+    min_relevance: float = Field(default=6, ge=1, le=10)
+    min_diversity: float = Field(default=5, ge=1, le=10)
+    max_attempts: int = Field(default=2, ge=0, description="Re-syntheses before a failing row is dropped.")
+
+
+class AnnotationConfig(_Strict):
+    verification: Literal["second_solve", "self_consistency", "none"] = "second_solve"
+    samples: int = Field(default=3, ge=2, description="Self-consistency samples (one call, n samples).")
+    temperature: float = Field(default=0.7, ge=0)
+    min_agreement: float = Field(default=0.6, gt=0, le=1)
+    free_text_threshold: float = Field(default=0.35, ge=0, le=1, description="Token-F1 for free text.")
+    on_disagreement: Literal["drop", "flag"] = "drop"
+    max_new_tokens: int = Field(default=256, ge=8)
+
+
+class DedupConfig(_Strict):
+    minhash_threshold: float | None = Field(default=0.8, gt=0, le=1)
+    embedding_threshold: float | None = Field(default=None, gt=0, le=1)
+    embedder: str | None = None
+
+
+class AIDEConfig(_Strict):
+    run: RunConfig = Field(default_factory=lambda: RunConfig(name="aide"))
+    engine: EngineConfig = Field(default_factory=EngineConfig)
+    grader_engine: EngineConfig | None = None  # None = `engine`
+    annotator_engine: EngineConfig | None = None  # None = `engine`
+    seeds: SeedConfig
+    expansion: ExpansionConfig = Field(default_factory=ExpansionConfig)
+    personas: PersonaConfig = Field(default_factory=PersonaConfig)
+    reflection: ReflectionConfig = Field(default_factory=ReflectionConfig)
+    annotation: AnnotationConfig = Field(default_factory=AnnotationConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+    system_prompt: str | None = None  # system turn of the output `messages`
+    quality_report: bool = True
+
+
+def apply_overrides(data: dict, overrides: list[str]) -> dict:
+    """`a.b.c=value` overrides (value parsed as YAML) onto a config mapping."""
+    import yaml
+
+    out = dict(data)
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"override {item!r} is not of the form key.path=value")
+        node = out
+        parts = key.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            node[part] = dict(child) if isinstance(child, dict) else {}
+            node = node[part]
+        node[parts[-1]] = yaml.safe_load(raw)
+    return out

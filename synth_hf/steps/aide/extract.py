@@ -1,0 +1,90 @@
+"""ExtractAttributes: topic + k (attribute, relation) triplets of each row that will get children.
+
+Structured output through the engine's `generate_json` (native or schema-in-prompt, lenient
+parse, bounded retry); the raw reply is kept. Rows without a quota (leaves) are passed through
+untouched, so no call is ever spent on a leaf."""
+
+from typing import Any
+
+from distilabel.steps import StepInput
+from distilabel.typing import StepOutput
+from pydantic import Field
+
+from synth_hf.models.base import StructuredResult
+from synth_hf.steps.aide.context import HopMixin
+from synth_hf.steps.aide.outputs import fallback_topic, normalize_extraction
+from synth_hf.steps.aide.synthesis_prompts import EXTRACTION_SCHEMA, extraction_prompt
+from synth_hf.steps.common.base import LLMStep
+
+
+class ExtractAttributes(HopMixin, LLMStep):
+    attributes_per_node: int = Field(default=2, ge=0)
+    max_new_tokens: int = 160
+
+    # The JSON sits on one line in the few-shot examples: stop at the first blank line / next block.
+    stop: list[str] = Field(default_factory=lambda: ["###", "\n\n", "\nQuestion", "\nStatement"])
+
+    @property
+    def inputs(self) -> list[str]:
+        return ["question", "options", "hop", "attr_quota", "persona_quota"]
+
+    @property
+    def outputs(self) -> list[str]:
+        return ["topic", "attributes", "extraction_raw"]
+
+    def process(self, inputs: StepInput) -> StepOutput:  # type: ignore[override]
+        before = self.llm.usage
+        rows = [dict(r) for r in inputs]
+        todo = [
+            i
+            for i, r in enumerate(rows)
+            if r["hop"] == self.hop - 1 and (r["attr_quota"] + r["persona_quota"]) > 0
+        ]
+        k = max(1, self.attributes_per_node)
+        prompts = [
+            extraction_prompt(self.seed_format, rows[i]["question"], rows[i]["options"], k) for i in todo
+        ]
+        results = (
+            self.llm.generate_json(
+                prompts,
+                EXTRACTION_SCHEMA,
+                max_new_tokens=self.max_new_tokens,
+                temperature=0.0,
+                stop=self.stop,
+            )
+            if prompts
+            else []
+        )
+        failed = short = 0
+        for i, result in zip(todo, results):
+            row = rows[i]
+            topic, attributes = normalize_extraction(_salvage(result), k)
+            if topic is None:
+                failed += 1
+            if row["attr_quota"] and len(attributes) < self.attributes_per_node:
+                short += 1  # fewer attribute children than planned
+            row["topic"] = topic or fallback_topic(row["question"])
+            row["attributes"] = attributes
+            row["extraction_raw"] = result.raw
+        self.account(
+            inputs,
+            len(rows),
+            usage_before=before,
+            extra={
+                "extracted": len(todo),
+                "extraction_failed": failed,
+                "fewer_attributes": short,
+                "skipped_leaves": sum(1 for r in rows if r["hop"] == self.hop - 1) - len(todo),
+            },
+        )
+        yield rows
+
+
+def _salvage(result: StructuredResult) -> Any:
+    """The parsed JSON; failing the schema (e.g. a reply cut at max_new_tokens), whatever the
+    lenient parser can still repair from the raw text: valid items are kept, broken ones skipped."""
+    if result.ok:
+        return result.data
+    from synth_hf.text.parsing import extract_json
+
+    return extract_json(result.raw, expect=dict).value

@@ -1,0 +1,191 @@
+"""AIDE row model (pure logic): seed mapping and validation, row defaults, question/answer rendering.
+
+Every row in the AIDE stream has the same columns (ROW_DEFAULTS), so each step only updates
+values; internal columns are dropped by the format step.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+ROW_DEFAULTS: dict[str, Any] = {
+    "row_id": "",
+    "seed_id": "",
+    "parent_id": None,
+    "hop": 0,
+    "branch": "seed",  # seed | attribute | persona
+    "operation": None,
+    "question": "",
+    "options": [],
+    "answer": None,  # qa: text; mcq: letter; true_false: "true" / "false"
+    "answer_index": None,
+    "draft_answer": None,  # the answer proposed together with the question by synthesis
+    "seed_question": "",
+    "seed_options": [],
+    "seed_answer": "",
+    "parent_question": None,
+    "parent_options": [],
+    "topic": None,
+    "attributes": [],  # [{"attribute", "relation"}] of this node (non-leaves only)
+    "extraction_raw": None,
+    "attr_quota": 0,
+    "persona_quota": 0,
+    "personas": [],
+    "persona_scores": [],
+    "attribute_triplet": None,  # {"head": topic, "relation", "tail": attribute} that made this row
+    "persona": None,
+    "persona_score": None,
+    "residual": False,  # the original seed was in this row's synthesis prompt
+    "relevance": None,
+    "diversity": None,
+    "reflection_attempts": 0,
+    "reflection_feedback": None,
+    "verified": None,
+    "agreement": None,
+    "verification": None,
+    "synthesis_raw": None,
+    "synth_model": None,
+    "grader_model": None,
+    "annotator_model": None,
+}
+
+
+def new_row(**values: Any) -> dict:
+    unknown = set(values) - set(ROW_DEFAULTS)
+    if unknown:
+        raise KeyError(f"not AIDE row columns: {sorted(unknown)}")
+    row = copy.deepcopy(ROW_DEFAULTS)
+    row.update(values)
+    return row
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def mcq_index(answer: Any, options: list[str], one_based: bool) -> int | None:
+    """Option index from an int index, a letter, or the option's text."""
+    if isinstance(answer, bool):
+        return None
+    if isinstance(answer, (int, float)) and float(answer).is_integer():
+        idx = int(answer) - (1 if one_based else 0)
+        return idx if 0 <= idx < len(options) else None
+    text = _text(answer)
+    if text.isdigit():
+        return mcq_index(int(text), options, one_based)
+    letter = text.strip("() .").upper()
+    if len(letter) == 1 and letter in LETTERS[: len(options)]:
+        return LETTERS.index(letter)
+    lowered = [o.lower() for o in options]
+    return lowered.index(text.lower()) if text.lower() in lowered else None
+
+
+def tf_value(answer: Any) -> bool | None:
+    if isinstance(answer, bool):
+        return answer
+    if isinstance(answer, (int, float)) and answer in (0, 1):
+        return bool(answer)
+    from synth_hf.text.parsing import parse_yes_no
+
+    return parse_yes_no(_text(answer)).value
+
+
+def check_columns(columns: list[str], fmt: str, cfg: Any) -> None:
+    """Missing columns are a configuration error: fail before anything runs."""
+    needed = [cfg.question_column, cfg.answer_column]
+    if fmt == "mcq":
+        needed.append(cfg.options_column)
+    needed += [c for c in (cfg.context_column, cfg.id_column) if c]
+    missing = [c for c in needed if c not in columns]
+    if missing:
+        raise ValueError(
+            f"seed data has no column(s) {missing} for format '{fmt}'; available columns: {columns}. "
+            "Map them with seeds.question_column / answer_column / options_column."
+        )
+
+
+def map_seed(raw: dict, index: int, cfg: Any) -> tuple[dict | None, str | None]:
+    """One source row -> an AIDE seed row, or (None, reason) for a row that cannot be a seed."""
+    fmt = cfg.format
+    question = _text(raw.get(cfg.question_column))
+    if cfg.context_column and _text(raw.get(cfg.context_column)):
+        question = f"{question}\n\n{_text(raw.get(cfg.context_column))}"
+    if not question:
+        return None, "empty_question"
+    options: list[str] = []
+    answer_index: int | None = None
+    answer_raw = raw.get(cfg.answer_column)
+    if fmt == "mcq":
+        opts = raw.get(cfg.options_column)
+        if not isinstance(opts, (list, tuple)) or len(opts) < 2 or any(not _text(o) for o in opts):
+            return None, "invalid_options"
+        options = [_text(o) for o in opts]
+        if len({o.lower() for o in options}) != len(options):
+            return None, "duplicate_options"
+        answer_index = mcq_index(answer_raw, options, cfg.answer_one_based)
+        if answer_index is None:
+            return None, "invalid_answer_index"
+        answer = LETTERS[answer_index]
+    elif fmt == "true_false":
+        value = tf_value(answer_raw)
+        if value is None:
+            return None, "invalid_true_false_answer"
+        answer = "true" if value else "false"
+    else:
+        answer = _text(answer_raw)
+        if not answer:
+            return None, "empty_answer"
+    seed_id = _text(raw.get(cfg.id_column)) if cfg.id_column else f"seed-{index}"
+    if not seed_id:
+        return None, "empty_id"
+    row = new_row(
+        row_id=seed_id,
+        seed_id=seed_id,
+        question=question,
+        options=options,
+        answer=answer,
+        answer_index=answer_index,
+        seed_question=question,
+        seed_options=options,
+        seed_answer=answer,
+    )
+    return row, None
+
+
+# ------------------------------------------------------------------------------------- rendering
+def options_block(options: list[str]) -> str:
+    return "\n".join(f"{LETTERS[i]}) {opt}" for i, opt in enumerate(options))
+
+
+def item_label(fmt: str) -> str:
+    return "Statement" if fmt == "true_false" else "Question"
+
+
+def render_item(fmt: str, question: str, options: list[str] | None = None, label: str | None = None) -> str:
+    """A question (with its options for MCQ) as it appears inside prompts."""
+    text = f"{label or item_label(fmt)}: {question}"
+    if fmt == "mcq" and options:
+        text += "\n" + options_block(options)
+    return text
+
+
+def render_answer(fmt: str, answer: str | None, options: list[str] | None = None) -> str:
+    """The assistant turn: free text, 'B) option text' or 'True' / 'False'."""
+    if answer is None:
+        return ""
+    if fmt == "mcq" and options and answer in LETTERS[: len(options)]:
+        return f"{answer}) {options[LETTERS.index(answer)]}"
+    if fmt == "true_false":
+        return answer.capitalize()
+    return answer
+
+
+def user_turn(fmt: str, question: str, options: list[str] | None = None) -> str:
+    if fmt == "mcq" and options:
+        return f"{question}\n\n{options_block(options)}"
+    if fmt == "true_false":
+        return f"True or false? {question}"
+    return question

@@ -1,0 +1,228 @@
+"""Prompt rendering for AIDE, written once and shared by the synthesis and reflection steps
+(re-synthesis must rebuild exactly the prompt that made the row, plus the grader's feedback).
+
+Templates (*.jinja) sit beside this module. Custom operation templates get these variables:
+task_description, noun, label, format_hint, demonstrations (rendered strings), example,
+seed (None outside residual hops >= 2), parent, topic, attribute, relation, operation,
+instruction, feedback, previous.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from synth_hf.steps.aide.rows import item_label, options_block, render_item
+
+TEMPLATE_DIR = Path(__file__).resolve().parent
+
+OPERATION_INSTRUCTIONS: dict[str, str] = {
+    "concretize": "make it more specific: replace general ideas with a concrete case, numbers, names or a "
+    "situation that involves the focus attribute.",
+    "add_constraints": "add one or two constraints or requirements tied to the focus attribute, so that "
+    "answering it takes more care.",
+    "add_reasoning": "change it so that answering needs several explicit reasoning steps that go through "
+    "the focus attribute.",
+}
+
+FORMAT_HINTS: dict[str, str] = {
+    "qa": "as 'New question:' followed by a line 'Answer:' with its correct answer",
+    "mcq": "with options A) to D), exactly one of them correct, followed by a line 'Answer:' with the "
+    "letter of the correct option",
+    "true_false": "as a statement that is either true or false, followed by a line 'Answer:' with true "
+    "or false",
+}
+
+SOLVE_RULES: dict[str, str] = {
+    "qa": "Answer each question correctly and concisely.",
+    "mcq": "Answer each question with the letter of the single correct option.",
+    "true_false": "Answer each statement with true or false.",
+}
+
+STOP = ["###"]
+
+EXTRACTION_SCHEMA: dict = {
+    "type": "object",
+    "properties": {
+        "topic": {"type": "string"},
+        "attributes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"attribute": {"type": "string"}, "relation": {"type": "string"}},
+                "required": ["attribute"],
+            },
+        },
+    },
+    "required": ["topic", "attributes"],
+}
+
+GRADE_SCHEMA: dict = {
+    "type": "object",
+    "properties": {
+        "relevance": {"type": "number"},
+        "diversity": {"type": "number"},
+        "feedback": {"type": "string"},
+    },
+    "required": ["relevance", "diversity"],
+}
+
+
+def schema_hint(schema: dict) -> str:
+    """The engines' schema-in-prompt text, also used inside our few-shot examples so a base
+    model sees a real answer follow it (instead of copying its '...' placeholders)."""
+    from synth_hf.models.prompts import schema_instruction
+
+    return schema_instruction(schema)
+
+
+@lru_cache(maxsize=1)
+def _env() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        undefined=jinja2.StrictUndefined,  # a missing variable is a bug, not an empty string
+        keep_trailing_newline=False,
+        autoescape=False,
+    )
+
+
+def render(name: str, **context: Any) -> str:
+    return _env().get_template(name).render(**context).strip()
+
+
+@lru_cache(maxsize=64)
+def _custom(source: str) -> Any:
+    return _env().from_string(source)
+
+
+def noun(fmt: str) -> str:
+    return item_label(fmt).lower()
+
+
+def demo_block(fmt: str, demo: dict) -> str:
+    return f"{render_item(fmt, demo['question'], demo.get('options'))}\nAnswer: {demo.get('answer', '')}"
+
+
+def seed_block(fmt: str, row: dict) -> str:
+    return demo_block(
+        fmt, {"question": row["seed_question"], "options": row["seed_options"], "answer": row["seed_answer"]}
+    )
+
+
+def plain_item(fmt: str, question: str, options: list[str] | None) -> str:
+    """Question text plus options, without a label (for grading prompts)."""
+    return f"{question}\n{options_block(options)}" if fmt == "mcq" and options else question
+
+
+def synthesis_prompt(
+    row: dict,
+    *,
+    fmt: str,
+    task_description: str | None,
+    demonstrations: list[dict],
+    operations: dict[str, str],
+    operation_templates: dict[str, str],
+    feedback: str | None = None,
+    previous: str | None = None,
+) -> str:
+    """The prompt for a child row (branch attribute or persona). The residual seed block is
+    added for hops >= 2 when `row['residual']`; at hop 1 the parent is the seed itself."""
+    triplet = row.get("attribute_triplet") or {}
+    context = {
+        "task_description": task_description,
+        "noun": noun(fmt),
+        "label": noun(fmt),
+        "format_hint": FORMAT_HINTS[fmt],
+        "demonstrations": [demo_block(fmt, d) for d in demonstrations],
+        "example": render("_example.jinja", fmt=fmt),
+        "seed": seed_block(fmt, row) if row["residual"] and row["hop"] >= 2 else None,
+        "parent": render_item(fmt, row["parent_question"], row["parent_options"], label=noun(fmt)),
+        "topic": triplet.get("head") or row.get("topic") or "",
+        "attribute": triplet.get("tail", ""),
+        "relation": triplet.get("relation", ""),
+        "operation": row.get("operation") or "",
+        "instruction": operations.get(row.get("operation") or "", ""),
+        "persona": row.get("persona") or "",
+        "feedback": feedback,
+        "previous": previous,
+    }
+    if row["branch"] == "persona":
+        return render("synthesize_persona.jinja", **context)
+    op = row.get("operation") or ""
+    if op in operation_templates:
+        return _custom(operation_templates[op]).render(**context).strip()
+    return render("synthesize_operation.jinja", **context)
+
+
+_EXTRACTION_EXAMPLES = [
+    (
+        "A train covers 180 km in 2 hours and then 60 km in 1 hour. What is its average speed?",
+        {
+            "topic": "average speed",
+            "attributes": [
+                {"attribute": "total distance", "relation": "is divided by the total time to give"},
+                {"attribute": "travel time", "relation": "is the denominator of"},
+                {"attribute": "km per hour", "relation": "is the unit of"},
+            ],
+        },
+    ),
+    (
+        "Why do metal spoons get hot in a bowl of soup?",
+        {
+            "topic": "heat conduction",
+            "attributes": [
+                {"attribute": "metal", "relation": "conducts heat far better than wood in"},
+                {"attribute": "soup temperature", "relation": "is the heat source of"},
+                {"attribute": "thermal equilibrium", "relation": "is the end state of"},
+            ],
+        },
+    ),
+]
+
+
+def extraction_prompt(fmt: str, question: str, options: list[str], k: int) -> str:
+    # The worked examples list k attributes (up to 3): base models copy the examples' length.
+    n = max(1, min(k, 3))
+    examples = [(q, json.dumps({**a, "attributes": a["attributes"][:n]})) for q, a in _EXTRACTION_EXAMPLES]
+    return render(
+        "extract_attributes.jinja",
+        noun=noun(fmt),
+        item=render_item(fmt, question, options),
+        k=k,
+        example_k=n,
+        examples=examples,
+        schema_hint=schema_hint(EXTRACTION_SCHEMA),
+    )
+
+
+def grade_prompt(fmt: str, row: dict) -> str:
+    return render(
+        "grade.jinja",
+        noun=noun(fmt),
+        seed=plain_item(fmt, row["seed_question"], row["seed_options"]),
+        parent=plain_item(fmt, row["parent_question"], row["parent_options"]),
+        child=plain_item(fmt, row["question"], row["options"]),
+        schema_hint=schema_hint(GRADE_SCHEMA),
+    )
+
+
+def solve_prompt(fmt: str, row: dict, task_description: str | None, demonstrations: list[dict]) -> str:
+    """Few-shot solve; without task demonstrations the row's own seed is the example."""
+    demos = demonstrations or [
+        {"question": row["seed_question"], "options": row["seed_options"], "answer": row["seed_answer"]}
+    ]
+    return render(
+        "solve.jinja",
+        task_description=task_description,
+        rule=SOLVE_RULES[fmt],
+        demonstrations=[demo_block(fmt, d) for d in demos],
+        item=render_item(fmt, row["question"], row["options"]),
+    )
+
+
+def persona_pool_prompt(fmt: str, question: str) -> str:
+    return render("persona_pool.jinja", noun=noun(fmt), item=f"Question: {question}")

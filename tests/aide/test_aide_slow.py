@@ -1,0 +1,82 @@
+"""One real AIDE run on the embedded Gemma-3-270M base model: 2 seeds, depth 1, small branching."""
+
+import json
+
+import pytest
+
+from synth_hf.pipelines.aide import run_aide
+from synth_hf.pipelines.aide_config import AIDEConfig
+
+SEEDS = [
+    {
+        "question": "Why does ice float on water?",
+        "answer": "Ice is less dense than liquid water because its molecules form an open crystal lattice.",
+    },
+    {
+        "question": "Why do we see lightning before we hear thunder?",
+        "answer": "Light travels much faster than sound, so the flash reaches us first.",
+    },
+]
+PERSONAS = [
+    "A secondary-school physics teacher preparing classroom demonstrations",
+    "A mountain guide who watches the weather closely",
+    "A curious ten-year-old who asks why about everything",
+    "A chef who cares about how ingredients behave when heated or frozen",
+]
+
+
+@pytest.mark.slow
+def test_embedded_model_run_produces_rows_with_provenance(tmp_path):
+    pool = tmp_path / "personas.jsonl"
+    pool.write_text("".join(json.dumps({"persona": p}) + "\n" for p in PERSONAS))
+    cfg = AIDEConfig.model_validate(
+        {
+            "run": {
+                "output_dir": str(tmp_path),
+                "name": "embedded",
+                "use_cache": False,
+                "input_batch_size": 8,
+            },
+            "engine": {"engine": "transformers", "options": {"batch_size": 8, "structured_retries": 0}},
+            "seeds": {
+                "rows": SEEDS,
+                "task_description": "Answer everyday science questions in one or two sentences.",
+            },
+            "expansion": {
+                "depth": 1,
+                "attributes_per_node": 1,
+                "operations_per_node": 1,
+                "personas_per_node": 1,
+                "max_new_tokens": 64,
+                "extraction_max_new_tokens": 96,
+            },
+            "personas": {"source": str(pool), "license": "cc0-1.0"},
+            "annotation": {"verification": "second_solve", "on_disagreement": "flag", "max_new_tokens": 40},
+            "quality_report": True,
+        }
+    )
+    result = run_aide(cfg)
+    rows = result.dataset.to_list()
+    stages = result.summary["stages"]
+    assert stages["synthesize_h1"]["counters"]["children"] <= 4  # 2 seeds x (1 x 1 + 1)
+    assert stages["extract_attributes_h1"]["counters"]["extracted"] == 2
+    assert rows, result.summary["drops_by_reason"]
+    seeds = {s["question"] for s in SEEDS}
+    for row in rows:
+        assert row["hop"] == 1 and row["parent_id"] == row["seed_id"] in ("seed-0", "seed-1")
+        assert row["question"].strip() and row["question"] not in seeds
+        assert row["messages"][0]["content"] == row["question"] and row["messages"][1]["content"].strip()
+        assert row["verification"] == "second_solve" and isinstance(row["verified"], bool)
+        assert row["synth_model"] == row["annotator_model"] == "gemma-3-270m (embedded)"
+        assert row["branch"] in ("attribute", "persona")
+        if row["branch"] == "persona":
+            assert row["persona"] in PERSONAS
+    assert (result.run_dir / "quality.json").exists()
+    assert result.summary["persona_pool"]["license"] == "cc0-1.0"
+    print(
+        json.dumps(
+            [{k: r[k] for k in ("branch", "operation", "persona", "messages", "verified")} for r in rows],
+            indent=1,
+        )
+    )
+    print("wall", result.summary["wall_time_s"], "calls", result.summary["llm_calls"])
