@@ -27,7 +27,9 @@ class EngineConfig(BaseModel):
         # Inside a pipeline a failing batch is retried, then skipped and counted, so one
         # bad batch cannot end a long run; set options.on_batch_failure=raise to fail fast.
         options = {"on_batch_failure": "skip", **self.options}
-        return build_engine({"engine": self.engine, "model": self.model, **options})
+        if self.model is not None:  # engines without a model field (fake) must not get one
+            options["model"] = self.model
+        return build_engine({"engine": self.engine, **options})
 
     def describe(self) -> str:
         from synth_hf.models.embedded import EMBEDDED_LLM_NAME

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,29 +46,11 @@ class AIDEBuild:
 
 # --------------------------------------------------------------------------------------- engines
 def _engine(cfg: Any) -> Any:
-    try:
-        from synth_hf.models import FakeLLM, build_engine
-    except ImportError:  # engines package without its factory yet: minimal private fallback
-        if cfg.engine == "fake":
-            from synth_hf.models.fake import FakeLLM
-
-            return FakeLLM(**cfg.options)
-        if cfg.engine == "transformers":
-            from synth_hf.models.transformers_engine import TransformersEngine
-
-            return TransformersEngine(model=cfg.model, **cfg.options)
-        raise
-    if cfg.engine == "fake" and "model" not in FakeLLM.model_fields:
-        # EngineConfig.build() passes model=None, which FakeLLM rejects (reported); same policy otherwise.
-        return build_engine({"engine": "fake", "on_batch_failure": "skip", **cfg.options})
     return cfg.build()
 
 
 def _model_name(cfg: Any) -> str:
-    try:
-        return cfg.describe()
-    except ImportError:  # describe() needs the engines package; the name is informative only
-        return f"{cfg.engine}:{cfg.model or 'embedded'}"
+    return cfg.describe()
 
 
 # --------------------------------------------------------------------------------------- builder
@@ -278,18 +259,6 @@ def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
     return pipeline, info
 
 
-def _drop_stale_log_handlers() -> None:
-    """distilabel leaves a QueueHandler on the root logger whose queue it has closed: any later
-    log line (e.g. sentence-transformers loading for the quality report) prints a traceback."""
-    import logging
-    from logging.handlers import QueueHandler
-
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if isinstance(handler, QueueHandler):
-            root.removeHandler(handler)
-
-
 def build_aide(config: AIDEConfig) -> Any:
     """The distilabel Pipeline for `config` (seeds are loaded and validated now)."""
     return _build(config)[0]
@@ -301,11 +270,8 @@ def describe_stages(config: AIDEConfig) -> list[str]:
 
 def run_aide(config: AIDEConfig) -> RunResult:
     started = time.time()
-    if not config.run.use_cache and config.run.ledger_dir.exists():
-        shutil.rmtree(config.run.ledger_dir)  # a fresh run must not inherit old accounting
     pipeline, info = _build(config)
     distiset = execute(pipeline, config.run)
-    _drop_stale_log_handlers()
     leaf = "default" if distiset is not None and "default" in distiset else info.leaf
     exp = config.expansion
     extra = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,13 +40,40 @@ def execute(pipeline: Any, run: RunConfig, parameters: dict | None = None):
 
     distilabel_fixes.apply()
     run.run_dir.mkdir(parents=True, exist_ok=True)
+    _reset_stale_ledger(pipeline, run)
     apply_resources(pipeline, run)
     if run.executor == "ray":
         init: dict[str, Any] = {"include_dashboard": False}
         if run.ray_num_cpus and not run.ray_address:
             init["num_cpus"] = run.ray_num_cpus
         pipeline = pipeline.ray(ray_head_node_url=run.ray_address, ray_init_kwargs=init)
-    return pipeline.run(use_cache=run.use_cache, parameters=parameters or {})
+    try:
+        return pipeline.run(use_cache=run.use_cache, parameters=parameters or {})
+    finally:
+        _drop_stale_log_handlers()
+
+
+def _reset_stale_ledger(pipeline: Any, run: RunConfig) -> None:
+    """Accounting belongs to one pipeline signature: a fresh run, or a run of a changed config in
+    the same folder, starts an empty ledger; a resumed run of the same config keeps its lines."""
+    marker = run.ledger_dir / ".signature"
+    signature = pipeline.signature
+    stale = not run.use_cache or (marker.exists() and marker.read_text() != signature)
+    if stale and run.ledger_dir.exists():
+        shutil.rmtree(run.ledger_dir)
+    run.ledger_dir.mkdir(parents=True, exist_ok=True)
+    marker.write_text(signature)
+
+
+def _drop_stale_log_handlers() -> None:
+    """distilabel leaves a QueueHandler on the root logger whose queue it has closed; any later
+    log line (e.g. a model loading for evaluation) would print a traceback."""
+    from logging.handlers import QueueHandler
+
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, QueueHandler):
+            root.removeHandler(handler)
 
 
 def apply_resources(pipeline: Any, run: RunConfig) -> None:
