@@ -1,0 +1,194 @@
+"""GraphGen on a small corpus with the embedded model: LLM calls and tokens per final QA, and engine
+utilisation = (time to run the same prompts as one raw batched generate) / (pipeline time for those stages).
+
+    python benchmarks/graphgen_run.py                      # vLLM (CPU or GPU), medical corpus, 2 documents
+    python benchmarks/graphgen_run.py --engine transformers --limit 1
+
+Every engine call of the LLM stages is traced (prompts, parameters, start/end); the "pipeline time" is
+the union of the LLM stages' busy spans (first batch start to last batch end, model loading excluded),
+and the raw baseline replays all traced prompts in one batched call per call kind on a fresh engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FALLBACK_DOCS = [
+    (
+        "Metformin is the first-line drug for type 2 diabetes. It lowers glucose production in the liver and rarely "
+        "causes hypoglycemia. Common side effects are nausea and diarrhoea; vitamin B12 levels can fall with long use."
+    ),
+    (
+        "Lisinopril is an ACE inhibitor used for hypertension and heart failure. ACE inhibitors raise bradykinin, which "
+        "causes a dry cough; losartan, an angiotensin receptor blocker, is the usual substitute."
+    ),
+]
+
+
+def corpus_source(limit: int, workdir: Path) -> str:
+    bundled = ROOT / "synth_hf" / "data" / "medical_corpus"
+    if bundled.is_dir() and any(bundled.glob("*.md")):
+        return str(bundled)
+    path = workdir / "docs.jsonl"
+    path.write_text("".join(json.dumps({"text": d}) + "\n" for d in FALLBACK_DOCS[:limit]), encoding="utf-8")
+    return str(path)
+
+
+def merged_span(intervals: list[tuple[float, float]]) -> float:
+    total, end = 0.0, float("-inf")
+    for a, b in sorted(intervals):
+        if b <= end:
+            continue
+        total += b - max(a, end)
+        end = b
+    return total
+
+
+def read_trace(trace_dir: Path) -> list[dict]:
+    return [
+        json.loads(line) for p in sorted(trace_dir.glob("*.jsonl")) for line in p.read_text().splitlines()
+    ]
+
+
+def replay(engine_config, calls: list[dict]) -> tuple[float, float]:
+    """(load seconds, seconds to run every traced prompt batched together) on a fresh engine."""
+    from synth_hf.pipelines.graphgen import build_engine
+
+    llm = build_engine(engine_config)
+    started = time.time()
+    llm.load()
+    loaded = time.time()
+    groups: dict[tuple, list[str]] = defaultdict(list)
+    for call in calls:
+        params = call["params"]
+        key = (call["kind"], params.get("max_new_tokens"), tuple(params.get("stop") or []))
+        groups[key].extend(call["prompts"])
+    llm.batch_size = max(llm.batch_size, max((len(p) for p in groups.values()), default=1))
+    if calls:  # warm-up outside the timed region (first-call compilation / allocation)
+        llm.generate_texts(calls[0]["prompts"][:1], max_new_tokens=4)
+        llm.score_yes_no(calls[0]["prompts"][:1])
+    t0 = time.time()
+    for (kind, max_new, stop), prompts in groups.items():
+        if kind == "score":
+            llm.score_yes_no(prompts)
+        else:  # json calls replay as plain generation of the same length
+            llm.generate_texts(prompts, max_new_tokens=max_new or 64, stop=list(stop))
+    return loaded - started, time.time() - t0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--engine", choices=["vllm", "transformers"], default="vllm")
+    parser.add_argument("--trainee-engine", choices=["vllm", "transformers"], default=None)
+    parser.add_argument("--limit", type=int, default=2, help="documents of the corpus to use")
+    parser.add_argument("--out", default=None, help="output folder (default: a temp dir)")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--json", default=None, help="also write the numbers to this JSON file")
+    parser.add_argument("--kv-cache-gb", type=int, default=1, help="vLLM CPU KV cache per engine")
+    args = parser.parse_args()
+
+    from synth_hf.config import EngineConfig
+    from synth_hf.pipelines.graphgen import run_graphgen
+    from synth_hf.pipelines.graphgen_config import GraphGenConfig
+    from synth_hf.steps.graphgen.trace import TRACE_ENV
+
+    workdir = Path(args.out or tempfile.mkdtemp(prefix="graphgen-bench-"))
+    trace_dir = workdir / "trace"
+    os.environ[TRACE_ENV] = str(trace_dir)  # inherited by distilabel's worker processes
+
+    def engine(name: str) -> dict:
+        options: dict = {"batch_size": args.batch_size}
+        if name == "vllm":  # two engines share a stage (quiz+probe, generate+judge): keep each small
+            options["cpu_kvcache_space_gb"] = args.kv_cache_gb
+        return {"engine": name, "options": options}
+
+    synth, trainee = engine(args.engine), engine(args.trainee_engine or args.engine)
+    config = GraphGenConfig.model_validate(
+        {
+            "input": {"source": corpus_source(args.limit, workdir), "limit": args.limit},
+            "synthesizer": synth,
+            "trainee": trainee,
+            "chunking": {"chunk_size": 256, "overlap": 32},
+            "extraction": {"gleaning_rounds": 1, "max_new_tokens": 192},
+            "merge": {"description_token_budget": 128, "summary_max_new_tokens": 64},
+            "quiz": {"n_paraphrases": 2, "n_negations": 2, "max_new_tokens": 32},
+            "partition": {"method": "loss", "params": {"max_units": 6, "max_hops": 2}},
+            "generation": {
+                "modes": {
+                    "atomic": 8,
+                    "aggregated": 3,
+                    "multi_hop": 3,
+                    "cot": 3,
+                    "multiple_choice": 4,
+                    "true_false": 4,
+                },
+                "max_new_tokens": 128,
+            },
+            "run": {
+                "output_dir": str(workdir),
+                "name": "run",
+                "input_batch_size": args.batch_size,
+                "use_cache": False,
+            },
+        }
+    )
+    started = time.time()
+    result = run_graphgen(config)
+    wall = time.time() - started
+    calls = read_trace(trace_dir)
+    by_step: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for call in calls:
+        by_step[call["step"]].append((call["start"], call["end"]))
+    spans = [(min(a for a, _ in iv), max(b for _, b in iv)) for iv in by_step.values()]
+    stage_time = merged_span(spans)
+    synth_calls = [c for c in calls if c["step"] != "probe"]
+    load_s, raw_s = replay(EngineConfig.model_validate(synth), synth_calls)
+    probe_calls = [c for c in calls if c["step"] == "probe"]
+    probe_raw = replay(EngineConfig.model_validate(trainee), probe_calls)[1] if probe_calls else 0.0
+    rows = len(result.dataset)
+    summary = result.summary
+    numbers = {
+        "engine": args.engine,
+        "documents": args.limit,
+        "final_rows": rows,
+        "llm_calls": summary["llm_calls"],
+        "llm_tokens": summary["llm_tokens"],
+        "llm_calls_per_row": summary["llm_calls_per_row"],
+        "llm_tokens_per_row": summary["llm_tokens_per_row"],
+        "pipeline_wall_s": round(wall, 1),
+        "llm_stage_time_s": round(stage_time, 1),
+        "llm_busy_time_s": round(sum(b - a for iv in by_step.values() for a, b in iv), 1),
+        "raw_batched_s": round(raw_s + probe_raw, 1),
+        "engine_utilisation": round((raw_s + probe_raw) / stage_time, 3) if stage_time else None,
+        "replay_load_s": round(load_s, 1),
+        "per_step_span_s": {
+            s: round(max(b for _, b in iv) - min(a for a, _ in iv), 1) for s, iv in by_step.items()
+        },
+        "per_step_calls": {s: n["llm_calls"] for s, n in summary["stages"].items() if n["llm_calls"]},
+        "engine_failed_calls": {
+            s: n["counters"]["engine_failed_calls"]
+            for s, n in summary["stages"].items()
+            if n.get("counters", {}).get("engine_failed_calls")
+        },
+        "modes": dict(Counter(result.dataset["mode"])) if rows else {},
+        "drops_by_reason": summary["drops_by_reason"],
+        "run_dir": str(result.run_dir),
+    }
+    print(json.dumps(numbers, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(numbers, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""AIDE from ~10 MedQA-format seeds → dataset card + staged publish → LoRA SFT → before/after.
+
+With no arguments it runs offline on the embedded Gemma-3-270M: the first `recipe.num_seeds`
+questions of the shipped MedQA sample are the seeds, the remaining ones the evaluation split
+(seeds never leak into evaluation). `--seeds` / `--engine` / `--repo-id` point it at real data,
+a real model and the Hub, e.g. `--engine vllm:Qwen/Qwen2.5-7B-Instruct --seeds my/medqa.jsonl`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from synth_hf.config import EngineConfig
+from synth_hf.loop import EMBEDDED_LICENSES, LoopConfig, close_the_loop, log, require_token_for_upload, timed
+
+HERE = Path(__file__).resolve().parent
+DATA = Path(__import__("synth_hf").__file__).resolve().parent / "data"
+
+
+def medqa_rows(source: str) -> list[dict]:
+    """MedQA rows (options as {"A": ...}, answer_idx letter) as AIDE MCQ seeds (option list + letter)."""
+    rows = []
+    for line in Path(source).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        options = row["options"]
+        letters = sorted(options) if isinstance(options, dict) else [chr(65 + i) for i in range(len(options))]
+        values = [options[k] for k in letters] if isinstance(options, dict) else list(options)
+        rows.append({"id": row.get("id"), "question": row["question"], "options": values,
+                     "answer": row["answer_idx"], "raw": row})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    import yaml
+
+    from synth_hf.pipelines.aide import run_aide
+    from synth_hf.pipelines.aide_config import AIDEConfig
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--config", default=str(HERE / "configs" / "aide_medqa.yaml"))
+    p.add_argument("--seeds", default=str(DATA / "medqa_sample.jsonl"), help="MedQA-format jsonl")
+    p.add_argument("--engine", help="ENGINE:MODEL (default: the config's engine, embedded model)")
+    p.add_argument("--base-model", help="model to fine-tune and evaluate (default: embedded)")
+    p.add_argument("--out", default="outputs/aide_medqa")
+    p.add_argument("--repo-id")
+    p.add_argument("--private", action="store_true")
+    args = p.parse_args(argv)
+    require_token_for_upload(args.repo_id)
+
+    raw = yaml.safe_load(Path(args.config).read_text(encoding="utf-8"))
+    recipe = raw.pop("recipe", {})
+    rows = medqa_rows(args.seeds)
+    n_seeds = recipe.get("num_seeds", 10)
+    if len(rows) <= n_seeds:
+        raise ValueError(f"{args.seeds} has {len(rows)} questions; need more than {n_seeds} (seeds + evaluation)")
+    seeds, held_out = rows[:n_seeds], rows[n_seeds:]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    eval_path = out / "eval_mcq.jsonl"
+    eval_path.write_text("".join(json.dumps(r["raw"]) + "\n" for r in held_out), encoding="utf-8")
+    raw["seeds"] = {**raw.get("seeds", {}), "rows": [{k: r[k] for k in ("id", "question", "options", "answer")}
+                                                    for r in seeds], "id_column": "id"}
+    raw["run"] = {**raw.get("run", {}), "output_dir": str(out)}
+    if args.engine:
+        engine, _, model = args.engine.partition(":")
+        raw["engine"] = {"engine": engine, "model": model or None}
+    config = AIDEConfig.model_validate(raw)
+    seed_ids = {r["id"] for r in seeds}
+    assert not seed_ids & {r["id"] for r in held_out}, "seed leaked into the evaluation split"
+
+    log("aide", f"{len(seeds)} seeds, {len(held_out)} held-out questions; engine {config.engine.describe()}")
+    result = timed("aide", lambda: run_aide(config))
+    loop = LoopConfig(
+        method="aide",
+        out_dir=out,
+        base_model=args.base_model,
+        repo_id=args.repo_id,
+        private=args.private,
+        train_steps=recipe.get("train_steps", 20),
+        batch_size=recipe.get("batch_size", 4),
+        learning_rate=recipe.get("learning_rate", 2e-4),
+        eval_sets={"mcq": str(eval_path), "open_qa": str(eval_path)},
+        licenses=[EMBEDDED_LICENSES["gemma-3-270m (embedded)"]] if isinstance(config.engine, EngineConfig)
+        and config.engine.model is None else [],
+    )
+    timed("publish+train+eval", lambda: close_the_loop(result, loop, config))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

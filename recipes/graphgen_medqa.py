@@ -1,0 +1,137 @@
+"""GraphGen on medical text → dataset card + staged publish → LoRA SFT → before/after on MedQA.
+
+With no arguments it runs offline on the embedded Gemma-3-270M (synthesizer and trainee) over the
+medical sample corpus shipped with synth_hf, and evaluates closed-book on the shipped MedQA-format
+questions and held-out statements. Flags point it at real data and real models:
+
+    python recipes/graphgen_medqa.py \\
+        --corpus my-org/medical-textbooks --text-column text --limit 200 \\
+        --synthesizer vllm:Qwen/Qwen2.5-7B-Instruct --trainee vllm:Qwen/Qwen2.5-0.5B \\
+        --base-model Qwen/Qwen2.5-0.5B --mcq GBaker/MedQA-USMLE-4-options --repo-id me/graphgen-medqa
+
+An engine is `ENGINE:MODEL` (ENGINE = transformers | vllm | openai; MODEL may be empty for the
+embedded model); `--openai-base-url` points the openai engine at `vllm serve` or a provider.
+
+By default (no engine flags) one local vLLM server of the embedded model is started for the run
+and every step talks to it through the OpenAI-compatible engine: the model loads once and all
+steps share continuous batching (on 2 CPU cores ~3.5x the throughput of per-step transformers).
+`--no-serve` runs each step on its own in-process engine from the config instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from pathlib import Path
+
+from synth_hf.config import EngineConfig
+from synth_hf.loop import EMBEDDED_LICENSES, LoopConfig, close_the_loop, log, require_token_for_upload, timed
+
+HERE = Path(__file__).resolve().parent
+DATA = Path(__import__("synth_hf").__file__).resolve().parent / "data"
+DEFAULT_CONFIG = HERE / "configs" / "graphgen_medqa.yaml"
+
+
+def parse_engine(spec: str, base_url: str | None) -> EngineConfig:
+    engine, _, model = spec.partition(":")
+    options = {"base_url": base_url} if engine == "openai" and base_url else {}
+    return EngineConfig(engine=engine, model=model or None, options=options)  # type: ignore[arg-type]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--config", default=str(DEFAULT_CONFIG), help="GraphGen YAML config")
+    p.add_argument("--corpus", help="Hub dataset id or local file/folder (default: shipped medical sample)")
+    p.add_argument("--text-column", default=None)
+    p.add_argument("--limit", type=int, help="use only the first N documents")
+    p.add_argument("--synthesizer", help="ENGINE:MODEL for extraction/generation (default: embedded)")
+    p.add_argument("--trainee", help="ENGINE:MODEL probed for calibration (default: embedded)")
+    p.add_argument("--openai-base-url", help="base URL for openai engines, e.g. http://127.0.0.1:8000/v1")
+    p.add_argument("--base-model", help="model to fine-tune and evaluate (default: embedded)")
+    p.add_argument("--mcq", default=str(DATA / "medqa_sample.jsonl"), help="MedQA-format jsonl or Hub id")
+    p.add_argument("--statements", default=str(DATA / "statements_heldout.jsonl"))
+    p.add_argument("--open-qa", help="jsonl with question + answer (default: the config's recipe.open_qa)")
+    p.add_argument("--out", default="outputs/graphgen_medqa")
+    p.add_argument("--train-steps", type=int, default=None, help="default: from the config's recipe block")
+    p.add_argument("--repo-id", help="upload the dataset here (needs HF_TOKEN or a cached login)")
+    p.add_argument("--private", action="store_true")
+    p.add_argument("--no-cache", action="store_true", help="recompute every stage")
+    p.add_argument("--set", action="append", default=[], help="config override key.path=value")
+    p.add_argument("--no-serve", action="store_true", help="do not start a shared local vLLM server")
+    return p
+
+
+def load_eval_set(source: str | None):
+    """A local jsonl path as is; a Hub id through `load_table` (needs Hub access)."""
+    if not source:
+        return None
+    if Path(source).exists():
+        return source
+    from synth_hf.io.readers import load_table
+
+    return load_table(source, split="test")
+
+
+def main(argv: list[str] | None = None) -> int:
+    import yaml
+
+    from synth_hf.pipelines.graphgen import run_graphgen
+    from synth_hf.pipelines.graphgen_cli import _parse_set
+    from synth_hf.pipelines.graphgen_config import GraphGenConfig
+
+    args = build_parser().parse_args(argv)
+    require_token_for_upload(args.repo_id)
+    raw = yaml.safe_load(Path(args.config).read_text(encoding="utf-8"))
+    recipe = raw.pop("recipe", {})
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    overrides = {"run.output_dir": str(out), "run.name": "graphgen"}
+    overrides["input.source"] = args.corpus or str(DATA / "medical_corpus")
+    for key, value in (("input.text_column", args.text_column), ("input.limit", args.limit)):
+        if value is not None:
+            overrides[key] = value
+    if args.no_cache:
+        overrides["run.use_cache"] = False
+    overrides.update(_parse_set(args.set))
+    config = GraphGenConfig.model_validate(raw).with_overrides(overrides)
+    if args.synthesizer:
+        config = config.model_copy(update={"synthesizer": parse_engine(args.synthesizer, args.openai_base_url)})
+    if args.trainee:
+        config = config.model_copy(update={"trainee": parse_engine(args.trainee, args.openai_base_url)})
+
+    # Only the embedded in-process default is swapped for the shared server; named engines stay.
+    embedded_default = EngineConfig(engine="transformers")
+    serve = not args.no_serve and config.synthesizer == embedded_default and config.trainee == embedded_default
+    with contextlib.ExitStack() as stack:
+        if serve:
+            from synth_hf.models.serve import local_vllm_server
+
+            log("serve", "starting a local vLLM server of the embedded model (~1 min)")
+            url = stack.enter_context(local_vllm_server(log_path=out / "vllm_server.log"))
+            shared = EngineConfig(engine="openai", options={"base_url": url, "concurrency": 16})
+            config = config.model_copy(update={"synthesizer": shared, "trainee": shared})
+        log("graphgen", f"corpus {config.input.source}; synthesizer {config.synthesizer.describe()}; "
+            f"trainee {config.trainee.describe()}")
+        result = timed("graphgen", lambda: run_graphgen(config))
+    embedded = config.synthesizer.model is None
+    licenses = [EMBEDDED_LICENSES["gemma-3-270m (embedded)"]] if embedded else []
+    loop = LoopConfig(
+        method="graphgen",
+        out_dir=out,
+        base_model=args.base_model,
+        repo_id=args.repo_id,
+        private=args.private,
+        train_steps=args.train_steps or recipe.get("train_steps", 30),
+        batch_size=recipe.get("batch_size", 4),
+        learning_rate=recipe.get("learning_rate", 2e-4),
+        eval_sets={"mcq": load_eval_set(args.mcq), "statements": load_eval_set(args.statements),
+                   "open_qa": load_eval_set(args.open_qa or (recipe.get("open_qa") and str(DATA / recipe["open_qa"])))},
+        licenses=licenses + list(recipe.get("licenses", [])),
+    )
+    timed("publish+train+eval", lambda: close_the_loop(result, loop, config))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""Corpus-or-seeds → dataset → card + staged publish → LoRA SFT → before/after evaluation.
+
+Shared by `recipes/graphgen_medqa.py` and `recipes/aide_medqa.py`; each recipe only builds its
+pipeline config and names its evaluation sets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from synth_hf.pipelines.runner import RunResult
+
+# Licences of the embedded models, inherited by the datasets and adapters they produce.
+EMBEDDED_LICENSES = {"gemma-3-270m (embedded)": "gemma", "all-MiniLM-L6-v2": "apache-2.0"}
+
+
+@dataclass
+class LoopConfig:
+    method: str
+    out_dir: Path
+    base_model: str | None = None  # the model we fine-tune and evaluate; None = embedded
+    repo_id: str | None = None  # upload only when given (and a token is available)
+    private: bool = False
+    train_steps: int | None = 30
+    train_epochs: float = 1.0
+    batch_size: int = 4
+    learning_rate: float = 2e-4
+    eval_sets: dict[str, Any] = field(default_factory=dict)  # mcq / open_qa / statements
+    licenses: list[str] = field(default_factory=list)
+    extra_card: dict[str, Any] = field(default_factory=dict)
+
+
+def log(stage: str, message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {stage}: {message}", flush=True)
+
+
+def card_context(result: RunResult, loop: LoopConfig, config: Any) -> dict:
+    summary = result.summary
+    stages = {
+        name: {"kept": s["out"], "dropped": sum(s["dropped"].values()), "drop_reasons": s["dropped"]}
+        for name, s in summary.get("stages", {}).items()
+    }
+    context: dict[str, Any] = {
+        "method": loop.method,
+        "licenses": list(loop.licenses),
+        "config": config,
+        "stages": stages,
+        "repo_id": loop.repo_id,
+        "tags": ["medical"],
+        "language": ["en"],
+        "task_categories": ["question-answering", "text-generation"],
+    }
+    for key in ("models", "quality", "calibration"):
+        if summary.get(key):
+            context[key] = summary[key]
+    context.update(loop.extra_card)
+    return context
+
+
+def close_the_loop(result: RunResult, loop: LoopConfig, config: Any) -> dict:
+    """Publish (staged; uploaded with repo_id), train LoRA, evaluate base vs adapter."""
+    from synth_hf.evaluation import compare, evaluate_model
+    from synth_hf.hub import publish_dataset, stage_dataset
+    from synth_hf.models.resolve import resolve_model
+    from synth_hf.train import train_lora
+
+    out = Path(loop.out_dir)
+    if len(result.dataset) == 0:
+        raise RuntimeError(
+            f"{loop.method} produced no rows; see {result.run_dir / 'summary.json'} for drops by reason"
+        )
+    staged = stage_dataset(result.dataset, out / "hub", card_context=card_context(result, loop, config))
+    log("publish", f"staged {len(result.dataset)} rows with dataset card at {staged}")
+    uploaded = None
+    if loop.repo_id:
+        uploaded = publish_dataset(staged, loop.repo_id, private=loop.private)
+        log("publish", f"uploaded to {uploaded}")
+    base = resolve_model(loop.base_model)
+    log("train", f"LoRA SFT on {len(result.dataset)} rows, base {base}")
+    trained = train_lora(
+        staged,
+        base,
+        out / "adapter",
+        max_steps=loop.train_steps,
+        epochs=loop.train_epochs,
+        batch_size=loop.batch_size,
+        lr=loop.learning_rate,
+    )
+    log("train", f"{trained.global_step} steps, loss {trained.train_loss}")
+    log("eval", "base model")
+    before = evaluate_model(base, None, **loop.eval_sets, out_path=out / "eval" / "base.json")
+    log("eval", "base + adapter")
+    after = evaluate_model(base, trained.output_dir, **loop.eval_sets, out_path=out / "eval" / "adapter.json")
+    table = compare(before, after)
+    (out / "eval" / "comparison.md").write_text(table, encoding="utf-8")
+    final = {
+        "method": loop.method,
+        "rows": len(result.dataset),
+        "dropped": len(result.dropped),
+        "llm_calls_per_row": result.summary.get("llm_calls_per_row"),
+        "staged": str(staged),
+        "uploaded": uploaded,
+        "adapter": str(trained.output_dir),
+        "train_steps": trained.global_step,
+        "train_loss": trained.train_loss,
+        "comparison": str(out / "eval" / "comparison.md"),
+    }
+    (out / "final_summary.json").write_text(json.dumps(final, indent=2, default=str), encoding="utf-8")
+    print("\n" + table + "\n", flush=True)
+    print(json.dumps(final, indent=2, default=str), flush=True)
+    return final
+
+
+def timed(stage: str, fn: Callable[[], Any]) -> Any:
+    start = time.time()
+    value = fn()
+    log(stage, f"done in {time.time() - start:.0f} s")
+    return value
+
+
+def require_token_for_upload(repo_id: str | None) -> None:
+    """Fail before hours of generation, not after, when an upload cannot happen."""
+    if repo_id and not (os.environ.get("HF_TOKEN") or _cached_login()):
+        raise ValueError(
+            f"--repo-id {repo_id} needs a Hub token: set HF_TOKEN or run `hf auth login` "
+            "(or drop --repo-id to stage the dataset locally only)"
+        )
+
+
+def _cached_login() -> bool:
+    try:
+        from huggingface_hub import get_token
+
+        return bool(get_token())
+    except Exception:  # noqa: BLE001 - any failure means no usable cached login
+        return False

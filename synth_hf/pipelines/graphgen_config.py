@@ -1,0 +1,157 @@
+"""GraphGen configuration: one pydantic object drives the CLI, the recipes and the Python API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from synth_hf.config import EngineConfig, RunConfig, load_config
+
+GENERATION_MODES = ("atomic", "aggregated", "multi_hop", "cot", "multiple_choice", "true_false")
+DEFAULT_STYLES = ["concise", "detailed", "exam", "curious_student", "clinical_case"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InputConfig(_Section):
+    source: str = Field(
+        description="Hub dataset id, or a local jsonl/json/csv/parquet/txt/md file or folder."
+    )
+    text_column: str = "text"
+    split: str = "train"
+    limit: int | None = Field(default=None, ge=1, description="Use only the first N documents.")
+
+
+class ChunkingConfig(_Section):
+    chunk_size: int = Field(default=512, ge=8, description="Tokens of the synthesizer's tokenizer.")
+    overlap: int = Field(default=64, ge=0)
+    language_per_chunk: bool = True
+
+    @model_validator(mode="after")
+    def _overlap_fits(self) -> ChunkingConfig:
+        if self.overlap >= self.chunk_size:
+            raise ValueError(f"chunking.overlap ({self.overlap}) must be < chunk_size ({self.chunk_size})")
+        return self
+
+
+class ExtractionConfig(_Section):
+    gleaning_rounds: int = Field(default=1, ge=0, description="Extra 'anything missed?' passes per chunk.")
+    max_new_tokens: int = Field(default=384, ge=16)
+
+
+class MergeConfig(_Section):
+    embedding_merge: bool = False
+    similarity_threshold: float = Field(default=0.92, gt=0, le=1)
+    embedder: str | None = Field(default=None, description="None = the embedded all-MiniLM-L6-v2.")
+    description_token_budget: int = Field(
+        default=256, ge=8, description="Longer merged descriptions are summarised."
+    )
+    summary_max_new_tokens: int = Field(default=160, ge=16)
+
+
+class QuizConfig(_Section):
+    n_paraphrases: int = Field(default=2, ge=0)
+    n_negations: int = Field(default=2, ge=0)
+    max_new_tokens: int = Field(default=96, ge=8)
+
+
+class ProbeConfig(_Section):
+    n_bins: int = Field(default=10, ge=1)
+
+
+class PartitionConfig(_Section):
+    method: Literal["bfs", "dfs", "loss", "louvain", "khop"] = "loss"
+    params: dict[str, Any] = Field(
+        default_factory=lambda: {"max_units": 6, "max_hops": 2, "loss_strategy": "max"},
+        description="min_units, max_units, max_hops, max_tokens, loss_strategy, skip_isolated.",
+    )
+    seed: int = 0
+
+    @field_validator("params")
+    @classmethod
+    def _known_params(cls, value: dict[str, Any]) -> dict[str, Any]:
+        known = {"min_units", "max_units", "max_hops", "max_tokens", "loss_strategy", "skip_isolated"}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"unknown partition params {unknown}; known: {sorted(known)}")
+        return value
+
+
+class GenerationConfig(_Section):
+    modes: dict[str, int] = Field(
+        default_factory=lambda: {m: 4 for m in GENERATION_MODES},
+        description="How many QA samples to plan per mode.",
+    )
+    styles: list[str] = Field(default_factory=lambda: list(DEFAULT_STYLES))
+    max_new_tokens: int = Field(default=256, ge=16)
+    temperature: float = Field(default=0.0, ge=0)
+    max_hop_edges: int = Field(default=4, ge=2)
+    system_prompt: str | None = None
+
+    @field_validator("modes")
+    @classmethod
+    def _known_modes(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(value) - set(GENERATION_MODES))
+        if unknown:
+            raise ValueError(f"unknown generation modes {unknown}; known: {list(GENERATION_MODES)}")
+        if any(n < 0 for n in value.values()):
+            raise ValueError("generation.modes counts must be >= 0")
+        return value
+
+    @field_validator("styles")
+    @classmethod
+    def _some_style(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("generation.styles needs at least one style")
+        return value
+
+
+class JudgeConfig(_Section):
+    enabled: bool = True
+    method: Literal["yes_no", "score"] = Field(
+        default="yes_no", description="yes_no: p(yes) of 'is it supported?'; score: a 1-10 JSON score."
+    )
+    threshold: float = Field(default=0.5, ge=0, le=1, description="Rows scoring below are dropped.")
+
+
+class DedupConfig(_Section):
+    enabled: bool = True
+    threshold: float = Field(default=0.8, gt=0, le=1)
+    columns: list[str] = Field(default_factory=lambda: ["question"])
+
+
+class GraphGenConfig(_Section):
+    input: InputConfig
+    synthesizer: EngineConfig = Field(default_factory=EngineConfig)
+    trainee: EngineConfig = Field(default_factory=EngineConfig)
+    chunking: ChunkingConfig = Field(default_factory=ChunkingConfig)
+    extraction: ExtractionConfig = Field(default_factory=ExtractionConfig)
+    merge: MergeConfig = Field(default_factory=MergeConfig)
+    quiz: QuizConfig = Field(default_factory=QuizConfig)
+    probe: ProbeConfig = Field(default_factory=ProbeConfig)
+    partition: PartitionConfig = Field(default_factory=PartitionConfig)
+    generation: GenerationConfig = Field(default_factory=GenerationConfig)
+    judge: JudgeConfig = Field(default_factory=JudgeConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+    run: RunConfig = Field(default_factory=lambda: RunConfig(name="graphgen"))
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> GraphGenConfig:
+        return load_config(path, cls)
+
+    def with_overrides(self, overrides: dict[str, Any]) -> GraphGenConfig:
+        """`{"generation.modes.atomic": 3, "run.name": "x"}` -> a new validated config."""
+        data = self.model_dump(mode="json")
+        for dotted, value in overrides.items():
+            node = data
+            *parents, leaf = dotted.split(".")
+            for key in parents:
+                if not isinstance(node.get(key), dict):
+                    node[key] = {}
+                node = node[key]
+            node[leaf] = value
+        return type(self).model_validate(data)

@@ -1,0 +1,79 @@
+"""Global step: calibration report over every probed statement; losses written onto the graph."""
+
+import json
+from pathlib import Path
+from typing import ClassVar
+
+from synth_hf.graph.calibration import (
+    UnitScore,
+    apply_unit_scores,
+    calibration_report,
+    plot_reliability_diagram,
+)
+from synth_hf.graph.store import KnowledgeGraph
+from synth_hf.steps.common.base import SynthGlobalStep
+from synth_hf.steps.graphgen.base import GraphGenMixin
+
+REPORT_FILE = "calibration.json"
+DIAGRAM_FILE = "reliability.png"
+
+
+def statement_records(rows: list[dict]) -> list[tuple[str, bool, float, float]]:
+    return [
+        (row["unit_id"], bool(label), float(p), float(mass))
+        for row in rows
+        for label, p, mass in zip(row["quiz_labels"], row["quiz_p_yes"], row["quiz_covered_mass"])
+        if p is not None  # not scored (engine failure)
+    ]
+
+
+class CalibrationReport(GraphGenMixin, SynthGlobalStep):
+    """Writes `report_dir/calibration.json` (ECE, Brier, NLL, covered mass, bins, per-kind accuracy)
+    and `reliability.png`; stores loss/accuracy/confidence on the saved graph. Rows pass through."""
+
+    use_memo: ClassVar[bool] = False  # cheap, and its files must be rewritten every time
+
+    report_dir: str
+    graph_dir: str
+    n_bins: int = 10
+
+    @property
+    def inputs(self) -> list[str]:
+        return ["unit_id", "quiz_labels", "quiz_p_yes", "quiz_covered_mass", "loss"]
+
+    @property
+    def outputs(self) -> list[str]:
+        return []
+
+    def run_batch(self, inputs: list[dict]) -> list[dict]:
+        records = statement_records(inputs)
+        report = calibration_report(records, n_bins=self.n_bins)
+        by_kind: dict[str, list[bool]] = {}
+        for row in inputs:
+            for kind, label, p in zip(row.get("quiz_kinds") or [], row["quiz_labels"], row["quiz_p_yes"]):
+                if p is not None:
+                    by_kind.setdefault(kind, []).append((p >= 0.5) == label)
+        report["accuracy_by_statement_kind"] = {k: sum(v) / len(v) for k, v in sorted(by_kind.items()) if v}
+        out_dir = Path(self.report_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        tmp = out_dir / (REPORT_FILE + ".tmp")
+        tmp.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        tmp.replace(out_dir / REPORT_FILE)
+        plot_reliability_diagram(report, out_dir / DIAGRAM_FILE, title=None)
+        graph_path = Path(self.graph_dir)
+        if graph_path.exists():
+            kg = KnowledgeGraph.load(graph_path)
+            scores = {
+                r["unit_id"]: UnitScore(r["loss"], r["accuracy"], r["confidence"], len(r["quiz_labels"]))
+                for r in inputs
+                if r.get("loss") is not None and kg.has_unit(r["unit_id"])
+            }
+            apply_unit_scores(kg, scores)
+            kg.save(graph_path)
+        self.account(inputs, len(inputs), extra={"statements": len(records)})
+        ece = report["ece"]
+        self._logger.info(
+            f"[graphgen] calibrate: {len(records)} statements, ECE={ece if ece is None else round(ece, 4)}, "
+            f"Brier={report['brier'] if report['brier'] is None else round(report['brier'], 4)} -> {out_dir / REPORT_FILE}"
+        )
+        return inputs

@@ -1,0 +1,158 @@
+"""GraphGen on bad or thin input: a graph without edges, nothing extracted, broken corpora, CLI errors."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+
+from graphgen_fakes import CORPUS, fake_config
+
+from synth_hf.pipelines.graphgen import prepare_input, run_graphgen
+from synth_hf.pipelines.graphgen_config import GraphGenConfig
+
+RECIPES = sorted((HERE.parents[1] / "recipes" / "configs").glob("graphgen_*.yaml"))
+
+
+@pytest.fixture
+def worker_path(monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])))
+
+
+@pytest.mark.timeout(600)
+def test_graph_without_edges_still_yields_atomic_qa(tmp_path, worker_path):
+    config = fake_config(
+        str(tmp_path), CORPUS[:2], **{"synthesizer.options.responder": "graphgen_fakes:respond_no_relations"}
+    )
+    result = run_graphgen(config)
+    assert len(result.dataset) > 0
+    assert set(result.dataset["mode"]) <= {"atomic", "multiple_choice", "true_false"}
+    assert "atomic" in set(result.dataset["mode"])
+    assert all(row["edge_ids"] == [] for row in result.dataset)
+    notes = result.summary["mode_notes"]
+    for mode in ("aggregated", "cot", "multi_hop"):
+        assert notes[mode].startswith("graph has no edges"), notes
+        assert any(
+            reason.startswith(f"{mode}_shortfall: graph has no edges")
+            for reason in result.summary["drops_by_reason"]
+        )
+    assert result.summary["graph"]["edges"] == 0
+
+
+@pytest.mark.timeout(600)
+def test_nothing_extracted_finishes_empty_and_says_why(tmp_path, worker_path):
+    # lowercase prose: the fake extractor finds no 'Subject verb Object' records anywhere
+    config = fake_config(str(tmp_path), ["no names in this text at all.", "nor in this one, sadly."])
+    result = run_graphgen(config)  # must not hang on the empty stream into the global merge step
+    assert len(result.dataset) == 0
+    assert result.summary["drops_by_reason"]["no_entities"] == 2
+    assert result.summary["mode_notes"]["atomic"] == "only 0 units in the graph"
+    assert result.summary["stages"]["merge"]["out"] == 0
+
+
+def _write(path: Path, text: str | bytes) -> Path:
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+def test_bad_corpora_fail_clearly_or_are_counted(tmp_path):
+    def config(source: str, **inp) -> GraphGenConfig:
+        return GraphGenConfig.model_validate(
+            {"input": {"source": source, **inp}, "run": {"output_dir": str(tmp_path)}}
+        )
+
+    rows = _write(tmp_path / "c.jsonl", '{"body": "Aspirin inhibits COX."}\n')
+    with pytest.raises(ValueError, match="column 'text' not found"):
+        prepare_input(config(str(rows)))
+    empty = _write(tmp_path / "e.jsonl", '{"text": "   "}\n{"text": ""}\n')
+    with pytest.raises(ValueError, match="empty corpus"):
+        prepare_input(config(str(empty)))
+    with pytest.raises(FileNotFoundError, match="missing.jsonl"):
+        prepare_input(config(str(tmp_path / "missing.jsonl")))
+    mixed = _write(
+        tmp_path / "m.jsonl",
+        '{"text": "Aspirin inhibits COX."}\n{"text": " \\n "}\n{"text": "Insulin lowers glucose."}\n',
+    )
+    _, fingerprint, stats = prepare_input(config(str(mixed), limit=1))
+    assert stats["empty_docs"] == 1 and stats["documents_used"] == 1 and len(fingerprint) == 24
+    latin1 = _write(tmp_path / "latin.txt", "Caf\xe9 au lait est une boisson.".encode("latin-1"))
+    _, _, stats = prepare_input(config(str(latin1)))
+    assert stats["non_utf8_files"] == 1 and stats["documents_used"] == 1
+
+
+def test_fingerprint_follows_the_corpus(tmp_path):
+    corpus = _write(tmp_path / "a.jsonl", '{"text": "Aspirin inhibits COX."}\n')
+    config = GraphGenConfig.model_validate(
+        {"input": {"source": str(corpus)}, "run": {"output_dir": str(tmp_path)}}
+    )
+    _, first, _ = prepare_input(config)
+    assert prepare_input(config)[1] == first
+    _write(corpus, '{"text": "Aspirin inhibits COX-1."}\n')
+    assert prepare_input(config)[1] != first  # a changed corpus never reuses a stale cache
+
+
+def test_config_yaml_overrides_and_validation(tmp_path):
+    path = _write(tmp_path / "g.yaml", "input: {source: docs.jsonl}\npartition: {method: louvain, seed: 3}\n")
+    config = GraphGenConfig.from_yaml(path)
+    assert config.partition.method == "louvain" and config.synthesizer.engine == "transformers"
+    changed = config.with_overrides({"generation.modes.atomic": 9, "partition.params.max_units": 3})
+    assert changed.generation.modes["atomic"] == 9 and changed.partition.params["max_units"] == 3
+    for bad in (
+        {"generation.modes.essay": 1},
+        {"partition.params.depth": 2},
+        {"chunking.overlap": 999},
+        {"generation.styles": []},
+        {"judge.threshold": 2},
+    ):
+        with pytest.raises(ValueError):
+            config.with_overrides(bad)
+
+
+@pytest.mark.parametrize("recipe", RECIPES, ids=lambda p: p.name)
+def test_recipe_configs_validate(recipe):
+    import yaml
+
+    raw = yaml.safe_load(recipe.read_text())
+    raw.pop("recipe", None)  # recipe scripts keep their own settings (training, eval) in this block
+    config = GraphGenConfig.model_validate(raw)
+    assert config.run.name and config.input.source
+
+
+def test_recipes_exist():
+    assert len(RECIPES) >= 2
+
+
+def test_cli_dry_run_and_errors(tmp_path, capsys):
+    from synth_hf.cli import main
+
+    corpus = _write(tmp_path / "a.jsonl", '{"text": "Aspirin inhibits COX."}\n')
+    assert (
+        main(
+            [
+                "graphgen",
+                "--input",
+                str(corpus),
+                "--set",
+                "generation.modes.atomic=7",
+                "--set",
+                "partition.method=bfs",
+                "--output-dir",
+                str(tmp_path),
+                "--dry-run",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "atomic: 7" in out and "method: bfs" in out
+    assert main(["graphgen", "--input", str(tmp_path / "nope.jsonl"), "--output-dir", str(tmp_path)]) == 2
+    assert "synth-hf: error:" in capsys.readouterr().err
+    assert main(["graphgen", "--input", str(corpus), "--set", "novalue", "--dry-run"]) == 2
+    assert main(["graphgen", "--input", str(corpus), "--set", "quiz.n_paraphrases=-1", "--dry-run"]) == 2
+    with pytest.raises(SystemExit):
+        main(["graphgen", "--bogus"])
