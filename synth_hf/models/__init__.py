@@ -10,7 +10,14 @@ import importlib.metadata
 import importlib.util
 from typing import Any
 
-from synth_hf.models.base import Completion, EngineError, GenParams, StructuredResult, SynthLLM
+from synth_hf.models.base import (
+    BudgetExceeded,
+    Completion,
+    EngineError,
+    GenParams,
+    StructuredResult,
+    SynthLLM,
+)
 from synth_hf.models.fake import FakeLLM
 from synth_hf.models.openai_engine import OpenAIEngine
 from synth_hf.models.transformers_engine import TransformersEngine
@@ -19,6 +26,7 @@ from synth_hf.models.yesno import YesNoScore
 
 __all__ = [
     "ENGINES",
+    "BudgetExceeded",
     "Completion",
     "EngineError",
     "FakeLLM",

@@ -20,11 +20,26 @@ from pydantic import Field, PrivateAttr
 from synth_hf.models.prompts import PromptLike, prompt_messages, schema_instruction
 from synth_hf.models.yesno import YesNoScore, renormalise
 
-__all__ = ["Completion", "EngineError", "GenParams", "StructuredResult", "SynthLLM", "YesNoScore"]
+__all__ = [
+    "BudgetExceeded",
+    "Completion",
+    "EngineError",
+    "GenParams",
+    "StructuredResult",
+    "SynthLLM",
+    "YesNoScore",
+]
 
 
 class EngineError(RuntimeError):
     """An engine failed on a batch; the message names the engine, batch and cause."""
+
+
+class BudgetExceeded(EngineError):
+    """The run budget (calls, tokens or cost) is spent: the request was refused before it was
+    sent. Never retried; with on_batch_failure=skip the refused rows are counted, not raised."""
+
+    retryable = False
 
 
 @dataclass
@@ -191,6 +206,9 @@ class SynthLLM(LLM):
                 out = call()
             except Exception as err:  # noqa: BLE001 - engines raise anything: OOM, HTTP, CUDA, parsing
                 last = err
+                # A spent budget or a 4xx the engine marked final fails the same way again.
+                if getattr(err, "retryable", True) is False:
+                    break
                 if attempt < self.batch_retries:
                     time.sleep(min(2.0, 0.1 * 2**attempt))
                 continue
@@ -198,13 +216,23 @@ class SynthLLM(LLM):
                 last = EngineError(f"{type(self).__name__} returned {len(out)} results for {size} prompts")
                 continue
             return out
-        error = EngineError(
-            f"{type(self).__name__}({self.model_name}) {what} failed on batch {start // self.batch_size} "
-            f"(prompts {start}..{start + size - 1}) after {self.batch_retries + 1} attempts: {last}"
-        )
+        where = f"batch {start // self.batch_size} (prompts {start}..{start + size - 1})"
+        if isinstance(last, BudgetExceeded):
+            first = not self._usage.get("budget_refusals")
+            self._usage["budget_refusals"] = self._usage.get("budget_refusals", 0) + size
+            error: EngineError = BudgetExceeded(
+                f"{type(self).__name__}({self.model_name}) {what} refused at {where}: {last}"
+            )
+        else:
+            first = True
+            error = EngineError(
+                f"{type(self).__name__}({self.model_name}) {what} failed on {where} "
+                f"after {attempt + 1} attempts: {last}"
+            )
         if self.on_batch_failure == "raise":
             raise error from last
-        self._logger.warning(str(error)) if self._logger else None
+        if first and self._logger:  # one line for a spent budget, not one per remaining batch
+            self._logger.warning(str(error))
         self._usage["failed_calls"] += size
         return None
 

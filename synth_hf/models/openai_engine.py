@@ -2,21 +2,29 @@
 
 The API key is read from the environment at load time and lives only inside the private
 client object: it is never a field, so it is never dumped, logged or pickled.
+
+Retries are ours, not the client's (it gets max_retries=0): each request waits for the shared
+rate limiter, books the run budget, and 429 / 5xx / timeouts / connection errors back off.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import random
+import tempfile
 import threading
+import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, model_validator
 
 from synth_hf.models.base import Completion, GenParams, SynthLLM
 from synth_hf.models.prompts import render_plain
+from synth_hf.models.rate_limit import Backoff, RateLimiter, RunBudget, classify, estimate_tokens
 from synth_hf.models.yesno import classify_answer_token
 
 # OpenAI's (and vLLM's default) ceiling for top_logprobs.
@@ -25,6 +33,19 @@ MAX_TOP_LOGPROBS = 20
 # Module-level: a lock in the model would break pydantic's deepcopy and pickling.
 _MODE_LOCK = threading.Lock()
 _NO_CHAT_HINTS = ("chat template", "chat_template", "does not support chat", "not a chat model")
+_USAGE_LOCK = threading.Lock()
+# Usage counters of this engine on top of the base ones; the run summary sums them per stage.
+PACING_USAGE = {
+    "retries": 0,
+    "http_429": 0,
+    "http_5xx": 0,
+    "timeouts": 0,
+    "connection_errors": 0,
+    "rate_limited_waits": 0,
+    "wait_seconds": 0.0,
+    "cost_usd": 0.0,
+    "budget_refusals": 0,
+}
 
 
 class OpenAIEngine(SynthLLM):
@@ -36,7 +57,29 @@ class OpenAIEngine(SynthLLM):
     )
     api_key_env: str = Field(default="OPENAI_API_KEY", description="Name of the env var holding the key.")
     timeout: float = Field(default=120.0, gt=0)
-    max_retries: int = Field(default=3, ge=0)
+    max_retries: int = Field(
+        default=3, ge=0, description="Retries of one request on 429, 5xx, timeouts and connection errors."
+    )
+    backoff_base_s: float = Field(
+        default=0.5, gt=0, description="First backoff; doubles per retry, jittered."
+    )
+    backoff_max_s: float = Field(default=30.0, gt=0, description="Longest backoff without a Retry-After.")
+    requests_per_minute: int | None = Field(default=None, ge=1, description="Client-side request rate cap.")
+    tokens_per_minute: int | None = Field(
+        default=None, ge=1, description="Client-side token rate cap (prompt estimate + max_tokens)."
+    )
+    max_calls: int | None = Field(default=None, ge=0, description="Budget: answered requests per run.")
+    max_tokens_total: int | None = Field(default=None, ge=0, description="Budget: tokens per run.")
+    max_cost_usd: float | None = Field(
+        default=None, ge=0, description="Budget: USD per run, from the prices."
+    )
+    prompt_usd_per_1m: float = Field(default=0.0, ge=0, description="Price of 1M prompt tokens.")
+    completion_usd_per_1m: float = Field(default=0.0, ge=0, description="Price of 1M completion tokens.")
+    budget_file: str | None = Field(
+        default=None,
+        description="JSON file holding the budget's spend, shared by every process using it; None = "
+        "a fresh temp file per engine object, shared by its copies in the pipeline's workers.",
+    )
     concurrency: int = Field(default=8, ge=1, description="Requests in flight per batch.")
     use_completions_api: bool | None = Field(
         default=None,
@@ -49,6 +92,29 @@ class OpenAIEngine(SynthLLM):
     _client: Any = PrivateAttr(None)
     _served_model: str | None = PrivateAttr(None)
     _completions_mode: bool | None = PrivateAttr(None)
+    _limiter: RateLimiter | None = PrivateAttr(None)
+    _budget: RunBudget | None = PrivateAttr(None)
+    _budget_path: str | None = PrivateAttr(None)
+    _rng: random.Random = PrivateAttr(default_factory=random.Random)
+    # Injectable for tests; must be set before the first request.
+    _clock: Callable[[], float] = PrivateAttr(time.monotonic)
+    _sleep: Callable[[float], None] = PrivateAttr(time.sleep)
+
+    @model_validator(mode="after")
+    def _check_prices(self) -> OpenAIEngine:
+        if self.max_cost_usd is not None and not (self.prompt_usd_per_1m or self.completion_usd_per_1m):
+            raise ValueError("max_cost_usd needs prompt_usd_per_1m and/or completion_usd_per_1m")
+        return self
+
+    def model_post_init(self, context: Any) -> None:
+        super().model_post_init(context)
+        self._usage.update(PACING_USAGE)
+        capped = (self.max_calls, self.max_tokens_total, self.max_cost_usd) != (None, None, None)
+        if self.budget_file is None and capped:  # chosen here so pickled copies share it
+            name = f"synth_hf-budget-{uuid.uuid4().hex}.json"
+            self._budget_path = os.path.join(tempfile.gettempdir(), name)
+        else:
+            self._budget_path = self.budget_file
 
     @property
     def model_name(self) -> str:
@@ -58,7 +124,7 @@ class OpenAIEngine(SynthLLM):
         # The client holds the API key and a connection pool; workers rebuild it in load().
         state = super().__getstate__()
         private = dict(state.get("__pydantic_private__") or {})
-        private["_client"] = None
+        private.update(_client=None, _limiter=None, _budget=None)  # rebuilt in load()
         state["__pydantic_private__"] = private
         return state
 
@@ -69,11 +135,23 @@ class OpenAIEngine(SynthLLM):
 
             # Local servers ignore the key, but the client refuses an empty one.
             key = os.environ.get(self.api_key_env) or "EMPTY"
-            self._client = OpenAI(
-                base_url=self.base_url, api_key=key, timeout=self.timeout, max_retries=self.max_retries
-            )
+            # max_retries=0: our backoff retries, so attempts are not multiplied.
+            self._client = OpenAI(base_url=self.base_url, api_key=key, timeout=self.timeout, max_retries=0)
             self._served_model = self.model or self._first_served_model()
             self._completions_mode = self.use_completions_api
+        if self._limiter is None:
+            self._limiter = RateLimiter(
+                self.requests_per_minute, self.tokens_per_minute, clock=self._clock, sleep=self._sleep
+            )
+        if self._budget is None:
+            self._budget = RunBudget(
+                self.max_calls,
+                self.max_tokens_total,
+                self.max_cost_usd,
+                self.prompt_usd_per_1m,
+                self.completion_usd_per_1m,
+                path=self._budget_path,
+            )
         super().load()
 
     def unload(self) -> None:
@@ -84,7 +162,8 @@ class OpenAIEngine(SynthLLM):
 
     def _first_served_model(self) -> str:
         try:
-            models = list(self._client.models.list())
+            # Our backoff only wraps generation requests; let the client retry this one.
+            models = list(self._client.with_options(max_retries=self.max_retries).models.list())
         except Exception as err:
             raise ConnectionError(f"Cannot list models at {self.base_url}: {err}") from err
         if not models:
@@ -129,7 +208,8 @@ class OpenAIEngine(SynthLLM):
             kw.update(logprobs=True, top_logprobs=logprobs)
         if schema is not None:
             kw["response_format"] = _response_format(schema)
-        return self._client.chat.completions.create(model=self._served_model, messages=messages, **kw)
+        create = self._client.chat.completions.create
+        return self._send(messages, kw, lambda: create(model=self._served_model, messages=messages, **kw))
 
     def _completion(
         self, messages: list[dict], *, logprobs: int | None = None, schema: dict | None = None, **kw: Any
@@ -139,7 +219,49 @@ class OpenAIEngine(SynthLLM):
         if schema is not None:
             # Not in the official /completions schema; vLLM (and others) accept it.
             kw["extra_body"] = {"response_format": _response_format(schema)}
-        return self._client.completions.create(model=self._served_model, prompt=render_plain(messages), **kw)
+        create = self._client.completions.create
+        prompt = render_plain(messages)
+        return self._send(messages, kw, lambda: create(model=self._served_model, prompt=prompt, **kw))
+
+    def _send(self, messages: list[dict], kw: dict, request: Callable[[], Any]) -> Any:
+        """One request under the budget and rate limits, retried with backoff when retrying can help."""
+        assert self._limiter is not None and self._budget is not None  # set by load()
+        prompt_est, completion_est = estimate_tokens(messages, kw.get("max_tokens") or 0, kw.get("n") or 1)
+        backoff = Backoff(self.backoff_base_s, self.backoff_max_s)
+        for attempt in range(self.max_retries + 1):
+            ticket = self._budget.reserve(prompt_est, completion_est)  # BudgetExceeded: nothing sent
+            entry, waited = self._limiter.acquire(prompt_est + completion_est)
+            if waited:
+                self._count(rate_limited_waits=1, wait_seconds=waited)
+            try:
+                response = request()
+            except Exception as err:
+                self._budget.release(ticket)
+                kind = None if _is_no_chat_error(err) else classify(err)
+                if kind:
+                    self._count(**{kind: 1})
+                if kind is None or attempt == self.max_retries:
+                    if kind is None and getattr(err, "status_code", None):
+                        err.retryable = False  # type: ignore[attr-defined]  # a 4xx: no batch retry either
+                    raise
+                delay = backoff.delay(attempt, err, self._rng)
+                if kind == "http_429":  # the server is full: hold back every thread, not just this one
+                    self._limiter.pause(delay)
+                self._count(retries=1, wait_seconds=delay)
+                self._sleep(delay)
+                continue
+            usage = getattr(response, "usage", None)  # without it, bill the (high) estimate
+            prompt = (usage.prompt_tokens or 0) if usage else prompt_est
+            completion = (usage.completion_tokens or 0) if usage else completion_est
+            self._limiter.correct(entry, prompt + completion)
+            self._count(cost_usd=self._budget.settle(ticket, prompt, completion))
+            return response
+        raise AssertionError("unreachable")
+
+    def _count(self, **deltas: float) -> None:
+        with _USAGE_LOCK:  # worker threads of one batch update these together
+            for key, value in deltas.items():
+                self._usage[key] = self._usage.get(key, 0) + value
 
     # ---- primitives -----------------------------------------------------------------
     def _complete(self, prompts: list[list[dict]], params: GenParams) -> list[Completion]:

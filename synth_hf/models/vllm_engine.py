@@ -10,6 +10,7 @@ import gc
 import json
 import logging
 import math
+import multiprocessing
 import os
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,11 @@ class VLLMEngine(SynthLLM):
         if not on_gpu and self.cpu_kvcache_space_gb is not None:
             # Read by the engine-core process at start; the default (4 GiB+) is too much here.
             os.environ["VLLM_CPU_KVCACHE_SPACE"] = str(self.cpu_kvcache_space_gb)
+        if multiprocessing.parent_process() is None:
+            # The engine core would be forked from a process that may already have run torch on
+            # several threads, and a forked OpenMP pool hangs. Pipeline step workers are clean
+            # (started from a fork server) and keep vLLM's faster fork.
+            os.environ.setdefault("VLLM_WORKER_MULTIPROC_METHOD", "spawn")
         kwargs: dict[str, Any] = {
             "model": path,
             "dtype": self._resolved_dtype(path, on_gpu),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -58,8 +59,6 @@ def prepare_input(config: GraphGenConfig) -> tuple[str, str, dict]:
         tmp = run_dir / (INPUT_DIR + ".tmp")
         dataset.save_to_disk(str(tmp))
         if path.exists():
-            import shutil
-
             shutil.rmtree(path)
         tmp.replace(path)
     info = {**stats.to_dict(), "documents_used": len(dataset), "fingerprint": fingerprint}
@@ -88,7 +87,7 @@ def build_graphgen(config: GraphGenConfig) -> Any:
     run = config.run
     run.run_dir.mkdir(parents=True, exist_ok=True)
     (run.run_dir / "config.yaml").write_text(dump_config(config), encoding="utf-8")
-    input_path, fingerprint, _ = prepare_input(config)
+    input_path, fingerprint, input_info = prepare_input(config)
     synth, trainee = build_engine(config.synthesizer), build_engine(config.trainee)
     tokenizer = tokenizer_reference(config.synthesizer)
     graph_dir, report_dir = str(run.run_dir / GRAPH_DIR), str(run.run_dir)
@@ -102,7 +101,11 @@ def build_graphgen(config: GraphGenConfig) -> Any:
             name="load_corpus",
             dataset_path=input_path,
             fingerprint=fingerprint,
-            batch_size=run.input_batch_size,
+            # Loaded one step at a time, distilabel never asks a generator for its second batch
+            # (the step that would ask is not loaded yet): the corpus goes out as one batch.
+            batch_size=max(1, input_info["documents_used"])
+            if config.sequential_steps
+            else run.input_batch_size,
         )
         chunk = ChunkDocuments(
             name="chunk",
@@ -255,11 +258,15 @@ def run_graphgen(config: GraphGenConfig) -> RunResult:
     if _previous_run_was_killed(marker) and run.use_cache:
         # distilabel's bookkeeping lost the batches in flight at the kill: start it afresh and let the
         # per-batch memo answer every batch that had finished.
+        # Its cache files may be torn mid-write too, so they are dropped, not read.
         print("[graphgen] previous run was killed: resuming from its finished batches", flush=True)
+        shutil.rmtree(run_dir / "cache", ignore_errors=True)
         run = run.model_copy(update={"use_cache": False})
     marker.write_text(json.dumps({"pid": os.getpid(), "started": started}), encoding="utf-8")
     try:
-        distiset = execute(pipeline, run)
+        distiset = execute(
+            pipeline, run, load_groups="sequential_step_execution" if config.sequential_steps else None
+        )
         manager = getattr(pipeline, "_batch_manager", None)
         if manager is not None and manager.can_generate():
             raise RunInterrupted(

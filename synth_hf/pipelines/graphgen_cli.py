@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 import yaml
@@ -46,7 +47,7 @@ def config_from_args(args: argparse.Namespace):
 def _run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from synth_hf.pipelines.graphgen import run_graphgen
+    from synth_hf.pipelines.graphgen import RunInterrupted, run_graphgen
 
     try:
         config = config_from_args(args)
@@ -57,7 +58,11 @@ def _run(args: argparse.Namespace) -> int:
 
         print(dump_config(config))
         return 0
-    result = run_graphgen(config)
+    try:
+        result = run_graphgen(config)
+    except RunInterrupted as err:
+        print(f"synth-hf graphgen: {err}", file=sys.stderr)
+        return 130
     print(f"[graphgen] {len(result.dataset)} rows saved to {result.run_dir / 'dataset'}")
     return 0 if len(result.dataset) else 1
 

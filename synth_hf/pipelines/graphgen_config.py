@@ -138,6 +138,11 @@ class GraphGenConfig(_Section):
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     run: RunConfig = Field(default_factory=lambda: RunConfig(name="graphgen"))
+    sequential_steps: bool = Field(
+        default=True,
+        description="Load and run one step at a time: two engines never compete for the same cores or GPU "
+        "memory (an idle vLLM engine still holds its KV cache). False streams batches between neighbouring steps.",
+    )
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> GraphGenConfig:

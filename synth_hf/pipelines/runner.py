@@ -35,10 +35,14 @@ def new_pipeline(name: str, run: RunConfig, description: str = ""):
     return pipeline
 
 
-def execute(pipeline: Any, run: RunConfig, parameters: dict | None = None):
-    from synth_hf.pipelines import distilabel_fixes
+def execute(pipeline: Any, run: RunConfig, parameters: dict | None = None, load_groups: Any = None):
+    """Run `pipeline` under `run`'s executor. `load_groups="sequential_step_execution"` loads one step
+    at a time, so two engines never compete for the same cores or GPU memory."""
+    from synth_hf.pipelines import distilabel_fixes, worker_start
 
     distilabel_fixes.apply()
+    if run.executor == "local":
+        worker_start.configure(pipeline)
     run.run_dir.mkdir(parents=True, exist_ok=True)
     _reset_stale_ledger(pipeline, run)
     apply_resources(pipeline, run)
@@ -48,7 +52,7 @@ def execute(pipeline: Any, run: RunConfig, parameters: dict | None = None):
             init["num_cpus"] = run.ray_num_cpus
         pipeline = pipeline.ray(ray_head_node_url=run.ray_address, ray_init_kwargs=init)
     try:
-        return pipeline.run(use_cache=run.use_cache, parameters=parameters or {})
+        return pipeline.run(use_cache=run.use_cache, parameters=parameters or {}, load_groups=load_groups)
     finally:
         _drop_stale_log_handlers()
 
@@ -111,8 +115,10 @@ def collect(
     dataset = _leaf_dataset(distiset, leaf)
     dataset = dataset.remove_columns([c for c in drop_columns if c in dataset.column_names])
     dropped_rows = Ledger(run.ledger_dir).dropped_rows()
-    dropped = Dataset.from_list(dropped_rows) if dropped_rows else Dataset.from_dict(
-        {"step": [], "reason": [], "row": []}
+    dropped = (
+        Dataset.from_list(dropped_rows)
+        if dropped_rows
+        else Dataset.from_dict({"step": [], "reason": [], "row": []})
     )
     extra = dict(extra_summary or {})
     if started is not None:

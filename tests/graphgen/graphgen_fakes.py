@@ -51,11 +51,12 @@ def _log_call(prompt: str) -> None:
 
 def extract_reply(prompt: str, with_relations: bool = True) -> str:
     if "may still be missing" in prompt:  # gleaning round: one extra record the first time, then nothing
-        return (
-            "entity | Gleaned Marker | concept | Found in a gleaning round.\nEND"
-            if "Gleaned Marker" not in prompt
-            else "END"
-        )
+        if "Found again in a gleaning round" in prompt:
+            return "END"
+        names = _SENTENCE.findall(_last(r"Text: (.*?)\nRecords:", prompt))
+        last = names[-1][2] if names else "Nothing"
+        # plus a copied few-shot record, which the step must drop as ungrounded
+        return f"entity | {last} | concept | Found again in a gleaning round.\nentity | Danube | river | Copied.\nEND"
     text = _last(r"Text: (.*?)\nRecords:", prompt)
     lines, seen = [], set()
     for src, verb, tgt in _SENTENCE.findall(text):

@@ -36,19 +36,19 @@ def test_embedded_model_end_to_end(tmp_path):
             "synthesizer": engine,
             "trainee": engine,
             "chunking": {"chunk_size": 128, "overlap": 0},
-            "extraction": {"gleaning_rounds": 1, "max_new_tokens": 96},
+            "extraction": {"gleaning_rounds": 1, "max_new_tokens": 80},
             "merge": {"description_token_budget": 96, "summary_max_new_tokens": 48},
             "quiz": {"n_paraphrases": 1, "n_negations": 1, "max_new_tokens": 24},
             "partition": {"method": "bfs", "params": {"max_units": 4, "max_hops": 1}},
             "generation": {
                 "modes": {
-                    "atomic": 3,
+                    "atomic": 2,
                     "aggregated": 1,
                     "multi_hop": 1,
                     "multiple_choice": 1,
                     "true_false": 1,
                 },
-                "max_new_tokens": 64,
+                "max_new_tokens": 56,
             },
             "judge": {"threshold": 0.0},  # the judge runs and scores; the 270M model is no reliable gate
             "run": {"output_dir": str(tmp_path), "name": "embedded", "input_batch_size": 16},

@@ -152,6 +152,17 @@ def test_copied_examples_and_non_false_statements_are_caught():
     assert not gp.restates_a_fact("Metformin raises glucose production in the liver.", facts)
 
 
+def test_few_shot_copies_are_recognised_everywhere():
+    from synth_hf.steps.graphgen.examples import copied_from_examples, grounded
+
+    assert copied_from_examples("Vienna is the capital of Austria.", "Metformin lowers glucose.")
+    assert not copied_from_examples("Vienna is the capital of Austria.", "Notes: Vienna is a city in Austria.")
+    assert grounded("Type 2 diabetes", "first-line drug for type 2 diabetes")
+    assert not grounded("Marie Curie", "Metformin lowers glucose.")
+    raw = " The Danube flows through Vienna.\n- Metformin reduces glucose output.\n"
+    assert parse_items(raw, "Metformin lowers glucose output.", 3) == ["Metformin reduces glucose output."]
+
+
 def test_true_false_and_aggregated_parsing():
     statement, _ = gp.parse_statement(" Metformin raises glucose.\n###")
     q, a = gp.true_false_pair(statement, False, "- Metformin lowers glucose.")
@@ -268,7 +279,8 @@ def test_extraction_gleans_until_nothing_new():
     out = step.run_batch(rows)
     assert [r["chunk_id"] for r in out] == ["c1"]
     names = [e["name"] for e in out[0]["entities"]]
-    assert names == ["Aspirin", "Cyclooxygenase", "Gleaned Marker"]
+    assert names == ["Aspirin", "Cyclooxygenase", "Cyclooxygenase"]  # the copied 'Danube' is gone
+    assert out[0]["entities"][2]["description"] == "Found again in a gleaning round."
     assert out[0]["relations"][0]["keywords"] == ["inhibits"]
     # c1: first pass + a glean that found the marker + one that found nothing new; c2: one pass only
     assert len(out[0]["extraction_raw"]) == 3 and len(llm.prompts_seen) == 4
@@ -399,3 +411,18 @@ def test_merge_step_resolves_near_duplicates_summarises_and_saves(tmp_path):
     kg = KnowledgeGraph.load(tmp_path / "graph")
     assert len(kg.get_unit("ace inhibitor")["descriptions"]) == 2  # the parts are kept, never cut
     assert (tmp_path / "graph" / "graph.graphml").exists() and (tmp_path / "graph" / CHUNKS_FILE).exists()
+
+
+def test_merge_keeps_all_descriptions_when_the_summary_is_a_copied_example(tmp_path):
+    from synth_hf.steps.graphgen.merge import MergeGraph
+
+    descs = ["ACE inhibitors block the conversion of angiotensin I.", "ACE inhibitors raise bradykinin levels."]
+    rows = [
+        {"chunk_id": f"c{i}", "text": "t", "language": "en", "relations": [],
+         "entities": [{"name": "ACE inhibitor", "entity_type": "drug class", "description": d}]}
+        for i, d in enumerate(descs)
+    ]  # fmt: skip
+    copycat = FakeLLM(rules={"Combine the notes": " Vienna is the capital of Austria and lies on the Danube."})
+    step = _step(MergeGraph, llm=copycat, graph_dir=str(tmp_path / "g"), description_token_budget=8)
+    [unit] = step.run_batch(rows)
+    assert not unit["summarized"] and unit["description"] == "\n".join(descs)  # joined, never cut

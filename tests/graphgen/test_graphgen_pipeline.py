@@ -112,6 +112,7 @@ def test_summary_counts_calls_and_drops(result):
     assert drops["judge_below_threshold"] == 2  # the fake judge rejects the two 'False.' true/false rows
     extract = stages["extract"]["counters"]
     assert extract["bad_lines"] >= 1 and extract["gleaned_records"] >= 1 and extract["relations"] > 0
+    assert extract["ungrounded_records"] >= 1  # the fake's copied 'Danube' record never reaches the graph
     merge = stages["merge"]["counters"]
     assert merge["nodes"] + merge["edges"] == stages["merge"]["out"] and merge["summarised"] >= 1
     # every unit: its original statement + 2 paraphrases + 2 negations, all scored by the trainee

@@ -46,23 +46,11 @@ class SynthGlobalStep(AccountingMixin, GlobalStep):
     pass
 
 
-def _use_all_cores_in_worker() -> None:
-    """A forked step worker inherits the parent's torch thread count; a parent kept single-threaded
-    (fork safety) must not make every engine single-threaded too."""
-    import os
-    import sys
-
-    torch = sys.modules.get("torch")
-    if torch is not None and torch.get_num_threads() < (os.cpu_count() or 1):
-        torch.set_num_threads(os.cpu_count() or 1)
-
-
 class LLMMixin:
     llm: SynthLLM
 
     def load(self) -> None:
         super().load()  # type: ignore[misc]
-        _use_all_cores_in_worker()
         self.llm.load()
 
     def unload(self) -> None:

@@ -2,6 +2,7 @@
 
 from synth_hf.steps.common.base import LLMStep
 from synth_hf.steps.graphgen.base import GraphGenMixin
+from synth_hf.steps.graphgen.examples import copied_from_examples, grounded
 from synth_hf.steps.graphgen.extract_prompts import (
     END,
     extraction_prompt,
@@ -15,10 +16,18 @@ from synth_hf.text.parsing import parse_kg_records
 STOP = [END, "\nText:", "\n\n\n"]
 
 
-def _merge_parse(raws: list[str]) -> tuple[list[dict], list[dict], int]:
-    """Entities/relations over all rounds' outputs (records repeated by gleaning are kept once)."""
+def _merge_parse(raws: list[str], text: str) -> tuple[list[dict], list[dict], int, int]:
+    """Entities/relations over all rounds' outputs (records repeated by gleaning are kept once), minus
+    records whose names do not occur in the chunk (copied from the examples or invented)."""
     parsed = parse_kg_records("\n".join(raws))
-    return parsed.entities, parsed.relations, len(parsed.bad_lines)
+
+    def ok(*names: str) -> bool:
+        return all(grounded(n, text) and not copied_from_examples(n, text) for n in names)
+
+    entities = [e for e in parsed.entities if ok(e["name"])]
+    relations = [r for r in parsed.relations if ok(r["source"], r["target"])]
+    ungrounded = len(parsed.entities) - len(entities) + len(parsed.relations) - len(relations)
+    return entities, relations, len(parsed.bad_lines), ungrounded
 
 
 class ExtractKnowledge(GraphGenMixin, LLMStep):
@@ -66,9 +75,11 @@ class ExtractKnowledge(GraphGenMixin, LLMStep):
             active, prompts, forced = still, next_prompts, next_forced
         failed = self.failed_since(before)
         out, dropped, bad_total = [], [], 0
+        ungrounded_total = 0
         for row, row_raws in zip(inputs, raws):
-            entities, relations, bad = _merge_parse(row_raws)
+            entities, relations, bad, ungrounded = _merge_parse(row_raws, row["text"])
             bad_total += bad
+            ungrounded_total += ungrounded
             result = {
                 **row,
                 "entities": entities,
@@ -91,6 +102,7 @@ class ExtractKnowledge(GraphGenMixin, LLMStep):
                 "entities": sum(len(r["entities"]) for r in out),
                 "relations": sum(len(r["relations"]) for r in out),
                 "bad_lines": bad_total,
+                "ungrounded_records": ungrounded_total,
                 "gleaned_records": gleaned,
             },
         )

@@ -3,6 +3,8 @@ stop string serves every mode) that also reads as instructions for chat models."
 
 from __future__ import annotations
 
+from synth_hf.steps.graphgen.examples import copied_from_examples
+
 STOP = ["###"]
 
 STYLE_HINTS = {
@@ -120,15 +122,10 @@ EXAMPLE_QUESTIONS = {
 EXAMPLE_STATEMENTS = {"the danube ends in the black sea.", "the danube ends in the north sea."}
 
 
-_EXAMPLE_WORDS = ("danube", "vienna", "black sea")
-
-
 def copies_example(text: str, facts: str) -> bool:
     """True when the model repeated a few-shot example instead of using the facts."""
-    key, source = " ".join(text.casefold().split()), facts.casefold()
-    if key in EXAMPLE_QUESTIONS or key in EXAMPLE_STATEMENTS:
-        return True
-    return any(word in key and word not in source for word in _EXAMPLE_WORDS)
+    key = " ".join(text.casefold().split())
+    return key in EXAMPLE_QUESTIONS or key in EXAMPLE_STATEMENTS or copied_from_examples(text, facts)
 
 
 TEMPLATES = {"atomic": ATOMIC, "multi_hop": MULTI_HOP, "cot": COT, "multiple_choice": MULTIPLE_CHOICE}

@@ -18,6 +18,7 @@ from synth_hf.graph.records import EntityRecord, RelationRecord
 from synth_hf.graph.store import KnowledgeGraph
 from synth_hf.steps.common.base import LLMGlobalStep
 from synth_hf.steps.graphgen.base import GraphGenMixin
+from synth_hf.steps.graphgen.examples import copied_from_examples
 from synth_hf.steps.graphgen.merge_prompts import STOP, summary_prompt
 from synth_hf.steps.graphgen.rows import UNIT_COLUMNS, kg_to_unit_rows
 from synth_hf.steps.graphgen.tokens import WHITESPACE, load_token_counter
@@ -124,9 +125,10 @@ class MergeGraph(GraphGenMixin, LLMGlobalStep):
         texts = self.gen(prompts, max_new_tokens=self.summary_max_new_tokens, stop=STOP)
         failed = 0
         for unit, text in zip(over, texts):
-            if text.strip():
+            notes = " ".join(kg.get_unit(unit).get("descriptions", []))
+            if text.strip() and not copied_from_examples(text, notes):
                 set_summary(kg, unit, " ".join(text.split()))
-            else:
+            else:  # empty or a copy of the few-shot example: keep every description instead
                 failed += 1
         return len(over) - failed, failed
 

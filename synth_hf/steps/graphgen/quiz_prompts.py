@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from synth_hf.steps.graphgen.examples import copied_from_examples
+
 PARAPHRASE_TEMPLATE = """Rewrite each statement in other words. Every rewrite must keep exactly the same meaning.
 
 Statement: The Danube flows through Vienna.
@@ -67,6 +69,8 @@ def parse_items(raw: str, original: str, limit: int, min_overlap: float = 0.0) -
         if len(item) < 8 or key in seen:
             continue
         if anchor and len(anchor & content_words(item)) < max(1, min_overlap * len(anchor)):
+            continue
+        if copied_from_examples(item, original):
             continue
         seen.add(key)
         out.append(item)

@@ -1,0 +1,133 @@
+"""Start distilabel's step workers from a fork server instead of forking the calling process.
+
+distilabel 1.5.3 forks every step worker from the process that called `pipeline.run()`. If that
+process has already run a multi-threaded torch op (a notebook that embedded some text, a test suite,
+a recipe that evaluated a model first), the forked worker inherits a dead OpenMP thread pool and hangs
+forever at its first parallel op. A fork server is a fresh single-threaded interpreter started once,
+so the workers forked from it are always clean, and cheap because it preloads the heavy imports.
+
+What a plain fork gave the worker for free, its initializer restores from the caller: the
+environment, `sys.path` and the working directory at the time of the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable
+from multiprocessing.context import ForkServerContext, ForkServerProcess
+from typing import Any
+
+log = logging.getLogger("synth_hf")
+
+# Imported once by the fork server so each worker starts warm. `__main__` makes step classes defined
+# in the caller's script importable by the workers (the script needs an `if __name__ == "__main__"`).
+PRELOAD = ["__main__", "distilabel.pipeline.local", "synth_hf.steps.common.base", "synth_hf.models", "torch"]
+
+
+class NonDaemonWorker(ForkServerProcess):
+    """Step workers may start processes of their own (vLLM with tensor parallelism), which a daemon
+    process may not."""
+
+    @property
+    def daemon(self) -> bool:
+        return False
+
+    @daemon.setter
+    def daemon(self, value: bool) -> None:
+        pass
+
+
+class WorkerContext(ForkServerContext):
+    Process = NonDaemonWorker
+
+
+def init_worker(
+    environ: dict[str, str],
+    path: list[str],
+    cwd: str,
+    initializer: Callable[..., Any] | None,
+    initargs: tuple,
+) -> None:
+    """Give the worker the caller's view of the world, then run distilabel's own initializer."""
+    os.environ.clear()
+    os.environ.update(environ)
+    sys.path[:] = path
+    try:
+        os.chdir(cwd)
+    except OSError:
+        pass  # the caller's directory is gone; the worker still runs with absolute paths
+    if initializer is not None:
+        initializer(*initargs)
+
+
+_ORIGINAL: dict[str, Any] = {}
+
+
+def _fork_server_pool(context: WorkerContext) -> type:
+    from multiprocessing.pool import Pool
+
+    class ForkServerPool(Pool):
+        def __init__(
+            self,
+            processes: int | None = None,
+            initializer: Callable[..., Any] | None = None,
+            initargs: tuple = (),
+            maxtasksperchild: int | None = None,
+        ) -> None:
+            caller = (dict(os.environ), list(sys.path), os.getcwd(), initializer, tuple(initargs))
+            super().__init__(processes, init_worker, caller, maxtasksperchild, context=context)
+
+    return ForkServerPool
+
+
+def interactive_steps(pipeline: Any) -> list[str]:
+    """Steps whose class lives in an interactive `__main__` (a notebook, a REPL): no other process
+    can import them, so only a plain fork can run them."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main_file is not None:
+        return []
+    names = []
+    for name in pipeline.dag:
+        step = pipeline.dag.get_step(name)["step"]
+        if type(step).__module__ == "__main__":
+            names.append(name)
+    return names
+
+
+def use_fork_server(enabled: bool = True) -> None:
+    """Route distilabel's local pipeline through the fork server, or back to plain fork."""
+    from distilabel.pipeline import local
+
+    if not _ORIGINAL:
+        _ORIGINAL.update(mp=local.mp, pool=local._NoDaemonPool)
+        context = WorkerContext()
+        context.set_forkserver_preload(PRELOAD)
+        _ORIGINAL.update(context=context, fork_server_pool=_fork_server_pool(context))
+    # local.py creates its log queue and manager through `mp.` and its pool through `_NoDaemonPool`:
+    # both must come from the fork-server context, whose locks can be handed to its workers.
+    local.mp = _ORIGINAL["context"] if enabled else _ORIGINAL["mp"]  # type: ignore[attr-defined]
+    local._NoDaemonPool = _ORIGINAL["fork_server_pool"] if enabled else _ORIGINAL["pool"]  # type: ignore[attr-defined]
+
+
+def configure(pipeline: Any) -> str:
+    """Pick the start method for this run; returns it."""
+    interactive = interactive_steps(pipeline)
+    if interactive:
+        log.warning(
+            "steps %s are defined in an interactive session, so their workers are forked; if the "
+            "session already ran torch on several threads they can hang. Define steps in a module "
+            "to avoid this.",
+            interactive,
+        )
+    use_fork_server(not interactive)
+    return start_method()
+
+
+def start_method() -> str:
+    """The start method distilabel's step workers use now."""
+    from distilabel.pipeline import local
+
+    return "forkserver" if isinstance(local.mp, ForkServerContext) else multiprocessing.get_start_method()
