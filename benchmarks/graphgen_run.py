@@ -6,7 +6,8 @@ utilisation = (time to run the same prompts as one raw batched generate) / (pipe
 
 Every engine call of the LLM stages is traced (prompts, parameters, start/end); the "pipeline time" is
 the union of the LLM stages' busy spans (first batch start to last batch end, model loading excluded),
-and the raw baseline replays all traced prompts in one batched call per call kind on a fresh engine.
+and the raw baseline replays all traced prompts in one batched call per call shape on a fresh engine
+(the maths is shared with benchmarks/aide_run.py in benchmarks/utilisation.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,60 +45,6 @@ def corpus_source(limit: int, workdir: Path) -> str:
     return str(path)
 
 
-def merged_span(intervals: list[tuple[float, float]]) -> float:
-    total, end = 0.0, float("-inf")
-    for a, b in sorted(intervals):
-        if b <= end:
-            continue
-        total += b - max(a, end)
-        end = b
-    return total
-
-
-def read_trace(trace_dir: Path) -> list[dict]:
-    return [
-        json.loads(line) for p in sorted(trace_dir.glob("*.jsonl")) for line in p.read_text().splitlines()
-    ]
-
-
-def _run_call(llm, kind: str, prompts: list[str], max_new: int | None, stop: list[str]) -> None:
-    if kind == "score":
-        llm.score_yes_no(prompts)
-    else:  # json calls replay as plain generation of the same length
-        llm.generate_texts(prompts, max_new_tokens=max_new or 64, stop=stop)
-
-
-def replay(engine_config, calls: list[dict]) -> tuple[float, float, float]:
-    """(load s, s to run every traced prompt batched together, s to rerun the calls one by one as the
-    pipeline made them) on a fresh engine."""
-    from synth_hf.pipelines.graphgen import build_engine
-
-    llm = build_engine(engine_config)
-    started = time.time()
-    llm.load()
-    loaded = time.time()
-    groups: dict[tuple, list[str]] = defaultdict(list)
-    for call in calls:
-        params = call["params"]
-        key = (call["kind"], params.get("max_new_tokens"), tuple(params.get("stop") or []))
-        groups[key].extend(call["prompts"])
-    llm.batch_size = max(llm.batch_size, max((len(p) for p in groups.values()), default=1))
-    if calls:  # warm-up outside the timed region (first-call compilation / allocation)
-        llm.generate_texts(calls[0]["prompts"][:1], max_new_tokens=4)
-        llm.score_yes_no(calls[0]["prompts"][:1])
-    t0 = time.time()
-    for (kind, max_new, stop), prompts in groups.items():
-        _run_call(llm, kind, prompts, max_new, list(stop))
-    batched = time.time() - t0
-    t0 = time.time()
-    for call in calls:
-        params = call["params"]
-        _run_call(
-            llm, call["kind"], call["prompts"], params.get("max_new_tokens"), list(params.get("stop") or [])
-        )
-    return loaded - started, batched, time.time() - t0
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--engine", choices=["vllm", "transformers"], default="vllm")
@@ -109,10 +56,11 @@ def main() -> int:
     parser.add_argument("--kv-cache-gb", type=int, default=1, help="vLLM CPU KV cache per engine")
     args = parser.parse_args()
 
+    from benchmarks.utilisation import read_trace, utilisation_figures
     from synth_hf.config import EngineConfig
     from synth_hf.pipelines.graphgen import run_graphgen
     from synth_hf.pipelines.graphgen_config import GraphGenConfig
-    from synth_hf.steps.graphgen.trace import TRACE_ENV
+    from synth_hf.steps.common.trace import TRACE_ENV
 
     workdir = Path(args.out or tempfile.mkdtemp(prefix="graphgen-bench-"))
     trace_dir = workdir / "trace"
@@ -158,16 +106,8 @@ def main() -> int:
     result = run_graphgen(config)
     wall = time.time() - started
     calls = read_trace(trace_dir)
-    by_step: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for call in calls:
-        by_step[call["step"]].append((call["start"], call["end"]))
-    spans = [(min(a for a, _ in iv), max(b for _, b in iv)) for iv in by_step.values()]
-    stage_time = merged_span(spans)
-    synth_calls = [c for c in calls if c["step"] != "probe"]
-    load_s, raw_s, per_call_s = replay(EngineConfig.model_validate(synth), synth_calls)
-    probe_calls = [c for c in calls if c["step"] == "probe"]
-    probe_raw, probe_per_call = (
-        replay(EngineConfig.model_validate(trainee), probe_calls)[1:] if probe_calls else (0, 0)
+    figures = utilisation_figures(
+        calls, EngineConfig.model_validate(synth), EngineConfig.model_validate(trainee)
     )
     rows = len(result.dataset)
     summary = result.summary
@@ -180,17 +120,7 @@ def main() -> int:
         "llm_calls_per_row": summary["llm_calls_per_row"],
         "llm_tokens_per_row": summary["llm_tokens_per_row"],
         "pipeline_wall_s": round(wall, 1),
-        "llm_stage_time_s": round(stage_time, 1),
-        "llm_busy_time_s": round(sum(b - a for iv in by_step.values() for a, b in iv), 1),
-        "raw_batched_s": round(raw_s + probe_raw, 1),
-        "engine_utilisation": round((raw_s + probe_raw) / stage_time, 3) if stage_time else None,
-        # the same calls one by one, as the pipeline made them: what is left is pipeline overhead
-        "call_by_call_replay_s": round(per_call_s + probe_per_call, 1),
-        "engine_busy_share": round((per_call_s + probe_per_call) / stage_time, 3) if stage_time else None,
-        "replay_load_s": round(load_s, 1),
-        "per_step_span_s": {
-            s: round(max(b for _, b in iv) - min(a for a, _ in iv), 1) for s, iv in by_step.items()
-        },
+        **figures,
         "per_step_calls": {s: n["llm_calls"] for s, n in summary["stages"].items() if n["llm_calls"]},
         "engine_failed_calls": {
             s: n["counters"]["engine_failed_calls"]

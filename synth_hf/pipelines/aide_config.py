@@ -166,6 +166,11 @@ class AIDEConfig(_Strict):
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     system_prompt: str | None = None  # system turn of the output `messages`
     quality_report: bool = True
+    sequential_steps: bool = Field(
+        default=False,
+        description="Load and run one step at a time. Each LLM stage has its own engine: with vLLM on a "
+        "small machine, four engines loaded at once do not fit in memory.",
+    )
 
 
 def apply_overrides(data: dict, overrides: list[str]) -> dict:

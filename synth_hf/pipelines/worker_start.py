@@ -24,7 +24,14 @@ log = logging.getLogger("synth_hf")
 
 # Imported once by the fork server so each worker starts warm. `__main__` makes step classes defined
 # in the caller's script importable by the workers (the script needs an `if __name__ == "__main__"`).
-PRELOAD = ["__main__", "distilabel.pipeline.local", "synth_hf.steps.common.base", "synth_hf.models", "torch"]
+PRELOAD = [
+    "__main__",
+    "distilabel.pipeline.local",
+    "synth_hf.steps.common.base",
+    "synth_hf.models",
+    "torch",
+    "synth_hf.pipelines.fork_server_ready",  # last: freezes what the others loaded
+]
 
 
 class NonDaemonWorker(ForkServerProcess):

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from synth_hf.models.base import SynthLLM
 from synth_hf.steps.common.ledger import Ledger, batch_key
+from synth_hf.steps.common.trace import trace_engine
 
 DROP_REASON = "drop_reason"
 
@@ -34,7 +35,13 @@ class AccountingMixin:
             now = llm.usage
             usage = {k: now[k] - usage_before.get(k, 0) for k in now}
         Ledger(self.ledger_dir).record(
-            self.name, batch_key(inputs), len(inputs), n_out, dropped, usage, extra  # type: ignore[attr-defined]
+            self.name,  # type: ignore[attr-defined]
+            batch_key(inputs),
+            len(inputs),
+            n_out,
+            dropped,
+            usage,
+            extra,
         )
 
 
@@ -52,6 +59,12 @@ class LLMMixin:
     def load(self) -> None:
         super().load()  # type: ignore[misc]
         self.llm.load()
+        # Benchmarks only ($SYNTH_HF_TRACE_DIR): every engine field (llm, a separate grader, ...)
+        # logs its calls under this step's name. Done here, in the worker, so nothing is pickled.
+        for field in type(self).model_fields:  # type: ignore[attr-defined]
+            engine = getattr(self, field, None)
+            if isinstance(engine, SynthLLM):
+                trace_engine(engine, self.name)  # type: ignore[attr-defined]
 
     def unload(self) -> None:
         self.llm.unload()

@@ -7,7 +7,6 @@ from pydantic import Field
 
 from synth_hf.steps.graphgen.memo import BatchMemo
 from synth_hf.steps.graphgen.placeholder import PLACEHOLDER, flagged, placeholder, real_rows
-from synth_hf.steps.graphgen.trace import traced
 
 
 class GraphGenMixin:
@@ -33,15 +32,15 @@ class GraphGenMixin:
                 extra = {**(extra or {}), "engine_failed_calls": failed}
         super().account(inputs, n_out, dropped, usage_before=usage_before, extra=extra)  # type: ignore[misc]
 
-    # Engine calls go through these so a benchmark can trace them (see `trace`).
+    # Shorthands for the engine calls (tracing for benchmarks is applied in `LLMMixin.load`).
     def gen(self, prompts: list[str], **params: Any) -> list[str]:
-        return traced(self.name, "generate", self.llm.generate_texts, prompts, **params)  # type: ignore[attr-defined]
+        return self.llm.generate_texts(prompts, **params) if prompts else []  # type: ignore[attr-defined]
 
     def score(self, prompts: list[str]) -> list[Any]:
-        return traced(self.name, "score", self.llm.score_yes_no, prompts)  # type: ignore[attr-defined]
+        return self.llm.score_yes_no(prompts) if prompts else []  # type: ignore[attr-defined]
 
     def gen_json(self, prompts: list[str], schema: dict, **params: Any) -> list[Any]:
-        return traced(self.name, "json", self.llm.generate_json, prompts, schema=schema, **params)  # type: ignore[attr-defined]
+        return self.llm.generate_json(prompts, schema, **params) if prompts else []  # type: ignore[attr-defined]
 
     def memo_valid(self) -> bool:
         """False when a memo hit would skip a side effect that is missing (e.g. a deleted graph)."""

@@ -1,0 +1,151 @@
+"""AIDE on MedQA seeds with the embedded model: LLM calls and tokens per kept row, and engine
+utilisation = (time to run the same prompts as one raw batched generate) / (pipeline time for those stages).
+
+    python benchmarks/aide_run.py                          # vLLM (CPU or GPU), 4 seeds, depth 1
+    python benchmarks/aide_run.py --engine transformers --seeds 2
+    python benchmarks/aide_run.py --engine fake            # wiring check in seconds (no model)
+
+Every engine call of the LLM stages (persona pool, extraction, synthesis, annotation) is traced; the
+"pipeline time" is the union of those stages' busy spans (model loading excluded), and the raw baseline
+replays all traced prompts in one batched call per call shape on a fresh engine (benchmarks/utilisation.py).
+Each stage gets its whole hop as one batch (input_batch_size >= rows), the best case for batching.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SEEDS_FILE = ROOT / "synth_hf" / "data" / "medqa_sample.jsonl"
+
+
+def medqa_seeds(n: int) -> list[dict]:
+    """The first `n` MedQA rows as AIDE MCQ seeds (option list + answer letter)."""
+    rows = []
+    for line in SEEDS_FILE.read_text(encoding="utf-8").splitlines()[:n]:
+        row = json.loads(line)
+        letters = sorted(row["options"])
+        rows.append(
+            {
+                "id": row["id"],
+                "question": row["question"],
+                "options": [row["options"][k] for k in letters],
+                "answer": row["answer_idx"],
+            }
+        )
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--engine", choices=["vllm", "transformers", "fake"], default="vllm")
+    parser.add_argument("--seeds", type=int, default=4, help="MedQA questions used as seeds")
+    parser.add_argument("--attributes", type=int, default=1, help="attributes per node")
+    parser.add_argument("--operations", type=int, default=2, help="operations per attribute")
+    parser.add_argument("--personas", type=int, default=1, help="personas per node")
+    parser.add_argument("--reflection", action="store_true", help="add the self-reflection stage")
+    parser.add_argument("--out", default=None, help="output folder (default: a temp dir)")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--json", default=None, help="also write the numbers to this JSON file")
+    parser.add_argument("--kv-cache-gb", type=int, default=1, help="vLLM CPU KV cache per engine")
+    args = parser.parse_args()
+
+    from benchmarks.utilisation import read_trace, utilisation_figures
+    from synth_hf.config import EngineConfig
+    from synth_hf.pipelines.aide import run_aide
+    from synth_hf.pipelines.aide_config import AIDEConfig
+    from synth_hf.steps.common.trace import TRACE_ENV
+
+    workdir = Path(args.out or tempfile.mkdtemp(prefix="aide-bench-"))
+    trace_dir = workdir / "trace"
+    shutil.rmtree(trace_dir, ignore_errors=True)  # a reused --out must not mix in an older run's calls
+    os.environ[TRACE_ENV] = str(trace_dir)  # inherited by distilabel's worker processes
+
+    options: dict = {"batch_size": args.batch_size}
+    if args.engine == "fake":  # the stock fake understands AIDE's prompts
+        options["responder"] = "synth_hf.steps.aide.fake_responder:respond"
+    elif args.engine == "vllm":
+        options["cpu_kvcache_space_gb"] = args.kv_cache_gb
+    engine = {"engine": args.engine, "options": options}
+    seeds = medqa_seeds(args.seeds)
+    per_seed = args.attributes * args.operations + args.personas
+    config = AIDEConfig.model_validate(
+        {
+            "run": {
+                "output_dir": str(workdir),
+                "name": "run",
+                "use_cache": False,
+                # one batch per stage: the whole hop (seeds + children) at once
+                "input_batch_size": max(args.batch_size, len(seeds) * (1 + per_seed)),
+            },
+            "engine": engine,
+            "seeds": {
+                "rows": seeds,
+                "format": "mcq",
+                "task_description": "Answer USMLE-style clinical multiple-choice questions about common medications.",
+            },
+            "expansion": {
+                "depth": 1,
+                "attributes_per_node": args.attributes,
+                "operations_per_node": args.operations,
+                "personas_per_node": args.personas,
+                "max_new_tokens": 160,
+                "extraction_max_new_tokens": 96,
+            },
+            # persona pool generated from the seeds (an LLM stage); a hashing embedder keeps retrieval cheap
+            "personas": {
+                "source": None,
+                "per_seed": 2,
+                "embedder": "hashing",
+                "cache_dir": str(workdir / "emb"),
+            },
+            "reflection": {"enabled": args.reflection, "max_attempts": 1},
+            "annotation": {"verification": "second_solve", "on_disagreement": "flag", "max_new_tokens": 64},
+            "quality_report": False,
+            # one engine loaded at a time: four vLLM engines at once run a 24 GB machine out of memory
+            "sequential_steps": True,
+        }
+    )
+    started = time.time()
+    result = run_aide(config)
+    wall = time.time() - started
+    calls = read_trace(trace_dir)
+    figures = utilisation_figures(calls, EngineConfig.model_validate(engine))
+    summary = result.summary
+    rows = len(result.dataset)
+    numbers = {
+        "engine": args.engine,
+        "seeds": len(seeds),
+        "children_per_seed": per_seed,
+        "reflection": args.reflection,
+        "kept_rows": rows,
+        "llm_calls": summary["llm_calls"],
+        "llm_tokens": summary["llm_tokens"],
+        "llm_calls_per_row": summary["llm_calls_per_row"],
+        "llm_tokens_per_row": summary["llm_tokens_per_row"],
+        "pipeline_wall_s": round(wall, 1),
+        **figures,
+        "per_step_calls": {s: n["llm_calls"] for s, n in summary["stages"].items() if n["llm_calls"]},
+        "branches": dict(Counter(result.dataset["branch"])) if rows else {},
+        "verified": sum(bool(v) for v in result.dataset["verified"]) if rows else 0,
+        "drops_by_reason": summary["drops_by_reason"],
+        "run_dir": str(result.run_dir),
+    }
+    print(json.dumps(numbers, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(numbers, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

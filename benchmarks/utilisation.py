@@ -1,0 +1,142 @@
+"""Engine utilisation of a traced pipeline run, shared by the pipeline benchmarks.
+
+    utilisation = (time to run the same prompts as one raw batched call per call shape)
+                  / (pipeline time of the LLM stages)
+
+The pipeline time is the union of the LLM steps' busy spans (each step's first call start to last
+call end, so model loading and the time before a step's first batch are excluded). The trace comes
+from `synth_hf.steps.common.trace` ($SYNTH_HF_TRACE_DIR); the replay runs on a fresh engine built
+from the same engine config, after a warm-up, and reproduces each call's parameters (n, temperature,
+seed, stop, max tokens) and, for json calls, the schema (so constrained decoding and re-asks too).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+
+def read_trace(trace_dir: Path) -> list[dict]:
+    """Every traced call of a run, in the order they started."""
+    calls = [
+        json.loads(line)
+        for p in sorted(Path(trace_dir).glob("*.jsonl"))
+        for line in p.read_text().splitlines()
+    ]
+    return sorted(calls, key=lambda c: c["start"])
+
+
+def merged_span(intervals: list[tuple[float, float]]) -> float:
+    """Length of the union of [start, end] intervals (overlapping steps are counted once)."""
+    total, end = 0.0, float("-inf")
+    for a, b in sorted(intervals):
+        if b <= end:
+            continue
+        total += b - max(a, end)
+        end = b
+    return total
+
+
+def _shape(call: dict) -> tuple:
+    """Calls that can share one raw batch: same kind, generation parameters and schema."""
+    p = call["params"]
+    schema = json.dumps(call.get("schema"), sort_keys=True) if call["kind"] == "json" else None
+    return (
+        call["kind"],
+        p.get("max_new_tokens"),
+        tuple(p.get("stop") or []),
+        p.get("n", 1),
+        p.get("temperature"),
+        p.get("top_p"),
+        p.get("seed"),
+        schema,
+    )
+
+
+def _run_call(llm: Any, kind: str, prompts: list, params: dict, schema: dict | None) -> None:
+    if kind == "score":
+        llm.score_yes_no(prompts)
+        return
+    kwargs = {
+        "num_generations": params.get("n", 1),
+        "max_new_tokens": params.get("max_new_tokens") or 64,  # traces before params were resolved
+        "temperature": params.get("temperature"),
+        "top_p": params.get("top_p"),
+        "stop": list(params.get("stop") or []),
+        "seed": params.get("seed"),
+    }
+    if kind == "json" and schema is not None:
+        llm.generate_json(prompts, schema, **kwargs)
+    else:  # json calls of old traces (no schema) replay as plain generation of the same length
+        llm.complete(prompts, llm._params(**kwargs))
+
+
+def replay(engine_config: Any, calls: list[dict]) -> tuple[float, float, float]:
+    """(load s, s to run every traced prompt batched together per call shape, s to rerun the calls
+    one by one as the pipeline made them) on a fresh engine."""
+    llm = engine_config.build()
+    started = time.time()
+    llm.load()
+    loaded = time.time()
+    groups: dict[tuple, tuple[dict, list]] = {}
+    for call in calls:
+        groups.setdefault(_shape(call), (call, []))[1].extend(call["prompts"])
+    pipeline_batch = llm.batch_size
+    if calls:  # warm-up outside the timed regions: first-call allocation, one grammar per schema
+        first = calls[0]["prompts"][:1]
+        llm.generate_texts(first, max_new_tokens=4)
+        llm.score_yes_no(first)
+        for call, _ in groups.values():
+            if call["kind"] == "json" and call.get("schema") is not None:
+                llm.generate_json(call["prompts"][:1], call["schema"], max_new_tokens=4)
+    llm.batch_size = max(pipeline_batch, max((len(p) for _, p in groups.values()), default=1))
+    t0 = time.time()
+    for call, prompts in groups.values():
+        _run_call(llm, call["kind"], prompts, call["params"], call.get("schema"))
+    batched = time.time() - t0
+    llm.batch_size = pipeline_batch  # the one-by-one rerun splits batches as the pipeline did
+    t0 = time.time()
+    for call in calls:
+        _run_call(llm, call["kind"], call["prompts"], call["params"], call.get("schema"))
+    per_call = time.time() - t0
+    llm.unload()
+    return loaded - started, batched, per_call
+
+
+def utilisation_figures(
+    calls: list[dict],
+    synth_engine_config: Any,
+    trainee_engine_config: Any | None = None,
+    trainee_steps: tuple[str, ...] = ("probe",),
+) -> dict:
+    """The utilisation figures of a traced run. Calls of `trainee_steps` replay on the trainee
+    engine when one is given (GraphGen's probe), everything else on the synthesizer engine."""
+    by_step: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for call in calls:
+        by_step[call["step"]].append((call["start"], call["end"]))
+    stage_time = merged_span([(min(a for a, _ in iv), max(b for _, b in iv)) for iv in by_step.values()])
+    on_trainee = [c for c in calls if trainee_engine_config is not None and c["step"] in trainee_steps]
+    on_synth = [c for c in calls if not (trainee_engine_config is not None and c["step"] in trainee_steps)]
+    load_s, raw_s, per_call_s = replay(synth_engine_config, on_synth) if on_synth else (0.0, 0.0, 0.0)
+    if on_trainee:
+        _, trainee_raw, trainee_per_call = replay(trainee_engine_config, on_trainee)
+        raw_s, per_call_s = raw_s + trainee_raw, per_call_s + trainee_per_call
+    return {
+        "traced_calls": len(calls),
+        "traced_prompts": sum(len(c["prompts"]) for c in calls),
+        "llm_stage_time_s": round(stage_time, 1),
+        "llm_busy_time_s": round(sum(b - a for iv in by_step.values() for a, b in iv), 1),
+        "raw_batched_s": round(raw_s, 1),
+        "engine_utilisation": round(raw_s / stage_time, 3) if stage_time else None,
+        # the same calls one by one, as the pipeline made them: what is left is pipeline overhead
+        "call_by_call_replay_s": round(per_call_s, 1),
+        "engine_busy_share": round(per_call_s / stage_time, 3) if stage_time else None,
+        "replay_load_s": round(load_s, 1),
+        "per_step_span_s": {
+            s: round(max(b for _, b in iv) - min(a for a, _ in iv), 1) for s, iv in by_step.items()
+        },
+        "per_step_traced_calls": {s: len(iv) for s, iv in by_step.items()},
+    }
