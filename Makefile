@@ -4,7 +4,7 @@ PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 HAS_GPU := $(shell command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && echo 1)
 
-.PHONY: install test test-fast test-slow demo lint bench clean
+.PHONY: install test test-fast test-slow demo lint bench bench-full clean
 
 install: $(STAMP)
 
@@ -44,7 +44,13 @@ bench: install
 	$(PY) benchmarks/graph_scale.py
 	$(PY) benchmarks/engines.py
 	$(PY) benchmarks/aide_efficiency.py
+	$(PY) benchmarks/executor_overhead.py
+	$(PY) benchmarks/memory_scale.py --modes sequential
+
+# Real-model pipeline runs on vLLM (engine utilisation): ~10-15 minutes each on a 2-core CPU.
+bench-full: bench
 	$(PY) benchmarks/graphgen_run.py
+	$(PY) benchmarks/aide_run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -6,10 +6,17 @@ After a step's last batch arrives, we send the stop flag to the step's remaining
 And a global (accumulating) step must wait until every batch up to the last one arrived:
 with replicas the last batch can overtake an earlier one, and distilabel would then start
 the global step on partial data.
+
+Cache cost: distilabel saves the whole pipeline and every buffered batch after each batch, which
+grows with the run (O(batches²)) and dominated the driver's time in benchmarks/memory_scale.py.
+A pipeline may set `_synth_cache_interval_s`: saves in between are then at most that often; the
+final save (normal end or Ctrl-C) always happens. Only a hard kill sees an older cache, so only
+pipelines whose steps keep their own per-batch results (GraphGen's memo) should set it.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 _APPLIED = False
@@ -47,4 +54,28 @@ def apply() -> None:
         return True
 
     _BatchManagerStep._ready_to_create_batch_accumulate = _ready_to_create_batch_accumulate  # type: ignore
+    _throttle_cache(BasePipeline)
     _APPLIED = True
+
+
+def _throttle_cache(pipeline_cls: Any) -> None:
+    save, finalize = pipeline_cls._cache, pipeline_cls._finalize_pipeline_execution
+
+    def _cache(self: Any) -> None:
+        interval = getattr(self, "_synth_cache_interval_s", 0.0)
+        if interval and not getattr(self, "_synth_finalizing", False):
+            now = time.monotonic()
+            if now - getattr(self, "_synth_cache_saved_at", float("-inf")) < interval:
+                return
+            self._synth_cache_saved_at = now
+        save(self)
+
+    def _finalize_pipeline_execution(self: Any) -> None:
+        self._synth_finalizing = True  # its save is the one that must never be skipped
+        try:
+            finalize(self)
+        finally:
+            self._synth_finalizing = False
+
+    pipeline_cls._cache = _cache
+    pipeline_cls._finalize_pipeline_execution = _finalize_pipeline_execution

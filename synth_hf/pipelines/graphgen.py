@@ -41,6 +41,9 @@ def corpus_fingerprint(dataset: Any) -> str:
     return digest.hexdigest()[:24]
 
 
+CACHE_INTERVAL_S = 10.0
+
+
 def prepare_input(config: GraphGenConfig) -> tuple[str, str, dict]:
     """Read the corpus once (clear errors for a missing column, an empty corpus, ...) and save it under
     the run folder for the generator step. Returns (path, fingerprint, read stats)."""
@@ -96,6 +99,9 @@ def build_graphgen(config: GraphGenConfig) -> Any:
     gen = config.generation
 
     pipeline = new_pipeline("graphgen", run, description="GraphGen: corpus -> KG -> trainee probe -> QA")
+    # Our steps memo every finished batch and a killed run drops distilabel's cache (see run_graphgen),
+    # so its per-batch saves can be sparse (distilabel_fixes: they grow with the run).
+    pipeline._synth_cache_interval_s = CACHE_INTERVAL_S
     with pipeline:
         load = LoadCorpus(
             name="load_corpus",
