@@ -125,13 +125,25 @@ def collect(
         extra["wall_time_s"] = round(time.time() - started, 1)
     summary = build_summary(run.ledger_dir, final_rows=len(dataset), extra=extra)
     out = run.run_dir
-    dataset.save_to_disk(str(out / "dataset"))
-    dropped.save_to_disk(str(out / "dropped"))
+    save_dataset_atomically(dataset, out / "dataset")
+    save_dataset_atomically(dropped, out / "dropped")
     if len(dataset) and "messages" in dataset.column_names:
         summary["exports"] = save_exports(dataset, out / "exports", ["messages", *run.exports])
     save_summary(summary, out / "summary.json")
     print(format_summary(summary), flush=True)
     return RunResult(dataset=dataset, dropped=dropped, summary=summary, run_dir=out)
+
+
+def save_dataset_atomically(dataset: Dataset, path: Path) -> None:
+    """A reader (or a rerun after a kill) finds the old dataset or the new one, never a torn one."""
+    tmp, old = path.with_name(path.name + ".tmp"), path.with_name(path.name + ".old")
+    shutil.rmtree(tmp, ignore_errors=True)
+    dataset.save_to_disk(str(tmp))
+    if path.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        path.replace(old)
+    tmp.replace(path)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _leaf_dataset(distiset: Any, leaf: str) -> Dataset:
