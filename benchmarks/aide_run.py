@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
 import tempfile
 import time
@@ -47,6 +45,15 @@ def medqa_seeds(n: int) -> list[dict]:
 
 
 def main() -> int:
+    from benchmarks.utilisation import (
+        add_run_arguments,
+        read_trace,
+        report,
+        run_figures,
+        start_trace,
+        utilisation_figures,
+    )
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--engine", choices=["vllm", "transformers", "fake"], default="vllm")
     parser.add_argument("--seeds", type=int, default=4, help="MedQA questions used as seeds")
@@ -54,22 +61,15 @@ def main() -> int:
     parser.add_argument("--operations", type=int, default=2, help="operations per attribute")
     parser.add_argument("--personas", type=int, default=1, help="personas per node")
     parser.add_argument("--reflection", action="store_true", help="add the self-reflection stage")
-    parser.add_argument("--out", default=None, help="output folder (default: a temp dir)")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--json", default=None, help="also write the numbers to this JSON file")
-    parser.add_argument("--kv-cache-gb", type=int, default=1, help="vLLM CPU KV cache per engine")
+    add_run_arguments(parser)
     args = parser.parse_args()
 
-    from benchmarks.utilisation import read_trace, utilisation_figures
     from synth_hf.config import EngineConfig
     from synth_hf.pipelines.aide import run_aide
     from synth_hf.pipelines.aide_config import AIDEConfig
-    from synth_hf.steps.common.trace import TRACE_ENV
 
     workdir = Path(args.out or tempfile.mkdtemp(prefix="aide-bench-"))
-    trace_dir = workdir / "trace"
-    shutil.rmtree(trace_dir, ignore_errors=True)  # a reused --out must not mix in an older run's calls
-    os.environ[TRACE_ENV] = str(trace_dir)  # inherited by distilabel's worker processes
+    trace_dir = start_trace(workdir)
 
     options: dict = {"batch_size": args.batch_size}
     if args.engine == "fake":  # the stock fake understands AIDE's prompts
@@ -129,11 +129,7 @@ def main() -> int:
         "children_per_seed": per_seed,
         "reflection": args.reflection,
         "kept_rows": rows,
-        "llm_calls": summary["llm_calls"],
-        "llm_tokens": summary["llm_tokens"],
-        "llm_calls_per_row": summary["llm_calls_per_row"],
-        "llm_tokens_per_row": summary["llm_tokens_per_row"],
-        "pipeline_wall_s": round(wall, 1),
+        **run_figures(summary, wall),
         **figures,
         "per_step_calls": {s: n["llm_calls"] for s, n in summary["stages"].items() if n["llm_calls"]},
         "branches": dict(Counter(result.dataset["branch"])) if rows else {},
@@ -141,10 +137,7 @@ def main() -> int:
         "drops_by_reason": summary["drops_by_reason"],
         "run_dir": str(result.run_dir),
     }
-    print(json.dumps(numbers, indent=2))
-    if args.json:
-        Path(args.json).write_text(json.dumps(numbers, indent=2), encoding="utf-8")
-    return 0
+    return report(numbers, args.json)
 
 
 if __name__ == "__main__":

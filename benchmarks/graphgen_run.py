@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -46,25 +45,28 @@ def corpus_source(limit: int, workdir: Path) -> str:
 
 
 def main() -> int:
+    from benchmarks.utilisation import (
+        add_run_arguments,
+        read_trace,
+        report,
+        run_figures,
+        start_trace,
+        utilisation_figures,
+    )
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--engine", choices=["vllm", "transformers"], default="vllm")
     parser.add_argument("--trainee-engine", choices=["vllm", "transformers"], default=None)
     parser.add_argument("--limit", type=int, default=2, help="documents of the corpus to use")
-    parser.add_argument("--out", default=None, help="output folder (default: a temp dir)")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--json", default=None, help="also write the numbers to this JSON file")
-    parser.add_argument("--kv-cache-gb", type=int, default=1, help="vLLM CPU KV cache per engine")
+    add_run_arguments(parser)
     args = parser.parse_args()
 
-    from benchmarks.utilisation import read_trace, utilisation_figures
     from synth_hf.config import EngineConfig
     from synth_hf.pipelines.graphgen import run_graphgen
     from synth_hf.pipelines.graphgen_config import GraphGenConfig
-    from synth_hf.steps.common.trace import TRACE_ENV
 
     workdir = Path(args.out or tempfile.mkdtemp(prefix="graphgen-bench-"))
-    trace_dir = workdir / "trace"
-    os.environ[TRACE_ENV] = str(trace_dir)  # inherited by distilabel's worker processes
+    trace_dir = start_trace(workdir)
 
     def engine(name: str) -> dict:
         options: dict = {"batch_size": args.batch_size}
@@ -115,11 +117,7 @@ def main() -> int:
         "engine": args.engine,
         "documents": args.limit,
         "final_rows": rows,
-        "llm_calls": summary["llm_calls"],
-        "llm_tokens": summary["llm_tokens"],
-        "llm_calls_per_row": summary["llm_calls_per_row"],
-        "llm_tokens_per_row": summary["llm_tokens_per_row"],
-        "pipeline_wall_s": round(wall, 1),
+        **run_figures(summary, wall),
         **figures,
         "per_step_calls": {s: n["llm_calls"] for s, n in summary["stages"].items() if n["llm_calls"]},
         "engine_failed_calls": {
@@ -131,10 +129,7 @@ def main() -> int:
         "drops_by_reason": summary["drops_by_reason"],
         "run_dir": str(result.run_dir),
     }
-    print(json.dumps(numbers, indent=2))
-    if args.json:
-        Path(args.json).write_text(json.dumps(numbers, indent=2), encoding="utf-8")
-    return 0
+    return report(numbers, args.json)
 
 
 if __name__ == "__main__":

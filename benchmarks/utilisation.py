@@ -12,11 +12,32 @@ seed, stop, max tokens) and, for json calls, the schema (so constrained decoding
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import shutil
 import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every real-run benchmark shares."""
+    parser.add_argument("--out", default=None, help="output folder (default: a temp dir)")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--json", default=None, help="also write the numbers to this JSON file")
+    parser.add_argument("--kv-cache-gb", type=int, default=1, help="vLLM CPU KV cache per engine")
+
+
+def start_trace(workdir: Path) -> Path:
+    """Trace every engine call of the run into `workdir/trace` (a reused folder starts empty)."""
+    from synth_hf.steps.common.trace import TRACE_ENV
+
+    trace_dir = workdir / "trace"
+    shutil.rmtree(trace_dir, ignore_errors=True)
+    os.environ[TRACE_ENV] = str(trace_dir)  # the step workers get the caller's environment
+    return trace_dir
 
 
 def read_trace(trace_dir: Path) -> list[dict]:
@@ -140,3 +161,17 @@ def utilisation_figures(
         },
         "per_step_traced_calls": {s: len(iv) for s, iv in by_step.items()},
     }
+
+
+def run_figures(summary: dict, wall_s: float) -> dict:
+    """Calls and tokens per kept row from a run summary, plus the wall time."""
+    keys = ("llm_calls", "llm_tokens", "llm_calls_per_row", "llm_tokens_per_row")
+    return {**{k: summary[k] for k in keys}, "pipeline_wall_s": round(wall_s, 1)}
+
+
+def report(numbers: dict, json_path: str | None) -> int:
+    text = json.dumps(numbers, indent=2)
+    print(text)
+    if json_path:
+        Path(json_path).write_text(text, encoding="utf-8")
+    return 0
