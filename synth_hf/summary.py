@@ -7,22 +7,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from synth_hf.steps.common.ledger import Ledger
-
-# Usage keys the ledger already reports per stage; any other numeric key an engine counts
-# (retries, http_429, wait_seconds, cost_usd, budget_refusals...) is summed generically.
-_LEDGER_USAGE = {"calls", "input_tokens", "output_tokens", "failed_calls"}
+from synth_hf.steps.common.ledger import Ledger, nonzero_rounded
 
 
 def build_summary(ledger_dir: str | Path, *, final_rows: int, extra: dict[str, Any] | None = None) -> dict:
-    ledger = Ledger(ledger_dir)
-    stages = ledger.stage_summary()
+    stages = Ledger(ledger_dir).stage_summary()
     usage: Counter = Counter()
-    for step, extra_usage in _engine_usage(ledger).items():
-        stages[step]["usage"] = extra_usage
-        usage.update(extra_usage)
     drops: dict[str, int] = {}
     for stage in stages.values():
+        usage.update(stage.get("usage", {}))
         for reason, count in stage["dropped"].items():
             drops[reason] = drops.get(reason, 0) + count
     calls = sum(s["llm_calls"] for s in stages.values())
@@ -35,32 +28,9 @@ def build_summary(ledger_dir: str | Path, *, final_rows: int, extra: dict[str, A
         "llm_tokens": tokens,
         "llm_calls_per_row": round(calls / final_rows, 3) if final_rows else None,
         "llm_tokens_per_row": round(tokens / final_rows, 1) if final_rows else None,
-        "llm_usage": _rounded(usage),
+        "llm_usage": nonzero_rounded(usage),
         **(extra or {}),
     }
-
-
-def _engine_usage(ledger: Ledger) -> dict[str, dict[str, float]]:
-    """Per stage, the non-zero engine counters beyond the ledger's own."""
-    out: dict[str, dict[str, float]] = {}
-    for step, lines in ledger.batches().items():
-        totals: Counter = Counter()
-        for line in lines:
-            totals.update(
-                {
-                    k: v
-                    for k, v in line["usage"].items()
-                    if k not in _LEDGER_USAGE and isinstance(v, (int, float)) and not isinstance(v, bool)
-                }
-            )
-        if any(totals.values()):
-            out[step] = _rounded(totals)
-    return out
-
-
-def _rounded(counts: Counter) -> dict[str, float]:
-    # Float counters (seconds, USD) are sums of per-batch differences: drop the float noise.
-    return {k: round(v, 6) if isinstance(v, float) else v for k, v in sorted(counts.items()) if v}
 
 
 def save_summary(summary: dict, path: str | Path) -> Path:

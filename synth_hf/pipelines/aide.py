@@ -271,8 +271,7 @@ def describe_stages(config: AIDEConfig) -> list[str]:
 def run_aide(config: AIDEConfig) -> RunResult:
     started = time.time()
     pipeline, info = _build(config)
-    load_groups = "sequential_step_execution" if config.sequential_steps else None
-    distiset = execute(pipeline, config.run, load_groups=load_groups)
+    distiset = execute(pipeline, config.run, sequential=config.sequential_steps)
     leaf = "default" if distiset is not None and "default" in distiset else info.leaf
     exp = config.expansion
     extra = {

@@ -270,9 +270,7 @@ def run_graphgen(config: GraphGenConfig) -> RunResult:
         run = run.model_copy(update={"use_cache": False})
     marker.write_text(json.dumps({"pid": os.getpid(), "started": started}), encoding="utf-8")
     try:
-        distiset = execute(
-            pipeline, run, load_groups="sequential_step_execution" if config.sequential_steps else None
-        )
+        distiset = execute(pipeline, run, sequential=config.sequential_steps)
         manager = getattr(pipeline, "_batch_manager", None)
         if manager is not None and manager.can_generate():
             raise RunInterrupted(

@@ -35,9 +35,10 @@ def new_pipeline(name: str, run: RunConfig, description: str = ""):
     return pipeline
 
 
-def execute(pipeline: Any, run: RunConfig, parameters: dict | None = None, load_groups: Any = None):
-    """Run `pipeline` under `run`'s executor. `load_groups="sequential_step_execution"` loads one step
-    at a time, so two engines never compete for the same cores or GPU memory."""
+def execute(pipeline: Any, run: RunConfig, parameters: dict | None = None, sequential: bool = False):
+    """Run `pipeline` under `run`'s executor. `sequential` loads one step at a time, so two engines
+    never compete for the same cores or GPU memory; a generator step must then emit a single batch
+    (distilabel asks for the next one only from a loaded consumer)."""
     from synth_hf.pipelines import distilabel_fixes, worker_start
 
     distilabel_fixes.apply()
@@ -52,7 +53,11 @@ def execute(pipeline: Any, run: RunConfig, parameters: dict | None = None, load_
             init["num_cpus"] = run.ray_num_cpus
         pipeline = pipeline.ray(ray_head_node_url=run.ray_address, ray_init_kwargs=init)
     try:
-        return pipeline.run(use_cache=run.use_cache, parameters=parameters or {}, load_groups=load_groups)
+        return pipeline.run(
+            use_cache=run.use_cache,
+            parameters=parameters or {},
+            load_groups="sequential_step_execution" if sequential else None,
+        )
     finally:
         _drop_stale_log_handlers()
 

@@ -70,7 +70,8 @@ def init_worker(
         initializer(*initargs)
 
 
-_ORIGINAL: dict[str, Any] = {}
+# enabled -> (what distilabel's local.py uses as `mp`, its pool class); filled on first use.
+_ROUTES: dict[bool, tuple[Any, type]] = {}
 
 
 def _fork_server_pool(context: WorkerContext) -> type:
@@ -93,30 +94,25 @@ def _fork_server_pool(context: WorkerContext) -> type:
 def interactive_steps(pipeline: Any) -> list[str]:
     """Steps whose class lives in an interactive `__main__` (a notebook, a REPL): no other process
     can import them, so only a plain fork can run them."""
-    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-    if main_file is not None:
+    if getattr(sys.modules.get("__main__"), "__file__", None) is not None:
         return []
-    names = []
-    for name in pipeline.dag:
-        step = pipeline.dag.get_step(name)["step"]
-        if type(step).__module__ == "__main__":
-            names.append(name)
-    return names
+    return [
+        name for name in pipeline.dag if type(pipeline.dag.get_step(name)["step"]).__module__ == "__main__"
+    ]
 
 
 def use_fork_server(enabled: bool = True) -> None:
     """Route distilabel's local pipeline through the fork server, or back to plain fork."""
     from distilabel.pipeline import local
 
-    if not _ORIGINAL:
-        _ORIGINAL.update(mp=local.mp, pool=local._NoDaemonPool)
+    if not _ROUTES:
         context = WorkerContext()
         context.set_forkserver_preload(PRELOAD)
-        _ORIGINAL.update(context=context, fork_server_pool=_fork_server_pool(context))
+        _ROUTES[False] = (local.mp, local._NoDaemonPool)
+        _ROUTES[True] = (context, _fork_server_pool(context))
     # local.py creates its log queue and manager through `mp.` and its pool through `_NoDaemonPool`:
     # both must come from the fork-server context, whose locks can be handed to its workers.
-    local.mp = _ORIGINAL["context"] if enabled else _ORIGINAL["mp"]  # type: ignore[attr-defined]
-    local._NoDaemonPool = _ORIGINAL["fork_server_pool"] if enabled else _ORIGINAL["pool"]  # type: ignore[attr-defined]
+    local.mp, local._NoDaemonPool = _ROUTES[enabled]  # type: ignore[attr-defined]
 
 
 def configure(pipeline: Any) -> str:

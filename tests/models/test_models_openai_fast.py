@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import math
 import pickle
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from local_http import serving
 
 from synth_hf.models import EngineError, OpenAIEngine
 
@@ -114,13 +114,8 @@ class Handler(BaseHTTPRequestHandler):
 def server() -> Iterator[FakeOpenAI]:
     srv = FakeOpenAI(("127.0.0.1", 0), Handler)
     srv.requests, srv.auth = [], []
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(srv):
         yield srv
-    finally:
-        srv.shutdown()
-        srv.server_close()
 
 
 def _engine(srv: FakeOpenAI, **kw: Any) -> OpenAIEngine:

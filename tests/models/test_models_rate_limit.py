@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from local_http import serving
 
 from synth_hf.models import EngineError, OpenAIEngine
 from synth_hf.models.rate_limit import (
@@ -226,13 +227,8 @@ class Handler(BaseHTTPRequestHandler):
 def server() -> Iterator[ScriptedServer]:
     srv = ScriptedServer(("127.0.0.1", 0), Handler)
     srv.script, srv.requests, srv.clock, srv.lock = [], [], FakeClock(), threading.Lock()
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(srv, poll_interval=0.05):
         yield srv
-    finally:
-        srv.shutdown()
-        srv.server_close()
 
 
 def _engine(srv: ScriptedServer, **kw: Any) -> OpenAIEngine:

@@ -15,6 +15,16 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+# Usage keys reported as their own stage fields; any other numeric key an engine counts (retries,
+# http_429, wait_seconds, cost_usd, budget_refusals...) goes into the stage's "usage".
+LEDGER_USAGE = ("calls", "input_tokens", "output_tokens", "failed_calls")
+
+
+def nonzero_rounded(counts: Counter) -> dict[str, float]:
+    """Non-zero counters, sorted; float ones (seconds, USD) are sums of per-batch differences, so
+    their float noise is rounded off."""
+    return {k: round(v, 6) if isinstance(v, float) else v for k, v in sorted(counts.items()) if v}
+
 
 def batch_key(rows: Iterable[dict]) -> str:
     digest = hashlib.sha256()
@@ -74,7 +84,13 @@ class Ledger:
             reasons: Counter = Counter()
             extra: Counter = Counter()
             for line in lines:
-                usage.update({k: v for k, v in line["usage"].items() if isinstance(v, (int, float))})
+                usage.update(
+                    {
+                        k: v
+                        for k, v in line["usage"].items()
+                        if isinstance(v, (int, float)) and not isinstance(v, bool)
+                    }
+                )
                 reasons.update(d["reason"] for d in line["dropped"])
                 extra.update({k: v for k, v in line["extra"].items() if isinstance(v, (int, float))})
             summary[step] = {
@@ -88,6 +104,9 @@ class Ledger:
                 "failed_calls": int(usage.get("failed_calls", 0)),
                 **({"counters": dict(extra)} if extra else {}),
             }
+            engine = nonzero_rounded(Counter({k: v for k, v in usage.items() if k not in LEDGER_USAGE}))
+            if engine:
+                summary[step]["usage"] = engine
         return summary
 
     def dropped_rows(self) -> list[dict]:
@@ -95,7 +114,9 @@ class Ledger:
         for step, lines in self.batches().items():
             for line in lines:
                 for item in line["dropped"]:
-                    rows.append({"step": step, "reason": item["reason"], "row": json.dumps(item["row"], default=str)})
+                    rows.append(
+                        {"step": step, "reason": item["reason"], "row": json.dumps(item["row"], default=str)}
+                    )
         return rows
 
 
