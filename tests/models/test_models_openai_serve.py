@@ -150,3 +150,32 @@ def test_json_schema_is_enforced_by_the_server(engine: OpenAIEngine) -> None:
     )
     assert results[0].ok and results[0].attempts == 1, results[0]
     assert isinstance(results[0].data["year"], int)
+
+
+def test_budget_and_rate_limit_against_the_real_server(server_url: str) -> None:
+    # One prompt per batch: the cap of two answered calls refuses exactly the third prompt. The base
+    # model is addressed by /completions directly (a chat probe would be a third request in the window).
+    eng = OpenAIEngine(
+        base_url=server_url,
+        use_completions_api=True,
+        concurrency=1,
+        batch_size=1,
+        requests_per_minute=2,
+        max_calls=2,
+        max_cost_usd=1.0,
+        prompt_usd_per_1m=1.0,
+        completion_usd_per_1m=2.0,
+        on_batch_failure="skip",
+    )
+    eng.load()
+    try:
+        out = eng.generate_texts(["Water is", "Salt is", "Iron is"], max_new_tokens=8)
+    finally:
+        eng.unload()
+    usage = eng.usage
+    assert [bool(t.strip()) for t in out] == [True, True, False]
+    assert usage["calls"] == 2 and usage["budget_refusals"] == 1 and usage["failed_calls"] == 1
+    # The cost comes from the token counts the server reported, at the configured prices.
+    expected = (usage["input_tokens"] * 1.0 + usage["output_tokens"] * 2.0) / 1e6
+    assert usage["cost_usd"] == pytest.approx(expected) and usage["cost_usd"] > 0
+    assert usage["rate_limited_waits"] == 0  # two requests fit the 2/minute window without waiting
