@@ -1,0 +1,73 @@
+"""Sentence splitting for evidence: any language, CJK sentence ends included.
+
+Evidence in GraphGen is a sentence of a chunk (`{chunk_id, sentence}`), so the splitter must be
+predictable rather than clever: it cuts after `.`, `!`, `?`, `;`-free Latin ends followed by space and
+an upper-case letter/digit/quote, after CJK `。！？` and full-width `．！？` (no space needed), and at
+blank lines or list/table line breaks. Common abbreviations (e.g., Dr., No.) and decimals never cut.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Latin sentence end: terminal punctuation (+ closing quotes/brackets), whitespace, then a start.
+_LATIN_END = re.compile(r"""([.!?]+["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-9À-ÖØ-Þ\u0370-\u03ff\u0400-\u04ff])""")
+# CJK / full-width ends cut right after the mark (and any closing quote/bracket).
+_CJK_END = re.compile(r"([。！？｡．]+[」』”’）)]*)(?=\S)|([!?]+)(?=[\u3040-\u30ff\u3400-\u9fff])")
+_ABBREV = {
+    "dr", "mr", "mrs", "ms", "prof", "st", "no", "vs", "etc", "e.g", "i.e", "fig", "approx", "inc",
+    "ltd", "jr", "sr", "mt", "dept", "est", "vol", "al", "ca", "cf", "min", "max", "jan", "feb", "mar",
+    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+}  # fmt: skip
+_LINE_BREAK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•|#>]|\d+[.)]\s))")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a text: `text` is stripped; `start`/`end` are character offsets into the text."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+def _is_abbreviation(text: str, dot_at: int) -> bool:
+    word = re.search(r"([A-Za-z][A-Za-z.]*)$", text[:dot_at])
+    return bool(word) and (word.group(1).lower().rstrip(".") in _ABBREV or len(word.group(1)) == 1)
+
+
+def _cut_points(text: str) -> list[int]:
+    cuts = {m.end() for m in _LINE_BREAK.finditer(text)}
+    for m in _LATIN_END.finditer(text):
+        if m.group(1).startswith(".") and _is_abbreviation(text, m.start(1)):
+            continue
+        cuts.add(m.end(1))
+    cuts.update(m.end() for m in _CJK_END.finditer(text))
+    return sorted(c for c in cuts if 0 < c < len(text))
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """The sentences of `text` in order (empty pieces skipped; a text with no boundary is one sentence).
+
+    Offsets point into `text` unchanged, so `text[s.start:s.end]` is the sentence
+    as written (`s.text` has its whitespace collapsed).
+    """
+    if not text or not text.strip():
+        return []
+    out: list[Sentence] = []
+    start = 0
+    for cut in [*_cut_points(text), len(text)]:
+        piece = text[start:cut]
+        stripped = piece.strip()
+        if stripped and re.search(r"\w", stripped):
+            lead = len(piece) - len(piece.lstrip())
+            out.append(Sentence(len(out), start + lead, start + lead + len(stripped), " ".join(stripped.split())))
+        start = cut
+    return out
+
+
+def sentence_texts(text: str) -> list[str]:
+    """Just the sentence strings of `text` (whitespace collapsed)."""
+    return [s.text for s in split_sentences(text)]
