@@ -98,13 +98,14 @@ class MergeStats:
 
 
 class _NodeAcc:
-    __slots__ = ("descs", "forms", "implicit", "sources", "types")
+    __slots__ = ("descs", "evidence", "forms", "implicit", "sources", "types")
 
     def __init__(self, implicit: bool) -> None:
         self.forms: dict[str, int] = {}
         self.types: dict[str, int] = {}
         self.descs: dict[str, None] = {}  # ordered set
         self.sources: set[str] = set()
+        self.evidence: dict[tuple[str, str], None] = {}  # ordered set of (chunk_id, sentence)
         self.implicit = implicit
 
 
@@ -156,6 +157,10 @@ def merge_records(
             data["description"] = descs[0] if len(descs) == 1 else DESCRIPTION_SEP.join(descs)
             if len(data["source_ids"]) > 1:
                 data["source_ids"].sort()
+            if data["evidence"]:
+                data["evidence"] = evidence_list(data["evidence"])
+            else:
+                del data["evidence"]
         graph.add_edges_from((s, t, d) for (s, t), d in edges.items())
         del edges
     stats.merged_nodes = graph.number_of_nodes()
@@ -211,8 +216,19 @@ def _fold_entities(entities: Iterable[EntityRecord], nodes: dict[str, _NodeAcc],
             acc.descs[desc] = None
         if ent.chunk_id:
             acc.sources.add(ent.chunk_id)
+        _add_evidence(acc.evidence, ent.evidence)
     stats.input_entities += n_in
     stats.duplicate_entities += n_dup
+
+
+def _add_evidence(into: dict[tuple[str, str], None], evidence: list[dict] | None) -> None:
+    for item in evidence or ():
+        into[(str(item.get("chunk_id", "")), str(item.get("sentence", "")))] = None
+
+
+def evidence_list(keys: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    """Evidence as stored on nodes/edges: [{"chunk_id", "sentence"}] in first-seen order."""
+    return [{"chunk_id": c, "sentence": s} for c, s in keys]
 
 
 def _implicit_mention(nodes: dict[str, _NodeAcc], nid: str, raw: str, chunk: str) -> None:
@@ -262,7 +278,10 @@ def _fold_relations(relations: Iterable[RelationRecord], nodes: dict[str, _NodeA
                 kw = kw.strip()
                 if kw and kw not in kws:
                     kws.append(kw)
+            ev: dict[tuple[str, str], None] = {}
+            _add_evidence(ev, rel.evidence)
             edges[key] = {
+                "evidence": ev,
                 "keywords": kws,
                 "description": None,  # set once all duplicates are folded
                 "descriptions": [desc] if desc else [],
@@ -280,6 +299,7 @@ def _fold_relations(relations: Iterable[RelationRecord], nodes: dict[str, _NodeA
             data["descriptions"].append(desc)
         if chunk and chunk not in data["source_ids"]:
             data["source_ids"].append(chunk)
+        _add_evidence(data["evidence"], rel.evidence)
         data["weight"] += float(rel.weight)
     stats.input_relations += n_in
     stats.duplicate_relations += n_dup
@@ -294,7 +314,9 @@ def _node_attrs(nid: str, acc: _NodeAcc) -> tuple[str, dict[str, Any]]:
         form = clean_surface_form(raw)
         if form:
             forms[form] = forms.get(form, 0) + count
+    extra = {"evidence": evidence_list(acc.evidence)} if acc.evidence else {}
     return nid, {
+        **extra,
         "name": _majority(forms) if forms else nid,
         "entity_type": _majority(types) if types else UNKNOWN_TYPE,
         "description": DESCRIPTION_SEP.join(descs),

@@ -12,6 +12,8 @@ class EntityRecord:
     entity_type: str
     description: str
     chunk_id: str
+    # Source sentences the record rests on: [{"chunk_id": ..., "sentence": ...}] (None: not tracked).
+    evidence: list[dict] | None = None
 
 
 @dataclass(slots=True)
@@ -22,3 +24,4 @@ class RelationRecord:
     description: str
     chunk_id: str
     weight: float = 1.0
+    evidence: list[dict] | None = None

@@ -86,6 +86,7 @@ def build_graphgen(config: GraphGenConfig) -> Any:
     )  # fmt: skip
     from synth_hf.steps.graphgen.dedup import GraphGenDedup
     from synth_hf.steps.graphgen.tokens import tokenizer_reference
+    from synth_hf.steps.graphgen.verify import VerifySupport
 
     run = config.run
     run.run_dir.mkdir(parents=True, exist_ok=True)
@@ -126,6 +127,8 @@ def build_graphgen(config: GraphGenConfig) -> Any:
             llm=synth,
             gleaning_rounds=config.extraction.gleaning_rounds,
             max_new_tokens=config.extraction.max_new_tokens,
+            window_sentences=config.extraction.window_sentences,
+            name_candidates=config.extraction.name_candidates,
             **common,
         )
         m = config.merge
@@ -146,6 +149,9 @@ def build_graphgen(config: GraphGenConfig) -> Any:
             llm=synth,
             n_paraphrases=config.quiz.n_paraphrases,
             n_negations=config.quiz.n_negations,
+            n_substitutions=config.quiz.n_substitutions,
+            max_true=config.quiz.max_true,
+            graph_dir=graph_dir,
             max_new_tokens=config.quiz.max_new_tokens,
             **common,
         )
@@ -162,7 +168,7 @@ def build_graphgen(config: GraphGenConfig) -> Any:
             seed=config.partition.seed,
             modes=gen.modes,
             styles=gen.styles,
-            max_hop_edges=gen.max_hop_edges,
+            rows_per_fact=gen.rows_per_fact,
             tokenizer=tokenizer,
             **frame,
         )
@@ -171,6 +177,9 @@ def build_graphgen(config: GraphGenConfig) -> Any:
             llm=synth,
             max_new_tokens=gen.max_new_tokens,
             temperature=gen.temperature,
+            graph_dir=graph_dir,
+            answer_with_evidence=gen.answer_with_evidence,
+            use_llm=gen.llm_questions,
             **common,
         )
         last = load >> chunk >> extract >> merge >> quiz >> probe >> calibrate >> plan >> generate
@@ -180,9 +189,17 @@ def build_graphgen(config: GraphGenConfig) -> Any:
                 llm=synth,
                 method=config.judge.method,
                 threshold=config.judge.threshold,
+                drop_below=False,  # the support gate decides (and counts agreement with the judge)
                 **common,
             )
             last = last >> judge
+        verify = VerifySupport(
+            name="verify",
+            judge_threshold=config.judge.threshold if config.judge.enabled else None,
+            judge_filter=config.judge.role == "filter",
+            **common,
+        )
+        last = last >> verify
         if config.dedup.enabled:
             dedup = GraphGenDedup(
                 name="dedup",
@@ -216,11 +233,34 @@ def _typed_leaf(distiset: Any) -> Any:
         "node_ids": [strings], "edge_ids": [strings], "source_chunk_ids": [strings], "unit_losses": [floats],
         "mean_loss": floats, "judge_score": floats, "synthesizer": strings, "trainee": strings,
         "language": strings, "sample_id": strings,
+        "evidence": [{"chunk_id": strings, "sentence": strings}], "generator": strings,
+        "answer_span": strings, "supported": datasets.Value("bool"),
     })  # fmt: skip
     if set(ds.column_names) == set(features):
         ds = ds.select_columns(list(features)).cast(features)
         distiset[LEAF]["train"] = ds
     return distiset
+
+
+def support_summary(ledger_dir: str | Path) -> dict:
+    """Support rate (share of generated rows that pass the support check, before filtering), overall and
+    per mode, plus judge/support disagreement: from the verify step's counters."""
+    from synth_hf.steps.common.ledger import Ledger
+
+    counters = Ledger(ledger_dir).stage_summary().get("verify", {}).get("counters", {})
+    modes = sorted({k.split(":", 1)[1] for k in counters if k.startswith("checked:")})
+    per_mode = {
+        m: {"checked": int(counters[f"checked:{m}"]), "supported": int(counters.get(f"supported:{m}", 0)),
+            "rate": counters.get(f"supported:{m}", 0) / counters[f"checked:{m}"]}
+        for m in modes if counters.get(f"checked:{m}")
+    }  # fmt: skip
+    checked = sum(v["checked"] for v in per_mode.values())
+    supported = sum(v["supported"] for v in per_mode.values())
+    out = {"checked": checked, "supported": supported, "rate": supported / checked if checked else None,
+           "per_mode": per_mode}  # fmt: skip
+    if counters.get("judged"):
+        out["judge_disagreement"] = counters.get("judge_disagrees", 0) / counters["judged"]
+    return out
 
 
 def _read_json(path: Path) -> dict:
@@ -291,8 +331,22 @@ def run_graphgen(config: GraphGenConfig) -> RunResult:
         "mode_notes": plan.get("shortfalls", {}),
         "calibration": {k: calibration.get(k) for k in ("n_statements", "ece", "brier", "nll", "accuracy")}
         | {"covered_mass_mean": (calibration.get("covered_mass") or {}).get("mean")},
+        "probe_signal": calibration.get("probe_signal", {}),
+        "loss_guidance": plan.get("loss_guidance", ""),
+        "support": support_summary(config.run.ledger_dir),
     }
+    warnings = []
+    if extra["probe_signal"].get("flat"):
+        warnings.append(f"flat trainee probe ({extra['probe_signal']['warning']}); {extra['loss_guidance']}")
+    extra["warnings"] = warnings
     result = collect(_typed_leaf(distiset), LEAF, config.run, extra_summary=extra, started=started)
     for mode, why in extra["mode_notes"].items():
         print(f"[graphgen] note: {mode}: {why}", flush=True)
+    support = extra["support"]
+    if support.get("checked"):
+        per_mode = ", ".join(f"{m} {v['rate']:.0%}" for m, v in support["per_mode"].items())
+        print(f"[graphgen] support rate {support['rate']:.1%} of {support['checked']} generated rows ({per_mode})",
+              flush=True)  # fmt: skip
+    for warning in warnings:
+        print(f"[graphgen] warning: {warning}", flush=True)
     return result

@@ -39,8 +39,16 @@ class ChunkingConfig(_Section):
 
 
 class ExtractionConfig(_Section):
-    gleaning_rounds: int = Field(default=1, ge=0, description="Extra 'anything missed?' passes per chunk.")
+    gleaning_rounds: int = Field(default=1, ge=0, description="Extra 'anything missed?' passes per window.")
     max_new_tokens: int = Field(default=384, ge=16)
+    window_sentences: int = Field(
+        default=3, ge=0, description="Sentences per extraction prompt (0 = the whole chunk at once)."
+    )
+    name_candidates: bool = Field(
+        default=True,
+        description="Add capitalised spans of the text as entity names (recall for small models); every "
+        "name, the model's or a candidate, must occur in a sentence, which becomes its evidence.",
+    )
 
 
 class MergeConfig(_Section):
@@ -54,8 +62,12 @@ class MergeConfig(_Section):
 
 
 class QuizConfig(_Section):
-    n_paraphrases: int = Field(default=2, ge=0)
-    n_negations: int = Field(default=2, ge=0)
+    n_paraphrases: int = Field(default=2, ge=0, description="LLM paraphrases (kept if supported).")
+    n_negations: int = Field(default=2, ge=0, description="LLM negations (kept if no longer supported).")
+    n_substitutions: int = Field(
+        default=2, ge=0, description="False statements made by swapping an entity or number (by construction)."
+    )
+    max_true: int = Field(default=2, ge=1, description="Evidence sentences used as true statements per unit.")
     max_new_tokens: int = Field(default=96, ge=8)
 
 
@@ -87,9 +99,20 @@ class GenerationConfig(_Section):
         description="How many QA samples to plan per mode.",
     )
     styles: list[str] = Field(default_factory=lambda: list(DEFAULT_STYLES))
-    max_new_tokens: int = Field(default=256, ge=16)
+    rows_per_fact: int = Field(
+        default=1,
+        ge=0,
+        description="Rows per evidence sentence across atomic / multiple_choice / true_false (modes and "
+        "answer spans rotate, so phrasings differ); 0 = use the per-mode counts instead.",
+    )
+    llm_questions: bool = Field(
+        default=True, description="Ask the synthesizer to phrase questions (else templates only)."
+    )
+    answer_with_evidence: bool = Field(
+        default=True, description="Answers give the span, then the evidence sentence(s) it rests on."
+    )
+    max_new_tokens: int = Field(default=48, ge=8, description="Per question (answers come from evidence).")
     temperature: float = Field(default=0.0, ge=0)
-    max_hop_edges: int = Field(default=4, ge=2)
     system_prompt: str | None = None
 
     @field_validator("modes")
@@ -111,7 +134,12 @@ class GenerationConfig(_Section):
 
 
 class JudgeConfig(_Section):
-    enabled: bool = True
+    enabled: bool = False
+    role: Literal["advisory", "filter"] = Field(
+        default="advisory",
+        description="advisory: the judge scores and its agreement with the support check is reported; "
+        "filter: rows must also pass the judge. The support check always gates.",
+    )
     method: Literal["yes_no", "score"] = Field(
         default="yes_no", description="yes_no: p(yes) of 'is it supported?'; score: a 1-10 JSON score."
     )

@@ -86,15 +86,42 @@ def respond_no_relations(prompt: str, index: int = 0) -> str:
     return _common(prompt)
 
 
+def respond_subjects_only(prompt: str, index: int = 0) -> str:
+    """Extraction names only each sentence's subject (one name per sentence: a graph without edges)."""
+    if prompt.endswith("relation |"):
+        return ""
+    if prompt.rstrip().endswith("Records:") or "may still be missing" in prompt:
+        if "may still be missing" in prompt:
+            return "END"
+        text = _last(r"Text: (.*?)\nRecords:", prompt)
+        subjects = dict.fromkeys(re.findall(r"(?:^|[.!?]\s+)([A-Z][a-z]{3,})", text))
+        return "".join(f"entity | {s} | concept | -\n" for s in subjects) + "END"
+    return _common(prompt)
+
+
 def _common(prompt: str) -> str:
     head = prompt.split("\n", 1)[0]
     facts = re.split(
         r"\n(?:Question|Paragraph|True statement|False statement):", prompt.rsplit("Facts:\n", 1)[-1]
     )[0]
     tag = " ".join(facts.replace("- ", "").split())[:80]
+    if head.startswith("Write one question about the sentence"):
+        # answer-first: a good question when the answer is the object, one that gives the answer away
+        # (rejected, so the template fallback is exercised) when it is the subject
+        sentence, answer = _last(r"Sentence: (.*?)\nAnswer:", prompt), _last(r"Answer: (.*?)\nQuestion:", prompt)
+        m = _SENTENCE.search(sentence)
+        if m and answer == m.group(3):
+            return f" What does {m.group(1)} {m.group(2)}?"
+        return f" Is {answer} the one in question?"
+    if head.startswith("Write one question that needs both facts"):
+        start = _last(r"Start: (.*?)\nLink:", prompt)
+        return f" What is reached from {start} in two steps?"
     if head.startswith("Combine the notes"):
         subject = _last(r"Subject: (.*?)\n", prompt)
-        return f" Merged summary of {subject}."
+        if subject[:1] < "I":  # a faithful summary (the notes' words) for some, an invented one otherwise
+            notes = prompt.rsplit("Notes:\n", 1)[-1].split("\nDescription:")[0]
+            return " " + " ".join(line.lstrip("- ") for line in notes.splitlines())
+        return f" Merged summary of {subject} with an invented claim."
     if head.startswith("Rewrite each statement"):
         s = _last(r"Statement: (.*?)\nRewrites:", prompt)
         return f" In other words, {s}\n- Put differently, {s}\n- Said again: {s}\n###"
@@ -173,7 +200,8 @@ def fake_config(out_dir: str, corpus: list[str], **overrides):
                 "options": {"yes_scorer": "graphgen_fakes:trainee_yes", "name": "fake-trainee"},
             },
             "chunking": {"chunk_size": 24, "overlap": 0},
-            "merge": {"description_token_budget": 20},
+            "judge": {"enabled": True},
+            "merge": {"description_token_budget": 8},
             "generation": {
                 "modes": {
                     "atomic": 4,

@@ -11,7 +11,7 @@ import pytest
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
-from graphgen_fakes import CORPUS, fake_config
+from graphgen_fakes import fake_config
 
 from synth_hf.pipelines.graphgen import prepare_input, run_graphgen
 from synth_hf.pipelines.graphgen_config import GraphGenConfig
@@ -26,8 +26,12 @@ def worker_path(monkeypatch):
 
 @pytest.mark.timeout(600)
 def test_graph_without_edges_still_yields_atomic_qa(tmp_path, worker_path):
+    # one name per sentence (the fake proposes subjects only, no capitalised-span candidates): no edges
+    corpus = ["Aspirin is a remedy for pain. Metformin is a tablet for diabetes.",
+              "Insulin is a hormone made in the pancreas. Glucagon is another hormone."]
     config = fake_config(
-        str(tmp_path), CORPUS[:2], **{"synthesizer.options.responder": "graphgen_fakes:respond_no_relations"}
+        str(tmp_path), corpus, **{"synthesizer.options.responder": "graphgen_fakes:respond_subjects_only",
+                                      "extraction.name_candidates": False}
     )
     result = run_graphgen(config)
     assert len(result.dataset) > 0
@@ -35,7 +39,7 @@ def test_graph_without_edges_still_yields_atomic_qa(tmp_path, worker_path):
     assert "atomic" in set(result.dataset["mode"])
     assert all(row["edge_ids"] == [] for row in result.dataset)
     notes = result.summary["mode_notes"]
-    for mode in ("aggregated", "cot", "multi_hop"):
+    for mode in ("cot", "multi_hop"):
         assert notes[mode].startswith("graph has no edges"), notes
         assert any(
             reason.startswith(f"{mode}_shortfall: graph has no edges")
@@ -51,7 +55,7 @@ def test_nothing_extracted_finishes_empty_and_says_why(tmp_path, worker_path):
     result = run_graphgen(config)  # must not hang on the empty stream into the global merge step
     assert len(result.dataset) == 0
     assert result.summary["drops_by_reason"]["no_entities"] == 2
-    assert result.summary["mode_notes"]["atomic"] == "only 0 units in the graph"
+    assert result.summary["mode_notes"]["atomic"] == "no unit of the graph has an evidence sentence"
     assert result.summary["stages"]["merge"]["out"] == 0
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import sys
 import warnings
 from pathlib import Path
@@ -11,10 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from synth_hf.graph.partition import partition
-from synth_hf.graph.store import KnowledgeGraph, edge_id
+
+from synth_hf.graph.store import KnowledgeGraph
 from synth_hf.models.fake import FakeLLM
-from synth_hf.steps.graphgen import generate_parsing as gp
 from synth_hf.steps.graphgen.extract_prompts import (
     extraction_prompt,
     gleaning_prompt,
@@ -22,9 +20,6 @@ from synth_hf.steps.graphgen.extract_prompts import (
     record_lines,
     with_forced_prefix,
 )
-from synth_hf.steps.graphgen.generate import check_multihop
-from synth_hf.steps.graphgen.generate_prompts import first_prompt
-from synth_hf.steps.graphgen.planning import plan_samples
 from synth_hf.steps.graphgen.probe_prompts import probe_prompt
 from synth_hf.steps.graphgen.quiz_prompts import parse_items
 from synth_hf.steps.graphgen.rows import kg_to_unit_rows, unit_rows_to_kg, unit_statement
@@ -57,20 +52,6 @@ def test_probe_prompt_ends_where_the_answer_starts():
     assert "Answer: yes" in prompt and "Answer: no" in prompt  # balanced few-shot
 
 
-def test_generation_prompt_follows_language_and_style():
-    row = {"mode": "atomic", "style": "exam", "facts": "- Metformin senkt Glukose.", "tf_label": True}
-    german = first_prompt(row, "German")
-    assert (
-        "Write in German." in german
-        and "exam-style" in german
-        and german.endswith("- Metformin senkt Glukose.\nQuestion:")
-    )
-    assert "Write in" not in first_prompt(row, "English")
-    tf = first_prompt({**row, "mode": "true_false", "tf_label": False}, None)
-    assert tf.startswith("Write one false statement") and tf.endswith("False statement:")
-
-
-# ---------------------------------------------------------------------------------------------- parsing
 def test_parse_items_takes_distinct_list_items():
     raw = " The pancreas makes insulin.\n- The pancreas makes insulin.\n* Insulin comes from the pancreas\n\nStatement: x"
     assert parse_items(raw, "Insulin is made by the pancreas.", 5) == [
@@ -89,69 +70,6 @@ def test_parse_items_takes_distinct_list_items():
     assert len(parse_items(cut, "Lisinopril is an ACE inhibitor.", 5)) == 2
 
 
-@pytest.mark.parametrize(
-    "raw, expected",
-    [
-        (" What lowers glucose?\nAnswer: Insulin.", ("What lowers glucose?", "Insulin.")),
-        (
-            " **What lowers glucose?**\n**Answer:** Insulin.\n\nFacts:\n- junk",
-            ("What lowers glucose?", "Insulin."),
-        ),
-        (
-            " What lowers glucose?\nA: Insulin\nQuestion: second?\nAnswer: two",
-            ("What lowers glucose?", "Insulin"),
-        ),
-    ],
-)
-def test_parse_question_answer_on_messy_output(raw, expected):
-    pair, reason = gp.parse_question_answer(raw)
-    assert pair == expected and reason == "ok"
-
-
-def test_parse_question_answer_failures_have_reasons():
-    assert gp.parse_question_answer(" just rambling without structure")[0] is None
-    pair, reason = gp.parse_question_answer("")
-    assert pair is None and reason.startswith("no_qa_pair")
-
-
-def test_parse_multiple_choice():
-    raw = " Which drug is first-line?\nA) Insulin\nB) Metformin\nC. Aspirin\nD) Lisinopril\nAnswer: (B)"
-    pair, _ = gp.parse_multiple_choice(raw)
-    assert pair == (
-        "Which drug is first-line?\nA) Insulin\nB) Metformin\nC) Aspirin\nD) Lisinopril",
-        "B) Metformin",
-    )
-    assert gp.parse_multiple_choice(" Which?\nA) x\nAnswer: A")[1] == "too_few_options:1"
-    assert gp.parse_multiple_choice(" Which?\nA) x\nB) x\nC) x\nAnswer: A")[1] == "duplicate_options"
-    assert gp.parse_multiple_choice(" Which one?\nA) a1\nB) b1\nC) c1\n")[1].startswith("no_answer_letter")
-
-
-def test_parse_cot_keeps_reasoning_in_the_answer():
-    pair, reason = gp.parse_cot(
-        " Why the cough?\nReasoning: ACE inhibitors raise bradykinin.\nAnswer: Bradykinin."
-    )
-    assert (
-        pair == ("Why the cough?", "ACE inhibitors raise bradykinin.\nAnswer: Bradykinin.") and reason == "ok"
-    )
-    pair, reason = gp.parse_cot(" Why the cough?\nAnswer: Bradykinin.")
-    assert pair == ("Why the cough?", "Bradykinin.") and reason == "ok:no_reasoning_label"
-    # a statement is not a question (what the 270M model sometimes writes)
-    assert gp.parse_cot(" A patient takes metformin.\nReasoning: r.\nAnswer: a.") == (None, "not_a_question")
-    assert gp.parse_question_answer(" Metformin is a drug.\nAnswer: yes.") == (None, "not_a_question")
-
-
-def test_copied_examples_and_non_false_statements_are_caught():
-    from synth_hf.steps.graphgen.generate_prompts import copies_example
-
-    facts = "- Metformin lowers glucose production in the liver."
-    assert copies_example("Into which sea does the  Danube empty?", facts)
-    assert copies_example("What river flows through Vienna? The Danube.", facts)
-    assert not copies_example("What does metformin lower? Glucose production.", facts)
-    assert not copies_example("Where is Vienna?", "- Vienna is the capital of Austria.")
-    assert gp.restates_a_fact("metformin lowers glucose production in the liver", facts)
-    assert not gp.restates_a_fact("Metformin raises glucose production in the liver.", facts)
-
-
 def test_few_shot_copies_are_recognised_everywhere():
     from synth_hf.steps.graphgen.examples import copied_from_examples, grounded
 
@@ -163,16 +81,6 @@ def test_few_shot_copies_are_recognised_everywhere():
     assert parse_items(raw, "Metformin lowers glucose output.", 3) == ["Metformin reduces glucose output."]
 
 
-def test_true_false_and_aggregated_parsing():
-    statement, _ = gp.parse_statement(" Metformin raises glucose.\n###")
-    q, a = gp.true_false_pair(statement, False, "- Metformin lowers glucose.")
-    assert q == "True or false: Metformin raises glucose." and a == "False. Metformin lowers glucose."
-    assert gp.parse_statement(" ok")[0] is None
-    assert gp.parse_passage(" Short.")[0] is None
-    assert gp.parse_question_line(" What does it say? Answer: stuff")[0] == "What does it say?"
-
-
-# ---------------------------------------------------------------------------------------------- graph glue
 def _chain_kg(n_edges: int, isolated: int = 0) -> KnowledgeGraph:
     kg = KnowledgeGraph()
     names = [f"n{i}" for i in range(n_edges + 1)]
@@ -219,48 +127,6 @@ def test_unit_rows_roundtrip_and_statements():
     assert unit_statement({**node, "description": ""}) == "Aspirin is a drug."
 
 
-def _plan(kg: KnowledgeGraph, modes: dict, seed: int = 0):
-    units = {r["unit_id"]: r for r in kg_to_unit_rows(kg, {})}
-    chunks = {"c0": {"text": "chunk zero", "language": "en"}, "c1": {"text": "chunk one", "language": "en"}}
-    parts = partition(kg, "loss", max_units=6, seed=seed)
-    return plan_samples(kg, list(parts), units, chunks, modes, ["concise", "exam", "detailed"], seed=seed)
-
-
-def test_plan_is_deterministic_and_prefers_high_loss():
-    kg = _chain_kg(4)
-    modes = {"atomic": 3, "aggregated": 1, "multi_hop": 1, "cot": 1, "multiple_choice": 1, "true_false": 2}
-    a, b = _plan(kg, modes), _plan(kg, modes)
-    assert a.samples == b.samples and not a.shortfalls
-    assert [s["node_ids"] for s in a.samples if s["mode"] == "atomic"] == [["n4"], ["n3"], ["n2"]]
-    hop = next(s for s in a.samples if s["mode"] == "multi_hop")
-    assert len(hop["path_edge_ids"]) >= 2 and check_multihop(hop) == (True, "ok")
-    assert all(s["source_texts"] and s["language"] == "en" for s in a.samples)
-    styles = {s["style"] for s in _plan(kg, {"atomic": 5}).samples}
-    assert styles <= {"concise", "exam", "detailed"}
-
-
-def test_plan_without_edges_explains_the_empty_modes():
-    kg = _chain_kg(0, isolated=3)
-    plan = _plan(kg, {"atomic": 2, "aggregated": 2, "multi_hop": 1, "cot": 1})
-    assert [s["mode"] for s in plan.samples] == ["atomic", "atomic"]
-    for mode in ("aggregated", "multi_hop", "cot"):
-        assert "graph has no edges" in plan.shortfalls[mode]
-    one_edge = _plan(_chain_kg(1), {"multi_hop": 1})
-    assert "single edge" in one_edge.shortfalls["multi_hop"]
-
-
-def test_check_multihop_rejects_bad_paths():
-    row = {"edge_ids": [edge_id("a", "b"), edge_id("b", "c"), edge_id("x", "y")]}
-    assert check_multihop({**row, "path_edge_ids": [edge_id("a", "b"), edge_id("b", "c")]}) == (True, "ok")
-    ok, why = check_multihop({**row, "path_edge_ids": [edge_id("a", "b")]})
-    assert not ok and why.startswith("too short")
-    ok, why = check_multihop({**row, "path_edge_ids": [edge_id("a", "b"), edge_id("x", "y")]})
-    assert not ok and why.startswith("disconnected")
-    ok, why = check_multihop({**row, "path_edge_ids": [edge_id("a", "b"), edge_id("b", "z")]})
-    assert not ok and why.startswith("edge not in graph")
-
-
-# ---------------------------------------------------------------------------------------------- steps
 def _step(cls, **kwargs):
     step = cls(name=cls.__name__.lower(), **kwargs)
     step.load()
@@ -279,9 +145,13 @@ def test_extraction_gleans_until_nothing_new():
     out = step.run_batch(rows)
     assert [r["chunk_id"] for r in out] == ["c1"]
     names = [e["name"] for e in out[0]["entities"]]
-    assert names == ["Aspirin", "Cyclooxygenase", "Cyclooxygenase"]  # the copied 'Danube' is gone
-    assert out[0]["entities"][2]["description"] == "Found again in a gleaning round."
-    assert out[0]["relations"][0]["keywords"] == ["inhibits"]
+    assert names == ["Aspirin", "Cyclooxygenase"]  # the copied 'Danube' is gone, the glean merged
+    evidence = [{"chunk_id": "c1", "sentence": "Aspirin inhibits Cyclooxygenase."}]
+    # descriptions are the evidence, never the model's text ('Found again in a gleaning round.')
+    assert all(e["description"] == "Aspirin inhibits Cyclooxygenase." for e in out[0]["entities"])
+    assert all(e["evidence"] == evidence for e in out[0]["entities"])
+    assert out[0]["relations"][0]["keywords"] == ["inhibits"] and out[0]["relations"][0]["evidence"] == evidence
+    assert out[0]["sentences"] == ["Aspirin inhibits Cyclooxygenase."]
     # c1: first pass + a glean that found the marker + one that found nothing new; c2: one pass only
     assert len(out[0]["extraction_raw"]) == 3 and len(llm.prompts_seen) == 4
 
@@ -336,16 +206,6 @@ def test_judge_step_drops_below_threshold():
     assert broken.run_batch(rows[:1]) == []
 
 
-def test_random_is_seeded_per_sample():
-    # styles must not depend on how many samples came before (resume, batch sizes)
-    kg = _chain_kg(3)
-    few = {s["sample_id"]: s["style"] for s in _plan(kg, {"atomic": 2}).samples}
-    many = {s["sample_id"]: s["style"] for s in _plan(kg, {"atomic": 4}).samples}
-    assert all(many[k] == v for k, v in few.items())
-    random.seed(123)  # global RNG state must not matter either
-    assert {s["sample_id"]: s["style"] for s in _plan(kg, {"atomic": 2}).samples} == few
-
-
 def test_engine_failures_are_named_not_mistaken_for_bad_output(tmp_path):
     from synth_hf.steps.common.ledger import Ledger
     from synth_hf.steps.graphgen.generate import GenerateQA
@@ -354,17 +214,17 @@ def test_engine_failures_are_named_not_mistaken_for_bad_output(tmp_path):
 
     broken = {"fail_on": ".", "on_batch_failure": "skip", "batch_retries": 0}
     sample = {
-        "sample_id": "atomic-00000",
-        "mode": "atomic",
-        "style": "concise",
-        "facts": "- A is B.",
-        "language": "en",
-        "tf_label": True,
-    }
+        "sample_id": "atomic-00000", "mode": "atomic", "style": "concise", "language": "en",
+        "evidence": [{"chunk_id": "c1", "sentence": "Aspirin inhibits Cyclooxygenase."}],
+        "answer_span": "Cyclooxygenase", "anchor_names": ["Aspirin"], "hidden_names": [], "tf_label": True,
+    }  # fmt: skip
     gen = _step(GenerateQA, llm=FakeLLM(**broken), ledger_dir=str(tmp_path))
-    assert gen.run_batch([sample]) == []
+    # the engine failed: the fact is still covered by the template question, and the failure is named
+    [row] = gen.run_batch([sample])
+    assert row["generator"] == "template" and row["question_rejected"] == "engine_failed"
+    assert row["question"] == "Fill in the blank: Aspirin inhibits ____."
     stage = Ledger(tmp_path).stage_summary()["generateqa"]
-    assert stage["dropped"] == {"engine_failed": 1} and stage["counters"]["engine_failed_calls"] == 1
+    assert stage["counters"]["engine_failed_calls"] == 1
     probe = _step(ProbeTrainee, llm=FakeLLM(yes_scorer="graphgen_fakes:failing_scorer", **broken))
     [row] = probe.run_batch([{"unit_id": "a", "quiz_statements": ["A is B."], "quiz_labels": [True]}])
     assert row["quiz_p_yes"] == [None] and row["loss"] is None
@@ -396,7 +256,8 @@ def test_merge_step_resolves_near_duplicates_summarises_and_saves(tmp_path):
                       ent("lisinopril", "drug", "Lisinopril is taken once daily.")],
          "relations": []},
     ]  # fmt: skip
-    llm = FakeLLM(rules={"Combine the notes": " One merged description."})
+    faithful = " ACE inhibitors block the conversion of angiotensin I and raise bradykinin."
+    llm = FakeLLM(rules={"Combine the notes": faithful})
     step = _step(MergeGraph, llm=llm, graph_dir=str(tmp_path / "graph"), description_token_budget=12,
                  embedding_merge=True, similarity_threshold=0.9)  # fmt: skip
     units = {r["unit_id"]: r for r in step.run_batch(rows)}
@@ -406,7 +267,7 @@ def test_merge_step_resolves_near_duplicates_summarises_and_saves(tmp_path):
     assert units["ace inhibitor"]["source_chunk_ids"] == ["c1", "c2"]
     assert (
         units["ace inhibitor"]["summarized"]
-        and units["ace inhibitor"]["description"] == "One merged description."
+        and units["ace inhibitor"]["description"] == faithful.strip()
     )
     kg = KnowledgeGraph.load(tmp_path / "graph")
     assert len(kg.get_unit("ace inhibitor")["descriptions"]) == 2  # the parts are kept, never cut
@@ -426,3 +287,8 @@ def test_merge_keeps_all_descriptions_when_the_summary_is_a_copied_example(tmp_p
     step = _step(MergeGraph, llm=copycat, graph_dir=str(tmp_path / "g"), description_token_budget=8)
     [unit] = step.run_batch(rows)
     assert not unit["summarized"] and unit["description"] == "\n".join(descs)  # joined, never cut
+    # a summary that says what the evidence does not (a drifted description) is refused the same way
+    drifter = FakeLLM(rules={"Combine the notes": " ACE inhibitors were discovered by Vell in 1931."})
+    step = _step(MergeGraph, llm=drifter, graph_dir=str(tmp_path / "g2"), description_token_budget=8)
+    [unit] = step.run_batch(rows)
+    assert not unit["summarized"] and unit["description"] == "\n".join(descs)

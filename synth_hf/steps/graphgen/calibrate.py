@@ -15,6 +15,26 @@ from synth_hf.steps.common.base import SynthGlobalStep
 from synth_hf.steps.graphgen.base import GraphGenMixin
 
 REPORT_FILE = "calibration.json"
+# Below these the trainee's answers carry no signal: loss-guided selection would rank noise.
+FLAT_P_YES_STD = 0.01
+LOW_COVERED_MASS = 0.05
+
+
+def probe_signal(records: list[tuple[str, bool, float, float]]) -> dict:
+    """{"flat": bool, "p_yes_std", "covered_mass_mean", "warning"} for the probed statements."""
+    import statistics
+
+    if len(records) < 2:
+        return {"flat": True, "p_yes_std": None, "covered_mass_mean": None,
+                "warning": f"only {len(records)} statement(s) probed"}  # fmt: skip
+    std = statistics.pstdev(r[2] for r in records)
+    mass = statistics.fmean(r[3] for r in records)
+    warning = ""
+    if std < FLAT_P_YES_STD:
+        warning = f"the trainee gave every statement nearly the same p(yes) (std {std:.4f})"
+    elif mass < LOW_COVERED_MASS:
+        warning = f"yes/no tokens cover only {mass:.3f} of the trainee's probability mass"
+    return {"flat": bool(warning), "p_yes_std": std, "covered_mass_mean": mass, "warning": warning}
 DIAGRAM_FILE = "reliability.png"
 
 
@@ -54,6 +74,9 @@ class CalibrationReport(GraphGenMixin, SynthGlobalStep):
                 if p is not None:
                     by_kind.setdefault(kind, []).append((p >= 0.5) == label)
         report["accuracy_by_statement_kind"] = {k: sum(v) / len(v) for k, v in sorted(by_kind.items()) if v}
+        report["probe_signal"] = probe_signal(records)
+        if report["probe_signal"]["flat"]:
+            self._logger.warning(f"[graphgen] flat trainee probe: {report['probe_signal']['warning']}")
         out_dir = Path(self.report_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         tmp = out_dir / (REPORT_FILE + ".tmp")
@@ -70,7 +93,8 @@ class CalibrationReport(GraphGenMixin, SynthGlobalStep):
             }
             apply_unit_scores(kg, scores)
             kg.save(graph_path)
-        self.account(inputs, len(inputs), extra={"statements": len(records)})
+        self.account(inputs, len(inputs), extra={"statements": len(records),
+                                                 "flat_probe": int(report["probe_signal"]["flat"])})
         ece = report["ece"]
         self._logger.info(
             f"[graphgen] calibrate: {len(records)} statements, ECE={ece if ece is None else round(ece, 4)}, "

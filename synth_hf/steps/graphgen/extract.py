@@ -1,8 +1,13 @@
-"""Entity and relation extraction per chunk, with gleaning rounds and a lenient parser."""
+"""Entity and relation extraction per chunk, a few sentences at a time, grounded in the chunk's sentences.
+
+The LLM proposes names, types and relations over windows of `window_sentences` sentences (small models
+extract far better from 2-3 sentences than from a page); `synth_hf.text.grounding` then keeps only what
+rests on a sentence: descriptions and relation texts are the evidence sentences themselves.
+"""
 
 from synth_hf.steps.common.base import LLMStep
 from synth_hf.steps.graphgen.base import GraphGenMixin
-from synth_hf.steps.graphgen.examples import copied_from_examples, grounded
+from synth_hf.steps.graphgen.examples import copied_from_examples
 from synth_hf.steps.graphgen.extract_prompts import (
     END,
     extraction_prompt,
@@ -11,32 +16,36 @@ from synth_hf.steps.graphgen.extract_prompts import (
     record_lines,
     with_forced_prefix,
 )
+from synth_hf.text.grounding import ground_records
 from synth_hf.text.parsing import parse_kg_records
+from synth_hf.text.sentences import split_sentences
 
 STOP = [END, "\nText:", "\n\n\n"]
+NO_CANDIDATE_LANGUAGES = frozenset({"de", "lb"})
 
 
-def _merge_parse(raws: list[str], text: str) -> tuple[list[dict], list[dict], int, int]:
-    """Entities/relations over all rounds' outputs (records repeated by gleaning are kept once), minus
-    records whose names do not occur in the chunk (copied from the examples or invented)."""
-    parsed = parse_kg_records("\n".join(raws))
-
-    def ok(*names: str) -> bool:
-        return all(grounded(n, text) and not copied_from_examples(n, text) for n in names)
-
-    entities = [e for e in parsed.entities if ok(e["name"])]
-    relations = [r for r in parsed.relations if ok(r["source"], r["target"])]
-    ungrounded = len(parsed.entities) - len(entities) + len(parsed.relations) - len(relations)
-    return entities, relations, len(parsed.bad_lines), ungrounded
+def sentence_windows(n_sentences: int, size: int) -> list[tuple[int, int]]:
+    """[start, end) sentence index ranges of `size` sentences (size <= 0: one window for all)."""
+    if n_sentences == 0:
+        return []
+    if size <= 0:
+        return [(0, n_sentences)]
+    return [(i, min(i + size, n_sentences)) for i in range(0, n_sentences, size)]
 
 
 class ExtractKnowledge(GraphGenMixin, LLMStep):
-    """Reads `text`; writes `entities`, `relations` (lists of dicts), `extraction_raw` (every round's
-    output) and `bad_lines`. A chunk with no entity is dropped with reason `no_entities` (kept in the
-    side dataset with its raw output), never an error."""
+    """Reads `chunk_id`, `text`; writes `entities`, `relations` (dicts with `evidence`: list of
+    {chunk_id, sentence}), `sentences`, `extraction_raw` (every window's every round) and `bad_lines`.
+
+    A chunk with no grounded entity is dropped with reason `no_entities` (kept in the side dataset with
+    its raw output), never an error. Counters: ungrounded_records (model names found in no sentence),
+    candidate_entities (names only the deterministic finder found), co_mention_relations.
+    """
 
     gleaning_rounds: int = 1
     max_new_tokens: int = 384
+    window_sentences: int = 3
+    name_candidates: bool = True
 
     @property
     def inputs(self) -> list[str]:
@@ -44,50 +53,85 @@ class ExtractKnowledge(GraphGenMixin, LLMStep):
 
     @property
     def outputs(self) -> list[str]:
-        return ["entities", "relations", "extraction_raw", "bad_lines"]
+        return ["entities", "relations", "sentences", "extraction_raw", "bad_lines"]
 
-    def run_batch(self, inputs: list[dict]) -> list[dict]:
-        before = self.llm.usage
-        raws: list[list[str]] = [[] for _ in inputs]
-        prompts = [extraction_prompt(row["text"]) for row in inputs]
-        forced = [False] * len(inputs)
-        active = list(range(len(inputs)))
+    def _extract(self, texts: list[str]) -> tuple[list[list[str]], int]:
+        """Every text's raw outputs over the first round and the gleaning rounds."""
+        raws: list[list[str]] = [[] for _ in texts]
+        prompts = [extraction_prompt(t) for t in texts]
+        forced = [False] * len(texts)
+        active = list(range(len(texts)))
         gleaned = 0
         for round_no in range(self.gleaning_rounds + 1):
             if not active:
                 break
-            texts = self.gen(prompts, max_new_tokens=self.max_new_tokens, stop=STOP)
+            outs = self.gen(prompts, max_new_tokens=self.max_new_tokens, stop=STOP)
             still, next_prompts, next_forced = [], [], []
-            for idx, text, was_forced in zip(active, texts, forced):
+            for idx, text, was_forced in zip(active, outs, forced):
                 text = with_forced_prefix(text) if was_forced else text
                 known = {line for raw in raws[idx] for line in record_lines(raw)}
                 raws[idx].append(text)
                 new = [line for line in record_lines(text) if line not in known]
                 if round_no > 0:
                     gleaned += len(new)
-                # Glean again only where the last round found something new: otherwise the chunk is done.
+                # Glean again only where the last round found something new: otherwise the window is done.
                 if new:
                     lines = list(dict.fromkeys(line for raw in raws[idx] for line in record_lines(raw)))
                     force = needs_forced_relation(lines)
                     still.append(idx)
-                    next_prompts.append(gleaning_prompt(inputs[idx]["text"], lines, force_relation=force))
+                    next_prompts.append(gleaning_prompt(texts[idx], lines, force_relation=force))
                     next_forced.append(force)
             active, prompts, forced = still, next_prompts, next_forced
+        return raws, gleaned
+
+    def run_batch(self, inputs: list[dict]) -> list[dict]:
+        before = self.llm.usage
+        per_chunk = [split_sentences(row.get("text") or "") for row in inputs]
+        windows = [
+            (ci, " ".join(s.text for s in sents[a:b]))
+            for ci, sents in enumerate(per_chunk)
+            for a, b in sentence_windows(len(sents), self.window_sentences)
+        ]
+        raws, gleaned = self._extract([w for _, w in windows])
         failed = self.failed_since(before)
-        out, dropped, bad_total = [], [], 0
-        ungrounded_total = 0
-        for row, row_raws in zip(inputs, raws):
-            entities, relations, bad, ungrounded = _merge_parse(row_raws, row["text"])
-            bad_total += bad
-            ungrounded_total += ungrounded
+        by_chunk: dict[int, list[tuple[str, list[str]]]] = {}
+        for (ci, text), raw in zip(windows, raws):
+            by_chunk.setdefault(ci, []).append((text, raw))
+        out, dropped = [], []
+        totals = {"bad_lines": 0, "ungrounded_records": 0, "copied_records": 0, "candidate_entities": 0,
+                  "co_mention_relations": 0}  # fmt: skip
+        for ci, row in enumerate(inputs):
+            proposed_e, proposed_r, row_raws, bad = [], [], [], 0
+            for text, raw in by_chunk.get(ci, []):
+                row_raws.extend(raw)
+                parsed = parse_kg_records("\n".join(raw))
+                bad += len(parsed.bad_lines)
+                for e in parsed.entities:
+                    if copied_from_examples(e["name"], text):
+                        totals["copied_records"] += 1
+                    else:
+                        proposed_e.append(e)
+                for r in parsed.relations:
+                    if copied_from_examples(f"{r['source']} {r['target']}", text):
+                        totals["copied_records"] += 1
+                    else:
+                        proposed_r.append(r)
+            # German capitalises every noun: capitalised spans are names only in other Latin-script languages
+            candidates = self.name_candidates and row.get("language", "und") not in NO_CANDIDATE_LANGUAGES
+            grounded = ground_records(row["chunk_id"], per_chunk[ci], proposed_e, proposed_r, use_candidates=candidates)
+            totals["bad_lines"] += bad
+            totals["ungrounded_records"] += len(grounded.ungrounded)
+            totals["candidate_entities"] += sum(e["found_by"] == "candidate" for e in grounded.entities)
+            totals["co_mention_relations"] += sum(r["found_by"] == "co_mention" for r in grounded.relations)
             result = {
                 **row,
-                "entities": entities,
-                "relations": relations,
+                "entities": grounded.entities,
+                "relations": grounded.relations,
+                "sentences": [s.text for s in per_chunk[ci]],
                 "extraction_raw": row_raws,
                 "bad_lines": bad,
             }
-            if entities or relations:
+            if grounded.entities:
                 out.append(result)
             elif failed and not any(row_raws):
                 dropped.append((result, "engine_failed"))  # the engine gave up: not an empty chunk
@@ -101,9 +145,9 @@ class ExtractKnowledge(GraphGenMixin, LLMStep):
             extra={
                 "entities": sum(len(r["entities"]) for r in out),
                 "relations": sum(len(r["relations"]) for r in out),
-                "bad_lines": bad_total,
-                "ungrounded_records": ungrounded_total,
+                "windows": len(windows),
                 "gleaned_records": gleaned,
+                **totals,
             },
         )
         self._logger.info(

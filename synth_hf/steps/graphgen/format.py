@@ -8,7 +8,8 @@ from synth_hf.steps.graphgen.base import GraphGenMixin
 
 PROVENANCE_COLUMNS = (
     "method", "mode", "style", "subgraph_id", "node_ids", "edge_ids", "source_chunk_ids", "unit_losses",
-    "mean_loss", "judge_score", "synthesizer", "trainee", "language", "sample_id",
+    "mean_loss", "judge_score", "synthesizer", "trainee", "language", "sample_id", "evidence", "generator",
+    "answer_span", "supported",
 )  # fmt: skip
 OUTPUT_COLUMNS = ("messages", "question", "answer", *PROVENANCE_COLUMNS)
 
@@ -32,6 +33,10 @@ def format_row(row: dict, synthesizer: str, trainee: str, system_prompt: str | N
         "trainee": trainee,
         "language": row.get("language", "und"),
         "sample_id": row["sample_id"],
+        "evidence": [{"chunk_id": str(e["chunk_id"]), "sentence": str(e["sentence"])} for e in row.get("evidence") or []],
+        "generator": row.get("generator", "llm"),
+        "answer_span": row.get("answer_span", ""),
+        "supported": bool(row.get("supported", False)),
     }
 
 

@@ -1,114 +1,134 @@
-"""QA generation for every mode: atomic, aggregated (passage, then question), multi-hop (checked path),
-chain-of-thought, multiple-choice and true/false, in the sample's style and source language."""
+"""Answer-first QA generation for every mode: the answer is a span of the evidence, the LLM phrases the
+question, a checked template covers the fact when the LLM cannot (`generator` says which)."""
 
-from synth_hf.graph.paths import is_valid_multihop_path
-from synth_hf.graph.store import KnowledgeGraph, parse_edge_id
+import hashlib
+import random
+
+from pydantic import PrivateAttr
+
 from synth_hf.steps.common.base import LLMStep
-from synth_hf.steps.graphgen import generate_parsing as gp
+from synth_hf.steps.graphgen import answer_first as af
 from synth_hf.steps.graphgen.base import GraphGenMixin
-from synth_hf.steps.graphgen.generate_prompts import (
-    STOP,
-    aggregated_question_prompt,
-    copies_example,
-    first_prompt,
-)
-from synth_hf.steps.graphgen.rows import language_name
+from synth_hf.steps.graphgen.corpus_index import CorpusIndex
 
-
-def check_multihop(row: dict) -> tuple[bool, str]:
-    """The planned path must be a real chain of >= 2 edges inside the sample's own subgraph."""
-    kg = KnowledgeGraph()
-    for unit in row.get("edge_ids") or []:
-        kg.add_edge(*parse_edge_id(unit))
-    try:
-        path = [parse_edge_id(u) for u in row.get("path_edge_ids") or []]
-    except KeyError as err:
-        return False, f"bad edge id: {err}"
-    return is_valid_multihop_path(kg, path, min_edges=2)
-
-
-_PARSERS = {
-    "atomic": gp.parse_question_answer,
-    "multi_hop": gp.parse_question_answer,
-    "cot": gp.parse_cot,
-    "multiple_choice": gp.parse_multiple_choice,
+LETTERS = "ABCD"
+AGGREGATED_QUESTIONS = {
+    "concise": "What do the sources say about {name}?",
+    "detailed": "Explain what is known about {name}.",
+    "exam": "Summarize the key facts about {name}.",
+    "curious_student": "What should I know about {name}?",
+    "clinical_case": "What facts about {name} matter in practice?",
 }
 
 
-class GenerateQA(GraphGenMixin, LLMStep):
-    """Reads planned samples; writes `question`, `answer`, `generation_raw` (every LLM output of the
-    sample) and `generation_reason`. Unusable outputs and invalid multi-hop paths are dropped with
-    their reason."""
+def _sentences(row: dict) -> list[str]:
+    return [e["sentence"] for e in row.get("evidence") or []]
 
-    max_new_tokens: int = 256
+
+class GenerateQA(GraphGenMixin, LLMStep):
+    """Reads planned samples (see `grounded_plan`); writes `question`, `answer`, `generator` ('llm' |
+    'template'), `question_rejected` (why the LLM's question was refused, '' if none), `options`,
+    `generation_raw`. A sample for which neither the LLM nor a template yields a question is dropped
+    with its reason; support is checked by the next step (`VerifySupport`), not here."""
+
+    graph_dir: str | None = None
+    max_new_tokens: int = 48
     temperature: float = 0.0
+    answer_with_evidence: bool = True
+    use_llm: bool = True
+    _index: CorpusIndex | None = PrivateAttr(None)
 
     @property
     def inputs(self) -> list[str]:
-        return ["sample_id", "mode", "style", "facts", "language"]
+        return ["sample_id", "mode", "style", "evidence", "answer_span"]
 
     @property
     def outputs(self) -> list[str]:
-        return ["question", "answer", "generation_raw", "generation_reason"]
+        return ["question", "answer", "generator", "question_rejected", "options", "generation_raw"]
 
-    def _generate(self, prompts: list[str]) -> list[str]:
-        if not prompts:
-            return []
-        return self.gen(prompts, max_new_tokens=self.max_new_tokens, temperature=self.temperature, stop=STOP)
+    def load(self) -> None:
+        super().load()
+        self._index = CorpusIndex(self.graph_dir)
+
+    def _llm_questions(self, rows: list[dict]) -> list[str]:
+        prompts = []
+        for row in rows:
+            ev = _sentences(row)
+            if row["mode"] in ("multi_hop", "cot"):
+                prompts.append(af.multi_hop_prompt(ev[0], ev[-1], (row["anchor_names"] or [""])[0],
+                                                   (row["hidden_names"] or [""])[0], row["answer_span"]))  # fmt: skip
+            else:
+                prompts.append(af.question_prompt(ev[0], row["answer_span"]))
+        if not prompts or not self.use_llm:
+            return [""] * len(rows)
+        return self.gen(prompts, max_new_tokens=self.max_new_tokens, temperature=self.temperature, stop=af.STOP)
+
+    def _question(self, row: dict, raw: str) -> tuple[str | None, str, str]:
+        """(question, generator, why the LLM question was rejected)."""
+        ev, span = _sentences(row), row["answer_span"]
+        multi = row["mode"] in ("multi_hop", "cot")
+        question = af.clean_question(raw)
+        why = af.verify_question(question, span, ev, must_name=row.get("anchor_names") or [],
+                                 must_not_name=row.get("hidden_names") or []) if raw else "no_llm_output"  # fmt: skip
+        if not why:
+            return question, "llm", ""
+        if multi:
+            fallback = af.multi_hop_template(ev[0], ev[-1], (row["hidden_names"] or [""])[0], span)
+        else:
+            fallback = af.cloze_question(ev[0], span)
+        return fallback, "template", why
+
+    def _build(self, row: dict, raw: str) -> tuple[dict | None, str]:
+        mode, ev, span = row["mode"], _sentences(row), row["answer_span"]
+        base = {**row, "generation_raw": [raw] if raw else [], "options": [], "question_rejected": ""}
+        if mode == "true_false":
+            verdict = "True" if row["tf_label"] else "False"
+            q = f"True or false: {row['tf_statement']}"
+            return {**base, "question": q, "answer": f"{verdict}. {' '.join(ev)}", "generator": "template"}, ""
+        if mode == "aggregated":
+            q = AGGREGATED_QUESTIONS.get(row["style"], AGGREGATED_QUESTIONS["concise"]).format(name=span)
+            return {**base, "question": q, "answer": " ".join(ev), "generator": "template"}, ""
+        question, generator, why = self._question(row, raw)
+        if question is None:
+            return None, f"no_question_{mode}: {why}"
+        base.update(question_rejected=why, generator=generator)
+        if mode == "cot":
+            steps = " ".join(f"{lead} {s}" for lead, s in zip(("First,", "Then,", "Then,", "Then,"), ev))
+            return {**base, "question": question, "answer": f"{steps} So the answer is {span}."}, ""
+        answer = af.render_answer(span, ev, self.answer_with_evidence)
+        if mode != "multiple_choice":
+            return {**base, "question": question, "answer": answer}, ""
+        index = self._index or CorpusIndex(None)
+        distractors = af.options_for(span, index.pool, row.get("answer_type", ""), ev, row["sample_id"])
+        if not distractors:
+            return None, "mcq_too_few_distractors"
+        options = [span, *distractors]
+        random.Random(int(hashlib.sha256(row["sample_id"].encode()).hexdigest()[:8], 16)).shuffle(options)
+        letter = LETTERS[options.index(span)]
+        listing = "\n".join(f"{LETTERS[i]}) {o}" for i, o in enumerate(options))
+        return {**base, "question": f"{question}\n{listing}", "answer": f"{letter}) {answer}",
+                "options": options}, ""  # fmt: skip
 
     def run_batch(self, inputs: list[dict]) -> list[dict]:
         before = self.llm.usage
-        dropped: list[tuple[dict, str]] = []
-        rows = []
+        asks = [r for r in inputs if r["mode"] in ("atomic", "multiple_choice", "multi_hop", "cot")]
+        raws = dict(zip((r["sample_id"] for r in asks), self._llm_questions(asks)))
+        engine_failed = self.failed_since(before) > 0
+        out, dropped = [], []
+        counts: dict[str, int] = {}
         for row in inputs:
-            if row["mode"] == "multi_hop":
-                ok, why = check_multihop(row)
-                if not ok:
-                    dropped.append((row, f"multihop_invalid: {why}"))
-                    continue
-            rows.append(row)
-        languages = [language_name(r.get("language", "und")) for r in rows]
-        # Every mode's first prompt goes to the engine as one batch.
-        firsts = self._generate([first_prompt(r, lang) for r, lang in zip(rows, languages)])
-        results: list[tuple[tuple[str, str] | None, str, list[str]]] = [(None, "", [t]) for t in firsts]
-        followups = []
-        for i, (row, raw) in enumerate(zip(rows, firsts)):
-            mode = row["mode"]
-            if mode == "aggregated":
-                passage, reason = gp.parse_passage(raw)
-                if passage is None:
-                    results[i] = (None, reason, [raw])
-                else:
-                    followups.append((i, passage))
-            elif mode == "true_false":
-                statement, reason = gp.parse_statement(raw)
-                if statement and not row["tf_label"] and gp.restates_a_fact(statement, row["facts"]):
-                    statement, reason = None, "false_statement_restates_the_fact"
-                pair = gp.true_false_pair(statement, row["tf_label"], row["facts"]) if statement else None
-                results[i] = (pair, reason, [raw])
-            else:
-                pair, reason = _PARSERS[mode](raw)
-                results[i] = (pair, reason, [raw])
-        seconds = self._generate([aggregated_question_prompt(rows[i], p, languages[i]) for i, p in followups])
-        for (i, passage), raw in zip(followups, seconds):
-            question, reason = gp.parse_question_line(raw)
-            results[i] = ((question, passage) if question else None, reason, [firsts[i], raw])
-        failed = self.failed_since(before)
-        out = []
-        for row, (pair, reason, raws) in zip(rows, results):
-            result = {**row, "generation_raw": raws, "generation_reason": reason}
-            if pair is None:
-                if failed and not any(raws):  # not the model's fault: the engine gave up on the batch
-                    dropped.append((result, "engine_failed"))
-                else:
-                    dropped.append((result, f"unparseable_{row['mode']}: {reason.split(':')[0]}"))
+            built, why = self._build(row, raws.get(row["sample_id"], ""))
+            if built is None:
+                dropped.append(({**row, "generation_raw": [raws.get(row["sample_id"], "")]}, why))
                 continue
-            if copies_example(f"{pair[0]} {pair[1]}", row["facts"]):
-                dropped.append((result, f"copied_example_{row['mode']}"))
-                continue
-            out.append({**result, "question": pair[0], "answer": pair[1]})
-        self.account(inputs, len(out), dropped, usage_before=before)
-        self._logger.info(
-            f"[graphgen] generate: {len(inputs)} samples -> {len(out)} QA pairs ({len(dropped)} dropped)"
-        )
+            if engine_failed and built["question_rejected"] == "no_llm_output":
+                built["question_rejected"] = "engine_failed"  # the engine gave up, not the model
+            key = f"{built['generator']}_questions"
+            counts[key] = counts.get(key, 0) + 1
+            if built["question_rejected"]:
+                reason = built["question_rejected"].split(":")[0]
+                counts[f"llm_question_rejected:{reason}"] = counts.get(f"llm_question_rejected:{reason}", 0) + 1
+            out.append(built)
+        self.account(inputs, len(out), dropped, usage_before=before, extra=counts)
+        self._logger.info(f"[graphgen] generate: {len(inputs)} samples -> {len(out)} QA ({len(dropped)} dropped)")
         return out

@@ -15,6 +15,8 @@ class JudgeGrounding(GraphGenMixin, LLMStep):
     method: str = "yes_no"
     threshold: float = 0.5
     max_sources: int = 2
+    # False: the judge only scores (the support gate decides and counts agreement with the judge).
+    drop_below: bool = True
 
     @property
     def inputs(self) -> list[str]:
@@ -55,8 +57,11 @@ class JudgeGrounding(GraphGenMixin, LLMStep):
         for row, (score, raw) in zip(inputs, scores):
             result = {**row, "judge_score": score, "judge_raw": raw}
             if score is None or math.isnan(score):
+                if not self.drop_below:
+                    out.append({**result, "judge_score": None})
+                    continue
                 dropped.append((result, "judge_failed" if failed else "judge_unparseable"))
-            elif score < self.threshold:
+            elif score < self.threshold and self.drop_below:
                 dropped.append((result, "judge_below_threshold"))
             else:
                 out.append(result)

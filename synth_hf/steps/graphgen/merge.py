@@ -22,6 +22,7 @@ from synth_hf.steps.graphgen.examples import copied_from_examples
 from synth_hf.steps.graphgen.merge_prompts import STOP, summary_prompt
 from synth_hf.steps.graphgen.rows import UNIT_COLUMNS, kg_to_unit_rows
 from synth_hf.steps.graphgen.tokens import WHITESPACE, load_token_counter
+from synth_hf.text.support import check_support
 
 CHUNKS_FILE = "chunks.parquet"
 
@@ -32,7 +33,11 @@ def records_from_rows(rows: list[dict[str, Any]]) -> tuple[list[EntityRecord], l
         for e in row.get("entities") or []:
             entities.append(
                 EntityRecord(
-                    e.get("name", ""), e.get("entity_type", ""), e.get("description", ""), row["chunk_id"]
+                    e.get("name", ""),
+                    e.get("entity_type", ""),
+                    e.get("description", ""),
+                    row["chunk_id"],
+                    evidence=list(e.get("evidence") or []) or None,
                 )
             )
         for r in row.get("relations") or []:
@@ -43,6 +48,7 @@ def records_from_rows(rows: list[dict[str, Any]]) -> tuple[list[EntityRecord], l
                     list(r.get("keywords") or []),
                     r.get("description", ""),
                     row["chunk_id"],
+                    evidence=list(r.get("evidence") or []) or None,
                 )
             )
     return entities, relations
@@ -108,11 +114,13 @@ class MergeGraph(GraphGenMixin, LLMGlobalStep):
         graph_dir = Path(self.graph_dir)
         return (graph_dir / CHUNKS_FILE).exists() and (graph_dir / "nodes.parquet").exists()
 
-    def summarise(self, kg: KnowledgeGraph) -> tuple[int, int]:
-        """LLM summaries for over-budget units; a failed summary keeps every description (no cut)."""
+    def summarise(self, kg: KnowledgeGraph) -> tuple[int, int, int]:
+        """LLM summaries for over-budget units, accepted only when the support check passes against the
+        unit's evidence; otherwise every description is kept (no cut). Returns (accepted, failed,
+        unsupported)."""
         over = units_over_budget(kg, load_token_counter(self.tokenizer), self.description_token_budget)
         if not over:
-            return 0, 0
+            return 0, 0, 0
         prompts = []
         for unit in over:
             data = kg.get_unit(unit)
@@ -123,14 +131,18 @@ class MergeGraph(GraphGenMixin, LLMGlobalStep):
                 subject = data.get("name", unit)
             prompts.append(summary_prompt(subject, list(data.get("descriptions", []))))
         texts = self.gen(prompts, max_new_tokens=self.summary_max_new_tokens, stop=STOP)
-        failed = 0
+        failed = unsupported = 0
         for unit, text in zip(over, texts):
-            notes = " ".join(kg.get_unit(unit).get("descriptions", []))
-            if text.strip() and not copied_from_examples(text, notes):
+            data = kg.get_unit(unit)
+            notes = " ".join(data.get("descriptions", []))
+            evidence = [e["sentence"] for e in data.get("evidence") or []] or list(data.get("descriptions", []))
+            if not text.strip() or copied_from_examples(text, notes):
+                failed += 1  # empty or a copy of the few-shot example: keep every description instead
+            elif not check_support(text, evidence).supported:
+                unsupported += 1  # the summary says something its evidence does not: keep the evidence
+            else:
                 set_summary(kg, unit, " ".join(text.split()))
-            else:  # empty or a copy of the few-shot example: keep every description instead
-                failed += 1
-        return len(over) - failed, failed
+        return len(over) - failed - unsupported, failed, unsupported
 
     def run_batch(self, inputs: list[dict]) -> list[dict]:
         before = self.llm.usage
@@ -139,7 +151,7 @@ class MergeGraph(GraphGenMixin, LLMGlobalStep):
         if self.embedding_merge:
             aliases = near_duplicate_aliases(entities, relations, self.similarity_threshold, self.embedder)
         kg, stats = merge_records(entities, relations, aliases=aliases)
-        summarised, failed = self.summarise(kg)
+        summarised, failed, unsupported = self.summarise(kg)
         graph_dir = Path(self.graph_dir)
         kg.save(graph_dir)
         save_chunks(inputs, graph_dir)
@@ -159,6 +171,7 @@ class MergeGraph(GraphGenMixin, LLMGlobalStep):
                 "aliases": len(aliases),
                 "summarised": summarised,
                 "summary_failed": failed,
+                "summary_unsupported": unsupported,
                 "duplicate_entities": stats.duplicate_entities,
                 "implicit_nodes": stats.implicit_nodes,
             },

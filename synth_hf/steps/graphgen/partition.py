@@ -9,15 +9,16 @@ from pydantic import Field
 from synth_hf.graph.partition import partition
 from synth_hf.steps.common.base import SynthGlobalStep
 from synth_hf.steps.graphgen.base import GraphGenMixin
+from synth_hf.steps.graphgen.grounded_plan import plan_grounded
 from synth_hf.steps.graphgen.merge import CHUNKS_FILE
-from synth_hf.steps.graphgen.planning import plan_samples
 from synth_hf.steps.graphgen.rows import unit_rows_to_kg
 from synth_hf.steps.graphgen.tokens import WHITESPACE, load_token_counter
 
 PLAN_FILE = "plan.json"
 SAMPLE_COLUMNS = (
     "sample_id", "mode", "style", "subgraph_id", "node_ids", "edge_ids", "path_edge_ids", "facts",
-    "source_chunk_ids", "source_texts", "unit_losses", "mean_loss", "language", "tf_label",
+    "source_chunk_ids", "source_texts", "unit_losses", "mean_loss", "language", "tf_label", "evidence",
+    "answer_span", "answer_type", "anchor_names", "hidden_names", "tf_statement",
 )  # fmt: skip
 
 
@@ -49,6 +50,7 @@ class PartitionAndPlan(GraphGenMixin, SynthGlobalStep):
     modes: dict[str, int] = Field(default_factory=dict)
     styles: list[str] = Field(default_factory=lambda: ["concise"])
     max_hop_edges: int = 4
+    rows_per_fact: int = 1
     tokenizer: str = WHITESPACE
 
     @property
@@ -59,25 +61,38 @@ class PartitionAndPlan(GraphGenMixin, SynthGlobalStep):
     def outputs(self) -> list[str]:
         return list(SAMPLE_COLUMNS)
 
+    def _loss_guidance(self, inputs: list[dict]) -> tuple[list[dict], str]:
+        """A flat probe carries no signal: losses are dropped and selection falls back to graph order."""
+        path = Path(self.report_dir) / "calibration.json"
+        signal = json.loads(path.read_text()).get("probe_signal", {}) if path.exists() else {}
+        if not signal.get("flat"):
+            return inputs, "loss-guided"
+        strip = ("loss", "accuracy", "confidence")
+        return [{k: v for k, v in r.items() if k not in strip} for r in inputs], (
+            f"fell back to graph order: {signal.get('warning', 'flat probe')}"
+        )
+
     def run_batch(self, inputs: list[dict]) -> list[dict]:
+        inputs, guidance = self._loss_guidance(inputs)
         kg = unit_rows_to_kg(inputs)
         params = dict(self.params)
         if params.get("max_tokens") is not None:
             params["count_tokens"] = load_token_counter(self.tokenizer)
         parts = partition(kg, self.method, seed=self.seed, **params)
-        plan = plan_samples(
+        plan = plan_grounded(
             kg,
             list(parts),
             {r["unit_id"]: r for r in inputs},
             load_chunks(self.graph_dir),
             self.modes,
             self.styles,
+            rows_per_fact=self.rows_per_fact,
             seed=self.seed,
-            max_hop_edges=self.max_hop_edges,
         )
         info = {
             "partition": {**parts.stats.to_dict(), "params": self.params, "seed": self.seed},
             "requested": self.modes,
+            "loss_guidance": guidance,
             "planned": plan.planned,
             "shortfalls": plan.shortfalls,
             "graph": {"nodes": kg.num_nodes, "edges": kg.num_edges},

@@ -15,7 +15,7 @@ from synth_hf.graph.store import KnowledgeGraph, edge_id
 
 UNIT_COLUMNS = (
     "unit_id", "kind", "source", "target", "name", "entity_type", "keywords",
-    "description", "source_chunk_ids", "language", "summarized",
+    "description", "source_chunk_ids", "language", "summarized", "evidence",
 )  # fmt: skip
 
 _LANGUAGES = {
@@ -52,7 +52,7 @@ def kg_to_unit_rows(kg: KnowledgeGraph, chunk_language: dict[str, str]) -> list[
             "name": data.get("name", node), "entity_type": data.get("entity_type", ""), "keywords": [],
             "description": data.get("description", ""), "source_chunk_ids": sources,
             "language": majority_language(chunk_language.get(c, "und") for c in sources),
-            "summarized": bool(data.get("summarized", False)),
+            "summarized": bool(data.get("summarized", False)), "evidence": _evidence(data),
         })  # fmt: skip
     for src, tgt, data in kg.graph.edges(data=True):
         sources = list(data.get("source_ids", []))
@@ -62,9 +62,19 @@ def kg_to_unit_rows(kg: KnowledgeGraph, chunk_language: dict[str, str]) -> list[
             "name": f"{names[0]} -> {names[1]}", "entity_type": "", "keywords": list(data.get("keywords", [])),
             "description": data.get("description", ""), "source_chunk_ids": sources,
             "language": majority_language(chunk_language.get(c, "und") for c in sources),
-            "summarized": bool(data.get("summarized", False)),
+            "summarized": bool(data.get("summarized", False)), "evidence": _evidence(data),
         })  # fmt: skip
     return rows
+
+
+def _evidence(data: dict[str, Any]) -> list[dict[str, str]]:
+    return [{"chunk_id": str(e["chunk_id"]), "sentence": str(e["sentence"])} for e in data.get("evidence") or []]
+
+
+def evidence_sentences(row: dict[str, Any]) -> list[str]:
+    """The sentences a unit row rests on (its description when it carries no evidence)."""
+    sentences = [e["sentence"] for e in row.get("evidence") or [] if e.get("sentence")]
+    return sentences or ([row["description"]] if row.get("description") else [])
 
 
 def unit_rows_to_kg(rows: Iterable[dict[str, Any]]) -> KnowledgeGraph:
@@ -76,6 +86,8 @@ def unit_rows_to_kg(rows: Iterable[dict[str, Any]]) -> KnowledgeGraph:
             "description": row.get("description", ""),
             "source_ids": list(row.get("source_chunk_ids") or []),
         }
+        if row.get("evidence"):
+            attrs["evidence"] = [dict(e) for e in row["evidence"]]
         for key in ("loss", "accuracy", "confidence"):
             value = row.get(key)
             if isinstance(value, (int, float)) and math.isfinite(value):

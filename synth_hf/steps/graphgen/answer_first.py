@@ -1,0 +1,161 @@
+"""Answer-first QA: pick the answer from the evidence, then ask for a question, then verify.
+
+The answer is always a span of an evidence sentence (an entity name or a number), so it is supported by
+construction; the LLM only phrases the question, and `verify_question` rejects a question that gives the
+answer away, names what the evidence does not, or is not a question. Where the LLM fails, a deterministic
+cloze question built from the evidence sentence covers the fact (`generator: template`).
+
+Pure logic: prompts, answer choice, verification and rendering (tests/graphgen/test_answer_first.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+
+from synth_hf.steps.graphgen.examples import copied_from_examples
+from synth_hf.text.support import check_support, contains_span, gives_away, inner_names, normalize_span
+
+STOP = ["\n", "###"]
+BLANK = "____"
+_NUMBER_UNIT = re.compile(r"\d+(?:[.,]\d+)?(?:\s?(?:%|mg|g|kg|ml|l|km|m|cm|mm|days?|weeks?|months?|years?|hours?))?",
+                          re.IGNORECASE)  # fmt: skip
+
+QUESTION_PROMPT = """Write one question about the sentence. The answer to the question must be the given answer. \
+The question must not contain the answer.
+
+Sentence: The Danube flows through Vienna and empties into the Black Sea.
+Answer: Black Sea
+Question: Into which sea does the Danube empty?
+###
+Sentence: Marie Curie discovered polonium in 1898.
+Answer: 1898
+Question: In which year did Marie Curie discover polonium?
+###
+Sentence: {sentence}
+Answer: {answer}
+Question:"""
+
+MULTI_HOP_PROMPT = """Write one question that needs both facts: it names the start, must not name the link, and \
+its answer is the given answer.
+
+Fact 1: Vienna lies on the Danube.
+Fact 2: The Danube empties into the Black Sea.
+Start: Vienna
+Link: Danube
+Answer: Black Sea
+Question: Into which sea does the river that flows through Vienna empty?
+###
+Fact 1: {first}
+Fact 2: {second}
+Start: {start}
+Link: {link}
+Answer: {answer}
+Question:"""
+
+EXAMPLE_QUESTIONS = {
+    "into which sea does the danube empty?", "in which year did marie curie discover polonium?",
+    "into which sea does the river that flows through vienna empty?",
+}  # fmt: skip
+
+
+def answer_spans(sentence: str, names: list[str]) -> list[str]:
+    """Answer candidates in a sentence: the given names it mentions, then its numbers (with a unit)."""
+    spans = [n for n in names if n and contains_span(sentence, n)]
+    spans += [m.group(0).strip() for m in _NUMBER_UNIT.finditer(sentence)]
+    return list(dict.fromkeys(spans))
+
+
+def question_prompt(sentence: str, answer: str) -> str:
+    return QUESTION_PROMPT.format(sentence=sentence, answer=answer)
+
+
+def multi_hop_prompt(first: str, second: str, start: str, link: str, answer: str) -> str:
+    return MULTI_HOP_PROMPT.format(first=first, second=second, start=start, link=link, answer=answer)
+
+
+def clean_question(raw: str) -> str:
+    text = " ".join((raw or "").split("###")[0].split())
+    text = re.sub(r"^(question\s*:\s*)", "", text, flags=re.IGNORECASE)
+    if "?" in text:
+        text = text[: text.index("?") + 1]
+    return text.strip()
+
+
+def verify_question(question: str, answer: str, evidence: list[str], must_name: list[str] = (),
+                    must_not_name: list[str] = ()) -> str:  # fmt: skip
+    """'' when the question is usable, else the reason: not a question, too short/long, gives the answer
+    away, copies a few-shot example, names something the evidence does not, lacks a required name
+    (`must_name`: at least one of them) or names a hidden one (`must_not_name`, e.g. a multi-hop link)."""
+    if not question.endswith("?"):
+        return "not_a_question"
+    words = question.split()
+    if not 3 <= len(words) <= 40:
+        return "question_length"
+    if gives_away(question, answer):
+        return "question_gives_answer"
+    if question.casefold() in EXAMPLE_QUESTIONS or copied_from_examples(question, " ".join(evidence)):
+        return "copied_example"
+    joined = " ".join(evidence)
+    foreign = [n for n in inner_names(question) if not contains_span(joined, n)]
+    if foreign:
+        return f"question_names_unknown: {foreign[0]}"
+    if must_name and not any(contains_span(question, n) for n in must_name):
+        return "question_not_anchored"
+    if any(contains_span(question, n) for n in must_not_name):
+        return "question_names_link"
+    check = check_support(question, evidence, min_coverage=0.5)
+    if check.reason.startswith(("number_", "low_coverage")):
+        return f"question_unsupported: {check.reason.split(':')[0]}"
+    return ""
+
+
+def cloze_question(sentence: str, answer: str) -> str | None:
+    """'Fill in the blank: <sentence with the answer blanked>' (None when the span is not found)."""
+    pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in answer.split()) + r"(?!\w)", re.IGNORECASE)
+    blanked, n = pattern.subn(BLANK, sentence, count=1)
+    return f"Fill in the blank: {blanked}" if n else None
+
+
+def hide(sentence: str, name: str, placeholder: str) -> str:
+    pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in name.split()) + r"(?!\w)", re.IGNORECASE)
+    return pattern.sub(placeholder, sentence)
+
+
+def multi_hop_template(first: str, second: str, link: str, answer: str) -> str | None:
+    """A two-hop cloze that hides the link entity: both facts with the link as 'X', the answer blanked."""
+    one, two = hide(first, link, "X"), hide(second, link, "X")
+    blanked = cloze_question(two, answer)
+    if one == first or two == second or blanked is None:
+        return None
+    return f"X is defined by this fact: {one} {blanked}"
+
+
+def render_answer(span: str, evidence: list[str], with_evidence: bool = True) -> str:
+    """The answer span first (what a closed-book question should call up), then the evidence."""
+    head = span.rstrip(".")
+    if not with_evidence:
+        return f"{head}."
+    return f"{head}. {' '.join(evidence)}"
+
+
+def verify_answer(answer_text: str, span: str, evidence: list[str], last_hop: str | None = None) -> str:
+    """'' when the answer is supported: the span occurs in the evidence (in the last hop's sentence for
+    multi-hop) and the whole answer passes the support check; else the reason."""
+    if not contains_span(last_hop or " ".join(evidence), span):
+        return "answer_span_not_in_evidence"
+    check = check_support(answer_text, evidence)
+    return "" if check.supported else f"answer_{check.reason.split(':')[0]}"
+
+
+def options_for(span: str, pool: list[tuple[str, str]], kind: str, evidence: list[str], key: str,
+                n: int = 3) -> list[str] | None:  # fmt: skip
+    """n distractors: names of the same type (any type when unknown) that the evidence never mentions,
+    picked deterministically per `key`; None when fewer than n exist."""
+    joined = " ".join(evidence)
+    cands = sorted({name for name, t in pool if (t == kind or not kind or not t)
+                    and not contains_span(joined, name) and normalize_span(name) != normalize_span(span)})  # fmt: skip
+    if len(cands) < n:
+        return None
+    return random.Random(int(hashlib.sha256(key.encode()).hexdigest()[:12], 16)).sample(cands, n)

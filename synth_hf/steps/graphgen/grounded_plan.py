@@ -1,0 +1,210 @@
+"""Plan answer-first samples: every fact (an evidence sentence of a unit) with its answer span, mode and style.
+
+Pure logic, no LLM. High-loss units come first (what the trainee gets wrong is taught first). A *fact* is
+one evidence sentence: an edge's sentences, and a node's sentences that no incident edge already covers.
+- single-fact modes (atomic, multiple_choice, true_false): `rows_per_fact` > 0 covers every fact that
+  many times (modes and answer spans rotate, so phrasings differ); 0 uses the per-mode counts;
+- aggregated: one entity's facts inside a partition subgraph (>= 2 sentences);
+- multi_hop / cot: two edges A-B, B-C through a bridge B, answer C from the second (last-hop) sentence.
+Source: GraphGen (Chen et al., 2025) §3.3-3.4 (subgraph sampling, QA modes), made answer-first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from synth_hf.graph.partition import Subgraph, subgraph_loss
+from synth_hf.graph.store import KnowledgeGraph, edge_id
+from synth_hf.steps.graphgen.answer_first import answer_spans
+from synth_hf.steps.graphgen.rows import majority_language
+from synth_hf.text.support import contains_span
+
+SINGLE_FACT_MODES = ("atomic", "multiple_choice", "true_false")
+
+
+@dataclass
+class Plan:
+    samples: list[dict[str, Any]] = field(default_factory=list)
+    planned: dict[str, int] = field(default_factory=dict)
+    shortfalls: dict[str, str] = field(default_factory=dict)  # mode -> why fewer than requested
+
+
+def _loss(kg: KnowledgeGraph, unit: str) -> float:
+    value = kg.get_unit(unit).get("loss")
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else 0.0
+
+
+def _evidence(kg: KnowledgeGraph, unit: str) -> list[dict]:
+    return [dict(e) for e in kg.get_unit(unit).get("evidence") or []]
+
+
+def _name(kg: KnowledgeGraph, node: str) -> str:
+    return kg.graph.nodes[node].get("name", node)
+
+
+def _type(kg: KnowledgeGraph, node: str) -> str:
+    t = kg.graph.nodes[node].get("entity_type", "") or ""
+    return "" if t == "UNKNOWN" else t
+
+
+def facts_of(kg: KnowledgeGraph, unit: str) -> list[tuple[dict, list[str]]]:
+    """(evidence item, answer-span names) per fact of a unit."""
+    if kg.is_edge_unit(unit):
+        src, tgt = kg.edge_endpoints(unit)
+        names = [_name(kg, tgt), _name(kg, src)]
+        return [(e, names) for e in _evidence(kg, unit)[:1]]
+    covered = set()
+    for s, t in list(kg.graph.in_edges(unit)) + list(kg.graph.out_edges(unit)):
+        covered.update(e["sentence"] for e in _evidence(kg, edge_id(s, t)))
+    return [(e, [_name(kg, unit)]) for e in _evidence(kg, unit) if e["sentence"] not in covered]
+
+
+def _seed(seed: int, key: str) -> int:
+    return int(hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()[:16], 16)
+
+
+class _Emitter:
+    def __init__(self, kg: KnowledgeGraph, units: dict, chunks: dict, styles: list[str], seed: int) -> None:
+        self.kg, self.units, self.chunks, self.styles, self.seed = kg, units, chunks, styles, seed
+        self.plan = Plan()
+
+    def __call__(self, mode: str, sg_id: str, unit_ids: list[str], evidence: list[dict], **extra: Any) -> None:
+        sample_id = f"{mode}-{self.plan.planned.get(mode, 0):05d}"
+        self.plan.planned[mode] = self.plan.planned.get(mode, 0) + 1
+        chunk_ids = list(dict.fromkeys(e["chunk_id"] for e in evidence))
+        language = majority_language(self.chunks[c]["language"] for c in chunk_ids if c in self.chunks)
+        losses = [self.kg.get_unit(u).get("loss") for u in unit_ids]
+        finite = [x for x in losses if isinstance(x, (int, float)) and math.isfinite(x)]
+        rng = random.Random(_seed(self.seed, sample_id))
+        self.plan.samples.append({
+            "sample_id": sample_id, "mode": mode, "style": rng.choice(self.styles), "subgraph_id": sg_id,
+            "node_ids": [u for u in unit_ids if not self.kg.is_edge_unit(u)],
+            "edge_ids": [u for u in unit_ids if self.kg.is_edge_unit(u)],
+            "path_edge_ids": extra.pop("path", []), "evidence": evidence,
+            "facts": "\n".join(f"- {e['sentence']}" for e in evidence), "source_chunk_ids": chunk_ids,
+            "source_texts": [self.chunks[c]["text"] for c in chunk_ids if c in self.chunks][:3],
+            "unit_losses": [float(x) if isinstance(x, (int, float)) else None for x in losses],
+            "mean_loss": sum(finite) / len(finite) if finite else None, "language": language,
+            "answer_span": extra.get("answer_span", ""), "answer_type": extra.get("answer_type", ""),
+            "anchor_names": extra.get("anchor_names", []), "hidden_names": extra.get("hidden_names", []),
+            "tf_statement": extra.get("tf_statement", ""), "tf_label": bool(extra.get("tf_label", True)),
+        })  # fmt: skip
+
+
+def _tf_choice(unit_row: dict, sentence: str, k: int) -> tuple[str, bool]:
+    """Alternate true (the evidence sentence) and false (a substitution made from it) statements."""
+    falses = [s for s, kind in zip(unit_row.get("quiz_statements") or [], unit_row.get("quiz_kinds") or [])
+              if kind == "substitution"]  # fmt: skip
+    if k % 2 == 1 and falses:
+        return falses[(k // 2) % len(falses)], False
+    return sentence, True
+
+
+def plan_grounded(
+    kg: KnowledgeGraph,
+    subgraphs: list[Subgraph],
+    units: dict[str, dict[str, Any]],
+    chunks: dict[str, dict[str, Any]],
+    modes: dict[str, int],
+    styles: list[str],
+    rows_per_fact: int = 1,
+    seed: int = 0,
+) -> Plan:
+    """`units`: unit rows by id (probe columns included); `chunks`: {chunk_id: {"text", "language"}}."""
+    emit = _Emitter(kg, units, chunks, styles, seed)
+    rng = random.Random(seed)
+    order = sorted(kg.unit_ids(), key=lambda u: (-_loss(kg, u), rng.random()))
+    facts = [(u, ev, names) for u in order for ev, names in facts_of(kg, u)]
+    single = [m for m in SINGLE_FACT_MODES if modes.get(m, 0)]
+    if single:
+        jobs: list[tuple[str, str, dict, list[str], int]] = []
+        if rows_per_fact > 0:
+            for fi, (u, ev, names) in enumerate(facts):
+                jobs += [(single[(fi + k) % len(single)], u, ev, names, k) for k in range(rows_per_fact)]
+        else:
+            offset = 0
+            for mode in single:
+                take = [facts[(offset + i) % len(facts)] for i in range(min(modes[mode], len(facts)))] if facts else []
+                jobs += [(mode, u, ev, names, i // max(1, len(facts))) for i, (u, ev, names) in enumerate(take)]
+                offset += modes[mode]
+                if modes[mode] > len(facts):
+                    emit.plan.shortfalls[mode] = f"only {len(facts)} facts with evidence in the graph"
+        for mode, u, ev, names, k in jobs:
+            spans = answer_spans(ev["sentence"], names) or names
+            span = spans[k % len(spans)]
+            endpoints = list(kg.edge_endpoints(u)) if kg.is_edge_unit(u) else [u]
+            span_type = next((_type(kg, n) for n in endpoints if _name(kg, n) == span), "")
+            anchors = [n for n in (_name(kg, x) for x in endpoints) if n != span]
+            tf_statement, tf_label = _tf_choice(units.get(u, {}), ev["sentence"], k)
+            emit(mode, f"unit:{u}", [u], [ev], answer_span=span, answer_type=span_type if span in names else "",
+                 anchor_names=anchors, tf_statement=tf_statement, tf_label=tf_label)  # fmt: skip
+    if not facts and single:
+        for mode in single:
+            emit.plan.shortfalls[mode] = "no unit of the graph has an evidence sentence"
+
+    want = modes.get("aggregated", 0)
+    ranked = sorted(subgraphs, key=lambda sg: -(subgraph_loss(kg, sg) or 0.0))
+    seen_focus: set[str] = set()
+    for sg in ranked:
+        if emit.plan.planned.get("aggregated", 0) >= want:
+            break
+        counts = Counter()
+        for node in sg.all_nodes():
+            counts[node] = len({e["sentence"] for e in _evidence(kg, node)})
+        focus = next((n for n, c in counts.most_common() if c >= 2 and n not in seen_focus), None)
+        if focus is None:
+            continue
+        seen_focus.add(focus)
+        evidence = list({e["sentence"]: e for e in _evidence(kg, focus)}.values())[:4]
+        emit("aggregated", sg.subgraph_id, [focus], evidence, answer_span=_name(kg, focus))
+    if want and emit.plan.planned.get("aggregated", 0) < want:
+        emit.plan.shortfalls["aggregated"] = (
+            f"only {emit.plan.planned.get('aggregated', 0)} entities with >= 2 evidence sentences in a subgraph"
+        )
+
+    paths = two_hop_paths(kg)
+    offset = 0
+    for mode in ("multi_hop", "cot"):
+        want = modes.get(mode, 0)
+        # cot takes the paths after multi_hop's (the same path would give the same question twice)
+        chosen = paths[offset : offset + want] if offset < len(paths) else []
+        chosen = chosen or paths[:want]
+        offset += want
+        for a, b, c, e1, e2, ev1, ev2 in chosen:
+            emit(mode, f"path:{a}|{b}|{c}", [e1, e2], [ev1, ev2], path=[e1, e2], answer_span=_name(kg, c),
+                 answer_type=_type(kg, c), anchor_names=[_name(kg, a)], hidden_names=[_name(kg, b)])  # fmt: skip
+        if want > len(chosen):
+            emit.plan.shortfalls[mode] = (
+                "graph has no edges" if kg.num_edges == 0
+                else f"only {len(paths)} two-hop paths whose sentences keep start, link and answer apart"
+            )
+    return emit.plan
+
+
+def two_hop_paths(kg: KnowledgeGraph) -> list[tuple[str, str, str, str, str, dict, dict]]:
+    """(a, b, c, edge a-b, edge b-c, sentence 1, sentence 2), loss-ranked: two edges through bridge b whose
+    sentences differ, where c is named only in the second sentence and a only in the first."""
+    und = kg.graph.to_undirected(as_view=True)
+    out = []
+    for b in sorted(kg.graph.nodes):
+        nbrs = sorted(und.neighbors(b))
+        for a in nbrs:
+            for c in nbrs:
+                if a == c:
+                    continue
+                e1 = edge_id(a, b) if kg.graph.has_edge(a, b) else edge_id(b, a)
+                e2 = edge_id(b, c) if kg.graph.has_edge(b, c) else edge_id(c, b)
+                ev1, ev2 = _evidence(kg, e1)[:1], _evidence(kg, e2)[:1]
+                if not ev1 or not ev2 or ev1[0]["sentence"] == ev2[0]["sentence"]:
+                    continue
+                s1, s2 = ev1[0]["sentence"], ev2[0]["sentence"]
+                na, nc = _name(kg, a), _name(kg, c)
+                if contains_span(s1, nc) or contains_span(s2, na):
+                    continue
+                out.append((a, b, c, e1, e2, ev1[0], ev2[0]))
+    return sorted(out, key=lambda p: -(_loss(kg, p[3]) + _loss(kg, p[4])))

@@ -1,0 +1,89 @@
+"""False statements by construction: a true sentence with one entity, number or year swapped.
+
+GraphGen's probe needs statements that are certainly false. Asking a small model to negate a fact gives
+text that is often still true (or nonsense); swapping an entity for another of the same type from the
+same graph, or changing a number, makes the statement false by construction — provided no sentence of
+the corpus states the swapped version, which `substitutions` checks with the support check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+
+from synth_hf.text.support import check_support, contains_span, normalize_span
+
+_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.]\d)")
+
+
+def _pick(options: Sequence[str], key: str) -> str | None:
+    if not options:
+        return None
+    digest = int(hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:12], 16)
+    return options[digest % len(options)]
+
+
+def _replace_span(sentence: str, old: str, new: str) -> str | None:
+    pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in old.split()) + r"(?!\w)", re.IGNORECASE)
+    out, n = pattern.subn(new, sentence, count=1)
+    return out if n else None
+
+
+def swap_entity(sentence: str, mentioned: Sequence[str], pool: Sequence[tuple[str, str]],
+                types: dict[str, str], key: str = "") -> tuple[str, str, str] | None:
+    """Swap one mentioned name for another pool name of the same type (any type when the mentioned name
+    has none) that the sentence does not mention. Returns (statement, old, new) or None."""
+    for old in sorted(mentioned, key=lambda n: (not types.get(normalize_span(n)), n)):
+        kind = types.get(normalize_span(old), "")
+        same = [n for n, t in pool if (t == kind or not kind or not t) and not contains_span(sentence, n)
+                and normalize_span(n) != normalize_span(old)]  # fmt: skip
+        new = _pick(sorted(same), f"{key}|{sentence}|{old}")
+        if new is None:
+            continue
+        out = _replace_span(sentence, old, new)
+        if out and out != sentence:
+            return out, old, new
+    return None
+
+
+def change_number(sentence: str, key: str = "") -> tuple[str, str, str] | None:
+    """Change the first number: a year moves by 3-9 years, other numbers are doubled or halved."""
+    m = _NUMBER.search(sentence)
+    if not m:
+        return None
+    text = m.group(1)
+    value = float(text)
+    step = 3 + int(hashlib.sha256(f"{key}|{sentence}".encode()).hexdigest()[:4], 16) % 7
+    if "." not in text and 1500 <= value <= 2100:
+        new = str(int(value) + step if step % 2 else int(value) - step)
+    elif "." in text:
+        new = f"{value * 2:g}"
+    else:
+        new = str(int(value) * 2 if value < 1000 or step % 2 else int(value) // 2)
+    if new == text:
+        return None
+    return sentence[: m.start(1)] + new + sentence[m.end(1) :], text, new
+
+
+def substitutions(
+    sentence: str,
+    mentioned: Sequence[str],
+    pool: Sequence[tuple[str, str]],
+    types: dict[str, str],
+    corpus_sentences: Callable[[str], list[str]],
+    limit: int = 2,
+) -> list[dict]:
+    """Up to `limit` false statements made from `sentence`: [{statement, kind ('entity_swap' |
+    'number_change'), old, new}]. `corpus_sentences(name)` returns the corpus sentences that mention a
+    name: a swap that some of them support is not false, and is skipped."""
+    out: list[dict] = []
+    swapped = swap_entity(sentence, mentioned, pool, types, key="swap")
+    if swapped:
+        statement, old, new = swapped
+        if not any(check_support(statement, [s]).supported for s in corpus_sentences(new)):
+            out.append({"statement": statement, "kind": "entity_swap", "old": old, "new": new})
+    changed = change_number(sentence)
+    if changed:
+        out.append({"statement": changed[0], "kind": "number_change", "old": changed[1], "new": changed[2]})
+    return out[:limit]
