@@ -48,8 +48,12 @@ def _placeholders(tmp_path: Path) -> dict[str, str]:
     (adapter / "adapter_config.json").write_text("{}")
     corpus = tmp_path / "my_corpus.jsonl"
     corpus.write_text('{"text": "Metformin lowers blood glucose."}\n')
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text('{"question": "What lowers glucose?", "options": ["Metformin", "Aspirin"], "answer": 0}\n')
     return {
         "my_corpus.jsonl": str(corpus),
+        "docs.jsonl": str(corpus),
+        "seeds.jsonl": str(seeds),
         "outputs/graphgen_medqa/graphgen": str(run),
         "outputs/graphgen_medqa/hub": str(staged),
         "adapter": str(adapter),
