@@ -29,10 +29,10 @@ EXTRA_ARGS = {
 def readme_commands(text: str) -> list[str]:
     """`synth-hf` command lines of fenced blocks and inline code spans, comments removed."""
     commands = []
-    for block in re.findall(r"```[a-z]*\n(.*?)```", text, flags=re.S):
+    for block in re.findall(r"```[a-z]*\n(.*?)```", text, flags=re.DOTALL):
         joined = block.replace("\\\n", " ")
         commands += [line.split("  #")[0].strip() for line in joined.splitlines() if line.startswith("synth-hf ")]
-    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    prose = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
     commands += re.findall(r"`(synth-hf [^`]+)`", prose)
     return list(dict.fromkeys(c for c in commands if c))
 
@@ -87,6 +87,6 @@ def test_every_readme_command_runs(tmp_path, monkeypatch, capsys):
     for command in readme_commands(README.read_text(encoding="utf-8")):
         argv = _argv(command, placeholders)
         code = main(argv)
-        out, err = capsys.readouterr()
+        _, err = capsys.readouterr()
         assert code == 0, f"{command}\n-> {argv}\n{err[-2000:]}"
         assert "Traceback" not in err, command

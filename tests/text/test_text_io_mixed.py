@@ -83,7 +83,7 @@ def test_tables_of_several_formats_are_read_by_column(tmp_path):
 
 
 def test_compressed_text_is_decompressed(tmp_path):
-    (tmp_path / "a.txt.gz").write_bytes(gzip.compress("Gzipped text document.".encode()))
+    (tmp_path / "a.txt.gz").write_bytes(gzip.compress(b"Gzipped text document."))
     (tmp_path / "b.html.bz2").write_bytes(bz2.compress(b"<p>Bzipped <i>page</i></p>"))
     ds, stats = load_text_dataset(str(tmp_path))
     assert ds["text"] == ["Gzipped text document.", "Bzipped page"] and stats.non_utf8_files == 0
