@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from synth_hf.config import EngineConfig
+from synth_hf.config import EngineConfig, RecipeConfig, apply_dotted, read_yaml_mapping, validate_config
 from synth_hf.loop import EMBEDDED_LICENSES, LoopConfig, close_the_loop, log, require_token_for_upload, timed
 
 HERE = Path(__file__).resolve().parent
@@ -36,8 +36,6 @@ def medqa_rows(source: str) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import yaml
-
     from synth_hf.pipelines.aide import run_aide
     from synth_hf.pipelines.aide_config import AIDEConfig
 
@@ -52,10 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     require_token_for_upload(args.repo_id)
 
-    raw = yaml.safe_load(Path(args.config).read_text(encoding="utf-8"))
-    recipe = raw.pop("recipe", {})
+    raw = read_yaml_mapping(args.config)
+    # the seeds split needs num_seeds before the seeds exist, so the recipe block is validated first
+    recipe = validate_config(RecipeConfig, raw.get("recipe") or {"train_steps": 20}, where=f"recipe: in {args.config}")
     rows = medqa_rows(args.seeds)
-    n_seeds = recipe.get("num_seeds", 10)
+    n_seeds = recipe.num_seeds
     if len(rows) <= n_seeds:
         raise ValueError(f"{args.seeds} has {len(rows)} questions; need more than {n_seeds} (seeds + evaluation)")
     seeds, held_out = rows[:n_seeds], rows[n_seeds:]
@@ -63,13 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     eval_path = out / "eval_mcq.jsonl"
     eval_path.write_text("".join(json.dumps(r["raw"]) + "\n" for r in held_out), encoding="utf-8")
-    raw["seeds"] = {**raw.get("seeds", {}), "rows": [{k: r[k] for k in ("id", "question", "options", "answer")}
-                                                    for r in seeds], "id_column": "id"}
-    raw["run"] = {**raw.get("run", {}), "output_dir": str(out)}
+    overrides = {
+        "seeds.rows": [{k: r[k] for k in ("id", "question", "options", "answer")} for r in seeds],
+        "seeds.source": None,
+        "seeds.id_column": "id",
+        "run.output_dir": str(out),
+    }
     if args.engine:
         engine, _, model = args.engine.partition(":")
-        raw["engine"] = {"engine": engine, "model": model or None}
-    config = AIDEConfig.model_validate(raw)
+        overrides["engine"] = {"engine": engine, "model": model or None}
+    config = validate_config(AIDEConfig, apply_dotted(raw, overrides), where=f"AIDE config {args.config}")
     seed_ids = {r["id"] for r in seeds}
     assert not seed_ids & {r["id"] for r in held_out}, "seed leaked into the evaluation split"
 
@@ -81,9 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         base_model=args.base_model,
         repo_id=args.repo_id,
         private=args.private,
-        train_steps=recipe.get("train_steps", 20),
-        batch_size=recipe.get("batch_size", 4),
-        learning_rate=recipe.get("learning_rate", 2e-4),
+        train_steps=recipe.train_steps,
+        batch_size=recipe.batch_size,
+        learning_rate=recipe.learning_rate,
         eval_sets={"mcq": str(eval_path), "open_qa": str(eval_path)},
         licenses=[EMBEDDED_LICENSES["gemma-3-270m (embedded)"]] if isinstance(config.engine, EngineConfig)
         and config.engine.model is None else [],

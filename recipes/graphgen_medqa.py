@@ -25,7 +25,7 @@ import contextlib
 import sys
 from pathlib import Path
 
-from synth_hf.config import EngineConfig
+from synth_hf.config import EngineConfig, RecipeConfig, parse_set
 from synth_hf.loop import EMBEDDED_LICENSES, LoopConfig, close_the_loop, log, require_token_for_upload, timed
 
 HERE = Path(__file__).resolve().parent
@@ -74,16 +74,11 @@ def load_eval_set(source: str | None):
 
 
 def main(argv: list[str] | None = None) -> int:
-    import yaml
-
     from synth_hf.pipelines.graphgen import run_graphgen
-    from synth_hf.pipelines.graphgen_cli import _parse_set
     from synth_hf.pipelines.graphgen_config import GraphGenConfig
 
     args = build_parser().parse_args(argv)
     require_token_for_upload(args.repo_id)
-    raw = yaml.safe_load(Path(args.config).read_text(encoding="utf-8"))
-    recipe = raw.pop("recipe", {})
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     overrides = {"run.output_dir": str(out), "run.name": "graphgen"}
@@ -93,8 +88,9 @@ def main(argv: list[str] | None = None) -> int:
             overrides[key] = value
     if args.no_cache:
         overrides["run.use_cache"] = False
-    overrides.update(_parse_set(args.set))
-    config = GraphGenConfig.model_validate(raw).with_overrides(overrides)
+    overrides.update(parse_set(args.set))
+    config = GraphGenConfig.from_yaml(args.config, overrides)
+    recipe = config.recipe or RecipeConfig()
     if args.synthesizer:
         config = config.model_copy(update={"synthesizer": parse_engine(args.synthesizer, args.openai_base_url)})
     if args.trainee:
@@ -122,12 +118,12 @@ def main(argv: list[str] | None = None) -> int:
         base_model=args.base_model,
         repo_id=args.repo_id,
         private=args.private,
-        train_steps=args.train_steps or recipe.get("train_steps", 30),
-        batch_size=recipe.get("batch_size", 4),
-        learning_rate=recipe.get("learning_rate", 2e-4),
+        train_steps=args.train_steps or recipe.train_steps,
+        batch_size=recipe.batch_size,
+        learning_rate=recipe.learning_rate,
         eval_sets={"mcq": load_eval_set(args.mcq), "statements": load_eval_set(args.statements),
-                   "open_qa": load_eval_set(args.open_qa or (recipe.get("open_qa") and str(DATA / recipe["open_qa"])))},
-        licenses=licenses + list(recipe.get("licenses", [])),
+                   "open_qa": load_eval_set(args.open_qa or (recipe.open_qa and str(DATA / recipe.open_qa)))},
+        licenses=licenses + recipe.licenses,
     )
     timed("publish+train+eval", lambda: close_the_loop(result, loop, config))
     return 0

@@ -7,6 +7,9 @@ import argparse
 import importlib
 import json
 import sys
+import traceback
+
+import yaml
 
 COMMAND_MODULES = (
     "synth_hf.pipelines.graphgen_cli",
@@ -46,6 +49,7 @@ def _models(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="synth-hf", description=__doc__.split("\n")[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="show the full traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
     models = sub.add_parser("models", help="list engines and prepare the embedded default model")
     models.add_argument("--no-prepare", dest="prepare", action="store_false", help="do not convert the embedded model")
@@ -59,16 +63,35 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register_cli(sub)
+    for command in sub.choices.values():  # -v works before and after the command name
+        command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                             help="show the full traceback of an error")
     return parser
 
 
+# Errors a user can cause and fix (bad paths, configs, data): one line, exit 2. Anything else is a bug
+# and keeps its traceback.
+USER_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, NotADirectoryError,
+                                                IsADirectoryError, PermissionError, yaml.YAMLError)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one `synth-hf` command; returns the exit status (2 for a user error, 130 on Ctrl-C)."""
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError) as err:
-        print(f"synth-hf: error: {err}", file=sys.stderr)
+    except USER_ERRORS as err:
+        if args.verbose:
+            traceback.print_exc()
+        message = " ".join(str(err).split("\n")) if not args.verbose else str(err)
+        print(f"synth-hf: error: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("synth-hf: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # output piped into `head` and closed: not an error
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -60,11 +60,102 @@ class RunConfig(BaseModel):
         return self.run_dir / "ledger"
 
 
-def load_config(path: str | Path, cls: type[T]) -> T:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+class RecipeConfig(BaseModel):
+    """The `recipe:` block of a recipe YAML: what `recipes/*.py` do after the pipeline (train, evaluate).
+
+    The pipeline commands (`synth-hf graphgen` / `aide`) accept and ignore it, so one YAML serves both.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    num_seeds: int = Field(default=10, ge=1, description="AIDE: seeds taken from the MCQ file; the rest evaluate.")
+    train_steps: int = Field(default=30, ge=1)
+    batch_size: int = Field(default=4, ge=1)
+    learning_rate: float = Field(default=2e-4, gt=0)
+    open_qa: str | None = Field(default=None, description="Open-QA eval file, relative to synth_hf/data.")
+    licenses: list[str] = Field(default_factory=list, description="Extra licences for the dataset card.")
+
+
+def parse_set(items: list[str] | None) -> dict[str, Any]:
+    """`["a.b=3", "c=[x, y]"]` -> `{"a.b": 3, "c": ["x", "y"]}`; values are parsed as YAML.
+
+    Raises ValueError for an item without `=` or with an empty key.
+    """
+    overrides: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--set expects key.path=value, got {item!r}")
+        try:
+            overrides[key.strip()] = yaml.safe_load(value)  # "3" -> 3, "[a, b]" -> list, "null" -> None
+        except yaml.YAMLError as err:
+            raise ValueError(f"--set {key.strip()}: value {value!r} is not valid YAML: {err}") from err
+    return overrides
+
+
+def apply_dotted(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the mapping `data` with `{"a.b.c": value}` overrides set (missing levels are created).
+
+    Applied to raw mappings *before* validation, so an override can supply a required field.
+    """
+    out = _copy_mapping(data)
+    for dotted, value in overrides.items():
+        node = out
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            if not isinstance(node.get(key), dict):
+                node[key] = {}
+            node = node[key]
+        node[leaf] = value
+    return out
+
+
+def _copy_mapping(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: _copy_mapping(v) if isinstance(v, dict) else v for k, v in data.items()}
+
+
+def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
+    """The top-level mapping of a YAML file ({} for an empty file).
+
+    Raises FileNotFoundError (missing file) or ValueError (invalid YAML, not a mapping).
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise FileNotFoundError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise ValueError(f"{path} is not valid YAML: {err}") from err
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping at the top level")  # noqa: TRY004 - CLI reports ValueErrors
-    return cls.model_validate(data)
+    return data
+
+
+def validate_config(cls: type[T], data: dict[str, Any], where: str = "config") -> T:
+    """`cls.model_validate(data)`, with pydantic's error re-raised as one ValueError naming `where`."""
+    from pydantic import ValidationError
+
+    try:
+        return cls.model_validate(data)
+    except ValidationError as err:
+        raise ValueError(f"invalid {where}: {describe_validation_error(err)}") from err
+
+
+def describe_validation_error(err: Any) -> str:
+    """pydantic's errors on one line: `run.name: Input should be a valid string (got 3); ...`."""
+    problems = []
+    for item in err.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        value = item.get("input")
+        got = f" (got {value!r})" if isinstance(value, (str, int, float, bool)) and len(repr(value)) < 60 else ""
+        problems.append(f"{where}: {item['msg']}{got}")
+    return "; ".join(problems)
+
+
+def load_config(path: str | Path | None, cls: type[T], overrides: dict[str, Any] | None = None) -> T:
+    """Read YAML (or start empty when `path` is None), apply dotted overrides, then validate as `cls`."""
+    data = read_yaml_mapping(path) if path is not None else {}
+    return validate_config(cls, apply_dotted(data, overrides or {}), where=f"{cls.__name__} ({path or 'flags'})")
 
 
 def dump_config(config: BaseModel) -> str:

@@ -53,6 +53,10 @@ def format_summary(summary: dict) -> str:
         f"final rows: {summary['final_rows']}   LLM calls: {summary['llm_calls']}   "
         f"tokens: {summary['llm_tokens']}   calls/row: {summary['llm_calls_per_row']}"
     )
+    skipped = (summary.get("input") or {}).get("skipped_files") or []
+    if skipped:
+        lines.append(f"input: {len(skipped)} file(s) not read (reasons in summary.json input.skipped_files): "
+                     + ", ".join(Path(s["path"]).name for s in skipped[:5]) + (" ..." if len(skipped) > 5 else ""))
     if summary.get("llm_usage"):
         lines.append("engine: " + "  ".join(f"{k}={v}" for k, v in summary["llm_usage"].items()))
     return "\n".join(lines)

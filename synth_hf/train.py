@@ -84,10 +84,11 @@ def load_sft_dataset(dataset_or_path: Dataset | DatasetDict | str | Path) -> Dat
         if path.is_dir():
             data = _load_dir(path)
         elif path.is_file():
-            kind = _FILE_LOADERS.get(path.suffix.lower())
-            if kind is None:
+            if path.suffix.lower() not in _FILE_LOADERS:
                 raise ValueError(f"unsupported dataset file {path.name}; use one of {sorted(_FILE_LOADERS)}")
-            data = load_dataset(kind, data_files=str(path), split="train")
+            from synth_hf.io.readers import load_table
+
+            data = load_table(str(path))  # errors name the file, and the line of a jsonl/csv
         else:
             data = load_dataset(str(data))  # a Hub repo id
     if isinstance(data, DatasetDict):
@@ -183,12 +184,15 @@ def train_lora(
     batch_size: int = 8,
     push_to_hub: str | None = None,
     seed: int = 42,
+    invalid_rows: str = "skip",
     **sft_overrides: Any,
 ) -> TrainResult:
     """Train a LoRA adapter with TRL SFTTrainer; save adapter, tokenizer, metrics and model card.
 
     `dataset_or_path` has `messages` or `prompt`/`completion`; `push_to_hub` is a model repo id to
     upload the adapter folder to. Extra keyword arguments override SFTConfig fields.
+    Rows are checked first (synth_hf.train_data): `invalid_rows="skip"` trains on the valid rows and
+    counts the others by id; `"error"` raises TrainingDataError (a ValueError) naming the bad rows.
     Writes into out_dir: adapter_model.safetensors, adapter_config.json, tokenizer files
     (with chat_template.jinja), train_metrics.json and README.md (the model card).
     """
@@ -205,6 +209,7 @@ def train_lora(
     tokenizer = AutoTokenizer.from_pretrained(str(base_model))
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
+    dataset, data_check = check_training_rows(dataset, fmt, tokenizer, max_length, invalid_rows)
     dataset, template_note = _prepare(dataset, fmt, tokenizer)
     # assistant-only loss needs {% generation %} markers; our template has them, most others do not
     assistant_only = fmt == "messages" and "{% generation %}" in (tokenizer.chat_template or "")
@@ -252,6 +257,7 @@ def train_lora(
         "chat_template": template_note,
         "assistant_only_loss": assistant_only,
         "n_examples": len(dataset),
+        "data_check": data_check.to_dict(),
         "global_step": steps,
         "train_loss": float(output.training_loss),
         "train_runtime_s": round(runtime, 3),
@@ -271,6 +277,21 @@ def train_lora(
             out, push_to_hub, repo_type="model", commit_message="Upload LoRA adapter (synth_hf)"
         )
     return result
+
+
+def check_training_rows(
+    dataset: Dataset, fmt: str, tokenizer: Any, max_length: int, policy: str, announce: bool = True
+) -> tuple:
+    """Validate rows before TRL sees them (see synth_hf.train_data); prints the outcome when rows are skipped."""
+    from synth_hf.train_data import validate_training_data
+
+    template = None if getattr(tokenizer, "chat_template", None) else PLAIN_CHAT_TEMPLATE
+    dataset, report = validate_training_data(
+        dataset, fmt, policy=policy, tokenizer=tokenizer, max_length=max_length, chat_template=template
+    )
+    if announce and (report.dropped or report.truncated):
+        print(f"[train] {report.describe()}", flush=True)
+    return dataset, report
 
 
 def _versions() -> dict[str, str]:

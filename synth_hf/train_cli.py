@@ -9,6 +9,8 @@ def _train(args: argparse.Namespace) -> int:
     from synth_hf.models.resolve import resolve_model
     from synth_hf.train import train_lora
 
+    if args.dry_run:
+        return _check(args, resolve_model(args.model))
     result = train_lora(
         args.dataset,
         resolve_model(args.model),
@@ -21,8 +23,26 @@ def _train(args: argparse.Namespace) -> int:
         max_length=args.max_length,
         batch_size=args.batch_size,
         push_to_hub=args.push_to_hub,
+        invalid_rows=args.invalid_rows,
     )
     print(f"adapter: {result.output_dir}  steps: {result.global_step}  loss: {result.train_loss}")
+    return 0
+
+
+def _check(args: argparse.Namespace, base_model: str) -> int:
+    """--dry-run: load the dataset and the tokenizer, check every row, print the outcome; no training."""
+    from transformers import AutoTokenizer
+
+    from synth_hf.train import check_training_rows, detect_format, load_sft_dataset
+
+    dataset = load_sft_dataset(args.dataset)
+    fmt = detect_format(dataset)
+    if len(dataset) == 0:
+        raise ValueError("the training dataset is empty")
+    tokenizer = AutoTokenizer.from_pretrained(base_model)
+    _, report = check_training_rows(dataset, fmt, tokenizer, args.max_length, args.invalid_rows, announce=False)
+    print(report.describe())
+    print("dry run: nothing trained")
     return 0
 
 
@@ -39,4 +59,8 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-length", type=int, default=512)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--push-to-hub", help="repo id for the adapter")
+    p.add_argument("--invalid-rows", choices=("skip", "error"), default="skip",
+                   help="rows that cannot be trained on (null content, wrong roles, ...): skip and count them "
+                   "(default) or refuse the dataset")
+    p.add_argument("--dry-run", action="store_true", help="check the dataset against the tokenizer; train nothing")
     p.set_defaults(func=_train)

@@ -46,12 +46,28 @@ def load_rows(rows: RowsLike | None) -> list[dict]:
         return []
     if isinstance(rows, (str, Path)):
         path = Path(rows)
-        text = path.read_text(encoding="utf-8")
+        if not path.is_file():
+            raise FileNotFoundError(f"evaluation file not found: {path}")
+        text = path.read_text(encoding="utf-8", errors="replace")
         if path.suffix == ".jsonl":
-            return [json.loads(line) for line in text.splitlines() if line.strip()]
-        data = json.loads(text)
+            return [_json_line(path, n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path}: invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from err
         return data if isinstance(data, list) else [data]
     return [dict(r) for r in rows]
+
+
+def _json_line(path: Path, number: int, line: str) -> dict:
+    """One JSON-lines record; ValueError names the file and the line for bad JSON or a non-object."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path}:{number}: invalid JSON ({err.msg}, column {err.colno})") from err
+    if not isinstance(row, dict):
+        raise ValueError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")  # noqa: TRY004
+    return row
 
 
 def _row_id(row: Mapping[str, Any], index: int) -> str:

@@ -2,31 +2,59 @@
 
 from __future__ import annotations
 
+import bz2
 import codecs
+import csv
+import gzip
 import hashlib
+import json
+import lzma
 from collections.abc import Iterator
 from pathlib import Path
 
 from synth_hf.text.chunking import normalize_for_hash
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
-TABULAR_KINDS = {".jsonl": "json", ".json": "json", ".ndjson": "json", ".csv": "csv", ".parquet": "parquet"}
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ".rst", ".adoc", ".asciidoc", ".org", ".tex", ".wiki"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+TABULAR_KINDS = {
+    ".jsonl": "json", ".json": "json", ".ndjson": "json", ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet",
+}  # fmt: skip
+LINE_FORMATS = {".jsonl", ".ndjson", ".csv", ".tsv"}
 COMPRESSION_SUFFIXES = {".gz", ".bz2", ".xz", ".zst", ".zip"}
+_TEXT_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}  # stdlib decompression for text/html
 BLOCK_BYTES = 1 << 20  # streaming read size; tests shrink it to exercise block boundaries
 _BOUNDARIES = ("\n\n", "\n", ". ", " ")
 
 
-def file_kind(path: Path) -> str | None:
-    """ "text", "json", "csv", "parquet" or None, looking through a compression suffix."""
+def _inner_suffix(path: Path) -> str:
+    """The format suffix, looking through one compression suffix ('' when there is none)."""
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] in COMPRESSION_SUFFIXES:
         suffixes = suffixes[:-1]
-    if not suffixes:
-        return None
-    last = suffixes[-1]
-    if last in TEXT_SUFFIXES:
+    return suffixes[-1] if suffixes else ""
+
+
+def file_kind(path: Path) -> str | None:
+    """ "text", "html", "json", "csv", "tsv", "parquet" or None, looking through a compression suffix."""
+    inner = _inner_suffix(path)
+    if inner in TEXT_SUFFIXES:
         return "text"
-    return TABULAR_KINDS.get(last)
+    if inner in HTML_SUFFIXES:
+        return "html"
+    return TABULAR_KINDS.get(inner)
+
+
+def skip_reason(path: Path) -> str | None:
+    """Why a file found in a folder is not read (None when it is read). Hidden files are skipped too."""
+    if path.name.startswith("."):
+        return "hidden file (name starts with '.')"
+    kind = file_kind(path)
+    if kind is None:
+        suffix = "".join(path.suffixes[-2:]).lower() or "(no extension)"
+        return f"unsupported file type {suffix}; readable: text {sorted(TEXT_SUFFIXES | HTML_SUFFIXES)}, tables {sorted(TABULAR_KINDS)}"
+    if kind in ("text", "html") and is_compressed(path) and path.suffix.lower() not in _TEXT_OPENERS:
+        return f"compressed text ({path.suffix.lower()}) is not read; decompress it or use .gz/.bz2/.xz"
+    return None
 
 
 def is_compressed(path: Path) -> bool:
@@ -47,7 +75,8 @@ def iter_decoded(path: Path, block_bytes: int | None = None) -> Iterator[tuple[s
     size = block_bytes or BLOCK_BYTES
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     bad = False
-    with open(path, "rb") as fh:
+    opener = _TEXT_OPENERS.get(path.suffix.lower(), open)
+    with opener(path, "rb") as fh:
         while True:
             block = fh.read(size)
             final = not block
@@ -134,3 +163,57 @@ def parts_hash(parts: list[str], length: int = 16) -> str:
             h.update(b" ")
         h.update(normalize_for_hash(part).encode("utf-8", "surrogatepass"))
     return h.hexdigest()[:length]
+
+
+def read_html_parts(path: Path, max_chars: int) -> tuple[list[str], bool]:
+    """An HTML file as plain text (markup, scripts and styles removed) in parts of at most ``max_chars``."""
+    from synth_hf.io.html_text import html_to_text
+
+    chunks, bad = [], False
+    for text, bad in iter_decoded(path):
+        chunks.append(text)
+    text = html_to_text(normalize_newlines("".join(chunks)))
+    return (split_long(text, max_chars) if text else []), bad
+
+
+def locate_bad_line(path: Path, kind: str) -> str | None:
+    """`path:LINE: what is wrong` for the first unreadable record of a line format, or None if none is found.
+
+    JSON lines: a line that is not valid JSON or not an object. CSV/TSV: a record whose field count
+    differs from the header's (LINE is where the record ends, as the csv module counts).
+    """
+    if _inner_suffix(path) not in LINE_FORMATS or kind not in ("json", "csv", "tsv"):
+        return None
+    opener = _TEXT_OPENERS.get(path.suffix.lower(), open)
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
+            return _bad_json_line(path, fh) if kind == "json" else _bad_csv_line(path, fh, kind)
+    except OSError:
+        return None
+
+
+def _bad_json_line(path: Path, fh) -> str | None:
+    for number, line in enumerate(fh, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            return f"{path}:{number}: invalid JSON ({err.msg}, column {err.colno})"
+        if not isinstance(row, dict):
+            return f"{path}:{number}: expected a JSON object, got {type(row).__name__}"
+    return None
+
+
+def _bad_csv_line(path: Path, fh, kind: str) -> str | None:
+    reader = csv.reader(fh, delimiter="\t" if kind == "tsv" else ",")
+    try:
+        header = next(reader, None)
+        if header is None:
+            return None
+        for row in reader:
+            if row and len(row) != len(header):
+                return f"{path}:{reader.line_num}: expected {len(header)} fields like the header, found {len(row)}"
+    except csv.Error as err:
+        return f"{path}:{reader.line_num}: {err}"
+    return None

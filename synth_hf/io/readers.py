@@ -1,26 +1,30 @@
-"""Corpus and table readers: local files (jsonl/json/csv/parquet/txt/md, or a directory) or a Hub id,
-always returned as a ``datasets.Dataset``."""
+"""Corpus and table readers: local files (text, HTML, jsonl/json/csv/tsv/parquet, or a directory of any
+mix of them) or a Hub id, always returned as a ``datasets.Dataset``. A file that is not read is never
+lost silently: it is listed in ``ReadStats.skipped_files`` with the reason."""
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import datasets
 
 from synth_hf.io._files import (
-    TABULAR_KINDS,
     file_kind,
     is_compressed,
     is_valid_utf8,
     known_suffix,
+    locate_bad_line,
     normalize_newlines,
     parts_hash,
+    read_html_parts,
     read_text_parts,
+    skip_reason,
     split_long,
     transcode,
 )
@@ -42,6 +46,8 @@ class ReadStats:
     duplicate_docs: int = 0  # exact repeats dropped (content-hash ids only)
     duplicate_ids: int = 0  # repeated id_column values, kept
     chars: int = 0
+    html_files: int = 0  # read as text with the markup removed
+    skipped_files: list[dict[str, str]] = field(default_factory=list)  # {"path", "reason"}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,41 +65,76 @@ def _looks_like_path(source: str) -> bool:
     )
 
 
-def _dir_files(root: Path) -> tuple[str, list[Path]]:
-    """Text files of a directory (sorted); failing those, tabular files of a single kind."""
-    files = sorted((p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")), key=str)
-    text = [p for p in files if file_kind(p) == "text"]
-    if text:
-        return "text", text
-    by_kind: dict[str, list[Path]] = {}
-    for p in files:
-        kind = file_kind(p)
-        if kind is not None:
-            by_kind.setdefault(kind, []).append(p)
-    if len(by_kind) > 1:
-        raise ValueError(f"directory {str(root)!r} mixes table formats {sorted(by_kind)}; point at one file")
-    if not by_kind:
+TEXT_KINDS = ("text", "html")  # one document per file
+
+
+@dataclass
+class SourcePlan:
+    """What a source resolves to: files grouped by reader ("text" holds text and HTML files, in sorted
+    order; then one group per table format), and the files of a folder that will not be read."""
+
+    groups: dict[str, list[Path]] = field(default_factory=dict)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    hub: bool = False
+
+    @property
+    def kind(self) -> str:
+        return "hub" if self.hub else "+".join(self.groups)
+
+    @property
+    def n_files(self) -> int:
+        return sum(len(files) for files in self.groups.values())
+
+
+def _dir_plan(root: Path) -> SourcePlan:
+    """Every file under a directory, sorted: grouped by reader, or listed as skipped with a reason."""
+    plan = SourcePlan()
+    for folder, dirs, names in os.walk(root):
+        hidden = sorted(d for d in dirs if d.startswith("."))
+        for d in hidden:
+            plan.skipped.append({"path": str(Path(folder) / d), "reason": "hidden folder (name starts with '.')"})
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in names:
+            path = Path(folder) / name
+            reason = skip_reason(path) if path.is_file() else "not a regular file"
+            if reason:
+                plan.skipped.append({"path": str(path), "reason": reason})
+                continue
+            kind = file_kind(path)
+            plan.groups.setdefault("text" if kind in TEXT_KINDS else kind, []).append(path)
+    for files in plan.groups.values():
+        files.sort(key=str)
+    plan.skipped.sort(key=lambda s: s["path"])
+    text_first = {k: plan.groups[k] for k in sorted(plan.groups, key=lambda k: (k != "text", k))}
+    plan.groups = text_first
+    if not plan.groups:
+        listed = "; ".join(f"{s['path']}: {s['reason']}" for s in plan.skipped[:5])
         raise ValueError(
-            f"empty corpus: no .txt/.md or {sorted(TABULAR_KINDS)} files under directory {str(root)!r}"
+            f"empty corpus: no readable file under directory {str(root)!r}"
+            + (f" ({len(plan.skipped)} skipped: {listed})" if plan.skipped else "")
         )
-    kind, paths = next(iter(by_kind.items()))
-    return kind, paths
+    return plan
 
 
-def _resolve(source: str) -> tuple[str, list[Path]]:
+def _resolve(source: str) -> SourcePlan:
     path = Path(os.path.expanduser(str(source)))
     if path.is_dir():
-        return _dir_files(path)
+        return _dir_plan(path)
     if path.is_file():
+        reason = skip_reason(path.with_name("_" + path.name.lstrip(".")))  # named explicitly: hidden is fine
+        if reason:
+            raise ValueError(f"cannot read {path.name!r}: {reason}")
         kind = file_kind(path)
-        if kind is None:
-            raise ValueError(
-                f"unsupported file type {path.name!r}: use .txt/.md or {', '.join(sorted(TABULAR_KINDS))}"
-            )
-        return kind, [path]
+        return SourcePlan(groups={"text" if kind in TEXT_KINDS else kind: [path]})
     if _looks_like_path(str(source)):
         raise FileNotFoundError(f"no such file or directory: {str(source)!r}")
-    return "hub", []
+    return SourcePlan(hub=True)
+
+
+def report_skipped(skipped: list[dict[str, str]], prefix: str = "[input]") -> None:
+    """Print each skipped file with its reason (stderr), so nothing is left out without a word."""
+    for item in skipped:
+        print(f"{prefix} skipped {item['path']}: {item['reason']}", file=sys.stderr, flush=True)
 
 
 # ------------------------------------------------------------------------------------------ loading
@@ -133,8 +174,9 @@ def _load_tabular(kind: str, files: list[Path], stats: ReadStats | None) -> tupl
                 data_files.append(str(dst))
             else:
                 data_files.append(str(f))
+        loader, options = ("csv", {"sep": "\t"}) if kind == "tsv" else (kind, {})
         try:
-            ds = datasets.load_dataset(kind, data_files=data_files, split="train")
+            ds = datasets.load_dataset(loader, data_files=data_files, split="train", **options)
         except Exception as err:
             if kind != "json" or len(files) != 1:
                 raise _unreadable(kind, files, err) from err
@@ -150,7 +192,12 @@ def _load_tabular(kind: str, files: list[Path], stats: ReadStats | None) -> tupl
 
 
 def _unreadable(kind: str, files: list[Path], err: Exception) -> ValueError:
-    """A loader's internal error (arrow, pandas, datasets) becomes one message naming the file."""
+    """A loader's internal error (arrow, pandas, datasets) becomes one message naming the file, and for
+    line formats (jsonl, csv, tsv) the first bad line."""
+    for f in files:
+        where = locate_bad_line(f, kind)
+        if where:
+            return ValueError(f"cannot read {where}"[:500])
     cause = err.__cause__ or err
     names = ", ".join(str(f) for f in files[:3]) + (" ..." if len(files) > 3 else "")
     return ValueError(f"cannot read {names} as {kind}: {type(cause).__name__}: {cause}"[:500])
@@ -165,15 +212,22 @@ def _wrapped_rows_field(ds: datasets.Dataset) -> str | None:
     return fields[0] if len(fields) == 1 else None
 
 
-def _load_text_files(files: list[Path], max_chars: int, stats: ReadStats) -> dict[str, list]:
+def _read_doc_file(path: Path, max_chars: int) -> tuple[list[str], bool]:
+    """A text or HTML file as stripped parts; HTML loses its markup."""
+    if file_kind(path) == "html":
+        return read_html_parts(path, max_chars)
+    return read_text_parts(path, max_chars)
+
+
+def _load_text_files(files: list[Path], max_chars: int, stats: ReadStats, seen: set[str]) -> datasets.Dataset:
     out: dict[str, list] = {"doc_id": [], "text": []}
-    seen: set[str] = set()
     for path in files:
-        parts, bad = read_text_parts(path, max_chars)
+        parts, bad = _read_doc_file(path, max_chars)
         stats.rows_in += 1
         stats.non_utf8_files += int(bad)
+        stats.html_files += int(file_kind(path) == "html")
         _emit(out, parts, None, bad, stats, seen)
-    return out
+    return datasets.Dataset.from_dict(out, features=_FEATURES)
 
 
 def _emit(
@@ -214,52 +268,32 @@ def load_text_dataset(
 ) -> tuple[datasets.Dataset, ReadStats]:
     """A corpus as a Dataset with columns ``doc_id`` and ``text`` plus what happened while reading.
 
-    Local .jsonl/.json/.csv/.parquet use ``text_column`` (and ``id_column`` if given, else a content
-    hash); .txt/.md files are one document each; a directory reads its text files in sorted order;
-    anything else is a Hub dataset id loaded with ``split``.
+    Local .jsonl/.json/.csv/.tsv/.parquet use ``text_column`` (and ``id_column`` if given, else a content
+    hash); text files (.txt/.md/.rst/...) are one document each, HTML files too with the markup removed.
+    A directory reads every such file (text files in sorted order, then the tables by format); any
+    other file is listed in ``stats.skipped_files`` with the reason. Anything else is a Hub dataset id
+    loaded with ``split``. Raises FileNotFoundError / ValueError naming the file (and, for jsonl/csv/tsv,
+    the line) that cannot be read, a missing column, or an empty corpus.
     """
     if max_doc_chars < 1:
         raise ValueError(f"max_doc_chars must be >= 1, got {max_doc_chars}")
-    kind, files = _resolve(source)
-    stats = ReadStats(source=str(source), kind=kind, files=len(files))
+    plan = _resolve(source)
+    stats = ReadStats(source=str(source), kind=plan.kind, files=plan.n_files, skipped_files=plan.skipped)
     seen: set[str] = set()
-
-    if kind == "text":
-        columns = _load_text_files(files, max_doc_chars, stats)
-        ds = datasets.Dataset.from_dict(columns, features=_FEATURES)
-    else:
-        if kind == "hub":
-            raw, had_bad = _load_hub(source, split), False
-        else:
-            raw, had_bad = _load_tabular(kind, files, stats)
+    if plan.hub:
+        raw = _load_hub(source, split)
         if isinstance(raw, datasets.DatasetDict):  # a Hub repo without the split we asked for
             raise ValueError(f"split {split!r} not found in {source!r}; splits: {list(raw)}")
-        missing = [c for c in (text_column, id_column) if c is not None and c not in raw.column_names]
-        if missing:
-            raise ValueError(
-                f"column {missing[0]!r} not found in {str(source)!r}; columns found: {raw.column_names}"
-            )
-
-        def convert(batch: dict[str, list]) -> dict[str, list]:
-            out: dict[str, list] = {"doc_id": [], "text": []}
-            ids = batch[id_column] if id_column else [None] * len(batch[text_column])
-            for value, ident in zip(batch[text_column], ids):
-                stats.rows_in += 1
-                parts = _doc_parts(value, max_doc_chars)
-                bad = had_bad and any(REPLACEMENT_CHAR in p for p in parts)
-                _emit(out, parts, None if ident is None else str(ident), bad, stats, seen)
-            return out
-
-        # counters are updated as a side effect, so a cached result (which would skip them) is refused
-        ds = raw.map(
-            convert,
-            batched=True,
-            batch_size=1000,
-            remove_columns=raw.column_names,
-            features=_FEATURES,
-            load_from_cache_file=False,
-            desc="reading documents",
-        )
+        parts = [_table_docs(raw, False, str(source), text_column, id_column, max_doc_chars, stats, seen)]
+    else:
+        parts = []
+        for kind, files in plan.groups.items():
+            if kind == "text":
+                parts.append(_load_text_files(files, max_doc_chars, stats, seen))
+                continue
+            parts += _tables_docs(kind, files, str(source) if len(plan.groups) == 1 else None,
+                                  text_column, id_column, max_doc_chars, stats, seen)
+    ds = parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
     stats.docs_out = len(ds)
     if len(ds) == 0:
         raise ValueError(
@@ -269,22 +303,93 @@ def load_text_dataset(
     return ds, stats
 
 
+def _tables_docs(
+    kind: str,
+    files: list[Path],
+    source: str | None,
+    text_column: str,
+    id_column: str | None,
+    max_doc_chars: int,
+    stats: ReadStats,
+    seen: set[str],
+) -> list[datasets.Dataset]:
+    """Documents of the tables of one format: read together (fast), or one by one when their columns
+    differ, so a failure names the one file at fault."""
+    counted = stats.non_utf8_files
+    try:
+        raw, had_bad = _load_tabular(kind, files, stats)
+    except ValueError:
+        if len(files) == 1:
+            raise
+        stats.non_utf8_files = counted
+        out = []
+        for f in files:
+            raw, had_bad = _load_tabular(kind, [f], stats)
+            out.append(_table_docs(raw, had_bad, str(f), text_column, id_column, max_doc_chars, stats, seen))
+        return out
+    where = source or ", ".join(str(f) for f in files[:3]) + (" ..." if len(files) > 3 else "")
+    return [_table_docs(raw, had_bad, where, text_column, id_column, max_doc_chars, stats, seen)]
+
+
+def _table_docs(
+    raw: datasets.Dataset,
+    had_bad: bool,
+    where: str,
+    text_column: str,
+    id_column: str | None,
+    max_doc_chars: int,
+    stats: ReadStats,
+    seen: set[str],
+) -> datasets.Dataset:
+    """The ``doc_id`` / ``text`` rows of one table (its ``text_column``), updating the counters."""
+    missing = [c for c in (text_column, id_column) if c is not None and c not in raw.column_names]
+    if missing:
+        raise ValueError(f"column {missing[0]!r} not found in {where!r}; columns found: {raw.column_names}")
+
+    def convert(batch: dict[str, list]) -> dict[str, list]:
+        out: dict[str, list] = {"doc_id": [], "text": []}
+        ids = batch[id_column] if id_column else [None] * len(batch[text_column])
+        for value, ident in zip(batch[text_column], ids):
+            stats.rows_in += 1
+            parts = _doc_parts(value, max_doc_chars)
+            bad = had_bad and any(REPLACEMENT_CHAR in p for p in parts)
+            _emit(out, parts, None if ident is None else str(ident), bad, stats, seen)
+        return out
+
+    # counters are updated as a side effect, so a cached result (which would skip them) is refused
+    return raw.map(
+        convert,
+        batched=True,
+        batch_size=1000,
+        remove_columns=raw.column_names,
+        features=_FEATURES,
+        load_from_cache_file=False,
+        desc="reading documents",
+    )
+
+
 _FEATURES = datasets.Features({"doc_id": datasets.Value("string"), "text": datasets.Value("string")})
 
 
 def load_table(source: str, split: str = "train") -> datasets.Dataset:
     """Any table (seeds, personas, eval sets) as a Dataset: same sources as ``load_text_dataset``,
-    columns kept as they are; .txt/.md files give one row per file in a ``text`` column."""
-    kind, files = _resolve(source)
-    if kind == "hub":
+    columns kept as they are; text/HTML files give one row per file in a ``text`` column. A folder must
+    hold one kind of file; files it skips are printed with the reason."""
+    plan = _resolve(source)
+    if len(plan.groups) > 1:
+        kinds = {k: [str(f) for f in files[:3]] for k, files in plan.groups.items()}
+        raise ValueError(f"{str(source)!r} mixes file kinds {kinds}; a table needs one kind: point at one file")
+    report_skipped(plan.skipped)
+    if plan.hub:
         ds = _load_hub(source, split)
-    elif kind == "text":
+    elif "text" in plan.groups:
         texts = []
-        for path in files:
-            parts, _ = read_text_parts(path, max_chars=1 << 62)
+        for path in plan.groups["text"]:
+            parts, _ = _read_doc_file(path, max_chars=1 << 62)
             texts.append("\n\n".join(parts))
         ds = datasets.Dataset.from_dict({"text": texts})
     else:
+        kind, files = next(iter(plan.groups.items()))
         ds, _ = _load_tabular(kind, files, None)
     if len(ds) == 0:
         raise ValueError(f"empty table: {str(source)!r} has no rows")

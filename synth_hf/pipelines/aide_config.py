@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from synth_hf.config import EngineConfig, RunConfig
+from synth_hf.config import EngineConfig, RecipeConfig, RunConfig, apply_dotted, parse_set
 
 SeedFormat = Literal["qa", "mcq", "true_false"]
 BUILTIN_OPERATIONS = ("concretize", "add_constraints", "add_reasoning")
@@ -171,22 +171,11 @@ class AIDEConfig(_Strict):
         description="Load and run one step at a time. Each LLM stage has its own engine: with vLLM on a "
         "small machine, four engines loaded at once do not fit in memory.",
     )
+    recipe: RecipeConfig | None = Field(
+        default=None, description="Used by recipes/*.py (seeds split, training); the pipeline ignores it."
+    )
 
 
 def apply_overrides(data: dict, overrides: list[str]) -> dict:
-    """`a.b.c=value` overrides (value parsed as YAML) onto a config mapping."""
-    import yaml
-
-    out = dict(data)
-    for item in overrides:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"override {item!r} is not of the form key.path=value")
-        node = out
-        parts = key.split(".")
-        for part in parts[:-1]:
-            child = node.get(part)
-            node[part] = dict(child) if isinstance(child, dict) else {}
-            node = node[part]
-        node[parts[-1]] = yaml.safe_load(raw)
-    return out
+    """`a.b.c=value` overrides (value parsed as YAML) onto a config mapping (a new mapping)."""
+    return apply_dotted(data, parse_set(overrides))

@@ -47,10 +47,11 @@ CACHE_INTERVAL_S = 10.0
 def prepare_input(config: GraphGenConfig) -> tuple[str, str, dict]:
     """Read the corpus once (clear errors for a missing column, an empty corpus, ...) and save it under
     the run folder for the generator step. Returns (path, fingerprint, read stats)."""
-    from synth_hf.io.readers import load_text_dataset
+    from synth_hf.io.readers import load_text_dataset, report_skipped
 
     inp = config.input
     dataset, stats = load_text_dataset(inp.source, text_column=inp.text_column, split=inp.split)
+    report_skipped(stats.skipped_files, prefix="[graphgen] input:")
     if inp.limit is not None and inp.limit < len(dataset):
         dataset = dataset.select(range(inp.limit))
     fingerprint = corpus_fingerprint(dataset)

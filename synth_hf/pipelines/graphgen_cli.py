@@ -6,53 +6,45 @@ import argparse
 import sys
 from typing import Any
 
-import yaml
-
-
-def _parse_set(items: list[str]) -> dict[str, Any]:
-    overrides = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"--set expects key.path=value, got {item!r}")
-        overrides[key.strip()] = yaml.safe_load(value)  # "3" -> 3, "[a, b]" -> list, "null" -> None
-    return overrides
+FLAG_KEYS = (
+    ("input", "input.source"),
+    ("text_column", "input.text_column"),
+    ("limit", "input.limit"),
+    ("output_dir", "run.output_dir"),
+    ("name", "run.name"),
+)
 
 
 def config_from_args(args: argparse.Namespace):
+    """The GraphGenConfig of a command line: YAML (if any), then --set, then the flags, then validation.
+
+    Raises ValueError naming what is wrong (no input anywhere, invalid fields, bad --set items).
+    """
+    from synth_hf.config import apply_dotted, parse_set, read_yaml_mapping, validate_config
     from synth_hf.pipelines.graphgen_config import GraphGenConfig
 
-    overrides = _parse_set(args.set or [])
-    for flag, key in (
-        ("input", "input.source"),
-        ("text_column", "input.text_column"),
-        ("limit", "input.limit"),
-        ("output_dir", "run.output_dir"),
-        ("name", "run.name"),
-    ):
+    overrides = parse_set(args.set)
+    for flag, key in FLAG_KEYS:
         value = getattr(args, flag)
         if value is not None:
             overrides[key] = value
     if args.no_cache:
         overrides["run.use_cache"] = False
-    if args.config:
-        config = GraphGenConfig.from_yaml(args.config)
-    elif "input.source" in overrides:
-        config = GraphGenConfig.model_validate({"input": {"source": overrides["input.source"]}})
-    else:
-        raise ValueError("graphgen needs --config X.yaml or at least --input SOURCE")
-    return config.with_overrides(overrides)
+    data = apply_dotted(read_yaml_mapping(args.config) if args.config else {}, overrides)
+    if not isinstance(data.get("input"), dict) or data["input"].get("source") in (None, ""):
+        raise ValueError(
+            "graphgen needs an input: --input SOURCE, --set input.source=SOURCE, or an input: block in --config"
+        )
+    return validate_config(GraphGenConfig, data, where=f"graphgen config{f' {args.config}' if args.config else ''}")
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
     from synth_hf.pipelines.graphgen import RunInterrupted, run_graphgen
 
-    try:
-        config = config_from_args(args)
-    except ValidationError as err:
-        raise ValueError(f"invalid graphgen config: {err}") from err
+    config = config_from_args(args)
+    if config.recipe is not None:
+        print("[graphgen] note: the config's recipe: block is for recipes/*.py (training, evaluation); "
+              "this command only builds the dataset", file=sys.stderr)
     if args.dry_run:
         from synth_hf.config import dump_config
 

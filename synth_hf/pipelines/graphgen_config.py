@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from synth_hf.config import EngineConfig, RunConfig, load_config
+from synth_hf.config import EngineConfig, RecipeConfig, RunConfig, apply_dotted, load_config, validate_config
 
 GENERATION_MODES = ("atomic", "aggregated", "multi_hop", "cot", "multiple_choice", "true_false")
 DEFAULT_STYLES = ["concise", "detailed", "exam", "curious_student", "clinical_case"]
@@ -171,20 +171,16 @@ class GraphGenConfig(_Section):
         description="Load and run one step at a time: two engines never compete for the same cores or GPU "
         "memory (an idle vLLM engine still holds its KV cache). False streams batches between neighbouring steps.",
     )
+    recipe: RecipeConfig | None = Field(
+        default=None, description="Used by recipes/*.py (training, evaluation); the pipeline ignores it."
+    )
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> GraphGenConfig:
-        return load_config(path, cls)
+    def from_yaml(cls, path: str | Path, overrides: dict[str, Any] | None = None) -> GraphGenConfig:
+        """Load a YAML config; dotted `overrides` are applied before validation (ValueError if invalid)."""
+        return load_config(path, cls, overrides)
 
     def with_overrides(self, overrides: dict[str, Any]) -> GraphGenConfig:
         """`{"generation.modes.atomic": 3, "run.name": "x"}` -> a new validated config."""
-        data = self.model_dump(mode="json")
-        for dotted, value in overrides.items():
-            node = data
-            *parents, leaf = dotted.split(".")
-            for key in parents:
-                if not isinstance(node.get(key), dict):
-                    node[key] = {}
-                node = node[key]
-            node[leaf] = value
-        return type(self).model_validate(data)
+        data = apply_dotted(self.model_dump(mode="json", exclude_unset=False), overrides)
+        return validate_config(type(self), data, where="graphgen config")
