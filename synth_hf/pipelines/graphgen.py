@@ -121,6 +121,7 @@ def build_graphgen(config: GraphGenConfig) -> Any:
             overlap=config.chunking.overlap,
             tokenizer=tokenizer,
             language_per_chunk=config.chunking.language_per_chunk,
+            separators=config.chunking.separators,
             **common,
         )
         extract = ExtractKnowledge(

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from synth_hf.config import EngineConfig, RecipeConfig, RunConfig, apply_dotted, load_config, validate_config
+from synth_hf.text.chunking import check_separators
 
 GENERATION_MODES = ("atomic", "aggregated", "multi_hop", "cot", "multiple_choice", "true_false")
 DEFAULT_STYLES = ["concise", "detailed", "exam", "curious_student", "clinical_case"]
@@ -30,11 +31,19 @@ class ChunkingConfig(_Section):
     chunk_size: int = Field(default=512, ge=8, description="Tokens of the synthesizer's tokenizer.")
     overlap: int = Field(default=64, ge=0)
     language_per_chunk: bool = True
+    separators: list[str] | None = Field(
+        default=None,
+        description="Chunk boundaries, coarse to fine: literal strings, '<sentence>' (sentence ends of "
+        "every supported script), '<clause>', 're:<pattern>'; '' = character windows. None = the default "
+        "(blank line, line, sentence, clause, space, window).",
+    )
 
     @model_validator(mode="after")
     def _overlap_fits(self) -> ChunkingConfig:
         if self.overlap >= self.chunk_size:
             raise ValueError(f"chunking.overlap ({self.overlap}) must be < chunk_size ({self.chunk_size})")
+        if self.separators is not None:
+            check_separators(self.separators)
         return self
 
 

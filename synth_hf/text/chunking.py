@@ -1,4 +1,11 @@
-"""Token-bounded recursive chunking with overlap and content-addressed chunk ids."""
+"""Token-bounded recursive chunking with overlap and content-addressed chunk ids.
+
+Boundaries are tried from coarse to fine: paragraphs, lines, sentence ends (the cut points of
+`synth_hf.text.sentences`, so Latin, CJK `。！？`, full-width and other scripts' ends), clause
+punctuation (`，、；：` and Latin `, ; :` before a space), spaces, and last a character window that
+backs off to a nearby boundary (punctuation, space, a change of script, a token edge) rather than cut
+inside a run of CJK text.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +17,15 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from synth_hf.text.language import detect_language
+from synth_hf.text.sentences import sentence_cuts
 
 TokenCounter = Callable[[str], int]
 
-DEFAULT_SEPARATORS: tuple[str, ...] = ("\n\n", "\n", ". ", " ", "")
+SENTENCE = "<sentence>"  # sentence ends as `split_sentences` finds them, in every script it knows
+CLAUSE = "<clause>"  # clause punctuation: CJK `，、；：` anywhere, Latin `, ; :` before whitespace
+REGEX_PREFIX = "re:"  # "re:<pattern>": cut after every match of the pattern
+DEFAULT_SEPARATORS: tuple[str, ...] = ("\n\n", "\n", SENTENCE, CLAUSE, " ", "")
+_CLAUSE_RE = re.compile(r"[，、；：﹐﹑﹔﹕]+|[,;:](?=\s)")
 
 
 @dataclass
@@ -82,16 +94,92 @@ def token_counter(tokenizer: Any) -> TokenCounter:
     return count
 
 
-def _split_keep(text: str, sep: str) -> list[str]:
-    """Split keeping the separator attached to the preceding piece, so ''.join(pieces) == text."""
-    parts = text.split(sep)
-    out = [p + sep for p in parts[:-1]]
-    out.append(parts[-1])
-    return [p for p in out if p]
+def check_separators(separators: Sequence[str]) -> tuple[str, ...]:
+    """The separators as a tuple. Raises TypeError for an entry that is not a string, ValueError for a
+    `re:` entry whose pattern does not compile or matches the empty string (it would cut everywhere)."""
+    out = []
+    for sep in separators:
+        if not isinstance(sep, str):
+            raise TypeError(f"separator {sep!r} is not a string")
+        if sep.startswith(REGEX_PREFIX):
+            try:
+                pattern = re.compile(sep[len(REGEX_PREFIX) :])
+            except re.error as err:
+                raise ValueError(f"separator {sep!r}: invalid regular expression ({err})") from None
+            if pattern.fullmatch(""):
+                raise ValueError(f"separator {sep!r} matches the empty string")
+        out.append(sep)
+    return tuple(out)
+
+
+def _cuts(text: str, sep: str) -> list[int]:
+    """Offsets after which `sep` allows a cut (a cut keeps the separator with the preceding piece)."""
+    if sep == SENTENCE:
+        return sentence_cuts(text)
+    if sep == CLAUSE:
+        return [m.end() for m in _CLAUSE_RE.finditer(text)]
+    if sep.startswith(REGEX_PREFIX):
+        return [m.end() for m in re.finditer(sep[len(REGEX_PREFIX) :], text) if m.end() > m.start()]
+    out, at = [], text.find(sep)
+    while at != -1:
+        out.append(at + len(sep))
+        at = text.find(sep, at + len(sep))
+    return out
+
+
+def _split_at(text: str, sep: str) -> list[str]:
+    """Split at `sep`'s cut points, so ''.join(pieces) == text (empty pieces dropped)."""
+    pieces, start = [], 0
+    for cut in _cuts(text, sep):
+        if start < cut < len(text):
+            pieces.append(text[start:cut])
+            start = cut
+    pieces.append(text[start:])
+    return [p for p in pieces if p]
+
+
+_CJK_CHAR_RE = re.compile(rf"[{_CJK}]")
+_LOOKAROUND = 6  # characters each side when asking the tokenizer whether a cut splits a token
+
+
+def _is_break(text: str, at: int) -> bool:
+    """A cut before text[at] is at a natural boundary: after space/punctuation or at a script change."""
+    before, after = text[at - 1], text[at]
+    if before.isspace() or after.isspace() or unicodedata.category(before)[0] in "PZS":
+        return True
+    return bool(_CJK_CHAR_RE.match(before)) != bool(_CJK_CHAR_RE.match(after))
+
+
+def _nearby_cut(text: str, start: int, end: int, count: TokenCounter) -> int:
+    """Where to end the window text[start:end]: the last natural boundary in its back half, else the
+    last of a few positions that do not split a token, else `end` (nothing better nearby)."""
+    lo = start + max(1, (end - start) // 2)
+    for at in range(end, lo - 1, -1):
+        if _is_break(text, at):
+            return at
+    for at in range(end, max(lo, end - 4) - 1, -1):
+        left, right = text[max(start, at - _LOOKAROUND) : at], text[at : at + _LOOKAROUND]
+        if count(left) + count(right) == count(left + right):
+            return at
+    return end
+
+
+def _grow(text: str, i: int, w: int, n: int, count: TokenCounter, chunk_size: int) -> tuple[int, int]:
+    """The widest window from `i` (at most 4x `w`) that still fits, by bisection: (width, tokens)."""
+    lo, hi = w, min(len(text) - i, 4 * w)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        m = count(text[i : i + mid])
+        if m <= chunk_size:
+            lo, n = mid, m
+        else:
+            hi = mid - 1
+    return lo, n
 
 
 def _hard_split(text: str, count: TokenCounter, chunk_size: int) -> list[tuple[str, int]]:
-    """Character windows that each fit; the window shrinks only where text is token-dense."""
+    """Character windows that each fit; the window shrinks only where text is token-dense, and each
+    cut backs off to a nearby boundary (`_nearby_cut`) instead of splitting a word or a CJK run."""
     pieces: list[tuple[str, int]] = []
     i, width = 0, max(1, chunk_size)
     while i < len(text):
@@ -102,6 +190,14 @@ def _hard_split(text: str, count: TokenCounter, chunk_size: int) -> list[tuple[s
             if n <= chunk_size or w == 1:
                 break
             w = max(1, w // 2)
+        if n < chunk_size and i + w < len(text):  # sparse text (long Latin words): use the budget
+            w, n = _grow(text, i, w, n, count, chunk_size)
+            piece = text[i : i + w]
+        if i + w < len(text) and w > 1:
+            cut = _nearby_cut(text, i, i + w, count)
+            if cut != i + w:
+                piece = text[i:cut]
+                n = count(piece)
         pieces.append((piece, n))
         i += len(piece)
     return pieces
@@ -117,10 +213,11 @@ def _atomic_pieces(
     for level, sep in enumerate(separators):
         if sep == "":
             return _hard_split(text, count, chunk_size)
-        if sep in text:
+        split = _split_at(text, sep)
+        if len(split) > 1:
             finer = separators[level + 1 :]
             out: list[tuple[str, int]] = []
-            for piece in _split_keep(text, sep):
+            for piece in split:
                 pn = count(piece)
                 if pn <= chunk_size:
                     out.append((piece, pn))
@@ -132,8 +229,13 @@ def _atomic_pieces(
     return [(text, n)]
 
 
-def _overlap_tail(pieces: list[tuple[str, int]], count: TokenCounter, budget: int) -> list[tuple[str, int]]:
-    """Trailing pieces of the previous chunk worth at most ``budget`` tokens, refined to words at the edge."""
+def _overlap_tail(
+    pieces: list[tuple[str, int]], count: TokenCounter, budget: int, separators: Sequence[str]
+) -> list[tuple[str, int]]:
+    """Trailing pieces of the previous chunk worth at most ``budget`` tokens; the boundary piece is
+    refined with the same separators except the character windows, so carried context never starts
+    inside a word (a CJK sentence longer than the budget is not carried)."""
+    separators = [s for s in separators if s != ""]
     tail: list[tuple[str, int]] = []
     left = budget
     for piece, n in reversed(pieces):
@@ -141,13 +243,12 @@ def _overlap_tail(pieces: list[tuple[str, int]], count: TokenCounter, budget: in
             tail.append((piece, n))
             left -= n
             continue
-        if left > 0:  # partially carry the boundary piece, word by word from its end
-            for word in reversed(_split_keep(piece, " ")):
-                wn = count(word)
-                if wn > left:
+        if left > 0 and separators:  # partially carry the boundary piece, from its end
+            for part, pn in reversed(_atomic_pieces(piece, count, left, separators, n)):
+                if pn > left:
                     break
-                tail.append((word, wn))
-                left -= wn
+                tail.append((part, pn))
+                left -= pn
         break
     tail.reverse()
     return tail
@@ -169,6 +270,10 @@ def chunk_document(
     Each piece is tokenised once; only the finished chunk is recounted (tokenizers are not exactly
     additive), so the work stays linear in the document length. ``language`` skips detection; otherwise
     it is detected once per document, or per chunk with ``detect_per_chunk``.
+
+    ``separators`` are tried coarse to fine: literal strings, the named levels `SENTENCE` and `CLAUSE`,
+    or `"re:<pattern>"`; `""` is the character-window fallback. Raises ValueError on bad sizes or a bad
+    separator.
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
@@ -176,14 +281,14 @@ def chunk_document(
         raise ValueError(f"overlap must be in [0, chunk_size), got {overlap} (chunk_size={chunk_size})")
     if not text or not text.strip():
         return []
-    seps = tuple(separators) or ("",)
+    seps = check_separators(separators) or ("",)
     pieces = _atomic_pieces(text, count_tokens, chunk_size, seps)
 
     texts: list[tuple[str, int]] = []
     prev: list[tuple[str, int]] = []
     i = 0
     while i < len(pieces):
-        carry = _overlap_tail(prev, count_tokens, overlap) if overlap and prev else []
+        carry = _overlap_tail(prev, count_tokens, overlap, seps) if overlap and prev else []
         # drop carried context from the front until the next new piece fits beside it
         while carry and sum(n for _, n in carry) + pieces[i][1] > chunk_size:
             carry.pop(0)

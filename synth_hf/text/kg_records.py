@@ -3,7 +3,10 @@
     entity | <name> | <type> | <description>
     relation | <source> | <target> | <keywords, comma separated> | <description>
 
-Small models decorate, reorder delimiters and sometimes answer in JSON instead; all of that is accepted.
+Small models decorate, reorder delimiters and use other layouts; all of these are accepted: bullets and
+numbering, markdown tables (header row + rule; a header is never a record), `key: value` blocks, section
+headings with free-form bullets, JSON (fenced, JSON lines, or a pretty-printed block among the lines).
+Lines that look like records but cannot be read are counted in `unparseable_records`.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from synth_hf.text import kg_layouts as lay
 
 _MAX_CHARS = 200_000  # no real extraction answer is longer; bounds the worst case
 _MARKER_RE = re.compile(r"<\|[A-Za-z][A-Za-z0-9_ ]{0,40}\|>|<end_of_turn>|<eos>|</s>")
@@ -46,13 +51,36 @@ _NUMERIC_RE = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
 
 @dataclass
 class KGParse:
+    """Result of `parse_kg_records`.
+
+    `entities`: dicts {name, entity_type, description}; `relations`: dicts {source, target,
+    keywords (list of str), description}. `bad_lines`: every non-blank line that gave no record (prose
+    included, each cut to 1000 chars). `unparseable_lines`: the subset that looked like a record
+    (record keyword, delimiters, table row, JSON, `key: value` block, arrow, bullet under a section
+    heading) but could not be read; `unparseable_records` is their count.
+    """
+
     entities: list[dict] = field(default_factory=list)
     relations: list[dict] = field(default_factory=list)
     bad_lines: list[str] = field(default_factory=list)
+    unparseable_lines: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return bool(self.entities or self.relations)
+
+    @property
+    def unparseable_records(self) -> int:
+        """Record-like lines (or blocks) that could not be parsed; 0 for a reply of pure prose."""
+        return len(self.unparseable_lines)
+
+    @property
+    def reason(self) -> str:
+        """'ok' when anything was read; else 'unparseable_records' when the reply had record-like lines
+        that all failed, 'no_records' when it had none (prose, refusal, empty)."""
+        if self.ok:
+            return "ok"
+        return "unparseable_records" if self.unparseable_lines else "no_records"
 
 
 def _clean(value: Any) -> str:
@@ -91,7 +119,7 @@ class _BadLines(list):
 
 class _Collector:
     def __init__(self) -> None:
-        self.result = KGParse(bad_lines=_BadLines())
+        self.result = KGParse(bad_lines=_BadLines(), unparseable_lines=_BadLines())
         self._seen: set[tuple] = set()
 
     def _new(self, key: tuple) -> bool:
@@ -100,11 +128,16 @@ class _Collector:
         self._seen.add(key)
         return True
 
+    def bad(self, raw: str, record_like: bool = True) -> bool:
+        self.result.bad_lines.append(raw)
+        if record_like:
+            self.result.unparseable_lines.append(raw)
+        return False
+
     def entity(self, name: Any, etype: Any, desc: Any, raw: str) -> bool:
         name, etype, desc = _clean(name), _clean(etype or ""), _clean(desc or "")
         if _is_placeholder(name) or len(name) > 300:
-            self.result.bad_lines.append(raw)
-            return False
+            return self.bad(raw)
         if self._new(("e", name.casefold(), etype.casefold(), desc.casefold())):
             self.result.entities.append({"name": name, "entity_type": etype, "description": desc})
         return True
@@ -113,18 +146,16 @@ class _Collector:
         src, tgt, desc = _clean(src), _clean(tgt), _clean(desc or "")
         kws = _split_keywords(keywords or "")
         if _is_placeholder(src) or _is_placeholder(tgt) or src.casefold() == tgt.casefold():
-            self.result.bad_lines.append(raw)
-            return False
+            return self.bad(raw)
         key = ("r", src.casefold(), tgt.casefold(), tuple(k.casefold() for k in kws), desc.casefold())
         if self._new(key):
             self.result.relations.append({"source": src, "target": tgt, "keywords": kws, "description": desc})
         return True
 
     def item(self, obj: Any, raw: str, hint: str | None = None) -> bool:
-        """One JSON object, classified by its keys (or by the list it came from)."""
+        """One JSON object (or table row / key-value block), classified by its keys or its list."""
         if not isinstance(obj, dict):
-            self.result.bad_lines.append(raw)
-            return False
+            return self.bad(raw)
         low = {str(k).lower().strip(): v for k, v in obj.items()}
 
         def get(*keys: str) -> Any:
@@ -134,40 +165,33 @@ class _Collector:
         kind_word = kind if kind in _ENTITY_WORDS | {"relation", "relationship", "edge"} else ""
         src = get("source", "src", "src_id", "head", "subject", "from", "source_entity")
         tgt = get("target", "tgt", "tgt_id", "tail", "object", "to", "target_entity")
-        desc = get("description", "desc", "summary", "relation_description")
+        desc = get("description", "desc", "summary", "relation_description", "details")
         if src is not None and tgt is not None and hint != "entity" and kind_word not in _ENTITY_WORDS:
             kws = get("keywords", "keyword", "relation_keywords", "relation", "relationship", "predicate")
             if kws is None and not kind_word:
                 kws = get("type", "label")
             return self.relation(src, tgt, kws, desc, raw)
-        name = get("name", "entity_name", "entity", "title", "id")
+        name = get("name", "entity_name", "entity", "node", "title", "id")
         if name is not None and hint != "relation":
             etype = get("entity_type", "category", "label", "class") or ("" if kind_word else get("type"))
             return self.entity(name, etype, desc, raw)
-        self.result.bad_lines.append(raw)
-        return False
+        return self.bad(raw)
 
 
-def _line_record(col: _Collector, raw: str) -> None:
-    s = _MARKER_RE.sub(" ", raw).strip()
-    if not s or s.startswith("```") or set(s) <= set("-=*#_`~ "):
-        return
-    for _ in range(3):
-        s = _BULLET_RE.sub("", s, count=1).strip()
+def _line_record(col: _Collector, raw: str, s: str) -> None:
+    """One `entity | ...` / `relation | ...` line (`s`: the line without markers and bullets)."""
     if s.startswith("{"):
         from synth_hf.text.parsing import extract_json  # lazy: parsing re-exports this module
 
         obj = extract_json(s, expect=dict)
-        col.item(obj.value, raw) if obj.ok else col.result.bad_lines.append(raw)
+        col.item(obj.value, raw) if obj.ok else col.bad(raw)
         return
-    if s.endswith(":") and not any(d in s for d in _DELIMS):
-        return  # a prose header ("Entities:"), not a failed record
     wrapped = s.startswith("(")
     if wrapped:  # ("entity"<|>...<|>"desc") as in GraphRAG-style prompts
         s = re.sub(r"\)\s*[,;.]?\s*(?:##)?\s*$", "", s[1:])
     m = _RECORD_RE.match(s)
-    if m is None:
-        col.result.bad_lines.append(raw)
+    if m is None:  # delimited cells without a record word still look like a record
+        col.bad(raw, record_like=sum(s.count(d) for d in ("<|>", "|", "\t")) >= 2)
         return
     kind = m.group("kind").lower()
     rest = s[m.end() :].strip()
@@ -175,7 +199,7 @@ def _line_record(col: _Collector, raw: str) -> None:
     if delim is None and "," in rest and kind in _ENTITY_WORDS:
         delim = ","
     if delim is None:
-        col.result.bad_lines.append(raw)
+        col.bad(raw)
         return
     fields = rest.split(delim)
     if fields and not fields[0].strip():
@@ -187,14 +211,14 @@ def _line_record(col: _Collector, raw: str) -> None:
         if delim == "," and len(fields) > 3:
             fields = fields[:2] + [",".join(fields[2:])]
         if not fields:
-            col.result.bad_lines.append(raw)
+            col.bad(raw)
             return
         col.entity(fields[0], fields[1] if len(fields) > 1 else "", joiner.join(fields[2:]), raw)
         return
     if len(fields) >= 4 and _NUMERIC_RE.match(_clean(fields[-1])):
         fields = fields[:-1]  # a trailing relation-strength number is not part of our format
     if len(fields) < 2:
-        col.result.bad_lines.append(raw)
+        col.bad(raw)
         return
     keywords, desc = "", ""
     if len(fields) == 3:  # one of keywords / description is missing: long sentences are descriptions
@@ -208,13 +232,19 @@ def _line_record(col: _Collector, raw: str) -> None:
     col.relation(fields[0], fields[1], keywords, desc, raw)
 
 
-def _json_records(col: _Collector, text: str) -> None:
+def _json_records(col: _Collector, text: str, raw: str | None = None) -> None:
+    """Records of one JSON answer (object with entity/relation lists, list of records, or a record);
+    `raw` set: a block among line output, counted as unparseable when it yields nothing."""
     from synth_hf.text.parsing import extract_json  # lazy: parsing re-exports this module
 
     res = extract_json(text)
     if not res.ok:
+        if raw is not None:
+            col.bad(raw)
         return
     value = res.value
+    if _positional(value):  # ["entity", "A", "drug", "desc"]: our line format as a JSON array
+        value = [value]
     if isinstance(value, dict):
         low = {str(k).lower(): v for k, v in value.items()}
         groups = [(low.get(k), hint) for k, hint in _JSON_GROUPS if isinstance(low.get(k), list)]
@@ -224,28 +254,174 @@ def _json_records(col: _Collector, text: str) -> None:
         groups = [(value, None)]
     for items, hint in groups:
         for item in items:
-            col.item(item, json.dumps(item, ensure_ascii=False, default=str)[:500], hint)
+            item_raw = json.dumps(item, ensure_ascii=False, default=str)[:500]
+            if _positional(item):
+                _line_record(col, item_raw, " | ".join(item))
+            else:
+                col.item(item, item_raw, hint)
+
+
+def _positional(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) > 1
+        and all(isinstance(v, str) for v in value)
+        and lay.starts_with_kind(value[0])
+    )
+
+
+class _Reader:
+    """Walks the lines once, keeping the layout state: table header, open key-value block, open JSON
+    block and the section (entities / relations) the current bullets belong to."""
+
+    def __init__(self, col: _Collector) -> None:
+        self.col = col
+        self.header: list[str] | None = None
+        self.kv: dict[str, str] = {}
+        self.kv_raw: list[str] = []
+        self.block: lay.JsonBlock | None = None
+        self.section: str | None = None
+
+    def flush_kv(self) -> None:
+        if self.kv:
+            self.col.item(dict(self.kv), "\n".join(self.kv_raw))
+        self.kv, self.kv_raw = {}, []
+
+    def flush_block(self) -> None:
+        if self.block is not None:
+            block, self.block = self.block, None
+            _json_records(self.col, block.text, raw=block.text)
+
+    def finish(self) -> None:
+        self.flush_kv()
+        self.flush_block()
+
+    def line(self, raw: str) -> None:
+        if self.block is not None:
+            if raw.strip().startswith("```") or self.block.feed(raw):  # fence closes a truncated block
+                self.flush_block()
+            return
+        s = _MARKER_RE.sub(" ", raw).strip()
+        if not s or s.startswith("```") or s.upper() == "END" or set(s) <= set("-=*#_`~ "):
+            self.flush_kv()
+            self.header = None
+            return
+        if lay.is_table_rule(s):
+            return
+        bulleted = bool(_BULLET_RE.match(s))
+        for _ in range(3):
+            s = _BULLET_RE.sub("", s, count=1).strip()
+        if lay.opens_json(s):
+            self.flush_kv()
+            block = lay.JsonBlock()
+            if block.feed(s):
+                _line_record(self.col, raw, s) if s.startswith("{") else _json_records(self.col, s, raw)
+            else:
+                self.block = block
+            return
+        if self._table_row(raw, s) or self._kv_line(raw, s, bulleted):
+            return
+        self.flush_kv()
+        heading = lay.heading_kind(s)
+        if heading is not None:
+            self.section, self.header = heading, None
+            return
+        if "|" not in s:
+            self.header = None
+        if s.endswith(":") and not any(d in s for d in _DELIMS):
+            return  # a prose header ("Here are the records:"), not a failed record
+        if _RECORD_RE.match(s) or s.startswith("(") or any(d in s for d in ("|", "<|>", "\t")):
+            _line_record(self.col, raw, s)
+            return
+        self._free_line(raw, s, bulleted)
+
+    def _table_row(self, raw: str, s: str) -> bool:
+        """A `|`-delimited row that is a header (remembered) or a row read through the header."""
+        if "|" not in s or "<|>" in s:
+            return False
+        cells = lay.pipe_cells(s)
+        keys = lay.header_keys(cells)
+        if keys is not None:
+            self.flush_kv()
+            self.header = keys
+            return True
+        if lay.starts_with_kind(cells[0]):  # our own record line, maybe as a table row
+            _line_record(self.col, raw, " | ".join(cells))
+            return True
+        if self.header is None:
+            return False
+        self.col.item(lay.row_dict(self.header, cells), raw)
+        return True
+
+    def _kv_line(self, raw: str, s: str, bulleted: bool) -> bool:
+        """`name: Aspirin` lines, alone or several on one line; a block ends at a blank line, a
+        repeated key or a new bullet."""
+        pairs = lay.kv_pairs(s)
+        if pairs is None:
+            return False
+        key, value = pairs[0]
+        if (
+            not self.kv
+            and len(pairs) == 1
+            and key in _KIND_KEYS
+            and (any(d in value for d in _DELIMS) or not value)
+        ):
+            return False  # "Entity: A | drug | ..." is a record line; "Entity:" a heading
+        if self.kv and (bulleted or any(k in self.kv for k, _ in pairs)):
+            self.flush_kv()
+        for k, v in pairs:
+            self.kv.setdefault(k, v)
+        self.kv_raw.append(raw)
+        if len(pairs) > 1:
+            self.flush_kv()  # a one-line record: "Name: A, Type: drug"
+        return True
+
+    def _free_line(self, raw: str, s: str, bulleted: bool) -> None:
+        """Free-form records: arrows anywhere, `Name (type): desc` bullets under an entity heading."""
+        rel = lay.free_relation(s)
+        if rel is not None:
+            self.col.item(rel, raw)
+            return
+        if self.section == "entity":
+            ent = lay.free_entity(s, allow_bare=bulleted)
+            if ent is not None:
+                self.col.item(ent, raw, hint="entity")
+                return
+        # under a section heading a bullet is meant as a record; elsewhere it is prose
+        self.col.bad(raw, record_like=self.section is not None and bulleted)
+
+
+_KIND_KEYS = {"entity", "node", "relation", "relationship"}
 
 
 def parse_kg_records(text: Any) -> KGParse:
-    """Entities and relations from extraction output; unparseable record-like lines go to bad_lines."""
+    """Entities and relations from extraction output (any layout in the module docstring).
+
+    Never raises. Unreadable lines go to `bad_lines`; those that looked like records are also in
+    `unparseable_lines` (`unparseable_records` = their count, `reason` says which case applies).
+    """
     col = _Collector()
     try:
         if text is None:
             return col.result
         text = (text if isinstance(text, str) else str(text))[:_MAX_CHARS]
         text = _RECORD_SPLIT_RE.sub("\n", text)
+        reader = _Reader(col)
         for raw in text.splitlines():
-            _line_record(col, raw)
+            reader.line(raw)
+        reader.finish()
         if "{" in text or "[" in text:
-            # a (possibly pretty-printed) JSON answer: keep whichever reading found more records
+            # JSON that opens mid-line ("Here it is: {...}"): keep whichever reading found more records
             json_col = _Collector()
             _json_records(json_col, text)
             got = lambda r: len(r.entities) + len(r.relations)
             if got(json_col.result) > got(col.result):
                 col = json_col
         col.result.bad_lines = list(col.result.bad_lines)
+        col.result.unparseable_lines = list(col.result.unparseable_lines)
         return col.result
     except Exception as exc:  # noqa: BLE001 - contract: never raise
-        col.result.bad_lines.append(f"<parser error: {type(exc).__name__}>")
+        col.bad(f"<parser error: {type(exc).__name__}>")
+        col.result.bad_lines = list(col.result.bad_lines)
+        col.result.unparseable_lines = list(col.result.unparseable_lines)
         return col.result

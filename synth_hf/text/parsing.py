@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from synth_hf.text._lenient_json import LenientResult, TooDeep, find_openers, parse_from
@@ -23,16 +23,6 @@ class ParseResult:
     @property
     def ok(self) -> bool:
         return self.value is not None
-
-
-@dataclass
-class QAParse:
-    pairs: list[tuple[str, str]] = field(default_factory=list)
-    reason: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.pairs)
 
 
 def _as_text(text: Any, max_chars: int = MAX_CHARS) -> str:
@@ -104,7 +94,21 @@ def _extract_json(text: Any, expect: type | None, depth: int = 0) -> ParseResult
             break
     if best is None:
         return ParseResult(None, f"type_mismatch:{seen_type}" if seen_type else "no_json")
+    if expect is list and "dict->list" in best[2]:
+        objects = _json_lines(text)
+        if len(objects) > 1:  # JSON lines / several objects: the list is all of them, not the first
+            return ParseResult(objects, best[2].replace("dict->list", "json_lines"))
     return ParseResult(best[1], best[2])
+
+
+def _json_lines(text: str) -> list[dict]:
+    """Every top-level object that parsed cleanly or with cosmetic repairs, from the fenced blocks
+    when they hold any (the same objects are seen again in the whole-text pass), else from the text."""
+    found: dict[bool, list[dict]] = {True: [], False: []}
+    for res, fenced in _scan_lazily(text):
+        if isinstance(res.value, dict) and res.light:
+            found[fenced].append(res.value)
+    return found[True] or found[False]
 
 
 def _scan_lazily(text: str) -> Iterator[tuple[LenientResult, bool]]:
@@ -139,84 +143,6 @@ def extract_json(text: Any, expect: type | None = None) -> ParseResult:
         return ParseResult(None, "too_deep")
     except Exception as exc:  # noqa: BLE001 - contract: never raise
         return ParseResult(None, f"error:{type(exc).__name__}")
-
-
-# -------------------------------------------------------------------------------------- QA pairs
-_Q_LONG = r"(?:question|query|problem|q)"
-_A_LONG = r"(?:answer|response|solution|a)"
-_LEAD = r"(?:^|\n)[ \t>*#_\-]*(?:\(?\d{1,3}[.)]\s*|\d{1,3}\s+)?[ \t*_]*"
-_MARK_RE = re.compile(
-    rf"(?:{_LEAD}(?P<lq>{_Q_LONG})|{_LEAD}(?P<la>{_A_LONG})|\b(?P<iq>question)|\b(?P<ia>answer))"
-    # "Question 2:", "**A:**", and "Q1." / "A1)" (a dot only with a number: "A." is an MCQ option)
-    r"(?:[ \t]*\d{0,3}[ \t]*[*_]*[ \t]*[:：]|(?<=[qQaA])\d{1,3}[.)])[*_]*",
-    re.IGNORECASE,
-)
-_MARKER_TAIL_RE = re.compile(r"<\|[A-Za-z_ ]{1,40}\|>|</?s>|<end_of_turn>|<eos>")
-
-
-def _clean_field(s: str) -> str:
-    s = _MARKER_TAIL_RE.sub(" ", s)
-    s = s.strip().strip("*_").strip()
-    s = re.sub(r"\n[ \t]*[-=]{3,}[ \t]*$", "", s).strip()  # markdown separators between blocks
-    if len(s) >= 2 and s[0] == s[-1] and s[0] in "\"'`":
-        s = s[1:-1].strip()
-    return s
-
-
-def _qa_from_json(text: str) -> list[tuple[str, str]]:
-    res = extract_json(text, expect=list)
-    if not res.ok:
-        return []
-    pairs = []
-    for item in res.value:
-        if not isinstance(item, dict):
-            continue
-        low = {str(k).lower(): v for k, v in item.items()}
-        q = next((low[k] for k in ("question", "q", "query", "instruction", "prompt") if k in low), None)
-        a = next((low[k] for k in ("answer", "a", "response", "output", "solution") if k in low), None)
-        if isinstance(q, str) and a is not None:
-            pairs.append((q, a if isinstance(a, str) else json.dumps(a, ensure_ascii=False)))
-    return pairs
-
-
-def parse_qa_pairs(text: Any) -> QAParse:
-    """Question/answer pairs from 'Question: .. Answer: ..' blocks (Q:/A:, numbered, bold) or JSON."""
-    try:
-        text = _as_text(text)
-        if not text.strip():
-            return QAParse([], "empty")
-        pairs: list[tuple[str, str]] = []
-        reason = "ok"
-        marks = [
-            ("q" if (m.group("lq") or m.group("iq")) else "a", m.start(), m.end())
-            for m in _MARK_RE.finditer(text)
-        ]
-        unanswered = 0
-        for k, (kind, _, end) in enumerate(marks):
-            if kind != "q":
-                continue
-            nxt = marks[k + 1] if k + 1 < len(marks) else None
-            if nxt is None or nxt[0] != "a":
-                unanswered += 1
-                continue
-            stop = next((s for kd, s, _ in marks[k + 2 :] if kd == "q"), len(text))
-            # a second "Answer:" before the next question belongs to the first answer's text
-            pairs.append((_clean_field(text[end : nxt[1]]), _clean_field(text[nxt[2] : stop])))
-        if not pairs and ("{" in text or "[" in text):
-            pairs = _qa_from_json(text)
-            reason = "ok:json"
-        clean: list[tuple[str, str]] = []
-        for q, a in pairs:
-            q, a = q.strip(), a.strip()
-            if q and a and (q, a) not in clean:
-                clean.append((q, a))
-        if not clean:
-            return QAParse([], "no_pairs")
-        if unanswered:
-            reason += f":unanswered={unanswered}"
-        return QAParse(clean, reason)
-    except Exception as exc:  # noqa: BLE001 - contract: never raise
-        return QAParse([], f"error:{type(exc).__name__}")
 
 
 # --------------------------------------------------------------------------------- score / yes-no
@@ -374,6 +300,7 @@ def parse_choice(text: Any, n_options: int) -> ParseResult:
 
 
 from synth_hf.text.kg_records import KGParse, parse_kg_records
+from synth_hf.text.qa_pairs import QAParse, parse_qa_pairs
 
 __all__ = [
     "KGParse",

@@ -1,9 +1,16 @@
-"""Sentence splitting for evidence: any language, CJK sentence ends included.
+"""Sentence splitting for evidence and chunk boundaries: any language, CJK sentence ends included.
 
 Evidence in GraphGen is a sentence of a chunk (`{chunk_id, sentence}`), so the splitter must be
-predictable rather than clever: it cuts after `.`, `!`, `?`, `;`-free Latin ends followed by space and
-an upper-case letter/digit/quote, after CJK `。！？` and full-width `．！？` (no space needed), and at
-blank lines or list/table line breaks. Common abbreviations (e.g., Dr., No.) and decimals never cut.
+predictable rather than clever. It cuts:
+- after Latin `.`, `!`, `?`, `…` (plus closing quotes/brackets) followed by whitespace and a sentence
+  start: an upper-case letter, digit, opening quote/bracket, `¿`/`¡`, or a letter of a script without
+  case (CJK, kana, hangul, Hebrew, Arabic, Indic, Thai);
+- after CJK `。！？` and the full-width/half-width forms `．｡` (plus closing quotes/brackets), with or
+  without whitespace after; a full-width `．` between digits is a decimal point;
+- after `।॥؟۔` followed by whitespace;
+- at blank lines and before list/table lines.
+Common abbreviations (e.g., Dr., No.), single initials, decimals and list numbers (`1. `) never cut.
+The chunker uses the same cut points (`sentence_cuts`), so chunks and evidence agree.
 """
 
 from __future__ import annotations
@@ -11,10 +18,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+_CASELESS = (
+    r"\u0590-\u05ff\u0600-\u06ff\u0900-\u0dff\u0e00-\u0e7f"  # Hebrew, Arabic, Indic, Thai
+    r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"  # kana, CJK, hangul
+)
 # Latin sentence end: terminal punctuation (+ closing quotes/brackets), whitespace, then a start.
-_LATIN_END = re.compile(r"""([.!?]+["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-9À-ÖØ-Þ\u0370-\u03ff\u0400-\u04ff])""")
-# CJK / full-width ends cut right after the mark (and any closing quote/bracket).
-_CJK_END = re.compile(r"([。！？｡．]+[」』”’）)]*)(?=\S)|([!?]+)(?=[\u3040-\u30ff\u3400-\u9fff])")
+_LATIN_END = re.compile(
+    rf"""([.!?…]+["'”’)\]]*)(\s+)(?=["'“‘(\[¿¡]?[A-Z0-9À-ÖØ-Þ\u0370-\u03ff\u0400-\u04ff{_CASELESS}])"""
+)
+# CJK / full-width ends cut right after the mark (and any closing quote/bracket); `．` not in a number.
+_CJK_END = re.compile(
+    r"((?:[。！？｡]|(?<![0-9０-９])．|．(?![0-9０-９]))+[」』”’）)]*)(?=\s*\S)"
+    r"|([!?]+)(?=[\u3040-\u30ff\u3400-\u9fff])"
+)
+_OTHER_END = re.compile(r"([।॥؟۔]+)(?=\s+\S)")
+_LIST_NUMBER = re.compile(r"(?:^|\n)[ \t]*\(?\d{1,3}$")
 _ABBREV = {
     "dr", "mr", "mrs", "ms", "prof", "st", "no", "vs", "etc", "e.g", "i.e", "fig", "approx", "inc",
     "ltd", "jr", "sr", "mt", "dept", "est", "vol", "al", "ca", "cf", "min", "max", "jan", "feb", "mar",
@@ -38,13 +56,18 @@ def _is_abbreviation(text: str, dot_at: int) -> bool:
     return bool(word) and (word.group(1).lower().rstrip(".") in _ABBREV or len(word.group(1)) == 1)
 
 
-def _cut_points(text: str) -> list[int]:
+def sentence_cuts(text: str) -> list[int]:
+    """Sorted character offsets (0 < cut < len(text)) where `split_sentences` ends a sentence."""
     cuts = {m.end() for m in _LINE_BREAK.finditer(text)}
     for m in _LATIN_END.finditer(text):
-        if m.group(1).startswith(".") and _is_abbreviation(text, m.start(1)):
+        if m.group(1).startswith(".") and (
+            _is_abbreviation(text, m.start(1))
+            or _LIST_NUMBER.search(text, max(0, m.start(1) - 10), m.start(1))
+        ):
             continue
         cuts.add(m.end(1))
     cuts.update(m.end() for m in _CJK_END.finditer(text))
+    cuts.update(m.end() for m in _OTHER_END.finditer(text))
     return sorted(c for c in cuts if 0 < c < len(text))
 
 
@@ -58,12 +81,14 @@ def split_sentences(text: str) -> list[Sentence]:
         return []
     out: list[Sentence] = []
     start = 0
-    for cut in [*_cut_points(text), len(text)]:
+    for cut in [*sentence_cuts(text), len(text)]:
         piece = text[start:cut]
         stripped = piece.strip()
         if stripped and re.search(r"\w", stripped):
             lead = len(piece) - len(piece.lstrip())
-            out.append(Sentence(len(out), start + lead, start + lead + len(stripped), " ".join(stripped.split())))
+            out.append(
+                Sentence(len(out), start + lead, start + lead + len(stripped), " ".join(stripped.split()))
+            )
         start = cut
     return out
 

@@ -120,3 +120,21 @@ def test_choice_out_of_range():
     assert parse_choice("E", 4).value is None
     assert parse_choice("E", 5).value == 4
     assert parse_choice("C", 0).value is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"question": "What is X?", "answer": "Y"}\n{"question": "What is Z?", "answer": "W"}',
+        "| # | Question | Answer |\n|---|---|---|\n| 1 | What is X? | Y |\n| 2 | What is Z? | **W** |",
+        "Q | A\nWhat is X? | Y\nWhat is Z? | W",
+        '```json\n[{"q": "What is X?", "a": "Y"},\n {"q": "What is Z?", "a": "W"}]\n```',
+    ],
+    ids=["json_lines", "markdown_table", "bare_table", "fenced_list"],
+)
+def test_qa_pairs_in_other_layouts(text):
+    assert parse_qa_pairs(text).pairs == [("What is X?", "Y"), ("What is Z?", "W")]
+
+
+def test_qa_table_without_question_column_is_not_pairs():
+    assert not parse_qa_pairs("| Name | Type |\n|---|---|\n| Aspirin | drug |").ok

@@ -89,3 +89,19 @@ def test_non_string_input():
     assert extract_json({"a": 1}).value == {"a": 1}
     assert extract_json({"a": [1]}, expect=list).value == [1]
     assert extract_json(12345).reason == "no_json"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"q": "x"}\n{"q": "y"}\n{"q": "z"}',  # JSON lines
+        '```jsonl\n{"q": "x"}\n{"q": "y"}\n{"q": "z"}\n```',  # fenced JSON lines (seen once, not twice)
+        'First {"q": "x"}, then {"q": "y"} and finally {"q": "z"}.',  # objects inside prose
+        '1. {"q": "x"}\n2. {"q": "y",}\n3. {"q": "z"}',  # numbered, one with a cosmetic repair
+    ],
+)
+def test_several_objects_are_all_kept_when_a_list_is_expected(raw):
+    res = extract_json(raw, expect=list)
+    assert res.value == [{"q": "x"}, {"q": "y"}, {"q": "z"}], res.reason
+    assert "json_lines" in res.reason
+    assert extract_json(raw, expect=dict).value == {"q": "x"}  # a dict caller still gets the first

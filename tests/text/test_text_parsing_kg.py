@@ -1,3 +1,5 @@
+import pytest
+
 from synth_hf.text.parsing import KGParse, parse_kg_records
 
 UGLY = """Here are the entities and relationships:
@@ -114,3 +116,132 @@ def test_empty_and_garbage():
         assert res.entities == [] and res.relations == [] and res.bad_lines == []
     res = parse_kg_records("I cannot help with that.")
     assert not res.ok and res.bad_lines == ["I cannot help with that."]
+
+
+# ---------------------------------------------------------------- other layouts (issue 10, item 2)
+def records(res: KGParse) -> tuple[list[tuple], list[tuple]]:
+    ents = [(e["name"], e["entity_type"]) for e in res.entities]
+    rels = [(r["source"], r["target"], tuple(r["keywords"])) for r in res.relations]
+    return ents, rels
+
+
+ASPIRIN = ([("Aspirin", "drug"), ("Headache", "symptom")], [("Aspirin", "Headache", ("treats",))])
+
+LAYOUTS = {
+    # the reported case: our own record lines written as a markdown table, with header and rule
+    "markdown_table_own_records": """| record | name | type | description |
+|---|---|---|---|
+| entity | Aspirin | drug | A painkiller. |
+| entity | Headache | symptom | Pain in the head |
+| relation | Aspirin | Headache | treats | Aspirin treats headaches |""",
+    "markdown_tables_with_titled_columns": """### Entities
+| Name | Entity Type | Description |
+|:-----|:----:|-----|
+| **Aspirin** | drug | A painkiller. |
+| Headache | symptom | |
+
+### Relationships
+| Source | Target | Relationship | Description |
+| --- | --- | --- | --- |
+| Aspirin | Headache | treats | Aspirin treats headaches. |""",
+    "table_without_outer_pipes": """Name | Type | Description
+Aspirin | drug | A painkiller.
+Headache | symptom | Pain in the head
+
+Source | Target | Keywords
+Aspirin | Headache | treats""",
+    "key_value_blocks": """- name: Aspirin
+  type: drug
+  description: A painkiller.
+- name: Headache
+  type: symptom
+
+Relation 1:
+Source: Aspirin
+Target: Headache
+Relationship: treats""",
+    "key_value_inline_bold_numbered": """1. **Name:** Aspirin, **Type:** drug, **Description:** A painkiller
+2. Entity: Headache; Type: symptom
+3. Source: Aspirin; Target: Headache; Keywords: treats""",
+    "bullets_under_headings": """**Entities**
+- Aspirin (drug): A painkiller.
+- Headache (symptom) - Pain in the head
+**Relations**
+- Aspirin -[treats]-> Headache: Aspirin treats headaches""",
+    "numbered_own_records": """1) entity | Aspirin | drug | A painkiller.
+2) entity | Headache | symptom | Pain
+3) relation | Aspirin | Headache | treats | d""",
+    "json_lines": """{"name": "Aspirin", "type": "drug"}
+{"name": "Headache", "type": "symptom"}
+{"source": "Aspirin", "target": "Headache", "keywords": "treats"}""",
+    "fenced_json_object": """Sure! Here is the graph:
+```json
+{"entities": [{"name": "Aspirin", "type": "drug"}, {"name": "Headache", "type": "symptom"}],
+ "relations": [{"source": "Aspirin", "target": "Headache", "keywords": ["treats"]}]}
+```""",
+    "pretty_json_mixed_into_lines": """entity | Aspirin | drug | A painkiller.
+{
+  "name": "Headache",
+  "type": "symptom",
+  "description": "uses | and { } inside a string"
+}
+relation | Aspirin | Headache | treats | d""",
+    "json_arrays_in_our_field_order": """["entity", "Aspirin", "drug", "A painkiller."]
+["entity", "Headache", "symptom"]
+["relation", "Aspirin", "Headache", "treats", "d"]""",
+}
+
+
+@pytest.mark.parametrize("text", LAYOUTS.values(), ids=list(LAYOUTS))
+def test_every_layout_gives_the_same_records(text):
+    res = parse_kg_records(text)
+    assert records(res) == ASPIRIN, res
+    assert res.reason == "ok" and res.unparseable_records == 0, res.unparseable_lines
+
+
+def test_table_header_and_rule_are_not_records_or_bad_lines():
+    res = parse_kg_records(LAYOUTS["markdown_table_own_records"])
+    assert res.bad_lines == []
+    assert all(e["name"].lower() not in {"name", "record"} for e in res.entities)
+    # a header written as our own line format is a header too, not an entity called "name"
+    res = parse_kg_records("entity | name | type | description\nentity | Aspirin | drug | d")
+    assert [e["name"] for e in res.entities] == ["Aspirin"] and res.bad_lines == []
+
+
+def test_table_rows_with_more_cells_than_header_keep_the_rest_in_the_last_column():
+    res = parse_kg_records("| Name | Type | Description |\n|---|---|---|\n| Ohm's law | law | V = I | R |")
+    assert res.entities[0]["description"] == "V = I | R"
+
+
+def test_unparseable_records_are_counted_apart_from_prose():
+    prose = parse_kg_records("I cannot help with that.\nThe text is about medicine.")
+    assert prose.reason == "no_records" and prose.unparseable_records == 0 and len(prose.bad_lines) == 2
+
+    broken = parse_kg_records(
+        "Entities:\n"
+        "- Aspirin treats pain when taken daily, doctors say.\n"  # bullet under a heading, no shape
+        "entity Aspirin\n"  # record word, no delimiter
+        "relation | Aspirin\n"  # too few fields
+        "| foo | bar | baz |\n"  # table row without a header
+        '{"colour": "red"}\n'  # JSON that is no record
+        "Name: \n"  # empty key-value block
+        "{\n"  # JSON block that never closes
+        '  "oops": '
+    )
+    assert broken.reason == "unparseable_records" and not broken.ok
+    assert broken.unparseable_records == 7, broken.unparseable_lines
+    assert set(broken.unparseable_lines) <= set(broken.bad_lines)
+
+    mixed = parse_kg_records("entity | Aspirin | drug | d\nentity Headache\nthat is all")
+    assert mixed.reason == "ok" and mixed.unparseable_lines == ["entity Headache"]
+    assert mixed.bad_lines == ["entity Headache", "that is all"]
+
+
+def test_kv_heading_and_free_forms_do_not_eat_prose():
+    res = parse_kg_records("Here are the records:\nThe text mentions a drug.\nNote that this is all.")
+    assert not res.ok and res.unparseable_records == 0
+    # without a section heading a short line is prose, not an entity
+    assert not parse_kg_records("- Fever").ok
+    assert [e["name"] for e in parse_kg_records("Entities:\n- Fever").entities] == ["Fever"]
+    # "Entity: A | t | d" stays a record line, not a key-value pair with a piped value
+    assert records(parse_kg_records("Entity: Aspirin | drug | d"))[0] == [("Aspirin", "drug")]

@@ -7,7 +7,7 @@ from pydantic import Field, PrivateAttr
 from synth_hf.steps.common.base import SynthStep
 from synth_hf.steps.graphgen.base import GraphGenMixin
 from synth_hf.steps.graphgen.tokens import WHITESPACE, load_token_counter
-from synth_hf.text.chunking import chunk_document
+from synth_hf.text.chunking import DEFAULT_SEPARATORS, chunk_document
 
 
 class ChunkDocuments(GraphGenMixin, SynthStep):
@@ -16,6 +16,7 @@ class ChunkDocuments(GraphGenMixin, SynthStep):
     overlap: int = 64
     tokenizer: str = Field(default=WHITESPACE, description="Model reference whose tokenizer counts tokens.")
     language_per_chunk: bool = True
+    separators: list[str] | None = Field(default=None, description="None = chunking.DEFAULT_SEPARATORS.")
     _count = PrivateAttr(None)
 
     @property
@@ -39,6 +40,7 @@ class ChunkDocuments(GraphGenMixin, SynthStep):
                 self._count,
                 self.chunk_size,
                 self.overlap,
+                DEFAULT_SEPARATORS if self.separators is None else self.separators,
                 detect_per_chunk=self.language_per_chunk,
             )
             if not chunks:
