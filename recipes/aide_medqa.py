@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         repo_id=args.repo_id,
         private=args.private,
         train_steps=recipe.train_steps,
+        train_epochs=recipe.train_epochs,
         batch_size=recipe.batch_size,
         learning_rate=recipe.learning_rate,
         eval_sets={"mcq": str(eval_path), "open_qa": str(eval_path)},

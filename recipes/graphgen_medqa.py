@@ -53,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--statements", default=str(DATA / "statements_heldout.jsonl"))
     p.add_argument("--open-qa", help="jsonl with question + answer (default: the config's recipe.open_qa)")
     p.add_argument("--out", default="outputs/graphgen_medqa")
-    p.add_argument("--train-steps", type=int, default=None, help="default: from the config's recipe block")
+    p.add_argument("--train-epochs", type=float, default=None, help="default: the config's recipe block (3)")
+    p.add_argument("--train-steps", type=int, default=None, help="a fixed step count instead of epochs")
+    p.add_argument("--mix-raw-text", action="store_true", help="also train on the corpus text itself")
     p.add_argument("--repo-id", help="upload the dataset here (needs HF_TOKEN or a cached login)")
     p.add_argument("--private", action="store_true")
     p.add_argument("--no-cache", action="store_true", help="recompute every stage")
@@ -71,6 +73,16 @@ def load_eval_set(source: str | None):
     from synth_hf.io.readers import load_table
 
     return load_table(source, split="test")
+
+
+def corpus_texts(config) -> list[str]:
+    """The documents GraphGen read, as plain texts for `--mix-raw-text`."""
+    from synth_hf.io.readers import load_text_dataset
+
+    inp = config.input
+    corpus, _ = load_text_dataset(inp.source, text_column=inp.text_column, split=inp.split)
+    texts = corpus["text"]
+    return texts[: inp.limit] if inp.limit else texts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         repo_id=args.repo_id,
         private=args.private,
         train_steps=args.train_steps or recipe.train_steps,
+        train_epochs=args.train_epochs or recipe.train_epochs,
+        raw_text=corpus_texts(config) if args.mix_raw_text or recipe.mix_raw_text else None,
         batch_size=recipe.batch_size,
         learning_rate=recipe.learning_rate,
         eval_sets={"mcq": load_eval_set(args.mcq), "statements": load_eval_set(args.statements),

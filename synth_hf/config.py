@@ -69,7 +69,9 @@ class RecipeConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     num_seeds: int = Field(default=10, ge=1, description="AIDE: seeds taken from the MCQ file; the rest evaluate.")
-    train_steps: int = Field(default=30, ge=1)
+    train_steps: int | None = Field(default=None, ge=1, description="Fixed step count; overrides train_epochs.")
+    train_epochs: float = Field(default=3.0, gt=0, description="Passes over the data (the default sizing).")
+    mix_raw_text: bool = Field(default=False, description="Also train on the source documents as plain text.")
     batch_size: int = Field(default=4, ge=1)
     learning_rate: float = Field(default=2e-4, gt=0)
     open_qa: str | None = Field(default=None, description="Open-QA eval file, relative to synth_hf/data.")

@@ -27,8 +27,9 @@ class LoopConfig:
     base_model: str | None = None  # the model we fine-tune and evaluate; None = embedded
     repo_id: str | None = None  # upload only when given (and a token is available)
     private: bool = False
-    train_steps: int | None = 30
-    train_epochs: float = 1.0
+    train_steps: int | None = None  # a fixed step count overrides the epochs when given
+    train_epochs: float = 3.0
+    raw_text: list[str] | None = None  # source documents trained as plain text beside the rows
     batch_size: int = 4
     learning_rate: float = 2e-4
     eval_sets: dict[str, Any] = field(default_factory=dict)  # mcq / open_qa / statements
@@ -82,7 +83,9 @@ def close_the_loop(result: RunResult, loop: LoopConfig, config: Any) -> dict:
         uploaded = publish_dataset(staged, loop.repo_id, private=loop.private)
         log("publish", f"uploaded to {uploaded}")
     base = resolve_model(loop.base_model)
-    log("train", f"LoRA SFT on {len(result.dataset)} rows, base {base}")
+    mixed = f" + {len(loop.raw_text)} raw-text documents" if loop.raw_text else ""
+    sizing = f"{loop.train_steps} steps" if loop.train_steps else f"{loop.train_epochs:g} epochs"
+    log("train", f"LoRA SFT on {len(result.dataset)} rows{mixed}, {sizing}, base {base}")
     trained = train_lora(
         staged,
         base,
@@ -91,6 +94,7 @@ def close_the_loop(result: RunResult, loop: LoopConfig, config: Any) -> dict:
         epochs=loop.train_epochs,
         batch_size=loop.batch_size,
         lr=loop.learning_rate,
+        raw_text=loop.raw_text,
     )
     log("train", f"{trained.global_step} steps, loss {trained.train_loss}")
     log("eval", "base model")

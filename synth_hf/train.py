@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -170,12 +171,13 @@ def _prepare(dataset: Dataset, fmt: str, tokenizer: Any) -> tuple[Dataset, str |
 
 
 def train_lora(
-    dataset_or_path: Dataset | DatasetDict | str | Path,
+    dataset_or_path: Dataset | DatasetDict | str | Path | None,
     base_model: str | Path,
     out_dir: str | Path,
     *,
     max_steps: int | None = None,
     epochs: float = 1,
+    raw_text: Iterable[str] | None = None,
     lr: float = 2e-4,
     lora_r: int = 8,
     lora_alpha: int = 16,
@@ -193,6 +195,10 @@ def train_lora(
     upload the adapter folder to. Extra keyword arguments override SFTConfig fields.
     Rows are checked first (synth_hf.train_data): `invalid_rows="skip"` trains on the valid rows and
     counts the others by id; `"error"` raises TrainingDataError (a ValueError) naming the bad rows.
+    Sizing: `epochs` passes over the data (the default); `max_steps`, when given, overrides it.
+    `raw_text`: plain texts (e.g. the source documents) trained as language modelling beside the
+    `messages` rows, or alone when `dataset_or_path` is None (see `synth_hf.train_mix`); mixing
+    needs a `messages` dataset (ValueError otherwise).
     Writes into out_dir: adapter_model.safetensors, adapter_config.json, tokenizer files
     (with chat_template.jinja), train_metrics.json and README.md (the model card).
     """
@@ -202,17 +208,37 @@ def train_lora(
     from trl import SFTConfig, SFTTrainer
 
     out = Path(out_dir)
-    dataset = load_sft_dataset(dataset_or_path)
-    fmt = detect_format(dataset)
-    if len(dataset) == 0:
-        raise ValueError("the training dataset is empty")
+    texts = None if raw_text is None else list(raw_text)
+    if dataset_or_path is None:
+        if not texts:
+            raise ValueError("nothing to train on: give a dataset, raw_text, or both")
+        dataset, fmt = None, "raw_text"
+    else:
+        dataset = load_sft_dataset(dataset_or_path)
+        fmt = detect_format(dataset)
+        if len(dataset) == 0:
+            raise ValueError("the training dataset is empty")
+        if texts is not None and fmt != "messages":
+            raise ValueError(f"raw_text can only be mixed into a 'messages' dataset, not {fmt}")
     tokenizer = AutoTokenizer.from_pretrained(str(base_model))
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    dataset, data_check = check_training_rows(dataset, fmt, tokenizer, max_length, invalid_rows)
-    dataset, template_note = _prepare(dataset, fmt, tokenizer)
-    # assistant-only loss needs {% generation %} markers; our template has them, most others do not
-    assistant_only = fmt == "messages" and "{% generation %}" in (tokenizer.chat_template or "")
+    data_check = None
+    if dataset is not None:
+        dataset, data_check = check_training_rows(dataset, fmt, tokenizer, max_length, invalid_rows)
+    mix = None
+    if texts is not None:
+        from synth_hf.train_mix import build_mixed_dataset
+
+        installed = ensure_chat_template(tokenizer)
+        template_note = "plain (synth_hf)" if installed else "tokenizer's own"
+        marked = "{% generation %}" in (tokenizer.chat_template or "")
+        assistant_only = fmt == "messages" and marked
+        dataset, mix = build_mixed_dataset(dataset, texts, tokenizer, max_length, assistant_only=marked)
+    else:
+        dataset, template_note = _prepare(dataset, fmt, tokenizer)
+        # assistant-only loss needs {% generation %} markers; our template has them, most others do not
+        assistant_only = fmt == "messages" and "{% generation %}" in (tokenizer.chat_template or "")
 
     device_args = _device_args()
     args = SFTConfig(
@@ -222,7 +248,7 @@ def train_lora(
         learning_rate=lr,
         per_device_train_batch_size=batch_size,
         max_length=max_length,
-        assistant_only_loss=assistant_only,
+        assistant_only_loss=assistant_only and mix is None,  # a mix carries its masks in the rows
         logging_steps=1,
         save_strategy="no",
         report_to="none",
@@ -249,7 +275,7 @@ def train_lora(
     steps = int(output.global_step)
     hyperparameters = {"max_steps": max_steps, "epochs": epochs, "lr": lr, "lora_r": lora_r}
     hyperparameters |= {"lora_alpha": lora_alpha, "target_modules": target_modules, "max_length": max_length}
-    hyperparameters |= {"batch_size": batch_size, "seed": seed}
+    hyperparameters |= {"batch_size": batch_size, "seed": seed, "raw_text": texts is not None}
     losses = [{"step": h["step"], "loss": h["loss"]} for h in trainer.state.log_history if "loss" in h]
     metrics: dict[str, Any] = {
         "base_model": str(base_model),
@@ -257,8 +283,10 @@ def train_lora(
         "chat_template": template_note,
         "assistant_only_loss": assistant_only,
         "n_examples": len(dataset),
-        "data_check": data_check.to_dict(),
+        "data_check": data_check.to_dict() if data_check else None,
+        "raw_text_mix": mix.to_dict() if mix else None,
         "global_step": steps,
+        "epochs_done": round(float(trainer.state.epoch or 0), 3),
         "train_loss": float(output.training_loss),
         "train_runtime_s": round(runtime, 3),
         "seconds_per_step": round(runtime / max(steps, 1), 3),

@@ -10,13 +10,25 @@ def _train(args: argparse.Namespace) -> int:
     from synth_hf.train import train_lora
 
     if args.dry_run:
+        if args.dataset is None:
+            raise ValueError("--dry-run checks a dataset: give one")
         return _check(args, resolve_model(args.model))
+    raw_text = None
+    if args.raw_text:
+        from synth_hf.io.readers import load_text_dataset
+
+        corpus, _ = load_text_dataset(args.raw_text, text_column=args.raw_text_column)
+        raw_text = corpus["text"]
+        print(f"raw text: {len(raw_text)} documents from {args.raw_text}")
+    if args.dataset is None and raw_text is None:
+        raise ValueError("nothing to train on: give a dataset, --raw-text SOURCE, or both")
     result = train_lora(
         args.dataset,
         resolve_model(args.model),
         args.out,
         max_steps=args.max_steps,
         epochs=args.epochs,
+        raw_text=raw_text,
         lr=args.lr,
         lora_r=args.lora_r,
         lora_alpha=args.lora_alpha,
@@ -48,11 +60,13 @@ def _check(args: argparse.Namespace, base_model: str) -> int:
 
 def register_cli(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="LoRA SFT with TRL on a dataset folder, staged folder or Hub id")
-    p.add_argument("dataset")
+    p.add_argument("dataset", nargs="?", help="messages / prompt-completion data (optional with --raw-text)")
     p.add_argument("--model", default=None, help="base model folder or Hub id (default: embedded Gemma-3-270M)")
     p.add_argument("--out", required=True)
-    p.add_argument("--max-steps", type=int)
-    p.add_argument("--epochs", type=float, default=1)
+    p.add_argument("--max-steps", type=int, help="fixed step count; overrides --epochs")
+    p.add_argument("--epochs", "--num-train-epochs", type=float, default=1, help="passes over the data (default 1)")
+    p.add_argument("--raw-text", help="corpus (folder, file or Hub id) trained as plain text beside the dataset")
+    p.add_argument("--raw-text-column", default="text", help="text column of a tabular --raw-text corpus")
     p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--lora-r", type=int, default=8)
     p.add_argument("--lora-alpha", type=int, default=16)

@@ -47,10 +47,11 @@ def eval_mcq(lm: LoadedModel, rows: list[dict], batch_size: int = 8) -> dict[str
     out["accuracy_mean"] = metric.compute(predictions=pred_mean, references=gold)["accuracy"]
     out["accuracy"] = out["accuracy_mean"]
     # how much the model believes the right answer: moves even when the argmax does not
-    out["gold_logprob"] = sum(per[g][0] / max(per[g][1], 1) for per, g in zip(scores, gold)) / len(gold)
+    gold_lp = [per[g][0] / max(per[g][1], 1) for per, g in zip(scores, gold)]
+    out["gold_logprob"] = sum(gold_lp) / len(gold)
     out["predictions"] = [
-        {"id": it.id, "gold": it.answer, "pred_mean": pm, "pred_sum": ps}
-        for it, pm, ps in zip(items, pred_mean, pred_sum)
+        {"id": it.id, "gold": it.answer, "pred_mean": pm, "pred_sum": ps, "gold_logprob": lp}
+        for it, pm, ps, lp in zip(items, pred_mean, pred_sum, gold_lp)
     ]
     return out
 

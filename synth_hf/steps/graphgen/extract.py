@@ -98,14 +98,15 @@ class ExtractKnowledge(GraphGenMixin, LLMStep):
         for (ci, text), raw in zip(windows, raws):
             by_chunk.setdefault(ci, []).append((text, raw))
         out, dropped = [], []
-        totals = {"bad_lines": 0, "ungrounded_records": 0, "copied_records": 0, "candidate_entities": 0,
-                  "co_mention_relations": 0}  # fmt: skip
+        totals = {"bad_lines": 0, "unparseable_records": 0, "ungrounded_records": 0, "copied_records": 0,
+                  "candidate_entities": 0, "co_mention_relations": 0}  # fmt: skip
         for ci, row in enumerate(inputs):
-            proposed_e, proposed_r, row_raws, bad = [], [], [], 0
+            proposed_e, proposed_r, row_raws, bad, unparseable = [], [], [], 0, 0
             for text, raw in by_chunk.get(ci, []):
                 row_raws.extend(raw)
                 parsed = parse_kg_records("\n".join(raw))
                 bad += len(parsed.bad_lines)
+                unparseable += parsed.unparseable_records
                 for e in parsed.entities:
                     if copied_from_examples(e["name"], text):
                         totals["copied_records"] += 1
@@ -120,6 +121,7 @@ class ExtractKnowledge(GraphGenMixin, LLMStep):
             candidates = self.name_candidates and row.get("language", "und") not in NO_CANDIDATE_LANGUAGES
             grounded = ground_records(row["chunk_id"], per_chunk[ci], proposed_e, proposed_r, use_candidates=candidates)
             totals["bad_lines"] += bad
+            totals["unparseable_records"] += unparseable
             totals["ungrounded_records"] += len(grounded.ungrounded)
             totals["candidate_entities"] += sum(e["found_by"] == "candidate" for e in grounded.entities)
             totals["co_mention_relations"] += sum(r["found_by"] == "co_mention" for r in grounded.relations)
@@ -135,6 +137,8 @@ class ExtractKnowledge(GraphGenMixin, LLMStep):
                 out.append(result)
             elif failed and not any(row_raws):
                 dropped.append((result, "engine_failed"))  # the engine gave up: not an empty chunk
+            elif unparseable:  # the model wrote records we could not read: not the same as an empty chunk
+                dropped.append((result, "unparseable_records"))
             else:
                 dropped.append((result, "no_entities"))
         self.account(

@@ -1,0 +1,121 @@
+"""Knowledge lift: closed-book MCQ accuracy per question type, and what a training set covers.
+
+Used by `benchmarks/knowledge_lift.py` (base model vs LoRA on the raw documents vs LoRA on
+synthetic data, same LoRA budget) on the invented-fact corpus in
+`synth_hf/data/knowledge_lift/`. Scoring is `eval_mcq`'s option log-likelihood: the question is
+the user turn of the same chat template training renders `messages` rows with, and each option
+is scored as the assistant's answer, summed and per token.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from synth_hf.evaluation.report import eval_mcq
+from synth_hf.evaluation.scoring import load_for_eval
+
+RAW_UNITS = ("document", "sentence")
+
+
+def accuracy_by_type(mcq_report: dict[str, Any], rows: Sequence[dict]) -> dict[str, dict[str, Any]]:
+    """Per question `type` (and "overall"): n, accuracy per token / summed, mean gold log-prob/token.
+
+    `mcq_report` is `eval_mcq`'s result for `rows`; rows are matched by `id`. Rows eval_mcq skipped
+    are not counted (their number is in `mcq_report["n_skipped"]`).
+    """
+    kind = {str(r["id"]): r.get("type", "untyped") for r in rows}
+    groups: dict[str, list[dict]] = {}
+    for pred in mcq_report.get("predictions", []):
+        groups.setdefault(kind[pred["id"]], []).append(pred)
+        groups.setdefault("overall", []).append(pred)
+    out = {}
+    for name, preds in groups.items():
+        n = len(preds)
+        out[name] = {
+            "n": n,
+            "accuracy_mean": sum(p["pred_mean"] == p["gold"] for p in preds) / n,
+            "accuracy_sum": sum(p["pred_sum"] == p["gold"] for p in preds) / n,
+            "gold_logprob": sum(p["gold_logprob"] for p in preds) / n,
+        }
+    return out
+
+
+def score_model(
+    base_model: str | Path, adapter_dir: str | Path | None, rows: Sequence[dict], batch_size: int = 8
+) -> dict[str, Any]:
+    """Closed-book MCQ scores of base (+ adapter) per question type; see `accuracy_by_type`."""
+    lm = load_for_eval(base_model, adapter_dir)
+    report = eval_mcq(lm, list(rows), batch_size)
+    if report.get("n_skipped"):
+        raise ValueError(f"{report['n_skipped']} MCQ rows are malformed: {report['skipped'][:3]}")
+    return {"n_scored": report["n_scored"], "by_type": accuracy_by_type(report, rows)}
+
+
+def raw_text_units(documents: Iterable[dict | str], unit: str = "document") -> list[str]:
+    """Training texts from documents: one per document, or one per sentence.
+
+    Raises ValueError for an unknown unit.
+    """
+    if unit not in RAW_UNITS:
+        raise ValueError(f"unit must be one of {RAW_UNITS}, got {unit!r}")
+    texts = [d["text"] if isinstance(d, dict) else str(d) for d in documents]
+    if unit == "document":
+        return [t for t in texts if t.strip()]
+    from synth_hf.text.sentences import sentence_texts
+
+    return [s for t in texts for s in sentence_texts(t) if s.strip()]
+
+
+def _norm(text: str) -> str:
+    text = re.sub(r"\bdr\.\s*", "", text.lower())
+    return " ".join(re.sub(r"^(the|a|an)\s+", "", text.strip()).split())
+
+
+def _row_text(row: dict) -> str:
+    msgs = row.get("messages") or []
+    return " ".join(str(m.get("content") or "") for m in msgs)
+
+
+def data_figures(rows: Sequence[dict], facts: Sequence[dict], mcq: Sequence[dict]) -> dict[str, Any]:
+    """What a `messages` training set holds, measured against the gold facts and the MCQs.
+
+    fact_coverage: share of gold facts whose subject and object both occur (case-insensitive,
+    articles and "Dr." ignored) in at least one row's text. support_rate: mean of a boolean
+    `supported` column when the dataset has one (the pipeline's own support check), else None.
+    mcq_leaks: rows that contain an MCQ question verbatim (the questions must stay unseen).
+    """
+    texts = [_norm(_row_text(r)) for r in rows]
+    covered = [
+        f["fact_id"]
+        for f in facts
+        if any(_norm(f["subject"]) in t and _norm(f["object"]) in t for t in texts)
+    ]
+    questions = [_norm(q["question"]) for q in mcq]
+    leaks = sum(any(q in t for q in questions) for t in texts)
+    flags = [r["supported"] for r in rows if isinstance(r.get("supported"), bool)]
+    return {
+        "rows": len(rows),
+        "fact_coverage": len(covered) / len(facts) if facts else None,
+        "facts_covered": len(covered),
+        "support_rate": sum(flags) / len(flags) if flags else None,
+        "support_rate_source": "column 'supported'" if flags else "no 'supported' column in the data",
+        "mcq_leaks": leaks,
+    }
+
+
+def lift_table(arms: dict[str, dict[str, Any]], baseline: str = "base") -> dict[str, dict[str, float]]:
+    """Points (x100) gained over `baseline` per arm and question type, per-token and summed."""
+    base = arms[baseline]["by_type"]
+    table: dict[str, dict[str, float]] = {}
+    for name, arm in arms.items():
+        if name == baseline:
+            continue
+        for kind, s in arm["by_type"].items():
+            for metric in ("accuracy_mean", "accuracy_sum"):
+                table.setdefault(name, {})[f"{kind}_{metric}"] = round(
+                    100 * (s[metric] - base[kind][metric]), 1
+                )
+    return table
