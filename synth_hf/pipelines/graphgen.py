@@ -236,7 +236,7 @@ def _typed_leaf(distiset: Any) -> Any:
         "mean_loss": floats, "judge_score": floats, "synthesizer": strings, "trainee": strings,
         "language": strings, "sample_id": strings,
         "evidence": [{"chunk_id": strings, "sentence": strings}], "generator": strings,
-        "answer_span": strings, "supported": datasets.Value("bool"),
+        "answer_span": strings, "options": [strings], "supported": datasets.Value("bool"),
     })  # fmt: skip
     if set(ds.column_names) == set(features):
         ds = ds.select_columns(list(features)).cast(features)

@@ -114,7 +114,9 @@ def check_support(claim: str, evidence: Iterable[str], min_coverage: float = 0.7
     if missing_numbers:
         return Support(False, 0.0, f"number_not_in_evidence: {', '.join(missing_numbers)}", missing_numbers)
     evidence_stems = set(content_stems(joined)) | {t.casefold() for t in tokens(joined)}
-    missing_names = [n for n in dict.fromkeys(inner_names(claim)) if stem(n) not in evidence_stems]
+    # every capitalised word counts, the first of a sentence too: a swapped subject is a swapped name
+    capitalised = [t for t in tokens(claim) if t[:1].isupper() and t.casefold() not in STOPWORDS]
+    missing_names = [n for n in dict.fromkeys(capitalised) if stem(n) not in evidence_stems]
     if missing_names:
         return Support(False, 0.0, f"name_not_in_evidence: {', '.join(missing_names)}", missing_names)
     claim_stems = list(dict.fromkeys(content_stems(claim)))

@@ -1,4 +1,7 @@
-"""GraphGen end to end on the embedded Gemma-3-270M (transformers engine): 2 documents, tiny budgets."""
+"""GraphGen end to end on the embedded Gemma-3-270M (transformers engine): 2 tiny invented-fact documents.
+
+The model cannot know these facts, so every row it keeps must rest on the documents: the test checks that
+each answer is supported by its own evidence and that no question contains its answer."""
 
 from __future__ import annotations
 
@@ -11,16 +14,15 @@ import pytest
 from synth_hf.pipelines.graphgen import run_graphgen
 from synth_hf.pipelines.graphgen_config import GraphGenConfig
 from synth_hf.steps.graphgen.format import OUTPUT_COLUMNS
+from synth_hf.steps.graphgen.verify import verify_row
+from synth_hf.text.support import contains_span
 
 DOCS = [
     (
-        "Metformin is the first-line drug for type 2 diabetes. Metformin lowers glucose production in the liver "
-        "and rarely causes hypoglycemia."
+        "Zorvatide is used to treat Kelmar fever. Kelmar fever is caused by Ostravirus. "
+        "Ostravirus was first isolated in Oskvar in 1987."
     ),
-    (
-        "Lisinopril is an ACE inhibitor used for hypertension. ACE inhibitors raise bradykinin, which causes a dry "
-        "cough in some patients."
-    ),
+    "Brevimast is used to treat Brindle ague. Brevimast was developed by Dr. Edda Norquist in Tarvonia.",
 ]
 
 
@@ -50,7 +52,7 @@ def test_embedded_model_end_to_end(tmp_path):
                 },
                 "max_new_tokens": 56,
             },
-            "judge": {"threshold": 0.0},  # the judge runs and scores; the 270M model is no reliable gate
+            "judge": {"enabled": True},  # advisory: it scores, the support check gates
             "run": {"output_dir": str(tmp_path), "name": "embedded", "input_batch_size": 16},
         }
     )
@@ -68,6 +70,12 @@ def test_embedded_model_end_to_end(tmp_path):
         assert len(row["unit_losses"]) == len(row["node_ids"]) + len(row["edge_ids"])
         assert all(isinstance(x, float) and math.isfinite(x) for x in row["unit_losses"])
         assert 0.0 <= row["judge_score"] <= 1.0
+        evidence = [e["sentence"] for e in row["evidence"]]
+        assert evidence and all(any(s in d for d in DOCS) for s in evidence)  # evidence is source text
+        assert row["supported"] and verify_row({**row, "tf_statement": row["question"][len("True or false: "):],
+                                                "tf_label": row["answer"].startswith("True")}) == ""  # fmt: skip
+        if row["mode"] not in ("aggregated", "true_false"):
+            assert not contains_span(row["question"].split("\n")[0], row["answer_span"]), row
         assert row["synthesizer"] == row["trainee"] == "transformers:gemma-3-270m (embedded)"
         assert row["language"] == "en"
     report = json.loads((result.run_dir / "calibration.json").read_text())
@@ -75,4 +83,6 @@ def test_embedded_model_end_to_end(tmp_path):
     assert report["covered_mass"]["mean"] > 0.5  # the probe reads real yes/no token probabilities
     stages = result.summary["stages"]
     assert all(stages[s]["llm_calls"] > 0 for s in ("extract", "quiz", "probe", "generate", "judge"))
+    support = result.summary["support"]
+    assert support["checked"] >= len(ds) and 0 < support["rate"] <= 1
     print(f"embedded GraphGen: {len(ds)} rows in {elapsed:.0f}s; modes {sorted(set(ds['mode']))}")

@@ -9,7 +9,7 @@ from synth_hf.steps.graphgen.base import GraphGenMixin
 PROVENANCE_COLUMNS = (
     "method", "mode", "style", "subgraph_id", "node_ids", "edge_ids", "source_chunk_ids", "unit_losses",
     "mean_loss", "judge_score", "synthesizer", "trainee", "language", "sample_id", "evidence", "generator",
-    "answer_span", "supported",
+    "answer_span", "options", "supported",
 )  # fmt: skip
 OUTPUT_COLUMNS = ("messages", "question", "answer", *PROVENANCE_COLUMNS)
 
@@ -36,6 +36,7 @@ def format_row(row: dict, synthesizer: str, trainee: str, system_prompt: str | N
         "evidence": [{"chunk_id": str(e["chunk_id"]), "sentence": str(e["sentence"])} for e in row.get("evidence") or []],
         "generator": row.get("generator", "llm"),
         "answer_span": row.get("answer_span", ""),
+        "options": [str(o) for o in row.get("options") or []],
         "supported": bool(row.get("supported", False)),
     }
 

@@ -1,0 +1,107 @@
+"""Answer-first QA pieces without a pipeline: question checks, templates, planning, the support gate."""
+
+from __future__ import annotations
+
+from synth_hf.graph.partition import partition
+from synth_hf.graph.store import KnowledgeGraph, edge_id
+from synth_hf.steps.graphgen import answer_first as af
+from synth_hf.steps.graphgen.grounded_plan import plan_grounded, two_hop_paths
+from synth_hf.steps.graphgen.rows import kg_to_unit_rows
+from synth_hf.steps.graphgen.verify import verify_row
+
+S1 = "Zorvatide is used to treat Kelmar fever."
+S2 = "Kelmar fever is caused by Ostravirus."
+S3 = "Ostravirus was first isolated in Oskvar in 1987."
+
+
+def test_verify_question_accepts_a_real_question_and_names_each_fault():
+    ev = [S1]
+    assert af.verify_question("Which disease is Zorvatide used to treat?", "Kelmar fever", ev) == ""
+    assert af.verify_question("Zorvatide treats it.", "Kelmar fever", ev) == "not_a_question"
+    assert af.verify_question("Is Kelmar fever treated by Zorvatide?", "Kelmar fever", ev) == "question_gives_answer"
+    assert af.verify_question("Which disease did Dr. Vell treat?", "Kelmar fever", ev).startswith(
+        "question_names_unknown")
+    assert af.verify_question("Into which sea does the Danube empty?", "Kelmar fever", ev) == "copied_example"
+    assert af.verify_question("What does it cure in 1999?", "Kelmar fever", ev).startswith("question_unsupported")
+    # multi-hop: must name the start, must not name the link
+    ev2 = [S1, S2]
+    assert af.verify_question("What causes the disease that Zorvatide treats?", "Ostravirus", ev2,
+                              must_name=["Zorvatide"], must_not_name=["Kelmar fever"]) == ""  # fmt: skip
+    assert af.verify_question("What causes Kelmar fever?", "Ostravirus", ev2, must_name=["Zorvatide"],
+                              must_not_name=["Kelmar fever"]) == "question_not_anchored"  # fmt: skip
+
+
+def test_templates_cover_a_fact_without_the_llm():
+    assert af.cloze_question(S1, "Kelmar fever") == "Fill in the blank: Zorvatide is used to treat ____."
+    assert af.cloze_question(S1, "Ostravirus") is None
+    q = af.multi_hop_template(S1, S2, "Kelmar fever", "Ostravirus")
+    assert q is not None and "Kelmar fever" not in q and "Ostravirus" not in q and "Zorvatide" in q
+    assert af.answer_spans(S3, ["Ostravirus", "Oskvar", "Zorvatide"]) == ["Ostravirus", "Oskvar", "1987"]
+    assert af.render_answer("Kelmar fever", [S1]) == f"Kelmar fever. {S1}"
+
+
+def _kg() -> KnowledgeGraph:
+    kg = KnowledgeGraph()
+    for node, kind, sents in (("zorvatide", "DRUG", [S1]), ("kelmar fever", "DISEASE", [S1, S2]),
+                              ("ostravirus", "VIRUS", [S2, S3]), ("oskvar", "TOWN", [S3]),
+                              ("brevimast", "DRUG", ["Brevimast is given as a single dose of 600 mg."])):  # fmt: skip
+        kg.add_node(node, name=node.title() if node != "kelmar fever" else "Kelmar fever", entity_type=kind,
+                    description=" ".join(sents), source_ids=["c1"], loss=1.0,
+                    evidence=[{"chunk_id": "c1", "sentence": s} for s in sents])  # fmt: skip
+    for src, tgt, sentence, loss in (("zorvatide", "kelmar fever", S1, 2.0), ("kelmar fever", "ostravirus", S2, 1.5),
+                                     ("ostravirus", "oskvar", S3, 0.1)):  # fmt: skip
+        kg.add_edge(src, tgt, keywords=[], description=sentence, source_ids=["c1"], loss=loss,
+                    evidence=[{"chunk_id": "c1", "sentence": sentence}])  # fmt: skip
+    return kg
+
+
+def test_plan_covers_every_fact_with_rotating_modes_and_spans():
+    kg = _kg()
+    units = {r["unit_id"]: r for r in kg_to_unit_rows(kg, {})}
+    chunks = {"c1": {"text": " ".join([S1, S2, S3]), "language": "en"}}
+    modes = {"atomic": 1, "multiple_choice": 1, "true_false": 1, "multi_hop": 2, "cot": 1, "aggregated": 1}
+    plan = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), units, chunks, modes, ["concise"],
+                         rows_per_fact=2)  # fmt: skip
+    single = [s for s in plan.samples if s["mode"] in ("atomic", "multiple_choice", "true_false")]
+    facts = {s["evidence"][0]["sentence"] for s in single}
+    # 3 edge facts + the one Brevimast sentence no edge covers; node sentences already on edges are not repeated
+    assert facts == {S1, S2, S3, "Brevimast is given as a single dose of 600 mg."}
+    assert len(single) == 2 * len(facts)
+    assert single[0]["evidence"][0]["sentence"] == S1  # the highest-loss fact first
+    first_two = [s for s in single if s["evidence"][0]["sentence"] == S1]
+    assert {s["answer_span"] for s in first_two} == {"Kelmar fever", "Zorvatide"}  # answers rotate
+    assert len({s["mode"] for s in first_two}) == 2  # modes rotate
+    hops = [s for s in plan.samples if s["mode"] in ("multi_hop", "cot")]
+    assert hops and all(len(s["evidence"]) == 2 and len(s["path_edge_ids"]) == 2 for s in hops)
+    for s in hops:  # the answer rests on the last hop and the link is hidden
+        assert s["answer_span"] in s["evidence"][1]["sentence"] and s["hidden_names"][0] in s["evidence"][0]["sentence"]
+    assert [s["mode"] for s in plan.samples].count("aggregated") == 1
+
+
+def test_two_hop_paths_need_distinct_sentences_and_a_bridge():
+    paths = two_hop_paths(_kg())
+    assert ("zorvatide", "kelmar fever", "ostravirus") in [p[:3] for p in paths]
+    assert all(p[5]["sentence"] != p[6]["sentence"] for p in paths)
+    assert paths[0][3] == edge_id("zorvatide", "kelmar fever") or paths[0][4] == edge_id("zorvatide", "kelmar fever")
+
+
+def _row(**kw) -> dict:
+    base = {"mode": "atomic", "question": "Which disease is Zorvatide used to treat?", "answer": f"Kelmar fever. {S1}",
+            "answer_span": "Kelmar fever", "evidence": [{"chunk_id": "c1", "sentence": S1}]}  # fmt: skip
+    return {**base, **kw}
+
+
+def test_support_gate_drops_what_the_evidence_does_not_say():
+    assert verify_row(_row()) == ""
+    assert verify_row(_row(answer="Brenn syndrome.", answer_span="Brenn syndrome")) == "answer_span_not_in_evidence"
+    assert verify_row(_row(question="Is Kelmar fever treated by Zorvatide?")) == "question_gives_answer"
+    assert verify_row(_row(answer="Kelmar fever. It was discovered in 1999 by Vell.")).startswith("answer_")
+    assert verify_row(_row(evidence=[])) == "no_evidence"
+    tf = {"mode": "true_false", "question": "True or false: x", "answer": "False. x", "evidence": [{"chunk_id": "c1", "sentence": S1}]}
+    assert verify_row({**tf, "tf_statement": "Brevimast is used to treat Kelmar fever.", "tf_label": False}) == ""
+    assert verify_row({**tf, "tf_statement": S1, "tf_label": False}).startswith("true_false_label_wrong")
+    mcq = _row(mode="multiple_choice", options=["Kelmar fever", "Brindle ague", "Sallow lung", "Tolvane syndrome"],
+               answer=f"A) Kelmar fever. {S1}")  # fmt: skip
+    assert verify_row(mcq) == ""
+    both = {**mcq, "options": ["Kelmar fever", "Zorvatide", "Sallow lung", "Tolvane syndrome"]}
+    assert verify_row(both) == "mcq_options_not_exactly_one_supported"  # a distractor the evidence supports
