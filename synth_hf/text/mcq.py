@@ -37,7 +37,9 @@ def _norm(text: Any) -> str:
     return " ".join(str(text).lower().split())
 
 
-def index_of(value: Any, labels: list[str], texts: list[str] | None = None, one_based: bool = False) -> int | None:
+def index_of(
+    value: Any, labels: list[str], texts: list[str] | None = None, one_based: bool = False
+) -> int | None:
     """Option index named by `value`: with `texts`, an option's text first; then an int (0-based,
     or 1-based with `one_based`), a digit string or a label ("B", "(b)", "B."). None if none fits."""
     if isinstance(value, bool) or value is None:
@@ -91,6 +93,8 @@ def resolve_answer(
         return None, ("invalid_answer_index", f"{field}={row[field]!r} is not one of the labels {labels}")
     from_answer = text_index(answer, texts)
     if from_answer is not None and from_answer != idx:
-        why = f"{field} {labels[idx]} disagrees with {answer_column} {answer!r} (option {labels[from_answer]})"
+        why = (
+            f"{field} {labels[idx]} disagrees with {answer_column} {answer!r} (option {labels[from_answer]})"
+        )
         return None, ("answer_disagrees_with_index", why)
     return idx, None

@@ -36,7 +36,10 @@ def some_unparseable(prompt: str, index: int) -> str:
     """The normal fake model, except that one synthesis reply in four is empty (a drop)."""
     _log(prompt)
     reply = respond(prompt, index)
-    if kind(prompt).endswith("synthesis") and int(hashlib.sha256(prompt.encode()).hexdigest()[:4], 16) % 4 == 0:
+    if (
+        kind(prompt).endswith("synthesis")
+        and int(hashlib.sha256(prompt.encode()).hexdigest()[:4], 16) % 4 == 0
+    ):
         return ""
     return reply
 

@@ -60,7 +60,12 @@ REFUSED = [
     ({"options": ["red"], "answer": 0}, "invalid_options", "list of >= 2", True),
     ({"options": {"A": "red", "B": ""}, "answer": "A"}, "invalid_options", "non-empty", False),
     ({"options": ["red", "Red"], "answer": 0}, "duplicate_options", "distinct", False),
-    ({"options": ["red", "blue"], "answer": "purple"}, "invalid_answer_index", "option label (A, B, ...)", True),
+    (
+        {"options": ["red", "blue"], "answer": "purple"},
+        "invalid_answer_index",
+        "option label (A, B, ...)",
+        True,
+    ),
     ({"options": {"A": "red", "B": "blue"}, "answer_idx": "C"}, "invalid_answer_index", "option index", True),
     (
         {"options": {"A": "red", "B": "blue"}, "answer_idx": "A", "answer": "blue"},
@@ -71,7 +76,9 @@ REFUSED = [
 ]
 
 
-@pytest.mark.parametrize("layout,code,shape,eval_refuses", REFUSED, ids=[f"{r[1]}{i}" for i, r in enumerate(REFUSED)])
+@pytest.mark.parametrize(
+    "layout,code,shape,eval_refuses", REFUSED, ids=[f"{r[1]}{i}" for i, r in enumerate(REFUSED)]
+)
 def test_refused_rows_name_the_expected_shape(layout, code, shape, eval_refuses):
     row = {"question": "Which colour?", **layout}
     seed, reason = map_seed(row, 0, SeedConfig(rows=[{}], format="mcq"))
@@ -80,7 +87,9 @@ def test_refused_rows_name_the_expected_shape(layout, code, shape, eval_refuses)
 
 
 def test_answer_idx_column_alone_is_enough(tmp_path):
-    cfg = SeedConfig(rows=[{"question": "Q?", "options": {"A": "x", "B": "y"}, "answer_idx": "B"}], format="mcq")
+    cfg = SeedConfig(
+        rows=[{"question": "Q?", "options": {"A": "x", "B": "y"}, "answer_idx": "B"}], format="mcq"
+    )
     seeds, invalid = load_seeds(cfg)
     assert invalid == [] and seeds[0]["answer"] == "B"
     with pytest.raises(ValueError, match=r"no column\(s\) \['answer'\]"):
