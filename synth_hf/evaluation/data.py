@@ -7,15 +7,14 @@ of {"id", "reason"} for the rest, which the report counts and shows.
 from __future__ import annotations
 
 import json
-import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-RowsLike = Iterable[Mapping[str, Any]] | str | Path
+from synth_hf.text.mcq import OPTIONS_SHAPE, resolve_answer, split_options
 
-_LETTERS = string.ascii_uppercase
+RowsLike = Iterable[Mapping[str, Any]] | str | Path
 
 
 @dataclass
@@ -74,70 +73,26 @@ def _row_id(row: Mapping[str, Any], index: int) -> str:
     return str(row.get("id", index))
 
 
-def _options(raw: Any) -> tuple[list[str], list[str]] | None:
-    """(labels, texts): a dict keeps its keys (A..E) in letter order, a list gets A, B, C..."""
-    if isinstance(raw, Mapping):
-        keys = sorted(raw, key=str)
-        return [str(k).strip().upper() for k in keys], [str(raw[k]) for k in keys]
-    if isinstance(raw, (list, tuple)):
-        return list(_LETTERS[: len(raw)]), [str(o) for o in raw]
-    return None
-
-
-def _answer_index(value: Any, labels: list[str]) -> int | None:
-    """Index for an int (0-based), a digit string, or a letter among `labels`; None if invalid."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if 0 <= value < len(labels) else None
-    if isinstance(value, str):
-        v = value.strip()
-        if v.isdigit():
-            return _answer_index(int(v), labels)
-        if v.upper() in labels:
-            return labels.index(v.upper())
-    return None
-
-
-def _norm(text: str) -> str:
-    return " ".join(str(text).lower().split())
-
-
 def normalize_mcq(rows: list[dict]) -> tuple[list[McqItem], list[dict]]:
     """MedQA-style rows: question, options (list or {"A": ...}), answer_idx / answer (index or letter).
 
-    A text `answer` that names an option is used when there is no index; when both exist they
-    must agree, otherwise the row is reported as malformed.
+    The layouts are those of `synth_hf.text.mcq` (shared with AIDE seeds): a text `answer` that
+    names an option is used when there is no index; when both exist they must agree, otherwise
+    the row is reported as malformed.
     """
     items, skipped = [], []
     for i, row in enumerate(rows):
         rid = _row_id(row, i)
         question = row.get("question")
-        opts = _options(row.get("options"))
+        opts = split_options(row.get("options"))
         if not question or opts is None or len(opts[1]) < 2:
-            skipped.append({"id": rid, "reason": "missing question or fewer than 2 options"})
+            skipped.append({"id": rid, "reason": f"missing question or unusable options: {OPTIONS_SHAPE}"})
             continue
         labels, texts = opts
-        answer_text = row.get("answer")
-        idx_field = next((k for k in ("answer_idx", "answer_index", "label") if row.get(k) is not None), None)
-        text_idx = None
-        if isinstance(answer_text, str) and _norm(answer_text) in [_norm(t) for t in texts]:
-            text_idx = [_norm(t) for t in texts].index(_norm(answer_text))
-        if idx_field is not None:
-            idx = _answer_index(row[idx_field], labels)
-            if idx is None:
-                skipped.append(
-                    {"id": rid, "reason": f"{idx_field}={row[idx_field]!r} is not one of {labels}"}
-                )
-                continue
-            if text_idx is not None and text_idx != idx:
-                skipped.append({"id": rid, "reason": f"{idx_field} {labels[idx]} disagrees with answer text"})
-                continue
-        else:
-            idx = text_idx if text_idx is not None else _answer_index(answer_text, labels)
-            if idx is None:
-                skipped.append({"id": rid, "reason": f"answer {answer_text!r} matches no option"})
-                continue
+        idx, problem = resolve_answer(row, labels, texts)
+        if idx is None:
+            skipped.append({"id": rid, "reason": problem[1] if problem else "no answer"})
+            continue
         items.append(McqItem(rid, str(question), texts, idx))
     return items, skipped
 

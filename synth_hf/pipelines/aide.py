@@ -23,13 +23,25 @@ from pathlib import Path
 from typing import Any
 
 from synth_hf.pipelines.aide_config import BUILTIN_OPERATIONS, AIDEConfig
-from synth_hf.pipelines.runner import RunResult, collect, execute, new_pipeline
+from synth_hf.pipelines.engines import RunEngines, build_engines
+from synth_hf.pipelines.runner import (
+    MEMO_DIR,
+    RunResult,
+    check_finished,
+    collect,
+    execute,
+    new_pipeline,
+    running,
+)
 from synth_hf.steps.aide.seeds import count, load_demonstrations, load_seeds
 from synth_hf.steps.aide.synthesis_prompts import OPERATION_INSTRUCTIONS
 from synth_hf.steps.common.ledger import Ledger, batch_key
 from synth_hf.summary import save_summary
 
 POOL_FILE = "personas.json"
+# Every step memos its finished batches (hard-kill resume), so distilabel's own per-batch cache
+# saves can be sparse (see distilabel_fixes).
+CACHE_INTERVAL_S = 10.0
 
 
 @dataclass
@@ -41,16 +53,24 @@ class AIDEBuild:
     leaf: str
     persona_pool: dict | None
     models: dict[str, str]
-    invalid_seeds: dict[str, int] = field(default_factory=dict)
+    invalid: list[tuple[dict, str]] = field(default_factory=list)  # (raw seed row, reason)
+    engines: RunEngines | None = None
+
+    @property
+    def invalid_seeds(self) -> dict[str, int]:
+        return count(reason for _, reason in self.invalid)
 
 
-# --------------------------------------------------------------------------------------- engines
-def _engine(cfg: Any) -> Any:
-    return cfg.build()
-
-
-def _model_name(cfg: Any) -> str:
-    return cfg.describe()
+def _engines(config: AIDEConfig) -> RunEngines:
+    """One engine per role per run; a grader or annotator without its own config shares the
+    synthesizer's engine (and so its budget)."""
+    return build_engines(
+        {
+            "synthesizer": config.engine,
+            "grader": config.grader_engine or "synthesizer",
+            "annotator": config.annotator_engine or "synthesizer",
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------- builder
@@ -75,14 +95,6 @@ def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
     seeds, invalid = load_seeds(config.seeds)
     demos = load_demonstrations(config.seeds)
     run.run_dir.mkdir(parents=True, exist_ok=True)
-    Ledger(run.ledger_dir).record(
-        "load_seeds", batch_key(seeds), len(seeds) + len(invalid), len(seeds), invalid
-    )
-    (run.run_dir / "seeds.jsonl").write_text(
-        "".join(
-            json.dumps({k: s[k] for k in ("seed_id", "question", "options", "answer")}) + "\n" for s in seeds
-        )
-    )
     attr_depth, persona_depth = exp.attribute_branch_depth, exp.persona_branch_depth
     hops = max(attr_depth, persona_depth)
     pool_path = str(run.run_dir / POOL_FILE)
@@ -97,7 +109,7 @@ def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
     elif persona_depth:
         pool_meta = {"source": "generated-from-seeds", "license": "same as the generated data"}
 
-    ledger = str(run.ledger_dir)
+    frame = {"ledger_dir": str(run.ledger_dir), "memo_dir": str(run.run_dir / MEMO_DIR)}
     batch = run.input_batch_size
     common = {"seed_format": fmt, "task_description": config.seeds.task_description, "demonstrations": demos}
     instructions, templates = _operations(config)
@@ -110,11 +122,10 @@ def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
         "generation_seed": run.seed,
     }
     ann = config.annotation
-    grader_cfg, annotator_cfg = (
-        config.grader_engine or config.engine,
-        config.annotator_engine or config.engine,
-    )
+    engines = _engines(config)
+    synthesizer = engines["synthesizer"]
     pipeline = new_pipeline(run.name, run, description="AIDE: attribute/persona-guided multi-hop expansion")
+    pipeline._synth_cache_interval_s = CACHE_INTERVAL_S
     stages: list[Any] = []
     with pipeline:
         stages.append(LoadDataFromDicts(name="load_seeds", data=seeds, batch_size=max(batch, len(seeds))))
@@ -122,8 +133,8 @@ def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
             stages.append(
                 S.GeneratePersonaPool(
                     name="persona_pool",
-                    llm=_engine(config.engine),
-                    ledger_dir=ledger,
+                    llm=synthesizer,
+                    **frame,
                     seed_format=fmt,
                     per_seed=config.personas.per_seed,
                     pool_path=pool_path,
@@ -137,7 +148,7 @@ def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
             stages.append(
                 planner(
                     name=f"plan_h{h}",
-                    ledger_dir=ledger,
+                    **frame,
                     hop=h,
                     attribute_depth=attr_depth,
                     persona_depth=persona_depth,
@@ -152,8 +163,8 @@ def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
             stages.append(
                 S.ExtractAttributes(
                     name=f"extract_attributes_h{h}",
-                    llm=_engine(config.engine),
-                    ledger_dir=ledger,
+                    llm=synthesizer,
+                    **frame,
                     hop=h,
                     attributes_per_node=exp.attributes_per_node,
                     max_new_tokens=exp.extraction_max_new_tokens,
@@ -165,7 +176,7 @@ def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
                 stages.append(
                     S.RetrievePersonas(
                         name=f"retrieve_personas_h{h}",
-                        ledger_dir=ledger,
+                        **frame,
                         hop=h,
                         pool_path=pool_path,
                         embedder=config.personas.embedder,
@@ -176,8 +187,8 @@ def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
             stages.append(
                 S.SynthesizeChildren(
                     name=f"synthesize_h{h}",
-                    llm=_engine(config.engine),
-                    ledger_dir=ledger,
+                    llm=synthesizer,
+                    **frame,
                     hop=h,
                     operation_order=list(exp.operations),
                     operations_per_node=exp.operations_per_node,
@@ -191,9 +202,9 @@ def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
                 stages.append(
                     S.SelfReflect(
                         name=f"reflect_h{h}",
-                        llm=_engine(config.engine),
-                        grader=_engine(grader_cfg) if config.grader_engine else None,
-                        ledger_dir=ledger,
+                        llm=synthesizer,
+                        grader=engines.own("grader"),
+                        **frame,
                         hop=h,
                         min_relevance=r.min_relevance,
                         min_diversity=r.min_diversity,
@@ -206,7 +217,7 @@ def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
                 stages.append(
                     S.HopOrderedDedup(
                         name=f"dedup_h{h}",
-                        ledger_dir=ledger,
+                        **frame,
                         text_columns=["question"],
                         minhash_threshold=config.dedup.minhash_threshold,
                         embedding_threshold=config.dedup.embedding_threshold,
@@ -217,8 +228,8 @@ def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
             stages.append(
                 S.AnnotateAndVerify(
                     name=f"annotate_h{h}",
-                    llm=_engine(annotator_cfg),
-                    ledger_dir=ledger,
+                    llm=engines["annotator"],
+                    **frame,
                     hop=h,
                     verification=ann.verification,
                     samples=ann.samples,
@@ -235,7 +246,7 @@ def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
         stages.append(
             S.FormatAIDE(
                 name="format_aide",
-                ledger_dir=ledger,
+                **frame,
                 seed_format=fmt,
                 system_prompt=config.system_prompt,
                 input_batch_size=batch,
@@ -243,18 +254,8 @@ def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
         )
         for upstream, downstream in itertools.pairwise(stages):
             upstream >> downstream
-    models = {
-        "synthesizer": _model_name(config.engine),
-        "grader": _model_name(grader_cfg),
-        "annotator": _model_name(annotator_cfg),
-    }
     info = AIDEBuild(
-        seeds,
-        [s.name for s in stages],
-        "format_aide",
-        pool_meta,
-        models,
-        count(reason for _, reason in invalid),
+        seeds, [s.name for s in stages], "format_aide", pool_meta, dict(engines.labels), invalid, engines
     )
     return pipeline, info
 
@@ -268,10 +269,27 @@ def describe_stages(config: AIDEConfig) -> list[str]:
     return _build(config)[1].stages
 
 
+def _record_seeds(run_dir: Path, ledger: Ledger, info: AIDEBuild) -> None:
+    """The seed stage's ledger line (invalid seeds are its drops) and the seeds as used."""
+    seeds, invalid = info.seeds, info.invalid
+    ledger.record("load_seeds", batch_key(seeds), len(seeds) + len(invalid), len(seeds), invalid)
+    (run_dir / "seeds.jsonl").write_text(
+        "".join(
+            json.dumps({k: s[k] for k in ("seed_id", "question", "options", "answer")}) + "\n" for s in seeds
+        )
+    )
+
+
 def run_aide(config: AIDEConfig) -> RunResult:
+    """Build and run AIDE, save dataset / dropped rows / summary (and quality report) under the
+    run folder. A rerun after a hard kill resumes from the finished batches (`runner.running`);
+    raises RunInterrupted when the run stopped early (rerun to resume)."""
     started = time.time()
     pipeline, info = _build(config)
-    distiset = execute(pipeline, config.run, sequential=config.sequential_steps)
+    with running(pipeline, config.run, "aide") as run:
+        _record_seeds(run.run_dir, Ledger(run.ledger_dir), info)
+        distiset = execute(pipeline, run, sequential=config.sequential_steps, reset_ledger=False)
+        check_finished(pipeline, "AIDE", run.run_dir)
     leaf = "default" if distiset is not None and "default" in distiset else info.leaf
     exp = config.expansion
     extra = {

@@ -168,8 +168,8 @@ class AIDEConfig(_Strict):
     quality_report: bool = True
     sequential_steps: bool = Field(
         default=False,
-        description="Load and run one step at a time. Each LLM stage has its own engine: with vLLM on a "
-        "small machine, four engines loaded at once do not fit in memory.",
+        description="Load and run one step at a time. Each LLM step's worker loads its own copy of the "
+        "role's engine: with vLLM on a small machine, four copies loaded at once do not fit in memory.",
     )
     recipe: RecipeConfig | None = Field(
         default=None, description="Used by recipes/*.py (seeds split, training); the pipeline ignores it."

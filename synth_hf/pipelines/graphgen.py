@@ -5,32 +5,30 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import time
 from pathlib import Path
 from typing import Any
 
-from synth_hf.config import EngineConfig, dump_config
+from synth_hf.config import dump_config
+from synth_hf.pipelines.engines import RunEngines, build_engines
 from synth_hf.pipelines.graphgen_config import GraphGenConfig
-from synth_hf.pipelines.runner import RunResult, collect, execute, new_pipeline
+from synth_hf.pipelines.runner import (
+    MEMO_DIR,
+    RunInterrupted,
+    RunResult,
+    check_finished,
+    collect,
+    execute,
+    new_pipeline,
+    running,
+)
 
 LEAF = "format_graphgen"
 INPUT_DIR = "input"
 INPUT_STATS = "input_stats.json"
 GRAPH_DIR = "graph"
-MEMO_DIR = "batches"
-RUNNING_MARKER = "RUNNING"
-
-
-def build_engine(engine: EngineConfig) -> Any:
-    """The configured engine (a SynthLLM) via the shared factory."""
-    return engine.build()
-
-
-def engine_label(config: EngineConfig, llm: Any) -> str:
-    """Provenance name of an engine: kind and the model it really runs."""
-    return f"{config.engine}:{llm.model_name}"
+__all__ = ["RunInterrupted", "build_graphgen", "run_graphgen"]
 
 
 def corpus_fingerprint(dataset: Any) -> str:
@@ -72,6 +70,10 @@ def prepare_input(config: GraphGenConfig) -> tuple[str, str, dict]:
 
 def build_graphgen(config: GraphGenConfig) -> Any:
     """The distilabel Pipeline for `config` (reads and saves the corpus as a side effect)."""
+    return _build(config)[0]
+
+
+def _build(config: GraphGenConfig) -> tuple[Any, RunEngines]:
     from synth_hf.steps.graphgen import (
         CalibrationReport,
         ChunkDocuments,
@@ -93,7 +95,8 @@ def build_graphgen(config: GraphGenConfig) -> Any:
     run.run_dir.mkdir(parents=True, exist_ok=True)
     (run.run_dir / "config.yaml").write_text(dump_config(config), encoding="utf-8")
     input_path, fingerprint, input_info = prepare_input(config)
-    synth, trainee = build_engine(config.synthesizer), build_engine(config.trainee)
+    engines = build_engines({"synthesizer": config.synthesizer, "trainee": config.trainee})
+    synth, trainee = engines["synthesizer"], engines["trainee"]
     tokenizer = tokenizer_reference(config.synthesizer)
     graph_dir, report_dir = str(run.run_dir / GRAPH_DIR), str(run.run_dir)
     frame = {"ledger_dir": str(run.ledger_dir), "memo_dir": str(run.run_dir / MEMO_DIR)}
@@ -101,7 +104,7 @@ def build_graphgen(config: GraphGenConfig) -> Any:
     gen = config.generation
 
     pipeline = new_pipeline("graphgen", run, description="GraphGen: corpus -> KG -> trainee probe -> QA")
-    # Our steps memo every finished batch and a killed run drops distilabel's cache (see run_graphgen),
+    # Our steps memo every finished batch and a killed run drops distilabel's cache (runner.running),
     # so its per-batch saves can be sparse (distilabel_fixes: they grow with the run).
     pipeline._synth_cache_interval_s = CACHE_INTERVAL_S
     with pipeline:
@@ -212,13 +215,13 @@ def build_graphgen(config: GraphGenConfig) -> Any:
             last = last >> dedup
         fmt = FormatGraphGen(
             name=LEAF,
-            synthesizer=engine_label(config.synthesizer, synth),
-            trainee=engine_label(config.trainee, trainee),
+            synthesizer=engines.labels["synthesizer"],
+            trainee=engines.labels["trainee"],
             system_prompt=gen.system_prompt,
             **frame,
         )
         last >> fmt
-    return pipeline
+    return pipeline, engines
 
 
 def _typed_leaf(distiset: Any) -> Any:
@@ -269,63 +272,23 @@ def _read_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-class RunInterrupted(RuntimeError):
-    """The pipeline stopped before every step finished (e.g. Ctrl-C); rerun to resume."""
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _previous_run_was_killed(marker: Path) -> bool:
-    """A marker left behind by a process that is gone means that run died without a clean stop."""
-    try:
-        pid = int(json.loads(marker.read_text())["pid"])
-    except (OSError, ValueError, KeyError):
-        return marker.exists()
-    if pid != os.getpid() and _pid_alive(pid):
-        raise RuntimeError(
-            f"another GraphGen process (pid {pid}) is using {marker.parent}; wait for it or remove {marker}"
-        )
-    return True
-
-
 def run_graphgen(config: GraphGenConfig) -> RunResult:
+    """Build and run GraphGen, save dataset / dropped rows / summary under the run folder.
+    A rerun after a hard kill resumes from the finished batches (see `runner.running`);
+    raises RunInterrupted when the run stopped early (rerun to resume)."""
     started = time.time()
     run_dir = config.run.run_dir
     print(f"[graphgen] run folder: {run_dir}", flush=True)
-    pipeline = build_graphgen(config)
-    run = config.run
-    marker = run_dir / RUNNING_MARKER
-    if _previous_run_was_killed(marker) and run.use_cache:
-        # distilabel's bookkeeping lost the batches in flight at the kill: start it afresh and let the
-        # per-batch memo answer every batch that had finished.
-        # Its cache files may be torn mid-write too, so they are dropped, not read.
-        print("[graphgen] previous run was killed: resuming from its finished batches", flush=True)
-        shutil.rmtree(run_dir / "cache", ignore_errors=True)
-        run = run.model_copy(update={"use_cache": False})
-    marker.write_text(json.dumps({"pid": os.getpid(), "started": started}), encoding="utf-8")
-    try:
-        distiset = execute(pipeline, run, sequential=config.sequential_steps)
-        manager = getattr(pipeline, "_batch_manager", None)
-        if manager is not None and manager.can_generate():
-            raise RunInterrupted(
-                f"GraphGen stopped before finishing; run the same command again to resume ({run_dir})"
-            )
-    finally:
-        marker.unlink(missing_ok=True)
+    pipeline, engines = _build(config)
+    with running(pipeline, config.run, "graphgen") as run:
+        distiset = execute(pipeline, run, sequential=config.sequential_steps, reset_ledger=False)
+        check_finished(pipeline, "GraphGen", run_dir)
     plan = _read_json(run_dir / "plan.json")
     calibration = _read_json(run_dir / "calibration.json")
     extra = {
         "method": "graphgen",
-        "synthesizer": engine_label(config.synthesizer, build_engine(config.synthesizer)),
-        "trainee": engine_label(config.trainee, build_engine(config.trainee)),
+        "synthesizer": engines.labels["synthesizer"],
+        "trainee": engines.labels["trainee"],
         "input": _read_json(run_dir / INPUT_STATS),
         "graph": {**plan.get("graph", {}), "dir": str(run_dir / GRAPH_DIR)},
         "partition": plan.get("partition", {}),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,10 +17,14 @@ from datasets import Dataset
 
 from synth_hf.config import RunConfig
 from synth_hf.steps.common.format import save_exports
+from synth_hf.steps.common.frame import PLACEHOLDER
 from synth_hf.steps.common.ledger import Ledger
 from synth_hf.summary import build_summary, format_summary, save_summary
 
 log = logging.getLogger("synth_hf")
+
+MEMO_DIR = "batches"  # per-batch memo of every step (steps.common.frame), under the run folder
+RUNNING_MARKER = "RUNNING"
 
 
 @dataclass
@@ -35,17 +43,25 @@ def new_pipeline(name: str, run: RunConfig, description: str = ""):
     return pipeline
 
 
-def execute(pipeline: Any, run: RunConfig, parameters: dict | None = None, sequential: bool = False):
+def execute(
+    pipeline: Any,
+    run: RunConfig,
+    parameters: dict | None = None,
+    sequential: bool = False,
+    reset_ledger: bool = True,
+):
     """Run `pipeline` under `run`'s executor. `sequential` loads one step at a time, so two engines
     never compete for the same cores or GPU memory; a generator step must then emit a single batch
-    (distilabel asks for the next one only from a loaded consumer)."""
+    (distilabel asks for the next one only from a loaded consumer). `reset_ledger=False` when
+    `running` has already prepared the run's records."""
     from synth_hf.pipelines import distilabel_fixes, worker_start
 
     distilabel_fixes.apply()
     if run.executor == "local":
         worker_start.configure(pipeline)
     run.run_dir.mkdir(parents=True, exist_ok=True)
-    _reset_stale_ledger(pipeline, run)
+    if reset_ledger:
+        _reset_stale_ledger(pipeline, run)
     apply_resources(pipeline, run)
     if run.executor == "ray":
         init: dict[str, Any] = {"include_dashboard": False}
@@ -72,6 +88,82 @@ def _reset_stale_ledger(pipeline: Any, run: RunConfig) -> None:
         shutil.rmtree(run.ledger_dir)
     run.ledger_dir.mkdir(parents=True, exist_ok=True)
     marker.write_text(signature)
+
+
+class RunInterrupted(RuntimeError):
+    """The pipeline stopped before every step finished (e.g. Ctrl-C); rerun to resume."""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _previous_run_was_killed(marker: Path, label: str) -> bool:
+    """A marker left behind by a process that is gone means that run died without a clean stop.
+    Raises RuntimeError while another live process holds the run folder."""
+    if not marker.exists():
+        return False
+    try:
+        pid = int(json.loads(marker.read_text())["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return True
+    if pid != os.getpid() and _pid_alive(pid):
+        raise RuntimeError(
+            f"another {label} process (pid {pid}) is using {marker.parent}; wait for it or remove {marker}"
+        )
+    return True
+
+
+@contextmanager
+def running(pipeline: Any, run: RunConfig, label: str) -> Iterator[RunConfig]:
+    """Hold the run folder for one run of `pipeline` and prepare its records; yields the RunConfig
+    to execute with (pass `reset_ledger=False` to `execute`).
+
+    - Fresh run (`use_cache=False`): ledger and per-batch memo are emptied.
+    - Same config again (`use_cache=True`): distilabel's cache resumes; the ledger is kept.
+    - Changed config in the same folder: the ledger starts empty; memo entries are keyed by step
+      signature, so steps whose config did not change are still answered from it.
+    - The previous run was killed hard (its RUNNING marker names a dead process): distilabel's
+      bookkeeping lost the batches in flight and its cache files may be torn, so the pipeline is
+      rerun from scratch; every batch that had finished is answered from the memo, which writes
+      that batch's ledger lines again. The ledger is rebuilt that way, so summary, drop counts
+      and dropped rows equal an uninterrupted run's.
+    """
+    run.run_dir.mkdir(parents=True, exist_ok=True)
+    marker = run.run_dir / RUNNING_MARKER
+    resume = _previous_run_was_killed(marker, label) and run.use_cache
+    memo = run.run_dir / MEMO_DIR
+    if resume:
+        print(f"[{label}] previous run was killed: resuming from its finished batches", flush=True)
+        shutil.rmtree(run.run_dir / "cache", ignore_errors=True)
+        shutil.rmtree(run.ledger_dir, ignore_errors=True)
+        run = run.model_copy(update={"use_cache": False})
+    elif not run.use_cache:
+        shutil.rmtree(memo, ignore_errors=True)
+    if not resume:
+        _reset_stale_ledger(pipeline, run)
+    run.ledger_dir.mkdir(parents=True, exist_ok=True)
+    (run.ledger_dir / ".signature").write_text(pipeline.signature)
+    marker.write_text(json.dumps({"pid": os.getpid(), "started": time.time()}), encoding="utf-8")
+    try:
+        yield run
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+def check_finished(pipeline: Any, label: str, run_dir: Path) -> None:
+    """Raise RunInterrupted when distilabel stopped with batches still to process (e.g. Ctrl-C)."""
+    manager = getattr(pipeline, "_batch_manager", None)
+    if manager is not None and manager.can_generate():
+        raise RunInterrupted(
+            f"{label} stopped before finishing; run the same command again to resume ({run_dir})"
+        )
 
 
 def _drop_stale_log_handlers() -> None:
@@ -118,6 +210,9 @@ def collect(
     started: float | None = None,
 ) -> RunResult:
     dataset = _leaf_dataset(distiset, leaf)
+    if PLACEHOLDER in dataset.column_names:  # leaves emit none; never let one reach the output
+        dataset = dataset.filter(lambda flag: not flag, input_columns=[PLACEHOLDER])
+    drop_columns = (*drop_columns, PLACEHOLDER)
     dataset = dataset.remove_columns([c for c in drop_columns if c in dataset.column_names])
     dropped_rows = Ledger(run.ledger_dir).dropped_rows()
     dropped = (

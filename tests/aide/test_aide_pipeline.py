@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from synth_hf.pipelines.aide import build_aide, run_aide
+from synth_hf.pipelines.aide import _build, build_aide, run_aide
 from synth_hf.pipelines.aide_config import AIDEConfig
 from synth_hf.steps.aide.fake_responder import existing_item, generation, kind, last_item, respond
 from synth_hf.steps.common.ledger import Ledger
@@ -273,10 +273,10 @@ def test_bad_seed_input_is_reported(tmp_path):
     with pytest.raises(ValueError, match="no valid seed row"):
         build_aide(_config(tmp_path, "empty", seeds={"rows": [{"question": " ", "answer": "x"}]}))
     rows = SEEDS + [{"question": "", "answer": "x"}, {"question": "q3", "answer": None}, SEEDS[0]]
-    build_aide(_config(tmp_path, "counted", seeds={"rows": rows}))
-    counted = Ledger(tmp_path / "counted" / "ledger").stage_summary()["load_seeds"]
-    assert (counted["in"], counted["out"]) == (5, 2)
-    assert counted["dropped"] == {"empty_question": 1, "empty_answer": 1, "duplicate_seed": 1}
+    info = _build(_config(tmp_path, "counted", seeds={"rows": rows}))[1]
+    assert len(info.seeds) == 2
+    assert info.invalid_seeds == {"empty_question": 1, "empty_answer": 1, "duplicate_seed": 1}
+    assert not (tmp_path / "counted" / "ledger").exists()  # building writes no accounting; the run does
 
 
 def test_bad_persona_dataset_is_reported(tmp_path):

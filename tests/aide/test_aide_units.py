@@ -172,9 +172,8 @@ def test_map_seed_formats_and_reasons():
     mcq = _cfg(format="mcq")
     assert map_seed({"question": "Q", "options": ["a", "b"], "answer": 1}, 0, mcq)[0]["answer"] == "B"
     assert map_seed({"question": "Q", "options": ["a", "b"], "answer": "a"}, 0, mcq)[0]["answer_index"] == 0
-    assert map_seed({"question": "Q", "options": ["a", "b"], "answer": 2}, 0, mcq) == (
-        None,
-        "invalid_answer_index",
+    assert map_seed({"question": "Q", "options": ["a", "b"], "answer": 2}, 0, mcq)[1].startswith(
+        "invalid_answer_index (expected the answer as an option index"
     )
     assert (
         map_seed(
@@ -184,12 +183,13 @@ def test_map_seed_formats_and_reasons():
         )[0]["answer"]
         == "B"
     )
-    assert map_seed({"question": "Q", "options": ["a"], "answer": 0}, 0, mcq) == (None, "invalid_options")
+    refused = map_seed({"question": "Q", "options": ["a"], "answer": 0}, 0, mcq)
+    assert refused[0] is None and refused[1].startswith("invalid_options (expected options as a list")
     assert map_seed({"question": "  ", "answer": "x"}, 0, _cfg()) == (None, "empty_question")
     assert map_seed({"question": "Q", "answer": ""}, 0, _cfg()) == (None, "empty_answer")
     assert map_seed({"question": "Q", "answer": "maybe"}, 0, _cfg(format="true_false")) == (
         None,
-        "invalid_true_false_answer",
+        "invalid_true_false_answer (expected a bool, 1 / 0, or true / false / yes / no)",
     )
     assert map_seed({"question": "Q", "answer": True}, 0, _cfg(format="true_false"))[0]["answer"] == "true"
 

@@ -1,6 +1,8 @@
 """FormatAIDE: the TRL-ready `messages` column plus the provenance that rebuilds the seed->child
 tree; internal working columns are removed."""
 
+from typing import ClassVar
+
 from distilabel.steps import StepInput
 from distilabel.typing import StepOutput
 
@@ -36,6 +38,9 @@ CONTENT = ["question", "options", "answer", "answer_index"]
 
 
 class FormatAIDE(SynthStep):
+    is_leaf: ClassVar[bool] = True  # the output: an empty batch stays empty (no placeholder)
+    use_memo: ClassVar[bool] = False  # cheap
+
     seed_format: str = "qa"
     system_prompt: str | None = None
 

@@ -30,6 +30,12 @@ class GeneratePersonaPool(LLMStep):
     def outputs(self) -> list[str]:
         return []
 
+    def memo_valid(self) -> bool:
+        """A memo hit skips writing the pool: only valid while the pool file is there."""
+        import os
+
+        return os.path.exists(self.pool_path)
+
     def process(self, inputs: StepInput) -> StepOutput:  # type: ignore[override]
         before = self.llm.usage
         seeds = [r for r in inputs if r["hop"] == 0]

@@ -9,7 +9,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from synth_hf.text.mcq import ANSWER_SHAPE, INDEX_FIELDS, OPTIONS_SHAPE, resolve_answer, split_options
+
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+TRUE_FALSE_SHAPE = "expected a bool, 1 / 0, or true / false / yes / no"
 
 ROW_DEFAULTS: dict[str, Any] = {
     "row_id": "",
@@ -66,23 +69,6 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def mcq_index(answer: Any, options: list[str], one_based: bool) -> int | None:
-    """Option index from an int index, a letter, or the option's text."""
-    if isinstance(answer, bool):
-        return None
-    if isinstance(answer, (int, float)) and float(answer).is_integer():
-        idx = int(answer) - (1 if one_based else 0)
-        return idx if 0 <= idx < len(options) else None
-    text = _text(answer)
-    if text.isdigit():
-        return mcq_index(int(text), options, one_based)
-    letter = text.strip("() .").upper()
-    if len(letter) == 1 and letter in LETTERS[: len(options)]:
-        return LETTERS.index(letter)
-    lowered = [o.lower() for o in options]
-    return lowered.index(text.lower()) if text.lower() in lowered else None
-
-
 def tf_value(answer: Any) -> bool | None:
     if isinstance(answer, bool):
         return answer
@@ -95,7 +81,9 @@ def tf_value(answer: Any) -> bool | None:
 
 def check_columns(columns: list[str], fmt: str, cfg: Any) -> None:
     """Missing columns are a configuration error: fail before anything runs."""
-    needed = [cfg.question_column, cfg.answer_column]
+    needed = [cfg.question_column]
+    if fmt != "mcq" or not set(INDEX_FIELDS) & set(columns):  # MCQ: an answer_idx column will do
+        needed.append(cfg.answer_column)
     if fmt == "mcq":
         needed.append(cfg.options_column)
     needed += [c for c in (cfg.context_column, cfg.id_column) if c]
@@ -115,24 +103,25 @@ def map_seed(raw: dict, index: int, cfg: Any) -> tuple[dict | None, str | None]:
         question = f"{question}\n\n{_text(raw.get(cfg.context_column))}"
     if not question:
         return None, "empty_question"
+    answer_raw = raw.get(cfg.answer_column)
     options: list[str] = []
     answer_index: int | None = None
-    answer_raw = raw.get(cfg.answer_column)
     if fmt == "mcq":
-        opts = raw.get(cfg.options_column)
-        if not isinstance(opts, (list, tuple)) or len(opts) < 2 or any(not _text(o) for o in opts):
-            return None, "invalid_options"
-        options = [_text(o) for o in opts]
+        split = split_options(raw.get(cfg.options_column))
+        if split is None or len(split[1]) < 2 or any(not _text(o) for o in split[1]):
+            return None, f"invalid_options ({OPTIONS_SHAPE})"
+        labels, options = split[0], [_text(o) for o in split[1]]
         if len({o.lower() for o in options}) != len(options):
-            return None, "duplicate_options"
-        answer_index = mcq_index(answer_raw, options, cfg.answer_one_based)
+            return None, f"duplicate_options ({OPTIONS_SHAPE})"
+        answer_index, problem = resolve_answer(raw, labels, options, cfg.answer_column, cfg.answer_one_based)
         if answer_index is None:
-            return None, "invalid_answer_index"
+            code = problem[0] if problem else "invalid_answer_index"
+            return None, f"{code} ({ANSWER_SHAPE})"
         answer = LETTERS[answer_index]
     elif fmt == "true_false":
         value = tf_value(answer_raw)
         if value is None:
-            return None, "invalid_true_false_answer"
+            return None, f"invalid_true_false_answer ({TRUE_FALSE_SHAPE})"
         answer = "true" if value else "false"
     else:
         answer = _text(answer_raw)

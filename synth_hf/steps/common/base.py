@@ -1,13 +1,25 @@
-"""Base classes for synth_hf steps: ledger accounting and engine lifecycle written once."""
+"""Base classes for synth_hf steps: the batch frame (empty-stream guard, per-batch memo for
+hard-kill resume, see `frame`), ledger accounting and engine lifecycle, written once for
+GraphGen and AIDE alike."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, ClassVar
 
 from distilabel.steps import GlobalStep, Step
 from pydantic import Field
 
 from synth_hf.models.base import SynthLLM
+from synth_hf.steps.common.frame import (
+    PLACEHOLDER,
+    BatchMemo,
+    capture_ledger_lines,
+    captured_line,
+    flagged,
+    placeholder,
+    real_rows,
+)
 from synth_hf.steps.common.ledger import Ledger, batch_key
 from synth_hf.steps.common.trace import trace_engine
 
@@ -15,9 +27,68 @@ DROP_REASON = "drop_reason"
 
 
 class AccountingMixin:
-    """Every batch leaves one ledger line: rows in/out, drops with reasons, LLM usage."""
+    """Every batch leaves one ledger line: rows in/out, drops with reasons, LLM usage.
+
+    The frame around `process` (distilabel calls `process_applying_mappings`): placeholder rows
+    are removed before the step sees its batch and an empty output becomes one placeholder row
+    (never at the leaf: `is_leaf`), so an empty stream finishes instead of hanging; with
+    `memo_dir` set, a batch finished before (same step signature, same input rows) is answered
+    from disk and its ledger lines are written again (`use_memo = False` opts a step out)."""
 
     ledger_dir: str | None = Field(default=None, description="Folder for per-stage accounting.")
+    memo_dir: str | None = Field(default=None, description="Folder of per-batch results (hard-kill resume).")
+
+    use_memo: ClassVar[bool] = True
+    is_leaf: ClassVar[bool] = False  # the pipeline's output step: emits no placeholder
+    replaces_columns: ClassVar[bool] = False  # output rows are new rows with exactly `outputs` as keys
+
+    def memo_valid(self) -> bool:
+        """False when a memo hit would skip a side effect that is missing (e.g. a deleted file)."""
+        return True
+
+    def process_applying_mappings(self, *args: list[dict]) -> Iterator[list[dict]]:
+        inputs = tuple(real_rows(rows) for rows in args)
+        key_rows = [row for rows in inputs for row in rows]
+        memo = (
+            BatchMemo(self.memo_dir, self.name, self.signature)  # type: ignore[attr-defined]
+            if self.memo_dir and self.use_memo
+            else None
+        )
+        hit = memo.get(key_rows) if memo is not None and self.memo_valid() else None
+        if hit is not None:
+            out, lines = hit
+            if self.ledger_dir:
+                for line in lines:
+                    Ledger(self.ledger_dir).write(line)
+            self._logger.info(  # type: ignore[attr-defined]
+                f"{self.name}: {len(key_rows)} rows -> {len(out)} (finished before, reused)"  # type: ignore[attr-defined]
+            )
+        else:
+            with capture_ledger_lines() as lines:
+                # distilabel's mapping wrapper cannot take an empty batch (it divides by its
+                # length); our steps use no column mappings, so call `process` directly then.
+                steps_out = (
+                    super().process_applying_mappings(*inputs)  # type: ignore[misc]
+                    if all(inputs)
+                    else self.process(*inputs)  # type: ignore[attr-defined]
+                )
+                out = next(iter(steps_out), [])
+            if memo is not None:
+                memo.put(key_rows, out, lines)
+        if self.is_leaf:
+            yield [row for row in out if not row.get(PLACEHOLDER)]
+        elif out:
+            yield flagged(out)
+        else:
+            yield [placeholder(self._placeholder_columns(args))]
+
+    def _placeholder_columns(self, args: tuple[list[dict], ...]) -> list[str]:
+        """The keys this step's real rows have (so a placeholder never changes a table's columns)."""
+        outputs = list(self.outputs)  # type: ignore[attr-defined]
+        first = next((rows[0] for rows in args if rows), None)
+        if self.replaces_columns or first is None:
+            return outputs
+        return [k for k in dict.fromkeys([*first, *outputs]) if k != PLACEHOLDER]
 
     def account(
         self,
@@ -34,7 +105,7 @@ class AccountingMixin:
         if usage_before is not None and llm is not None:
             now = llm.usage
             usage = {k: now[k] - usage_before.get(k, 0) for k in now}
-        Ledger(self.ledger_dir).record(
+        line = Ledger(self.ledger_dir).record(
             self.name,  # type: ignore[attr-defined]
             batch_key(inputs),
             len(inputs),
@@ -43,6 +114,7 @@ class AccountingMixin:
             usage,
             extra,
         )
+        captured_line(line)
 
 
 class SynthStep(AccountingMixin, Step):

@@ -46,8 +46,8 @@ class Ledger:
         dropped: list[tuple[dict, str]] | None = None,
         usage: dict | None = None,
         extra: dict | None = None,
-    ) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
+    ) -> dict:
+        """Append one batch's line (rows in/out, drops with reasons, usage, counters); returns it."""
         line = {
             "step": step,
             "key": key,
@@ -57,8 +57,14 @@ class Ledger:
             "usage": usage or {},
             "extra": extra or {},
         }
+        self.write(line)
+        return line
+
+    def write(self, line: dict) -> None:
+        """Append a line as recorded before (a resumed batch replays the line it wrote then)."""
+        self.dir.mkdir(parents=True, exist_ok=True)
         # One write() of one line: appends from different processes never interleave.
-        with open(self.dir / f"{step}.jsonl", "a", encoding="utf-8") as fh:
+        with open(self.dir / f"{line['step']}.jsonl", "a", encoding="utf-8") as fh:
             fh.write(json.dumps(line, default=str) + "\n")
 
     def batches(self) -> dict[str, list[dict]]:

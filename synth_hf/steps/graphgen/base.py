@@ -1,21 +1,13 @@
-"""What every GraphGen step shares: placeholder handling (see `placeholder`) and per-batch memo."""
+"""What every GraphGen step shares: `run_batch`, failed-call counting and engine-call shorthands.
+The batch frame (empty-stream guard, per-batch memo) is the shared one in `steps.common.base`."""
 
-from typing import Any, ClassVar
+from typing import Any
 
 from distilabel.steps import StepInput
-from pydantic import Field
-
-from synth_hf.steps.graphgen.memo import BatchMemo
-from synth_hf.steps.graphgen.placeholder import PLACEHOLDER, flagged, placeholder, real_rows
 
 
 class GraphGenMixin:
-    """Subclasses implement `run_batch(rows) -> rows` (accounting included); `process` adds the rest."""
-
-    memo_dir: str | None = Field(default=None, description="Folder of per-batch results (hard-kill resume).")
-    use_memo: ClassVar[bool] = True
-    is_leaf: ClassVar[bool] = False
-    replaces_columns: ClassVar[bool] = False  # output rows are new rows with exactly `outputs` as keys
+    """Subclasses implement `run_batch(rows) -> rows` (accounting included)."""
 
     def run_batch(self, inputs: list[dict]) -> list[dict]:
         raise NotImplementedError
@@ -42,34 +34,6 @@ class GraphGenMixin:
     def gen_json(self, prompts: list[str], schema: dict, **params: Any) -> list[Any]:
         return self.llm.generate_json(prompts, schema, **params) if prompts else []  # type: ignore[attr-defined]
 
-    def memo_valid(self) -> bool:
-        """False when a memo hit would skip a side effect that is missing (e.g. a deleted graph)."""
-        return True
-
     def process(self, batch: StepInput):  # type: ignore[override]
-        inputs = real_rows(batch)
-        memo = (
-            BatchMemo(self.memo_dir, self.name, self.signature) if self.memo_dir and self.use_memo else None
-        )  # type: ignore[attr-defined]
-        out = memo.get(inputs) if memo is not None and self.memo_valid() else None
-        if out is not None:
-            self._logger.info(  # type: ignore[attr-defined]
-                f"[graphgen] {self.name}: {len(inputs)} rows -> {len(out)} (finished before, reused)"  # type: ignore[attr-defined]
-            )
-        else:
-            out = self.run_batch(inputs)
-            if memo is not None:
-                memo.put(inputs, out)
-        if self.is_leaf:
-            yield out
-        elif out:
-            yield flagged(out)
-        else:
-            yield [placeholder(self._columns(batch))]
-
-    def _columns(self, batch: list[dict]) -> list[str]:
-        """The keys this step's real rows have (so a placeholder never changes a table's columns)."""
-        outputs = list(self.outputs)  # type: ignore[attr-defined]
-        if self.replaces_columns or not batch:
-            return outputs
-        return [k for k in dict.fromkeys([*batch[0], *outputs]) if k != PLACEHOLDER]
+        # Placeholders, memo and the empty-stream guard are the shared frame's (common.base).
+        yield self.run_batch(list(batch))
