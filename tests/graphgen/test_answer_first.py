@@ -58,7 +58,7 @@ def _kg() -> KnowledgeGraph:
 def test_plan_covers_every_fact_with_rotating_modes_and_spans():
     kg = _kg()
     units = {r["unit_id"]: r for r in kg_to_unit_rows(kg, {})}
-    chunks = {"c1": {"text": " ".join([S1, S2, S3]), "language": "en"}}
+    chunks = {"c1": {"text": f"{S1} {S2} {S3}", "language": "en"}}
     modes = {"atomic": 1, "multiple_choice": 1, "true_false": 1, "multi_hop": 2, "cot": 1, "aggregated": 1}
     plan = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), units, chunks, modes, ["concise"],
                          rows_per_fact=2)  # fmt: skip
