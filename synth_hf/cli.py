@@ -8,6 +8,7 @@ import importlib
 import json
 import sys
 
+VERBOSE_HELP = "show every library's log records (distilabel, vLLM, httpx...); also SYNTH_HF_LOG_LEVEL"
 COMMAND_MODULES = (
     "synth_hf.pipelines.graphgen_cli",
     "synth_hf.pipelines.aide_cli",
@@ -46,6 +47,7 @@ def _models(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="synth-hf", description=__doc__.split("\n")[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
     models = sub.add_parser("models", help="list engines and prepare the embedded default model")
     models.add_argument("--no-prepare", dest="prepare", action="store_false", help="do not convert the embedded model")
@@ -59,12 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register_cli(sub)
+    for command in sub.choices.values():  # `synth-hf graphgen -v` as well as `synth-hf -v graphgen`
+        command.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP
+        )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from synth_hf.runtime import logs
+
     args = build_parser().parse_args(argv)
     try:
+        logs.set_verbose(args.verbose)
+        logs.install()
         return int(args.func(args) or 0)
     except (ValueError, FileNotFoundError) as err:
         print(f"synth-hf: error: {err}", file=sys.stderr)

@@ -65,15 +65,7 @@ def _operations(config: AIDEConfig) -> tuple[dict[str, str], dict[str, str]]:
     return instructions, templates
 
 
-def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
-    from distilabel.steps import LoadDataFromDicts
-
-    from synth_hf.personas import load_persona_pool, save_pool
-    from synth_hf.steps import aide as S
-
-    run, exp, fmt = config.run, config.expansion, config.seeds.format
-    seeds, invalid = load_seeds(config.seeds)
-    demos = load_demonstrations(config.seeds)
+def _record_seeds(run: Any, seeds: list[dict], invalid: list[tuple[dict, str]]) -> None:
     run.run_dir.mkdir(parents=True, exist_ok=True)
     Ledger(run.ledger_dir).record(
         "load_seeds", batch_key(seeds), len(seeds) + len(invalid), len(seeds), invalid
@@ -83,11 +75,27 @@ def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
             json.dumps({k: s[k] for k in ("seed_id", "question", "options", "answer")}) + "\n" for s in seeds
         )
     )
+
+
+def _build(config: AIDEConfig, dry_run: bool = False) -> tuple[Any, AIDEBuild]:
+    """`dry_run`: validate and lay out the stages, writing nothing (no seeds file, ledger line or pool)."""
+    from distilabel.steps import LoadDataFromDicts
+
+    from synth_hf.personas import load_persona_pool, save_pool
+    from synth_hf.steps import aide as S
+
+    run, exp, fmt = config.run, config.expansion, config.seeds.format
+    seeds, invalid = load_seeds(config.seeds)
+    demos = load_demonstrations(config.seeds)
+    if not dry_run:
+        _record_seeds(run, seeds, invalid)
     attr_depth, persona_depth = exp.attribute_branch_depth, exp.persona_branch_depth
     hops = max(attr_depth, persona_depth)
     pool_path = str(run.run_dir / POOL_FILE)
     pool_meta: dict | None = None
-    if persona_depth and config.personas.source:
+    if persona_depth and config.personas.source and dry_run:
+        pool_meta = {"source": config.personas.source}
+    elif persona_depth and config.personas.source:
         p = config.personas
         pool = load_persona_pool(
             p.source, split=p.split, text_column=p.text_column, limit=p.limit, license=p.license
@@ -265,11 +273,15 @@ def build_aide(config: AIDEConfig) -> Any:
 
 
 def describe_stages(config: AIDEConfig) -> list[str]:
-    return _build(config)[1].stages
+    """Stage names of the pipeline `config` builds; writes nothing (the CLI's --dry-run)."""
+    return _build(config, dry_run=True)[1].stages
 
 
 def run_aide(config: AIDEConfig) -> RunResult:
+    from synth_hf.runtime.logs import install
+
     started = time.time()
+    install(config.run.run_dir)  # quiet console and run.log from the first import on
     pipeline, info = _build(config)
     distiset = execute(pipeline, config.run, sequential=config.sequential_steps)
     leaf = "default" if distiset is not None and "default" in distiset else info.leaf

@@ -255,8 +255,11 @@ def _previous_run_was_killed(marker: Path) -> bool:
 
 
 def run_graphgen(config: GraphGenConfig) -> RunResult:
+    from synth_hf.runtime.logs import install
+
     started = time.time()
     run_dir = config.run.run_dir
+    install(run_dir)  # quiet console and run.log from the first import on
     print(f"[graphgen] run folder: {run_dir}", flush=True)
     pipeline = build_graphgen(config)
     run = config.run

@@ -52,12 +52,15 @@ def execute(pipeline: Any, run: RunConfig, parameters: dict | None = None, seque
         if run.ray_num_cpus and not run.ray_address:
             init["num_cpus"] = run.ray_num_cpus
         pipeline = pipeline.ray(ray_head_node_url=run.ray_address, ray_init_kwargs=init)
+    from synth_hf.runtime.logs import pipeline_logging
+
     try:
-        return pipeline.run(
-            use_cache=run.use_cache,
-            parameters=parameters or {},
-            load_groups="sequential_step_execution" if sequential else None,
-        )
+        with pipeline_logging(run.run_dir):
+            return pipeline.run(
+                use_cache=run.use_cache,
+                parameters=parameters or {},
+                load_groups="sequential_step_execution" if sequential else None,
+            )
     finally:
         _drop_stale_log_handlers()
 
@@ -134,8 +137,12 @@ def collect(
     save_dataset_atomically(dropped, out / "dropped")
     if len(dataset) and "messages" in dataset.column_names:
         summary["exports"] = save_exports(dataset, out / "exports", ["messages", *run.exports])
+    from synth_hf.runtime import notices
+
+    summary["notices"] = notices.run_notices(summary, out)
     save_summary(summary, out / "summary.json")
     print(format_summary(summary), flush=True)
+    notices.emit(summary["notices"])
     return RunResult(dataset=dataset, dropped=dropped, summary=summary, run_dir=out)
 
 
