@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "synth_hf.hub_cli",
     "synth_hf.train_cli",
     "synth_hf.evaluation_cli",
+    "synth_hf.report.cli",
 )
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from synth_hf.pipelines.aide_config import BUILTIN_OPERATIONS, AIDEConfig
 from synth_hf.pipelines.runner import RunResult, collect, execute, new_pipeline
+from synth_hf.runtime.artifacts import finish_run
 from synth_hf.steps.aide.seeds import count, load_demonstrations, load_seeds
 from synth_hf.steps.aide.synthesis_prompts import OPERATION_INSTRUCTIONS
 from synth_hf.steps.common.ledger import Ledger, batch_key
@@ -323,4 +324,5 @@ def run_aide(config: AIDEConfig) -> RunResult:
         result.summary["quality_report"] = str(save_quality(report, result.run_dir / "quality.json"))
         result.summary["quality"] = report.get("overall", {})
     save_summary(result.summary, Path(result.run_dir) / "summary.json")
+    finish_run(result, pipeline)
     return result

@@ -14,6 +14,7 @@ from typing import Any
 from synth_hf.config import EngineConfig, dump_config
 from synth_hf.pipelines.graphgen_config import GraphGenConfig
 from synth_hf.pipelines.runner import RunResult, collect, execute, new_pipeline
+from synth_hf.runtime.artifacts import finish_run
 
 LEAF = "format_graphgen"
 INPUT_DIR = "input"
@@ -298,4 +299,5 @@ def run_graphgen(config: GraphGenConfig) -> RunResult:
     result = collect(_typed_leaf(distiset), LEAF, config.run, extra_summary=extra, started=started)
     for mode, why in extra["mode_notes"].items():
         print(f"[graphgen] note: {mode}: {why}", flush=True)
+    finish_run(result, pipeline)
     return result

@@ -21,10 +21,14 @@ log = logging.getLogger("synth_hf")
 
 @dataclass
 class RunResult:
+    """A finished run: the output rows, the dropped rows with reasons, the summary, the run folder,
+    and distilabel's own `Distiset` of the run (its leaf step's rows as distilabel wrote them)."""
+
     dataset: Dataset
     dropped: Dataset
     summary: dict
     run_dir: Path
+    distiset: Any = None
 
 
 def new_pipeline(name: str, run: RunConfig, description: str = ""):
@@ -143,7 +147,7 @@ def collect(
     save_summary(summary, out / "summary.json")
     print(format_summary(summary), flush=True)
     notices.emit(summary["notices"])
-    return RunResult(dataset=dataset, dropped=dropped, summary=summary, run_dir=out)
+    return RunResult(dataset=dataset, dropped=dropped, summary=summary, run_dir=out, distiset=distiset)
 
 
 def save_dataset_atomically(dataset: Dataset, path: Path) -> None:
