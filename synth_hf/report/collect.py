@@ -24,7 +24,8 @@ def _read_json(path: Path) -> dict:
 
 
 def _load_dataset(path: Path) -> Any:
-    if not (path / "dataset_info.json").exists():
+    # an empty dataset saved by datasets has no .arrow file and does not load back
+    if not (path / "dataset_info.json").exists() or not any(path.glob("*.arrow")):
         return None
     from datasets import load_from_disk
 

@@ -97,3 +97,13 @@ def test_not_a_run_is_a_clear_error(tmp_path, capsys):
     assert "not a finished synth_hf run" in capsys.readouterr().err
     with pytest.raises(FileNotFoundError):
         build_report(tmp_path)
+
+
+def test_empty_run_degrades_to_a_page(tmp_path):
+    from datasets import Dataset
+
+    Dataset.from_dict({"question": [], "answer": []}).save_to_disk(str(tmp_path / "dataset"))
+    Dataset.from_dict({"step": [], "reason": [], "row": []}).save_to_disk(str(tmp_path / "dropped"))
+    (tmp_path / "summary.json").write_text(json.dumps({"method": "aide", "final_rows": 0, "stages": {}}))
+    html = build_report(tmp_path).read_text()
+    assert 'data-rows="0"' in html and "No row was dropped." in html and "no support rate" in html
