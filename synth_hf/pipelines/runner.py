@@ -57,9 +57,10 @@ def execute(pipeline: Any, run: RunConfig, parameters: dict | None = None, seque
             init["num_cpus"] = run.ray_num_cpus
         pipeline = pipeline.ray(ray_head_node_url=run.ray_address, ray_init_kwargs=init)
     from synth_hf.runtime.logs import pipeline_logging
+    from synth_hf.runtime.progress import for_pipeline
 
     try:
-        with pipeline_logging(run.run_dir):
+        with pipeline_logging(run.run_dir), for_pipeline(pipeline, run.ledger_dir):
             return pipeline.run(
                 use_cache=run.use_cache,
                 parameters=parameters or {},

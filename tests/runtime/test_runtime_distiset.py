@@ -26,9 +26,17 @@ def result(tmp_path_factory):
     config = AIDEConfig.model_validate(
         {
             "run": {"output_dir": str(tmp), "name": "aide", "use_cache": False, "input_batch_size": 8},
-            "engine": {"engine": "fake", "options": {"responder": "synth_hf.steps.aide.fake_responder:respond"}},
+            "engine": {
+                "engine": "fake",
+                "options": {"responder": "synth_hf.steps.aide.fake_responder:respond"},
+            },
             "seeds": {"rows": SEEDS},
-            "expansion": {"depth": 2, "attributes_per_node": 1, "operations_per_node": 1, "personas_per_node": 1},
+            "expansion": {
+                "depth": 2,
+                "attributes_per_node": 1,
+                "operations_per_node": 1,
+                "personas_per_node": 1,
+            },
             "personas": {"embedder": "hashing", "cache_dir": str(tmp / "emb")},
             "quality_report": True,
         }
@@ -40,7 +48,11 @@ def test_distiset_matches_saved_dataset(result):
     from distilabel.distiset import Distiset
 
     assert isinstance(result.distiset, Distiset)
-    leaf = result.distiset["default"]["train"] if "default" in result.distiset else result.distiset["format_aide"]["train"]
+    leaf = (
+        result.distiset["default"]["train"]
+        if "default" in result.distiset
+        else result.distiset["format_aide"]["train"]
+    )
     assert len(leaf) == len(result.dataset) > 0
     assert leaf["messages"] == result.dataset["messages"]
     assert leaf["question"] == result.dataset["question"]
@@ -60,7 +72,9 @@ def test_run_folder_and_staged_repo_carry_pipeline_files(result, tmp_path, capsy
     loaded = load_dataset(str(staged), split="train")
     assert loaded["question"] == result.dataset["question"]
     # config.yaml re-validates as the run's own config
-    assert AIDEConfig.model_validate(__import__("yaml").safe_load((staged / "config.yaml").read_text())).seeds.rows
+    assert AIDEConfig.model_validate(
+        __import__("yaml").safe_load((staged / "config.yaml").read_text())
+    ).seeds.rows
 
 
 def test_aide_report_in_browser(result):
