@@ -19,6 +19,10 @@ from synth_hf.steps.common.ledger import Ledger
 PREFIX = "[progress]"
 
 
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
 def _clock(seconds: float | None) -> str:
     if seconds is None:
         return "?"
@@ -58,8 +62,9 @@ class RunProgress:
         self.poll_s, self.line_interval_s = poll_s, line_interval_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._first_seen: dict[str, float] = {}
-        self._last_line_at, self._last_stage = 0.0, None
+        self._start: dict[str, float] = {}  # estimated start of each stage
+        self._last_change: dict[str, tuple[float, tuple]] = {}  # when a stage's counts last moved
+        self._last_line_at, self._last_stage, self._last_text = 0.0, None, ""
         self._started = time.monotonic()
         self._live: Any = None
         self.lines_printed = 0
@@ -70,17 +75,24 @@ class RunProgress:
         summary = self.ledger.stage_summary()
         now = time.monotonic()
         rows = []
+        previous: str | None = None
         for name in self.stages:
             st = summary.get(name)
             if st is None:
                 continue
-            first = self._first_seen.setdefault(name, now)
-            elapsed = max(now - first, 1e-6)
+            counts = (st["in"], st["out"], st["llm_calls"])
+            if self._last_change.get(name, (0.0, None))[1] != counts:
+                self._last_change[name] = (now, counts)
+            if name not in self._start:  # it began after the stage before it last moved
+                before = self._last_change.get(previous or "", (self._started, None))[0]
+                self._start[name] = min(now, max(before, self._started))
+            previous = name
+            elapsed = max(self._last_change[name][0] - self._start[name], 0.0)
             tokens = st["input_tokens"] + st["output_tokens"]
             up = summary.get(self.upstream.get(name, ""))
             expected = up["out"] if up else None
             eta = None
-            if expected and st["in"] and st["in"] < expected:
+            if expected and st["in"] and st["in"] < expected and elapsed > 0:
                 eta = (expected - st["in"]) * elapsed / st["in"]
             rows.append(
                 {
@@ -90,7 +102,7 @@ class RunProgress:
                     "dropped": sum(st["dropped"].values()),
                     "calls": st["llm_calls"],
                     "tokens": tokens,
-                    "tok_s": tokens / elapsed if tokens else 0.0,
+                    "tok_s": tokens / elapsed if tokens and elapsed >= 0.5 else None,
                     "expected": expected,
                     "eta": eta,
                 }
@@ -105,7 +117,7 @@ class RunProgress:
         return (
             f"{PREFIX} {_clock(time.monotonic() - self._started)} stage {cur['stage']} ({done}/{len(self.stages)}): "
             f"in {cur['in']}{of}, out {cur['out']}, dropped {cur['dropped']}, LLM calls {cur['calls']}, "
-            f"{cur['tok_s']:.0f} tok/s, ETA {_clock(cur['eta']) if cur['eta'] is not None else '-'}"
+            f"{_rate(cur['tok_s'])} tok/s, ETA {_clock(cur['eta']) if cur['eta'] is not None else '-'}"
         )
 
     def _table(self, rows: list[dict]) -> Any:
@@ -118,7 +130,7 @@ class RunProgress:
             seen = f"{r['in']}/{r['expected']}" if r["expected"] else str(r["in"])
             eta = _clock(r["eta"]) if r["eta"] is not None else "-"
             table.add_row(
-                r["stage"], seen, str(r["out"]), str(r["dropped"]), str(r["calls"]), f"{r['tok_s']:.0f}", eta
+                r["stage"], seen, str(r["out"]), str(r["dropped"]), str(r["calls"]), _rate(r["tok_s"]), eta
             )
         return table
 
@@ -137,9 +149,12 @@ class RunProgress:
         now = time.monotonic()
         changed = rows[-1]["stage"] != self._last_stage
         if final or changed or now - self._last_line_at >= self.line_interval_s:
-            print(self.line(rows), file=self.stream, flush=True)
+            text = self.line(rows)
+            if text.split(" ", 2)[-1] == self._last_text.split(" ", 2)[-1]:  # nothing new but the clock
+                return
+            print(text, file=self.stream, flush=True)
             self.lines_printed += 1
-            self._last_line_at, self._last_stage = now, rows[-1]["stage"]
+            self._last_line_at, self._last_stage, self._last_text = now, rows[-1]["stage"], text
 
     def _loop(self) -> None:
         while not self._stop.wait(self.poll_s):
@@ -168,7 +183,14 @@ class RunProgress:
 def for_pipeline(pipeline: Any, ledger_dir: str | Path, **kwargs: Any) -> RunProgress:
     """A RunProgress over `pipeline`'s steps in DAG order (upstream = first predecessor)."""
     dag = pipeline.dag
-    stages = [name for level in dag.iter_based_on_trophic_levels() for name in level]
+    ledger = Path(ledger_dir)
+    # a loader that keeps no ledger (distilabel's generators) would never show up
+    stages = [
+        name
+        for level in dag.iter_based_on_trophic_levels()
+        for name in level
+        if name not in dag.root_steps or (ledger / f"{name}.jsonl").exists()
+    ]
     upstream = {}
     for name in stages:
         preds = list(dag.get_step_predecessors(name))

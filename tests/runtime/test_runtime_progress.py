@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 from synth_hf.runtime.progress import PREFIX, RunProgress
 from synth_hf.steps.common.ledger import Ledger
@@ -20,16 +21,17 @@ def test_non_tty_run_prints_bounded_progress_lines(graphgen_run):
 def test_progress_counts_and_eta_from_the_ledger(tmp_path):
     ledger = Ledger(tmp_path)
     ledger.record("a", "k1", 10, 10)
-    ledger.record(
-        "b", "k1", 4, 3, [({"x": 1}, "bad")], {"calls": 4, "input_tokens": 100, "output_tokens": 20}
-    )
     out = io.StringIO()
     progress = RunProgress(tmp_path, ["a", "b", "c"], {"b": "a", "c": "b"}, stream=out, tty=False)
+    progress.snapshot()  # `a` seen; `b` starts after it
+    time.sleep(0.6)
+    usage = {"calls": 4, "input_tokens": 100, "output_tokens": 20}
+    ledger.record("b", "k1", 4, 3, [({"x": 1}, "bad")], usage)
     rows = progress.snapshot()
     assert [r["stage"] for r in rows] == ["a", "b"]
     b = rows[1]
     assert (b["in"], b["out"], b["dropped"], b["calls"], b["tokens"], b["expected"]) == (4, 3, 1, 4, 120, 10)
-    assert b["eta"] is not None and b["eta"] >= 0
+    assert 0.5 <= b["eta"] <= 6 * 5 / 4 and 120 / 5 <= b["tok_s"] <= 120 / 0.5  # 6 rows left at ~4 per 0.6 s
     progress.tick()
     progress.tick()  # same stage, interval not reached: no second line
     assert progress.lines_printed == 1 and "stage b (2/3): in 4/10, out 3, dropped 1" in out.getvalue()
