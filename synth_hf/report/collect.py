@@ -128,7 +128,7 @@ def _evidence(row: dict, chunks: dict[str, str], seeds: dict[str, dict]) -> tupl
 
 def _table_row(index: int, row: dict, chunks: dict[str, str], seeds: dict[str, dict]) -> dict:
     kind, items = _evidence(row, chunks, seeds)
-    group = row.get("mode") if row.get("mode") is not None else row.get("operation")
+    group = row.get("mode") or row.get("operation") or ("persona" if row.get("persona") else None)
     tags = {
         k: row[k] for k in ("style", "hop", "operation", "persona", "verified", "generator") if row.get(k)
     }
