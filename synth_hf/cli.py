@@ -11,12 +11,14 @@ import traceback
 
 import yaml
 
+VERBOSE_HELP = "show every library's log records (distilabel, vLLM, httpx...); also SYNTH_HF_LOG_LEVEL"
 COMMAND_MODULES = (
     "synth_hf.pipelines.graphgen_cli",
     "synth_hf.pipelines.aide_cli",
     "synth_hf.hub_cli",
     "synth_hf.train_cli",
     "synth_hf.evaluation_cli",
+    "synth_hf.report.cli",
 )
 
 
@@ -49,7 +51,7 @@ def _models(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="synth-hf", description=__doc__.split("\n")[0])
-    parser.add_argument("-v", "--verbose", action="store_true", help="show the full traceback of an error")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
     models = sub.add_parser("models", help="list engines and prepare the embedded default model")
     models.add_argument("--no-prepare", dest="prepare", action="store_false", help="do not convert the embedded model")
@@ -63,9 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register_cli(sub)
-    for command in sub.choices.values():  # -v works before and after the command name
-        command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                             help="show the full traceback of an error")
+    for command in sub.choices.values():  # `synth-hf graphgen -v` as well as `synth-hf -v graphgen`
+        command.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP
+        )
     return parser
 
 
@@ -77,8 +80,12 @@ USER_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, N
 
 def main(argv: list[str] | None = None) -> int:
     """Run one `synth-hf` command; returns the exit status (2 for a user error, 130 on Ctrl-C)."""
+    from synth_hf.runtime import logs
+
     args = build_parser().parse_args(argv)
     try:
+        logs.set_verbose(args.verbose)
+        logs.install()
         return int(args.func(args) or 0)
     except USER_ERRORS as err:
         if args.verbose:

@@ -32,6 +32,7 @@ def _publish(args: argparse.Namespace) -> int:
 def _card_context(run_dir: Path, args: argparse.Namespace) -> dict:
     """Everything the card can say about the run, from the files the run left behind."""
     context: dict = {"method": args.method, "repo_id": args.repo_id, "licenses": args.license or []}
+    context["run_dir"] = str(run_dir)  # report.html, pipeline.yaml, ... go beside the data
     summary_path = run_dir / "summary.json"
     if summary_path.exists():
         summary = json.loads(summary_path.read_text())

@@ -53,6 +53,7 @@ def card_context(result: RunResult, loop: LoopConfig, config: Any) -> dict:
         "config": config,
         "stages": stages,
         "repo_id": loop.repo_id,
+        "run_dir": str(result.run_dir),
         "tags": ["medical"],
         "language": ["en"],
         "task_categories": ["question-answering", "text-generation"],

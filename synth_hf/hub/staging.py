@@ -188,7 +188,8 @@ def stage_dataset(
     card_context keys (all optional): method, pretty_name, description, method_summary, licenses
     (list of ids or {source: id}), language, task_categories, tags, config (dict or pydantic model),
     models ({role: name}), stages ([{name, kept, dropped, drop_reasons}] or {name: {...}}),
-    quality ({metric: value}), calibration ({measure: value}), repo_id, base_model.
+    quality ({metric: value}), calibration ({measure: value}), repo_id, base_model, run_dir (the run
+    folder: its report.html, pipeline.yaml, pipeline.log and config.yaml are copied beside the data).
     """
     if max_shard_rows < 1:
         raise ValueError("max_shard_rows must be >= 1")
@@ -208,6 +209,9 @@ def stage_dataset(
         shards = _write_shards(name, ds, data_dir, max_shard_rows)
         split_rows.append({"name": name, "rows": len(ds), "shards": shards})
 
+    from synth_hf.runtime.artifacts import copy_to_staged
+
+    run_files = copy_to_staged(ctx.get("run_dir"), out)
     meta, license_sources = build_front_matter(splits, ctx)
     first = next(iter(splits.values()))
     example = json.dumps(first[0], ensure_ascii=False, default=str, indent=1)[:1500] if len(first) else ""
@@ -233,6 +237,7 @@ def stage_dataset(
         repo_id=ctx.get("repo_id", "<user>/<dataset>"),
         base_model=ctx.get("base_model", "<base-model>"),
         config_yaml=config_yaml,
+        run_files=run_files,
     )
     (out / "README.md").write_text(scrub_text(card), encoding="utf-8")
     assert_clean(out)

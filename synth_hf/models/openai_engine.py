@@ -9,6 +9,7 @@ rate limiter, books the run budget, and 429 / 5xx / timeouts / connection errors
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import random
@@ -194,6 +195,10 @@ class OpenAIEngine(SynthLLM):
                         if not _is_no_chat_error(err):
                             raise
                         self._completions_mode = True  # base model: no chat template served
+                        self._usage["chat_fallbacks"] = self._usage.get("chat_fallbacks", 0) + 1
+                        logging.getLogger("synth_hf").warning(
+                            "%s: no chat template served; sending prompts to /completions", self.model_name
+                        )
                     else:
                         self._completions_mode = False
                         return response, False

@@ -33,6 +33,7 @@ from synth_hf.pipelines.runner import (
     new_pipeline,
     running,
 )
+from synth_hf.runtime.artifacts import finish_run
 from synth_hf.steps.aide.seeds import count, load_demonstrations, load_seeds
 from synth_hf.steps.aide.synthesis_prompts import OPERATION_INSTRUCTIONS
 from synth_hf.steps.common.ledger import Ledger, batch_key
@@ -85,7 +86,8 @@ def _operations(config: AIDEConfig) -> tuple[dict[str, str], dict[str, str]]:
     return instructions, templates
 
 
-def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
+def _build(config: AIDEConfig, dry_run: bool = False) -> tuple[Any, AIDEBuild]:
+    """`dry_run`: validate and lay out the stages, writing nothing (no persona pool is built)."""
     from distilabel.steps import LoadDataFromDicts
 
     from synth_hf.personas import load_persona_pool, save_pool
@@ -99,7 +101,9 @@ def _build(config: AIDEConfig) -> tuple[Any, AIDEBuild]:
     hops = max(attr_depth, persona_depth)
     pool_path = str(run.run_dir / POOL_FILE)
     pool_meta: dict | None = None
-    if persona_depth and config.personas.source:
+    if persona_depth and config.personas.source and dry_run:
+        pool_meta = {"source": config.personas.source}
+    elif persona_depth and config.personas.source:
         p = config.personas
         pool = load_persona_pool(
             p.source, split=p.split, text_column=p.text_column, limit=p.limit, license=p.license
@@ -266,7 +270,8 @@ def build_aide(config: AIDEConfig) -> Any:
 
 
 def describe_stages(config: AIDEConfig) -> list[str]:
-    return _build(config)[1].stages
+    """Stage names of the pipeline `config` builds; writes nothing (the CLI's --dry-run)."""
+    return _build(config, dry_run=True)[1].stages
 
 
 def _record_seeds(run_dir: Path, ledger: Ledger, info: AIDEBuild) -> None:
@@ -284,7 +289,10 @@ def run_aide(config: AIDEConfig) -> RunResult:
     """Build and run AIDE, save dataset / dropped rows / summary (and quality report) under the
     run folder. A rerun after a hard kill resumes from the finished batches (`runner.running`);
     raises RunInterrupted when the run stopped early (rerun to resume)."""
+    from synth_hf.runtime.logs import install
+
     started = time.time()
+    install(config.run.run_dir)  # quiet console and run.log from the first import on
     pipeline, info = _build(config)
     with running(pipeline, config.run, "aide") as run:
         _record_seeds(run.run_dir, Ledger(run.ledger_dir), info)
@@ -329,4 +337,5 @@ def run_aide(config: AIDEConfig) -> RunResult:
         result.summary["quality_report"] = str(save_quality(report, result.run_dir / "quality.json"))
         result.summary["quality"] = report.get("overall", {})
     save_summary(result.summary, Path(result.run_dir) / "summary.json")
+    finish_run(result, pipeline)
     return result

@@ -23,6 +23,7 @@ from synth_hf.pipelines.runner import (
     new_pipeline,
     running,
 )
+from synth_hf.runtime.artifacts import finish_run
 
 LEAF = "format_graphgen"
 INPUT_DIR = "input"
@@ -276,8 +277,11 @@ def run_graphgen(config: GraphGenConfig) -> RunResult:
     """Build and run GraphGen, save dataset / dropped rows / summary under the run folder.
     A rerun after a hard kill resumes from the finished batches (see `runner.running`);
     raises RunInterrupted when the run stopped early (rerun to resume)."""
+    from synth_hf.runtime.logs import install
+
     started = time.time()
     run_dir = config.run.run_dir
+    install(run_dir)  # quiet console and run.log from the first import on
     print(f"[graphgen] run folder: {run_dir}", flush=True)
     pipeline, engines = _build(config)
     with running(pipeline, config.run, "graphgen") as run:
@@ -304,6 +308,10 @@ def run_graphgen(config: GraphGenConfig) -> RunResult:
     if extra["probe_signal"].get("flat"):
         warnings.append(f"flat trainee probe ({extra['probe_signal']['warning']}); {extra['loss_guidance']}")
     extra["warnings"] = warnings
+    if extra["support"].get("checked"):
+        extra["support_rate"] = {"overall": extra["support"]["rate"]} | {
+            m: v["rate"] for m, v in extra["support"]["per_mode"].items()
+        }
     result = collect(_typed_leaf(distiset), LEAF, config.run, extra_summary=extra, started=started)
     for mode, why in extra["mode_notes"].items():
         print(f"[graphgen] note: {mode}: {why}", flush=True)
@@ -312,6 +320,5 @@ def run_graphgen(config: GraphGenConfig) -> RunResult:
         per_mode = ", ".join(f"{m} {v['rate']:.0%}" for m, v in support["per_mode"].items())
         print(f"[graphgen] support rate {support['rate']:.1%} of {support['checked']} generated rows ({per_mode})",
               flush=True)  # fmt: skip
-    for warning in warnings:
-        print(f"[graphgen] warning: {warning}", flush=True)
+    finish_run(result, pipeline)  # prints summary["warnings"] among the end-of-run notices
     return result

@@ -29,10 +29,14 @@ RUNNING_MARKER = "RUNNING"
 
 @dataclass
 class RunResult:
+    """A finished run: the output rows, the dropped rows with reasons, the summary, the run folder,
+    and distilabel's own `Distiset` of the run (its leaf step's rows as distilabel wrote them)."""
+
     dataset: Dataset
     dropped: Dataset
     summary: dict
     run_dir: Path
+    distiset: Any = None
 
 
 def new_pipeline(name: str, run: RunConfig, description: str = ""):
@@ -68,12 +72,16 @@ def execute(
         if run.ray_num_cpus and not run.ray_address:
             init["num_cpus"] = run.ray_num_cpus
         pipeline = pipeline.ray(ray_head_node_url=run.ray_address, ray_init_kwargs=init)
+    from synth_hf.runtime.logs import pipeline_logging
+    from synth_hf.runtime.progress import for_pipeline
+
     try:
-        return pipeline.run(
-            use_cache=run.use_cache,
-            parameters=parameters or {},
-            load_groups="sequential_step_execution" if sequential else None,
-        )
+        with pipeline_logging(run.run_dir), for_pipeline(pipeline, run.ledger_dir):
+            return pipeline.run(
+                use_cache=run.use_cache,
+                parameters=parameters or {},
+                load_groups="sequential_step_execution" if sequential else None,
+            )
     finally:
         _drop_stale_log_handlers()
 
@@ -229,9 +237,13 @@ def collect(
     save_dataset_atomically(dropped, out / "dropped")
     if len(dataset) and "messages" in dataset.column_names:
         summary["exports"] = save_exports(dataset, out / "exports", ["messages", *run.exports])
+    from synth_hf.runtime import notices
+
+    summary["notices"] = notices.run_notices(summary, out)
     save_summary(summary, out / "summary.json")
     print(format_summary(summary), flush=True)
-    return RunResult(dataset=dataset, dropped=dropped, summary=summary, run_dir=out)
+    notices.emit(summary["notices"])
+    return RunResult(dataset=dataset, dropped=dropped, summary=summary, run_dir=out, distiset=distiset)
 
 
 def save_dataset_atomically(dataset: Dataset, path: Path) -> None:

@@ -25,6 +25,7 @@ log = logging.getLogger("synth_hf")
 # Imported once by the fork server so each worker starts warm. `__main__` makes step classes defined
 # in the caller's script importable by the workers (the script needs an `if __name__ == "__main__"`).
 PRELOAD = [
+    "synth_hf.runtime.preload_quiet",  # first: the imports below warn
     "__main__",
     "distilabel.pipeline.local",
     "synth_hf.steps.common.base",
@@ -66,6 +67,9 @@ def init_worker(
         os.chdir(cwd)
     except OSError:
         pass  # the caller's directory is gone; the worker still runs with absolute paths
+    from synth_hf.runtime.logs import configure_process
+
+    configure_process()  # the caller's log settings arrived with its environment
     if initializer is not None:
         initializer(*initargs)
 

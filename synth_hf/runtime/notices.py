@@ -1,0 +1,82 @@
+"""The few things at the end of a run that a user should act on, printed once and plainly:
+a stage that dropped most of its rows, a trainee probe without signal, an endpoint that fell back
+from chat to plain completions, requests refused by the budget. Also kept in `summary["notices"]`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+log = logging.getLogger("synth_hf")
+
+DROP_SHARE = 0.5  # a stage dropping more than this share of its input rows is worth a line
+MIN_ROWS = 4  # ... once it saw at least this many rows (one dropped row of two is not news)
+LOW_MASS = 0.2  # mean probability mass of the yes/no tokens below this: the trainee did not answer yes/no
+
+
+def run_notices(summary: dict, run_dir: str | Path | None = None) -> list[str]:
+    """Notices for a finished run, from its summary (and `calibration.json` in `run_dir` when the
+    summary lacks the unit-loss spread). Returns plain sentences, most important first."""
+    notes: list[str] = [str(w) for w in summary.get("warnings") or []]
+    usage = summary.get("llm_usage") or {}
+    if usage.get("budget_refusals"):
+        notes.append(
+            f"{usage['budget_refusals']} LLM requests were refused by the budget cap (max_calls / "
+            "max_tokens_total / max_cost_usd); their rows were dropped. Raise the cap to process them."
+        )
+    if usage.get("chat_fallbacks"):
+        notes.append(
+            "the endpoint has no chat template for this model: prompts were sent to /completions "
+            "as plain text (fine for a base model; check the served model otherwise)."
+        )
+    notes.extend(_probe_notes(summary, run_dir))
+    for name, stage in (summary.get("stages") or {}).items():
+        n_in, dropped = stage.get("in", 0), sum((stage.get("dropped") or {}).values())
+        if n_in >= MIN_ROWS and dropped / n_in > DROP_SHARE:
+            reasons = ", ".join(
+                f"{k}={v}" for k, v in sorted(stage["dropped"].items(), key=lambda kv: -kv[1])
+            )
+            notes.append(
+                f"stage {name} dropped {dropped} of {n_in} rows ({dropped / n_in:.0%}): {reasons} "
+                "(the rows and reasons are in the run's dropped/ dataset)."
+            )
+    return notes
+
+
+def _probe_notes(summary: dict, run_dir: str | Path | None) -> list[str]:
+    calibration = summary.get("calibration") or {}
+    if not calibration.get("n_statements"):
+        return []
+    notes = []
+    mass = calibration.get("covered_mass_mean")
+    if mass is not None and mass < LOW_MASS:
+        notes.append(
+            f"the trainee probe is flat: yes/no tokens held only {mass:.0%} of the trainee's next-token "
+            "probability on average, so its p(yes) carries little signal about what it knows."
+        )
+    full = _read(Path(run_dir) / "calibration.json") if run_dir else {}
+    loss = full.get("unit_loss") or {}
+    if (
+        loss.get("max") is not None
+        and loss.get("mean") is not None
+        and abs(loss["max"] - loss["mean"]) < 1e-9
+    ):
+        notes.append(
+            "the trainee probe is flat: every unit got the same loss, so loss-guided selection could "
+            "not prefer what the trainee does not know."
+        )
+    return notes
+
+
+def _read(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def emit(notes: list[str]) -> None:
+    """Log each notice as a synth_hf warning (the console shows each once; run.log keeps them)."""
+    for note in notes:
+        log.warning(note)

@@ -1,0 +1,88 @@
+"""Quiet console by default, everything in run.log; -v / SYNTH_HF_LOG_LEVEL show library records."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from synth_hf.runtime import logs
+from synth_hf.runtime.notices import run_notices
+
+
+def _record(name: str, level: int, msg: str = "hello") -> logging.LogRecord:
+    return logging.LogRecord(name, level, __file__, 1, msg, None, None)
+
+
+def test_quiet_filter_hides_library_chatter_and_repeats(monkeypatch):
+    monkeypatch.delenv(logs.LEVEL_ENV, raising=False)
+    f = logs.ConsoleFilter()
+    for name in ("distilabel.pipeline", "httpx", "vllm.engine", "transformers.modeling_utils", "py.warnings"):
+        assert not f.filter(_record(name, logging.INFO))
+        assert not f.filter(_record(name, logging.WARNING))
+        assert f.filter(_record(name, logging.ERROR))
+    assert f.filter(_record("synth_hf", logging.WARNING, "budget spent"))
+    assert not f.filter(_record("synth_hf", logging.WARNING, "budget spent"))  # once
+    assert f.filter(_record("synth_hf.steps", logging.WARNING, "other"))
+    assert not f.filter(_record("synth_hf", logging.INFO))
+
+
+def test_verbose_and_level_env_show_everything(monkeypatch):
+    monkeypatch.delenv(logs.LEVEL_ENV, raising=False)
+    logs.set_verbose(True)
+    f = logs.ConsoleFilter()
+    assert f.filter(_record("distilabel.pipeline", logging.INFO))
+    assert f.filter(_record("httpx", logging.INFO))
+    assert not f.filter(_record("httpx", logging.DEBUG))
+    monkeypatch.setenv(logs.LEVEL_ENV, "debug")
+    assert f.filter(_record("httpx", logging.DEBUG))
+    monkeypatch.setenv(logs.LEVEL_ENV, "loud")
+    with pytest.raises(ValueError, match="not a log level"):
+        logs.explicit_level()
+
+
+def test_cli_verbose_flag_after_the_command(monkeypatch, tmp_path):
+    from synth_hf.cli import build_parser, main
+
+    monkeypatch.delenv(logs.LEVEL_ENV, raising=False)
+    assert build_parser().parse_args(["publish", "x", "-v"]).verbose is True
+    assert build_parser().parse_args(["-v", "publish", "x"]).verbose is True
+    assert build_parser().parse_args(["publish", "x"]).verbose is False
+    main(["-v", "publish", str(tmp_path / "missing")])
+    assert logs.explicit_level() == logging.INFO
+
+
+def test_notices_say_what_matters_once(tmp_path):
+    (tmp_path / "calibration.json").write_text(json.dumps({"unit_loss": {"mean": 0.69, "max": 0.69}}))
+    summary = {
+        "llm_usage": {"budget_refusals": 3, "chat_fallbacks": 2},
+        "calibration": {"n_statements": 40, "covered_mass_mean": 0.05},
+        "stages": {
+            "judge": {"in": 10, "out": 3, "dropped": {"judge_below_threshold": 6, "unparseable": 1}},
+            "dedup": {"in": 10, "out": 9, "dropped": {"near_duplicate": 1}},
+            "tiny": {"in": 2, "out": 0, "dropped": {"x": 2}},
+        },
+        "warnings": ["probe fell back to BFS"],
+    }
+    notes = run_notices(summary, tmp_path)
+    text = "\n".join(notes)
+    assert notes[0] == "probe fell back to BFS"
+    assert "3 LLM requests were refused by the budget" in text
+    assert "/completions" in text
+    assert "held only 5%" in text and "same loss" in text
+    assert "stage judge dropped 7 of 10 rows (70%): judge_below_threshold=6, unparseable=1" in text
+    assert "dedup" not in text and "tiny" not in text
+    assert run_notices({"stages": {}, "calibration": {"n_statements": 5, "covered_mass_mean": 0.9}}) == []
+
+
+def test_quiet_run_prints_no_library_records_but_logs_them(graphgen_run):
+    console = graphgen_run.stdout + graphgen_run.stderr
+    for chatter in ("distilabel", "Processing batch", "httpx", "Warning", "Saving the dataset", "Traceback"):
+        assert chatter not in console, chatter
+    assert "final rows:" in graphgen_run.stdout
+    log = (graphgen_run.run_dir / logs.RUN_LOG).read_text(encoding="utf-8")
+    # records of the step workers (other processes) crossed into the file
+    worker_lines = [line for line in log.splitlines() if "distilabel" in line and "MainProcess" not in line]
+    assert any("Processing batch" in line for line in worker_lines)
+    assert "UnsupportedFieldAttributeWarning" in log  # Python warnings are captured, not lost
