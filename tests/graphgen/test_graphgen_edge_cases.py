@@ -160,3 +160,31 @@ def test_cli_dry_run_and_errors(tmp_path, capsys):
     assert main(["graphgen", "--input", str(corpus), "--set", "quiz.n_paraphrases=-1", "--dry-run"]) == 2
     with pytest.raises(SystemExit):
         main(["graphgen", "--bogus"])
+
+
+@pytest.mark.timeout(900)
+def test_awkward_text_is_handled_and_every_row_is_supported(tmp_path, worker_path):
+    """No sentence boundary, a one-sentence document, facts only in a list and a table, numbers with
+    units, non-English text: the run finishes, and every row it keeps rests on its own evidence."""
+    from synth_hf.steps.graphgen.verify import verify_row
+    from synth_hf.text.support import contains_span
+
+    corpus = [
+        "Aspirin inhibits Cyclooxygenase and nobody ever put a full stop after it",  # no boundary
+        "Metformin lowers Gluconeogenesis.",  # one sentence
+        "Dosing:\n- Zorvatide 40 mg twice daily\n- Brevimast 600 mg once",  # a list
+        "| Drug | Target |\n|---|---|\n| Ibuprofen | Cyclooxygenase |",  # a table
+        "Insulin lowers Glucose by 30 % within 2 hours. Glucagon raises Glucose.",  # numbers and units
+        "二甲双胍用于治疗糖尿病。胰岛素降低血糖。",  # Chinese
+    ]
+    result = run_graphgen(fake_config(str(tmp_path), corpus))
+    ds = result.dataset
+    assert len(ds) > 0 and result.summary["support"]["checked"] >= len(ds)
+    sources = "\n".join(corpus)
+    for row in ds:
+        evidence = [e["sentence"] for e in row["evidence"]]
+        assert evidence and all(" ".join(s.split()) in " ".join(sources.split()) for s in evidence)
+        tf = {"tf_statement": row["question"].removeprefix("True or false: "), "tf_label": row["answer"].startswith("True")}
+        assert verify_row({**row, **tf}) == "", row
+        if row["mode"] not in ("aggregated", "true_false"):
+            assert not contains_span(row["question"].split("\n")[0], row["answer_span"])
