@@ -30,13 +30,28 @@ def _replace_span(sentence: str, old: str, new: str) -> str | None:
     return out if n else None
 
 
+def name_shape(name: str) -> tuple[bool, bool, int]:
+    """A coarse stand-in for an entity type when the graph has none: (title like 'Dr.', capitalised,
+    words up to 3). 'Dr. Edda Norquist' never stands in for 'Kelmar fever', nor 'town' for 'Oskvar'."""
+    words = name.split()
+    title = bool(words) and words[0].rstrip(".").casefold() in {"dr", "prof", "mr", "mrs", "ms", "st"}
+    return title, name[:1].isupper(), min(len(words), 3)
+
+
+def same_kind(a: str, type_a: str, b: str, type_b: str) -> bool:
+    """Same entity type when both have one, else the same `name_shape`."""
+    if type_a and type_b:
+        return type_a == type_b
+    return name_shape(a) == name_shape(b)
+
+
 def swap_entity(sentence: str, mentioned: Sequence[str], pool: Sequence[tuple[str, str]],
                 types: dict[str, str], key: str = "") -> tuple[str, str, str] | None:
     """Swap one mentioned name for another pool name of the same type (any type when the mentioned name
     has none) that the sentence does not mention. Returns (statement, old, new) or None."""
     for old in sorted(mentioned, key=lambda n: (not types.get(normalize_span(n)), n)):
         kind = types.get(normalize_span(old), "")
-        same = [n for n, t in pool if (t == kind or not kind or not t) and not contains_span(sentence, n)
+        same = [n for n, t in pool if same_kind(old, kind, n, t) and not contains_span(sentence, n)
                 and normalize_span(n) != normalize_span(old)]  # fmt: skip
         new = _pick(sorted(same), f"{key}|{sentence}|{old}")
         if new is None:

@@ -15,6 +15,7 @@ import random
 import re
 
 from synth_hf.steps.graphgen.examples import copied_from_examples
+from synth_hf.text.substitute import same_kind
 from synth_hf.text.support import check_support, contains_span, gives_away, inner_names, normalize_span
 
 STOP = ["\n", "###"]
@@ -151,10 +152,10 @@ def verify_answer(answer_text: str, span: str, evidence: list[str], last_hop: st
 
 def options_for(span: str, pool: list[tuple[str, str]], kind: str, evidence: list[str], key: str,
                 n: int = 3) -> list[str] | None:  # fmt: skip
-    """n distractors: names of the same type (any type when unknown) that the evidence never mentions,
+    """n distractors: names of the same kind (`same_kind`: type, else name shape) the evidence never mentions,
     picked deterministically per `key`; None when fewer than n exist."""
     joined = " ".join(evidence)
-    cands = sorted({name for name, t in pool if (t == kind or not kind or not t)
+    cands = sorted({name for name, t in pool if same_kind(span, kind, name, t)
                     and not contains_span(joined, name) and normalize_span(name) != normalize_span(span)})  # fmt: skip
     if len(cands) < n:
         return None

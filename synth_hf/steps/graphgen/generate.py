@@ -10,6 +10,7 @@ from synth_hf.steps.common.base import LLMStep
 from synth_hf.steps.graphgen import answer_first as af
 from synth_hf.steps.graphgen.base import GraphGenMixin
 from synth_hf.steps.graphgen.corpus_index import CorpusIndex
+from synth_hf.text.substitute import substitutions
 
 LETTERS = "ABCD"
 AGGREGATED_QUESTIONS = {
@@ -82,8 +83,17 @@ class GenerateQA(GraphGenMixin, LLMStep):
         mode, ev, span = row["mode"], _sentences(row), row["answer_span"]
         base = {**row, "generation_raw": [raw] if raw else [], "options": [], "question_rejected": ""}
         if mode == "true_false":
-            verdict = "True" if row["tf_label"] else "False"
-            q = f"True or false: {row['tf_statement']}"
+            statement, label = row["tf_statement"], bool(row["tf_label"])
+            if not label:  # false by construction, made from this very sentence
+                index = self._index or CorpusIndex(None)
+                names = [*row.get("anchor_names", []), span]
+                made = substitutions(ev[0], [n for n in names if n], index.pool, index.types,
+                                     index.sentences_mentioning, limit=1)  # fmt: skip
+                statement, label = (made[0]["statement"], False) if made else (ev[0], True)
+            row = {**row, "tf_statement": statement, "tf_label": label}
+            base = {**base, "tf_statement": statement, "tf_label": label}
+            verdict = "True" if label else "False"
+            q = f"True or false: {statement}"
             return {**base, "question": q, "answer": f"{verdict}. {' '.join(ev)}", "generator": "template"}, ""
         if mode == "aggregated":
             q = AGGREGATED_QUESTIONS.get(row["style"], AGGREGATED_QUESTIONS["concise"]).format(name=span)

@@ -96,15 +96,6 @@ class _Emitter:
         })  # fmt: skip
 
 
-def _tf_choice(unit_row: dict, sentence: str, k: int) -> tuple[str, bool]:
-    """Alternate true (the evidence sentence) and false (a substitution made from it) statements."""
-    falses = [s for s, kind in zip(unit_row.get("quiz_statements") or [], unit_row.get("quiz_kinds") or [])
-              if kind == "substitution"]  # fmt: skip
-    if k % 2 == 1 and falses:
-        return falses[(k // 2) % len(falses)], False
-    return sentence, True
-
-
 def plan_grounded(
     kg: KnowledgeGraph,
     subgraphs: list[Subgraph],
@@ -134,13 +125,16 @@ def plan_grounded(
                 offset += modes[mode]
                 if modes[mode] > len(facts):
                     emit.plan.shortfalls[mode] = f"only {len(facts)} facts with evidence in the graph"
+        n_tf = 0
         for mode, u, ev, names, k in jobs:
             spans = answer_spans(ev["sentence"], names) or names
             span = spans[k % len(spans)]
             endpoints = list(kg.edge_endpoints(u)) if kg.is_edge_unit(u) else [u]
             span_type = next((_type(kg, n) for n in endpoints if _name(kg, n) == span), "")
             anchors = [n for n in (_name(kg, x) for x in endpoints) if n != span]
-            tf_statement, tf_label = _tf_choice(units.get(u, {}), ev["sentence"], k)
+            # true/false alternates: the sentence itself, then a substitution the generate step makes from it
+            tf_statement, tf_label = ev["sentence"], n_tf % 2 == 0
+            n_tf += mode == "true_false"
             emit(mode, f"unit:{u}", [u], [ev], answer_span=span, answer_type=span_type if span in names else "",
                  anchor_names=anchors, tf_statement=tf_statement, tf_label=tf_label)  # fmt: skip
     if not facts and single:
