@@ -40,7 +40,7 @@ def _card_context(run_dir: Path, args: argparse.Namespace) -> dict:
             name: {"kept": s["out"], "dropped": sum(s["dropped"].values()), "drop_reasons": s["dropped"]}
             for name, s in summary.get("stages", {}).items()
         }
-        context.update({k: summary[k] for k in ("models", "quality", "calibration", "licenses") if k in summary})
+        context.update({k: summary[k] for k in ("models", "quality", "calibration", "support_rate", "licenses") if k in summary})
     config_path = run_dir / "config.yaml"
     if config_path.exists():
         import yaml

@@ -58,7 +58,7 @@ def card_context(result: RunResult, loop: LoopConfig, config: Any) -> dict:
         "language": ["en"],
         "task_categories": ["question-answering", "text-generation"],
     }
-    for key in ("models", "quality", "calibration"):
+    for key in ("models", "quality", "calibration", "support_rate"):
         if summary.get(key):
             context[key] = summary[key]
     context.update(loop.extra_card)

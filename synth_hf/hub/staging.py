@@ -188,7 +188,8 @@ def stage_dataset(
     card_context keys (all optional): method, pretty_name, description, method_summary, licenses
     (list of ids or {source: id}), language, task_categories, tags, config (dict or pydantic model),
     models ({role: name}), stages ([{name, kept, dropped, drop_reasons}] or {name: {...}}),
-    quality ({metric: value}), calibration ({measure: value}), repo_id, base_model, run_dir (the run
+    quality ({metric: value}), calibration ({measure: value}), support_rate ({"overall" | mode: share of
+    generated rows that passed the support check before filtering}), repo_id, base_model, run_dir (the run
     folder: its report.html, pipeline.yaml, pipeline.log and config.yaml are copied beside the data).
     """
     if max_shard_rows < 1:
@@ -232,6 +233,7 @@ def stage_dataset(
         redacted_rows=redacted,
         quality=_pairs(ctx.get("quality")),
         calibration=_pairs(ctx.get("calibration")),
+        support=[(k, f"{v:.1%}" if isinstance(v, float) else v) for k, v in _pairs(ctx.get("support_rate"))],
         license=meta["license"],
         license_sources=license_sources,
         repo_id=ctx.get("repo_id", "<user>/<dataset>"),

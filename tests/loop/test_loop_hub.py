@@ -48,6 +48,7 @@ CONTEXT = {
     "stages": [{"name": "judge", "kept": 25, "dropped": 3, "drop_reasons": {"low_score": 2, "parse": 1}}],
     "quality": {"self_bleu": 0.21, "distinct_2": 0.8},
     "calibration": {"ece": 0.12, "brier": 0.2},
+    "support_rate": {"overall": 0.9906, "atomic": 1.0, "true_false": 0.965},
     "repo_id": "someone/medqa-synth",
     "base_model": "google/gemma-3-270m",
 }
@@ -106,6 +107,15 @@ def test_card_front_matter_has_required_fields(tmp_path: Path, splits: DatasetDi
     assert "temperature: 0.7" in body  # config dump
     assert 'load_dataset("someone/medqa-synth", split="train")' in body
     assert "trl sft --model_name_or_path google/gemma-3-270m" in body
+
+
+def test_card_reports_the_support_rate(tmp_path: Path, splits: DatasetDict) -> None:
+    out = stage_dataset(splits, tmp_path / "staged", card_context=CONTEXT)
+    body = (out / "README.md").read_text(encoding="utf-8")
+    assert "## Support: every row rests on its evidence" in body
+    assert "| overall | 99.1% |" in body and "| true_false | 96.5% |" in body
+    bare = stage_dataset(splits, tmp_path / "bare", card_context={"method": "GraphGen"})
+    assert "No support check was recorded" in (bare / "README.md").read_text(encoding="utf-8")
 
 
 def test_restaging_removes_stale_shards(tmp_path: Path) -> None:
