@@ -233,7 +233,7 @@ def stage_dataset(
         redacted_rows=redacted,
         quality=_pairs(ctx.get("quality")),
         calibration=_pairs(ctx.get("calibration")),
-        support=[(k, f"{v:.1%}" if isinstance(v, float) else v) for k, v in _pairs(ctx.get("support_rate"))],
+        support=[(str(k), f"{v:.1%}" if isinstance(v, float) else v) for k, v in (ctx.get("support_rate") or {}).items()],
         license=meta["license"],
         license_sources=license_sources,
         repo_id=ctx.get("repo_id", "<user>/<dataset>"),
