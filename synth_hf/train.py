@@ -208,6 +208,8 @@ def train_lora(
     from trl import SFTConfig, SFTTrainer
 
     out = Path(out_dir)
+    if isinstance(raw_text, str):
+        raise TypeError("raw_text is a list of texts, not one string")
     texts = None if raw_text is None else list(raw_text)
     if dataset_or_path is None:
         if not texts:

@@ -89,6 +89,8 @@ def test_train_on_raw_text_alone_and_mixed(tiny_model: Path, tmp_path: Path) -> 
 def test_raw_text_needs_something_to_train_on_and_a_messages_dataset(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="nothing to train on"):
         train_lora(None, tmp_path / "no-model", tmp_path / "o", raw_text=[])
+    with pytest.raises(TypeError, match="not one string"):
+        train_lora(None, tmp_path / "no-model", tmp_path / "o", raw_text=DOC)
     pc = Dataset.from_list([{"prompt": "q", "completion": "a"}])
     with pytest.raises(ValueError, match="only be mixed into a 'messages' dataset"):
         train_lora(pc, tmp_path / "no-model", tmp_path / "o", raw_text=[DOC])
