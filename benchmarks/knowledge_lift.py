@@ -23,6 +23,7 @@ import json
 import math
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data", help="saved / staged dataset folder (or data file) with a `messages` column")
     p.add_argument("--mix-raw-text", action="store_true", help="the data arm also trains on the raw text")
+    p.add_argument(
+        "--run-graphgen",
+        action="store_true",
+        help="run GraphGen on the corpus first (embedded model on a local vLLM server) and use its rows as --data",
+    )
+    p.add_argument("--graphgen-config", default=str(ROOT / "recipes" / "configs" / "graphgen_medqa.yaml"))
     p.add_argument("--arms", default="base,raw,data", help="comma list of base, raw, data")
     p.add_argument("--raw-unit", choices=["document", "sentence"], default="document")
     p.add_argument("--steps", type=int, help="optimizer steps per trained arm (default: from --epochs)")
@@ -51,6 +58,41 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def run_graphgen_on_corpus(config_path: str, out: Path) -> tuple[str, dict]:
+    """GraphGen on the benchmark corpus (one local vLLM server of the embedded model for every step).
+    Returns (dataset folder, figures): gold-fact coverage of the graph, support rate, and the cost per
+    supported row (LLM calls, tokens, wall seconds)."""
+    from synth_hf.data.knowledge_lift import DOCS_DIR, load_gold_facts
+    from synth_hf.evaluation.coverage import graph_fact_coverage
+    from synth_hf.models.serve import local_vllm_server
+    from synth_hf.pipelines.graphgen import run_graphgen
+    from synth_hf.pipelines.graphgen_config import GraphGenConfig
+
+    out.mkdir(parents=True, exist_ok=True)
+    overrides = {"input.source": str(DOCS_DIR), "run.output_dir": str(out), "run.name": "run"}
+    config = GraphGenConfig.from_yaml(config_path, overrides)
+    started = time.perf_counter()
+    with local_vllm_server(log_path=out / "vllm_server.log") as url:
+        shared = {"engine": "openai", "options": {"base_url": url, "concurrency": 16}}
+        config = config.model_copy(update={"synthesizer": shared, "trainee": shared})
+        config = GraphGenConfig.model_validate(config.model_dump(mode="json"))
+        result = run_graphgen(config)
+    wall = time.perf_counter() - started
+    s = result.summary
+    rows = max(1, len(result.dataset))
+    coverage = graph_fact_coverage(result.run_dir / "graph", load_gold_facts())
+    coverage.pop("missing")
+    figures = {
+        "rows": len(result.dataset), "support": s.get("support"), "graph_coverage": coverage,
+        "llm_calls": s.get("llm_calls"), "tokens": s.get("llm_tokens"),
+        "per_supported_row": {"llm_calls": round((s.get("llm_calls") or 0) / rows, 2),
+                              "tokens": round((s.get("llm_tokens") or 0) / rows, 1),
+                              "wall_s": round(wall / rows, 2)},
+        "wall_s": round(wall, 1), "generators": dict(Counter(result.dataset["generator"])),
+    }  # fmt: skip
+    return str(result.run_dir / "dataset"), figures
+
+
 def main(argv: list[str] | None = None) -> int:
     from synth_hf.data.knowledge_lift import load_documents, load_gold_facts, load_mcq
     from synth_hf.evaluation.knowledge_lift import data_figures, lift_table, raw_text_units, score_model
@@ -62,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(arms) - {"base", "raw", "data"}
     if unknown:
         raise SystemExit(f"unknown arms {sorted(unknown)}; choose from base, raw, data")
+    graphgen_figures = None
+    if args.run_graphgen:
+        args.data, graphgen_figures = run_graphgen_on_corpus(args.graphgen_config, Path(args.out) / "graphgen")
     if "data" in arms and not args.data:
         arms.remove("data")  # nothing to train it on
     out = Path(args.out)
@@ -93,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         data_rows = dataset
         summary["data"] = {"source": str(args.data), **data_figures(list(dataset), facts, mcq)}
         summary["data"]["mixed_with_raw_text"] = args.mix_raw_text
+        if graphgen_figures:
+            summary["graphgen"] = graphgen_figures
     summary["raw_text"] = data_figures(
         [{"messages": [{"role": "user", "content": t}]} for t in raw], facts, mcq
     )

@@ -1,8 +1,9 @@
 """GraphGen on medical text → dataset card + staged publish → LoRA SFT → before/after on MedQA.
 
 With no arguments it runs offline on the embedded Gemma-3-270M (synthesizer and trainee) over the
-medical sample corpus shipped with synth_hf, and evaluates closed-book on the shipped MedQA-format
-questions and held-out statements. Flags point it at real data and real models:
+invented-fact medical corpus shipped with synth_hf (synth_hf/data/knowledge_lift: facts the base model
+cannot know), and evaluates closed-book on that corpus's MedQA-format questions (atomic, aggregated,
+multi-hop), so the before/after shows what the data taught. Flags point it at real data and models:
 
     python recipes/graphgen_medqa.py \\
         --corpus my-org/medical-textbooks --text-column text --limit 200 \\
@@ -42,15 +43,17 @@ def parse_engine(spec: str, base_url: str | None) -> EngineConfig:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--config", default=str(DEFAULT_CONFIG), help="GraphGen YAML config")
-    p.add_argument("--corpus", help="Hub dataset id or local file/folder (default: shipped medical sample)")
+    p.add_argument("--corpus", help="Hub dataset id or local file/folder (default: the shipped invented-fact "
+                   "medical corpus of the knowledge-lift benchmark)")
     p.add_argument("--text-column", default=None)
     p.add_argument("--limit", type=int, help="use only the first N documents")
     p.add_argument("--synthesizer", help="ENGINE:MODEL for extraction/generation (default: embedded)")
     p.add_argument("--trainee", help="ENGINE:MODEL probed for calibration (default: embedded)")
     p.add_argument("--openai-base-url", help="base URL for openai engines, e.g. http://127.0.0.1:8000/v1")
     p.add_argument("--base-model", help="model to fine-tune and evaluate (default: embedded)")
-    p.add_argument("--mcq", default=str(DATA / "medqa_sample.jsonl"), help="MedQA-format jsonl or Hub id")
-    p.add_argument("--statements", default=str(DATA / "statements_heldout.jsonl"))
+    p.add_argument("--mcq", default=str(DATA / "knowledge_lift" / "mcq.jsonl"),
+                   help="MedQA-format jsonl or Hub id (default: the corpus's closed-book questions)")
+    p.add_argument("--statements", default=None, help="held-out yes/no statements jsonl (calibration)")
     p.add_argument("--open-qa", help="jsonl with question + answer (default: the config's recipe.open_qa)")
     p.add_argument("--out", default="outputs/graphgen_medqa")
     p.add_argument("--train-epochs", type=float, default=None, help="default: the config's recipe block (3)")
@@ -94,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     overrides = {"run.output_dir": str(out), "run.name": "graphgen"}
-    overrides["input.source"] = args.corpus or str(DATA / "medical_corpus")
+    overrides["input.source"] = args.corpus or str(DATA / "knowledge_lift" / "docs")
     for key, value in (("input.text_column", args.text_column), ("input.limit", args.limit)):
         if value is not None:
             overrides[key] = value

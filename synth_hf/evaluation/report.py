@@ -53,6 +53,14 @@ def eval_mcq(lm: LoadedModel, rows: list[dict], batch_size: int = 8) -> dict[str
         {"id": it.id, "gold": it.answer, "pred_mean": pm, "pred_sum": ps, "gold_logprob": lp}
         for it, pm, ps, lp in zip(items, pred_mean, pred_sum, gold_lp)
     ]
+    # rows with a `type` (atomic / aggregated / multi_hop ...): per-type accuracy per token
+    kinds = {str(r.get("id", i)): r.get("type") for i, r in enumerate(rows)}
+    by_type: dict[str, list[bool]] = {}
+    for pred in out["predictions"]:
+        if kinds.get(str(pred["id"])):
+            by_type.setdefault(str(kinds[str(pred["id"])]), []).append(pred["pred_mean"] == pred["gold"])
+    if by_type:
+        out["by_type"] = {k: sum(v) / len(v) for k, v in sorted(by_type.items())}
     return out
 
 
@@ -229,4 +237,12 @@ def compare(base_report: dict[str, Any], adapter_report: dict[str, Any]) -> str:
         arrow = "↑" if higher else "↓"
         sign = "" if delta is None else ("+" if delta > 0 else "")
         lines.append(f"| {label} {arrow} | {_fmt(a)} | {_fmt(b)} | {sign}{_fmt(delta)} | {verdict} |")
+    kinds = sorted(set(base_report.get("mcq", {}).get("by_type", {})) | set(adapter_report.get("mcq", {}).get("by_type", {})))
+    for kind in kinds:
+        a = base_report.get("mcq", {}).get("by_type", {}).get(kind)
+        b = adapter_report.get("mcq", {}).get("by_type", {}).get(kind)
+        delta = None if a is None or b is None else b - a
+        verdict = "=" if delta is None or abs(delta) < 1e-9 else ("yes" if delta > 0 else "no")
+        sign = "" if delta is None else ("+" if delta > 0 else "")
+        lines.append(f"| MCQ accuracy, {kind} ↑ | {_fmt(a)} | {_fmt(b)} | {sign}{_fmt(delta)} | {verdict} |")
     return "\n".join(lines)

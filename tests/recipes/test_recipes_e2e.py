@@ -34,8 +34,10 @@ def test_graphgen_medqa_recipe_end_to_end(tmp_path, monkeypatch):
     corpus.write_text("".join(json.dumps({"text": d}) + "\n" for d in PIPELINE_DOCS))
     mcq, statements = _small_eval_sets(tmp_path)
     out = tmp_path / "out"
+    typed = tmp_path / "typed_mcq.jsonl"
+    typed.write_text("".join((DATA / "knowledge_lift" / "mcq.jsonl").read_text().splitlines(keepends=True)[:3]))
     code = graphgen_medqa.main([
-        "--corpus", str(corpus), "--out", str(out), "--mcq", str(mcq), "--statements", str(statements),
+        "--corpus", str(corpus), "--out", str(out), "--mcq", str(typed), "--statements", str(statements),
         "--train-steps", "2",
         "--set", "synthesizer.engine=fake",
         "--set", "synthesizer.options={responder: 'graphgen_fakes:respond', yes_scorer: 'graphgen_fakes:judge_yes', name: fake-synth}",
@@ -52,3 +54,4 @@ def test_graphgen_medqa_recipe_end_to_end(tmp_path, monkeypatch):
     assert "| metric | base | adapter |" in table and "mcq" in table.lower()
     base = json.loads((out / "eval" / "base.json").read_text())
     assert base["mcq"]["n"] == 3
+    assert "MCQ accuracy, atomic" in table  # the default questions are typed: per-type rows
