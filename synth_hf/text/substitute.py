@@ -38,11 +38,13 @@ def name_shape(name: str) -> tuple[bool, bool, int]:
     return title, name[:1].isupper(), min(len(words), 3)
 
 
-def same_kind(a: str, type_a: str, b: str, type_b: str) -> bool:
-    """Same entity type when both have one, else the same `name_shape`."""
-    if type_a and type_b:
-        return type_a == type_b
-    return name_shape(a) == name_shape(b)
+def same_kind(a: str, type_a: str, b: str, type_b: str, strict: bool = True) -> bool:
+    """Same `name_shape`, and (strict) the same entity type when both have one. Types come from the
+    synthesizer and can be wrong, so the shape always applies; callers retry with strict=False when
+    too few names share the type."""
+    if name_shape(a) != name_shape(b):
+        return False
+    return not (strict and type_a and type_b) or type_a == type_b
 
 
 def swap_entity(sentence: str, mentioned: Sequence[str], pool: Sequence[tuple[str, str]],
@@ -51,8 +53,12 @@ def swap_entity(sentence: str, mentioned: Sequence[str], pool: Sequence[tuple[st
     has none) that the sentence does not mention. Returns (statement, old, new) or None."""
     for old in sorted(mentioned, key=lambda n: (not types.get(normalize_span(n)), n)):
         kind = types.get(normalize_span(old), "")
-        same = [n for n, t in pool if same_kind(old, kind, n, t) and not contains_span(sentence, n)
-                and normalize_span(n) != normalize_span(old)]  # fmt: skip
+        same: list[str] = []
+        for strict in (True, False):
+            same = [n for n, t in pool if same_kind(old, kind, n, t, strict) and not contains_span(sentence, n)
+                    and normalize_span(n) != normalize_span(old)]  # fmt: skip
+            if same:
+                break
         new = _pick(sorted(same), f"{key}|{sentence}|{old}")
         if new is None:
             continue

@@ -155,8 +155,11 @@ def options_for(span: str, pool: list[tuple[str, str]], kind: str, evidence: lis
     """n distractors: names of the same kind (`same_kind`: type, else name shape) the evidence never mentions,
     picked deterministically per `key`; None when fewer than n exist."""
     joined = " ".join(evidence)
-    cands = sorted({name for name, t in pool if same_kind(span, kind, name, t)
-                    and not contains_span(joined, name) and normalize_span(name) != normalize_span(span)})  # fmt: skip
-    if len(cands) < n:
+    for strict in (True, False):
+        cands = sorted({name for name, t in pool if same_kind(span, kind, name, t, strict)
+                        and not contains_span(joined, name) and normalize_span(name) != normalize_span(span)})  # fmt: skip
+        if len(cands) >= n:
+            break
+    else:
         return None
     return random.Random(int(hashlib.sha256(key.encode()).hexdigest()[:12], 16)).sample(cands, n)
