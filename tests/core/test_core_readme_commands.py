@@ -23,6 +23,7 @@ EXTRA_ARGS = {
     "publish": ["--dry-run"],
     "train": ["--dry-run"],
     "eval": ["--dry-run"],
+    "report": [],  # rebuilds report.html inside the (temporary) run folder
 }
 
 
@@ -55,8 +56,10 @@ def _placeholders(tmp_path: Path) -> dict[str, str]:
         "docs.jsonl": str(corpus),
         "seeds.jsonl": str(seeds),
         "outputs/graphgen_medqa/graphgen": str(run),
+        "RUN_DIR": str(run),
         "outputs/graphgen_medqa/hub": str(staged),
         "adapter": str(adapter),
+        "config.yaml": str(ROOT / "recipes" / "configs" / "graphgen_tiny.yaml"),  # a run folder's saved config
     }
 
 

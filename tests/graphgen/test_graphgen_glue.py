@@ -182,11 +182,14 @@ def test_quiz_and_probe_steps():
     }
     quiz = _step(QuizUnits, llm=FakeLLM(responder="graphgen_fakes:respond"), n_paraphrases=2, n_negations=1)
     [row] = quiz.run_batch([unit])
-    assert row["quiz_kinds"] == ["original", "paraphrase", "paraphrase", "negation"]
-    assert row["quiz_labels"] == [True, True, True, False]
+    # the fake's paraphrases: "In other words, ..." passes the support check; "Put differently, ..." and
+    # "Said again: ..." add capitalised words the evidence lacks and are refused (counted, not kept)
+    assert row["quiz_kinds"] == ["original", "paraphrase", "negation"]
+    assert row["quiz_statements"][0] == "Aspirin inhibits COX."  # the evidence (here: the description)
+    assert row["quiz_labels"] == [True, True, False]
     probe = _step(ProbeTrainee, llm=FakeLLM(yes_scorer="graphgen_fakes:trainee_yes"))
     [scored] = probe.run_batch([row])
-    assert scored["quiz_p_yes"] == pytest.approx([0.95, 0.95, 0.95, 0.05])
+    assert scored["quiz_p_yes"] == pytest.approx([0.95, 0.95, 0.05])
     assert scored["accuracy"] == 1.0 and scored["loss"] == pytest.approx(-__import__("math").log(0.95))
 
 

@@ -60,7 +60,7 @@ def test_page_shows_the_run_counts(page, graphgen_run):
         assert reason in dom
     for mode in {m for m in load_from_disk(str(graphgen_run.run_dir / "dataset"))["mode"]}:
         assert f'data-group="{mode}"' in dom
-    assert "source chunks" in dom  # rows without an evidence column fall back to their chunks
+    assert "evidence" in dom  # GraphGen rows are shown beside the sentences they rest on
 
 
 def test_run_folder_has_distilabel_files(graphgen_run):
