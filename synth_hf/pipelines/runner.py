@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import time
@@ -47,6 +48,7 @@ def execute(pipeline: Any, run: RunConfig, parameters: dict | None = None, seque
     run.run_dir.mkdir(parents=True, exist_ok=True)
     _reset_stale_ledger(pipeline, run)
     apply_resources(pipeline, run)
+    _write_engine_load(pipeline, run)
     if run.executor == "ray":
         init: dict[str, Any] = {"include_dashboard": False}
         if run.ray_num_cpus and not run.ray_address:
@@ -72,6 +74,30 @@ def _reset_stale_ledger(pipeline: Any, run: RunConfig) -> None:
         shutil.rmtree(run.ledger_dir)
     run.ledger_dir.mkdir(parents=True, exist_ok=True)
     marker.write_text(signature)
+
+
+ENGINE_LOAD_FILE = "engine_load.json"
+
+
+def engine_load_report(pipeline: Any) -> dict[str, dict]:
+    """Per LLM step whose engine has a load policy (vLLM): how it starts and why (`LoadPlan`)."""
+    report = {}
+    for name in pipeline.dag:
+        llm = getattr(pipeline.dag.get_step(name)["step"], "llm", None)
+        if callable(getattr(llm, "engine_load", None)):
+            report[name] = llm.engine_load()
+    return report
+
+
+def _write_engine_load(pipeline: Any, run: RunConfig) -> None:
+    """Decided here, in the parent, before step workers load their engines; `collect` puts it in
+    the summary. Rewritten every run so a changed config never reports a stale choice."""
+    path = run.run_dir / ENGINE_LOAD_FILE
+    report = engine_load_report(pipeline)
+    if report:
+        path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _drop_stale_log_handlers() -> None:
@@ -126,6 +152,9 @@ def collect(
         else Dataset.from_dict({"step": [], "reason": [], "row": []})
     )
     extra = dict(extra_summary or {})
+    engine_load = run.run_dir / ENGINE_LOAD_FILE
+    if engine_load.exists() and "engine_load" not in extra:
+        extra["engine_load"] = json.loads(engine_load.read_text(encoding="utf-8"))
     if started is not None:
         extra["wall_time_s"] = round(time.time() - started, 1)
     summary = build_summary(run.ledger_dir, final_rows=len(dataset), extra=extra)
