@@ -235,7 +235,9 @@ def main() -> None:
             f"{name:<{width}}{r['load_s']:>9.1f}{r['gen_tok_s']:>12.1f}{r['prefill_stmt_s']:>16.1f}"
             f"{r['topk_stmt_s']:>14.1f}{r['loadavg']:>9.1f}"
         )
-    print("\nregression table (issue 14, same sizes, 2 shared cores; compare on a quiet machine):")
+    print(
+        "\nregression table (issue 14: 32 x 64 tokens, 64 statements, idle 2-core machine; compare when idle):"
+    )
     for name, (load_s, tok_s, stmt_s) in REFERENCE.items():
         print(f"{name:<{width}}{load_s:>9.1f}{tok_s:>12.1f}{stmt_s:>16.1f}{'-':>14}")
     import torch

@@ -20,9 +20,16 @@ DATA = Path(__import__("synth_hf").__file__).resolve().parent / "data"
 
 
 def qa_rows() -> list[dict]:
-    rows = [json.loads(line) for line in (DATA / "medqa_sample.jsonl").read_text().splitlines() if line.strip()]
+    rows = [
+        json.loads(line) for line in (DATA / "medqa_sample.jsonl").read_text().splitlines() if line.strip()
+    ]
     return [
-        {"messages": [{"role": "user", "content": r["question"]}, {"role": "assistant", "content": r["answer"]}]}
+        {
+            "messages": [
+                {"role": "user", "content": r["question"]},
+                {"role": "assistant", "content": r["answer"]},
+            ]
+        }
         for r in rows
     ]
 
