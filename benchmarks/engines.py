@@ -1,6 +1,12 @@
 """Engine throughput on the embedded model: vLLM vs transformers.
 
-    python benchmarks/engines.py [--engines vllm,transformers] [--prompts 32] [--new-tokens 64]
+    python benchmarks/engines.py [--engines vllm-eager,transformers] [--prompts 32] [--new-tokens 64]
+
+An engine name may carry `+VARIANT`s that change the CPU settings of that one vLLM load:
+`+reserve1` (vLLM's own default: one core kept for its scheduler, i.e. as shipped before),
+`+nopreload` (no tcmalloc / Intel OpenMP preload), `+tcmalloc` (tcmalloc only), `+nobind` (no
+OpenMP thread binding), `+passive` (OMP_WAIT_POLICY=PASSIVE: idle OpenMP threads sleep at once).
+E.g. `--engines vllm-eager+reserve1+nopreload,vllm-eager` is before/after.
 
 Measures (1) generation tokens/s at a fixed length (EOS ignored, greedy) and (2) yes/no probe
 statements/s for prefill scoring (`score_yes_no`, one forward pass, exact token set) against
@@ -18,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from synth_hf.models.prompts import prompt_messages
+from synth_hf.models.vllm_cpu import PRELOAD_SWITCH, RESERVED, applied_env, find_preload_libraries
 from synth_hf.models.yesno import classify_answer_token
 
 TOPICS = ["rivers", "volcanoes", "the moon", "bread", "chess", "glaciers", "violins", "bees"]
@@ -32,6 +39,33 @@ FACTS = [
     "Fish breathe with lungs.",
 ]
 TOP_K = 20
+
+# The issue-14 figures (2 shared cores, 32 x 64 tokens, 64 statements): the regression table.
+REFERENCE = {
+    "vllm (compiled), reserve 1": (114, 138, 15.6),
+    "vllm-eager, reserve 1": (36, 126, 15.4),
+    "transformers": (4, 90, 17.2),
+    "vllm (compiled), reserve 0": (94, 237, 30.6),
+}
+
+
+def variant_env(variants: list[str]) -> dict[str, str]:
+    """Environment for one vLLM load from its `+VARIANT`s (see the module docstring)."""
+    env: dict[str, str] = {}
+    for v in variants:
+        if v == "reserve1":
+            env[RESERVED] = "1"
+        elif v == "nopreload":
+            env[PRELOAD_SWITCH] = "0"
+        elif v == "tcmalloc":
+            env["LD_PRELOAD"] = " ".join(p for p in find_preload_libraries() if "tcmalloc" in p) or " "
+        elif v == "nobind":
+            env["VLLM_CPU_OMP_THREADS_BIND"] = "nobind"
+        elif v == "passive":
+            env["OMP_WAIT_POLICY"] = "PASSIVE"
+        else:
+            raise SystemExit(f"unknown variant +{v}: use reserve1, nopreload, tcmalloc, nobind, passive")
+    return env
 
 
 def gen_prompts(n: int) -> list[str]:
@@ -89,12 +123,14 @@ def bench_vllm(n_prompts: int, new_tokens: int, n_probe: int, enforce_eager: boo
         ]
 
     _, topk_s = warm_timed(generate_probe)
+    added = engine.engine_load().get("env", {})
     engine.unload()
     return {
         "load_s": load_s,
         "gen_tok_s": tokens / gen_s,
         "prefill_stmt_s": n_probe / prefill_s,
         "topk_stmt_s": n_probe / topk_s,
+        "env": added,
     }
 
 
@@ -158,6 +194,7 @@ def bench_transformers(n_prompts: int, new_tokens: int, n_probe: int) -> dict[st
         "gen_tok_s": tokens / gen_s,
         "prefill_stmt_s": n_probe / prefill_s,
         "topk_stmt_s": n_probe / topk_s,
+        "torch_threads": torch.get_num_threads(),
     }
 
 
@@ -165,8 +202,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--engines",
-        default="vllm,vllm-eager,transformers",
-        help="comma list of vllm (torch.compile), vllm-eager, transformers",
+        default="vllm-eager+reserve1+nopreload,vllm-eager,transformers",
+        help="comma list of vllm (torch.compile), vllm-eager, transformers; vLLM ones take +VARIANTs",
     )
     parser.add_argument("--prompts", type=int, default=32)
     parser.add_argument("--new-tokens", type=int, default=64)
@@ -174,23 +211,39 @@ def main() -> None:
     args = parser.parse_args()
     rows: dict[str, dict[str, float]] = {}
     for name in args.engines.split(","):
-        if name in ("vllm", "vllm-eager"):
-            rows[name] = bench_vllm(args.prompts, args.new_tokens, args.probes, name == "vllm-eager")
+        base, *variants = name.split("+")
+        load_before = os.getloadavg()[0]
+        if base in ("vllm", "vllm-eager"):
+            with applied_env(variant_env(variants)):
+                rows[name] = bench_vllm(args.prompts, args.new_tokens, args.probes, base == "vllm-eager")
         elif name == "transformers":
             rows[name] = bench_transformers(args.prompts, args.new_tokens, args.probes)
         else:
             raise SystemExit(f"unknown engine {name!r}")
+        # The machine may be shared: the load average says how much the figures can be trusted.
+        rows[name]["loadavg"] = round((load_before + os.getloadavg()[0]) / 2, 1)
         print(f"{name}: {rows[name]}", flush=True)
     print(
         f"\nembedded Gemma-3-270M (float32, CPU threads: {os.cpu_count()}, load avg {os.getloadavg()[0]:.1f}), {args.prompts} prompts x {args.new_tokens} new tokens (greedy, EOS ignored); "
         f"{args.probes} yes/no statements"
     )
-    header = f"{'engine':<14}{'load s':>9}{'gen tok/s':>12}{'prefill stmt/s':>16}{'top-k stmt/s':>14}"
+    width = max(30, *(len(n) + 2 for n in rows))
+    header = f"{'engine':<{width}}{'load s':>9}{'gen tok/s':>12}{'prefill stmt/s':>16}{'top-k stmt/s':>14}{'loadavg':>9}"
     print(header + "\n" + "-" * len(header))
     for name, r in rows.items():
         print(
-            f"{name:<14}{r['load_s']:>9.1f}{r['gen_tok_s']:>12.1f}{r['prefill_stmt_s']:>16.1f}{r['topk_stmt_s']:>14.1f}"
+            f"{name:<{width}}{r['load_s']:>9.1f}{r['gen_tok_s']:>12.1f}{r['prefill_stmt_s']:>16.1f}"
+            f"{r['topk_stmt_s']:>14.1f}{r['loadavg']:>9.1f}"
         )
+    print(
+        "\nregression table (issue 14: 32 x 64 tokens, 64 statements, idle 2-core machine; compare when idle):"
+    )
+    for name, (load_s, tok_s, stmt_s) in REFERENCE.items():
+        print(f"{name:<{width}}{load_s:>9.1f}{tok_s:>12.1f}{stmt_s:>16.1f}{'-':>14}")
+    import torch
+
+    # Training and evaluation run in this process after vLLM: it must still use every core.
+    print(f"\ntorch threads in this process after the engines ran: {torch.get_num_threads()}")
 
 
 if __name__ == "__main__":  # vLLM starts worker processes: keep the guard

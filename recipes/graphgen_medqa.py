@@ -67,6 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def record_engine_load(result, entries: dict) -> None:
+    """Add how the shared server started (mode, reason, load s, cores as vLLM reports them) to the
+    run summary, on disk and on screen."""
+    from synth_hf.summary import save_summary
+
+    result.summary["engine_load"] = {**result.summary.get("engine_load", {}), **entries}
+    save_summary(result.summary, result.run_dir / "summary.json")
+    for name, entry in entries.items():
+        print(f"engine load ({name}): {entry['mode']}, {entry['load_s']} s - {entry['reason']}", flush=True)
+
+
 def load_eval_set(source: str | None):
     """A local jsonl path as is; a Hub id through `load_table` (needs Hub access)."""
     if not source:
@@ -114,17 +125,23 @@ def main(argv: list[str] | None = None) -> int:
     # Only the embedded in-process default is swapped for the shared server; named engines stay.
     embedded_default = EngineConfig(engine="transformers")
     serve = not args.no_serve and config.synthesizer == embedded_default and config.trainee == embedded_default
+    # The server stops when this block ends: training and evaluation then have every core.
     with contextlib.ExitStack() as stack:
+        server = None
         if serve:
-            from synth_hf.models.serve import local_vllm_server
+            from synth_hf.models.serve import start_local_vllm_server
 
             log("serve", "starting a local vLLM server of the embedded model (~1 min)")
-            url = stack.enter_context(local_vllm_server(log_path=out / "vllm_server.log"))
-            shared = EngineConfig(engine="openai", options={"base_url": url, "concurrency": 16})
+            server = stack.enter_context(start_local_vllm_server(log_path=out / "vllm_server.log"))
+            log("serve", f"{server.plan.mode} start in {server.load_s:.0f} s ({server.plan.reason}); "
+                f"cores: {server.core_report()}")
+            shared = EngineConfig(engine="openai", options={"base_url": server.url, "concurrency": 16})
             config = config.model_copy(update={"synthesizer": shared, "trainee": shared})
         log("graphgen", f"corpus {config.input.source}; synthesizer {config.synthesizer.describe()}; "
             f"trainee {config.trainee.describe()}")
         result = timed("graphgen", lambda: run_graphgen(config))
+        if server is not None:
+            record_engine_load(result, {"server": server.engine_load()})
     embedded = config.synthesizer.model is None
     licenses = [EMBEDDED_LICENSES["gemma-3-270m (embedded)"]] if embedded else []
     loop = LoopConfig(

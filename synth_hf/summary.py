@@ -59,4 +59,7 @@ def format_summary(summary: dict) -> str:
                      + ", ".join(Path(s["path"]).name for s in skipped[:5]) + (" ..." if len(skipped) > 5 else ""))
     if summary.get("llm_usage"):
         lines.append("engine: " + "  ".join(f"{k}={v}" for k, v in summary["llm_usage"].items()))
+    for name, load in (summary.get("engine_load") or {}).items():
+        took = f", loaded in {load['load_s']} s" if "load_s" in load else ""
+        lines.append(f"engine load ({name}): {load.get('mode')}{took} - {load.get('reason')}")
     return "\n".join(lines)

@@ -36,6 +36,8 @@ from typing import Any
 
 from datasets import Dataset, DatasetDict
 
+from synth_hf.compute_threads import use_all_cores
+
 PLAIN_CHAT_TEMPLATE = (
     "{{ bos_token }}"
     "{% for message in messages %}"
@@ -243,6 +245,7 @@ def train_lora(
         assistant_only = fmt == "messages" and "{% generation %}" in (tokenizer.chat_template or "")
 
     device_args = _device_args()
+    threads = use_all_cores()  # an engine that ran earlier in this process may have shrunk the pool
     args = SFTConfig(
         output_dir=str(out),
         max_steps=max_steps if max_steps else -1,
@@ -294,6 +297,7 @@ def train_lora(
         "seconds_per_step": round(runtime / max(steps, 1), 3),
         "loss_history": losses,
         "device": "cuda" if torch.cuda.is_available() else "cpu",
+        "torch_threads": threads,
         "hyperparameters": hyperparameters,
         "versions": _versions(),
     }

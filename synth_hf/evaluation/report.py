@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from synth_hf.compute_threads import use_all_cores
 from synth_hf.evaluation.data import RowsLike, load_rows, normalize_mcq, normalize_open, normalize_statements
 from synth_hf.evaluation.scoring import (
     STOP_STRINGS,
@@ -142,10 +143,12 @@ def evaluate_model(
     written as JSON there and as a markdown table beside it (same name, .md).
     """
     t0 = time.perf_counter()
+    threads = use_all_cores()  # an engine that ran earlier in this process may have shrunk the pool
     lm = load_for_eval(base_model, adapter_dir)
     report: dict[str, Any] = {
         "model": str(base_model),
         "adapter": str(adapter_dir) if adapter_dir else None,
+        "torch_threads": threads,
         "timing_s": {"load": round(time.perf_counter() - t0, 3)},
     }
     tasks = (

@@ -17,10 +17,15 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from synth_hf.models.vllm_cpu import LoadPlan, cpu_engine_env, plan_load, read_core_report
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -34,8 +39,36 @@ def _healthy(url: str) -> bool:
         return False
 
 
+@dataclass
+class LocalServer:
+    """A running local server: `url` (`http://127.0.0.1:PORT/v1`), how it was started (`plan`,
+    `env`: the variables synth_hf added), seconds until healthy (`load_s`) and its log file."""
+
+    url: str
+    plan: LoadPlan
+    env: dict[str, str]
+    load_s: float
+    log_path: Path | None
+
+    def core_report(self) -> dict:
+        """The server's own account of its CPU setup, read from its log (empty without a log)."""
+        if self.log_path is None or not self.log_path.exists():
+            return {}
+        return read_core_report(self.log_path.read_text(encoding="utf-8", errors="replace"))
+
+    def engine_load(self) -> dict:
+        """The `engine_load` entry of a run summary: mode and reason, load seconds, core settings."""
+        return {
+            "engine": "local vLLM server",
+            **self.plan.as_dict(),
+            "load_s": round(self.load_s, 1),
+            "env": self.env,
+            "vllm_report": self.core_report(),
+        }
+
+
 @contextlib.contextmanager
-def local_vllm_server(
+def start_local_vllm_server(
     model: str | None = None,
     *,
     port: int | None = None,
@@ -43,9 +76,17 @@ def local_vllm_server(
     max_model_len: int = 4096,
     kv_cache_gb: int = 2,
     start_timeout_s: float = 600,
+    enforce_eager: bool | None = None,
+    expected_decode_tokens: int | None = None,
     extra_args: list[str] | None = None,
-) -> Iterator[str]:
-    """Yield the server's base URL (`http://127.0.0.1:PORT/v1`); the server always stops on exit."""
+) -> Iterator[LocalServer]:
+    """Start `python -m vllm.entrypoints.openai.api_server` for `model` (None: the embedded one) and
+    yield a `LocalServer` once `/health` answers; the server always stops on exit.
+
+    On CPU it gets every core (`cpu_engine_env`, unless the environment says otherwise) and starts
+    eager or compiled by `plan_load(expected_decode_tokens=...)`; `enforce_eager` forces either.
+    Raises RuntimeError if the server exits while starting, TimeoutError after `start_timeout_s`.
+    """
     from synth_hf.models.resolve import resolve_model
 
     path = resolve_model(model)
@@ -55,13 +96,20 @@ def local_vllm_server(
         "--model", path, "--host", "127.0.0.1", "--port", str(port),
         "--max-model-len", str(max_model_len), "--max-logprobs", "20",
         *(extra_args or []),
-    ]
+    ]  # fmt: skip
     import torch
 
-    if not torch.cuda.is_available():  # CPU: keep the checkpoint's fp32 and skip slow compilation
-        cmd += ["--dtype", "float32", "--enforce-eager"]
-    env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": str(kv_cache_gb)}
+    on_gpu = torch.cuda.is_available()
+    plan = plan_load(on_gpu=on_gpu, enforce_eager=enforce_eager, expected_decode_tokens=expected_decode_tokens)
+    added: dict[str, str] = {}
+    if not on_gpu:  # keep the checkpoint's fp32; cores and preload for the CPU backend
+        cmd += ["--dtype", "float32"]
+        added = cpu_engine_env()
+    if plan.enforce_eager:
+        cmd.append("--enforce-eager")
+    env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": str(kv_cache_gb), **added}
     log_file = open(log_path or os.devnull, "ab")  # noqa: SIM115 - lives as long as the server
+    started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
         deadline = time.time() + start_timeout_s
@@ -70,11 +118,24 @@ def local_vllm_server(
                 raise RuntimeError(f"vLLM server exited with code {proc.returncode}; log: {log_path}")
             if time.time() > deadline:
                 raise TimeoutError(f"vLLM server not healthy after {start_timeout_s:.0f} s; log: {log_path}")
-            time.sleep(2)
-        yield f"http://127.0.0.1:{port}/v1"
+            time.sleep(1)
+        yield LocalServer(
+            url=f"http://127.0.0.1:{port}/v1",
+            plan=plan,
+            env=added,
+            load_s=time.perf_counter() - started,
+            log_path=Path(log_path) if log_path else None,
+        )
     finally:
         _stop(proc)
         log_file.close()
+
+
+@contextlib.contextmanager
+def local_vllm_server(model: str | None = None, **kwargs: Any) -> Iterator[str]:
+    """`start_local_vllm_server` yielding only the base URL (`http://127.0.0.1:PORT/v1`)."""
+    with start_local_vllm_server(model, **kwargs) as server:
+        yield server.url
 
 
 def _stop(proc: subprocess.Popen) -> None:

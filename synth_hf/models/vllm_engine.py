@@ -12,6 +12,7 @@ import logging
 import math
 import multiprocessing
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from synth_hf.models.base import Completion, GenParams, SynthLLM
 from synth_hf.models.embedded import EMBEDDED_LLM_NAME
 from synth_hf.models.prompts import render_prompt
 from synth_hf.models.resolve import is_embedded, load_error, resolve_model
+from synth_hf.models.vllm_cpu import LoadPlan, applied_env, cpu_engine_env, plan_load
 from synth_hf.models.yesno import answer_token_ids
 
 # The embedded Gemma supports 32k tokens; 4k keeps the CPU KV cache (and load time) small.
@@ -29,6 +31,10 @@ _MISSING_HINTS = ("not found", "does not exist", "no such", "repository", "snaps
 
 
 class VLLMEngine(SynthLLM):
+    """vLLM offline engine; on CPU it gets every core and an eager/compiled start-up by workload
+    (see `synth_hf.models.vllm_cpu`). Loading raises ModelNotFoundError for a missing model and
+    ValueError for settings vLLM or this machine cannot run."""
+
     model: str | None = Field(
         default=None, description="Local folder or Hub id; None = embedded Gemma-3-270M."
     )
@@ -46,8 +52,11 @@ class VLLMEngine(SynthLLM):
     gpu_memory_utilization: float = Field(default=0.85, gt=0, le=1)
     enforce_eager: bool | None = Field(
         default=None,
-        description="None: eager on CPU (torch.compile warm-up costs minutes there for ~5% speed), "
-        "compiled + CUDA graphs on GPU.",
+        description="None: chosen by `plan_load` - compiled + CUDA graphs on GPU; on CPU eager unless "
+        "expected_decode_tokens is large enough to win back torch.compile's start-up (~78 s for ~9%).",
+    )
+    expected_decode_tokens: int | None = Field(
+        default=None, ge=0, description="Tokens this engine is expected to generate in the run (load policy)."
     )
     seed: int | None = None
     cpu_kvcache_space_gb: int | None = Field(
@@ -61,6 +70,8 @@ class VLLMEngine(SynthLLM):
     _llm: Any = PrivateAttr(None)
     _tokenizer: Any = PrivateAttr(None)
     _answer_ids: tuple[list[int], list[int]] | None = PrivateAttr(None)
+    _load_s: float | None = PrivateAttr(None)
+    _added_env: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @property
     def model_name(self) -> str:
@@ -86,7 +97,7 @@ class VLLMEngine(SynthLLM):
             "dtype": self._resolved_dtype(path, on_gpu),
             "tensor_parallel_size": self.tensor_parallel_size,
             "gpu_memory_utilization": self.gpu_memory_utilization,
-            "enforce_eager": (not on_gpu) if self.enforce_eager is None else self.enforce_eager,
+            "enforce_eager": self.load_plan(on_gpu).enforce_eager,
             "trust_remote_code": self.trust_remote_code,
         }
         max_len = self.max_model_len or (EMBEDDED_MAX_MODEL_LEN if is_embedded(self.model) else None)
@@ -98,8 +109,14 @@ class VLLMEngine(SynthLLM):
 
         from vllm import LLM
 
+        # vLLM's engine processes copy the environment when they start: all cores, and the preload
+        # only where they exec a fresh interpreter (spawn); a forked child cannot preload anything.
+        spawned = os.environ.get("VLLM_WORKER_MULTIPROC_METHOD") == "spawn"
+        self._added_env = {} if on_gpu else cpu_engine_env(preload=None if spawned else [])
+        started = time.perf_counter()
         try:
-            llm = LLM(**kwargs)
+            with applied_env(self._added_env):
+                llm = LLM(**kwargs)
         except OSError as err:  # missing files / unreachable Hub id
             raise load_error(self.model, err) from err
         except ValueError as err:
@@ -110,6 +127,26 @@ class VLLMEngine(SynthLLM):
             raise ValueError(f"vLLM could not start '{self.model_name}': {err}") from err
         self._llm = llm
         self._tokenizer = llm.get_tokenizer()
+        self._load_s = time.perf_counter() - started
+
+    def load_plan(self, on_gpu: bool | None = None) -> LoadPlan:
+        """Eager or compiled start-up for this engine and why (`plan_load`); `on_gpu` None checks
+        the hardware (cheap, loads nothing)."""
+        if on_gpu is None:
+            on_gpu = self._check_hardware()
+        return plan_load(
+            on_gpu=on_gpu,
+            enforce_eager=self.enforce_eager,
+            expected_decode_tokens=self.expected_decode_tokens,
+        )
+
+    def engine_load(self) -> dict:
+        """The `engine_load` summary entry: the plan, plus load seconds and the variables synth_hf
+        added once loaded."""
+        info = {"engine": f"vllm:{self.model_name}", **self.load_plan().as_dict()}
+        if self._load_s is not None:
+            info |= {"load_s": round(self._load_s, 1), "env": dict(self._added_env)}
+        return info
 
     def unload(self) -> None:
         """V1 runs the engine core in a child process: shut it down explicitly, otherwise

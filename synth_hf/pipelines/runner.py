@@ -67,6 +67,7 @@ def execute(
     if reset_ledger:
         _reset_stale_ledger(pipeline, run)
     apply_resources(pipeline, run)
+    _write_engine_load(pipeline, run)
     if run.executor == "ray":
         init: dict[str, Any] = {"include_dashboard": False}
         if run.ray_num_cpus and not run.ray_address:
@@ -174,6 +175,30 @@ def check_finished(pipeline: Any, label: str, run_dir: Path) -> None:
         )
 
 
+ENGINE_LOAD_FILE = "engine_load.json"
+
+
+def engine_load_report(pipeline: Any) -> dict[str, dict]:
+    """Per LLM step whose engine has a load policy (vLLM): how it starts and why (`LoadPlan`)."""
+    report = {}
+    for name in pipeline.dag:
+        llm = getattr(pipeline.dag.get_step(name)["step"], "llm", None)
+        if callable(getattr(llm, "engine_load", None)):
+            report[name] = llm.engine_load()
+    return report
+
+
+def _write_engine_load(pipeline: Any, run: RunConfig) -> None:
+    """Decided here, in the parent, before step workers load their engines; `collect` puts it in
+    the summary. Rewritten every run so a changed config never reports a stale choice."""
+    path = run.run_dir / ENGINE_LOAD_FILE
+    report = engine_load_report(pipeline)
+    if report:
+        path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    else:
+        path.unlink(missing_ok=True)
+
+
 def _drop_stale_log_handlers() -> None:
     """distilabel leaves a QueueHandler on the root logger whose queue it has closed; any later
     log line (e.g. a model loading for evaluation) would print a traceback."""
@@ -229,6 +254,9 @@ def collect(
         else Dataset.from_dict({"step": [], "reason": [], "row": []})
     )
     extra = dict(extra_summary or {})
+    engine_load = run.run_dir / ENGINE_LOAD_FILE
+    if engine_load.exists() and "engine_load" not in extra:
+        extra["engine_load"] = json.loads(engine_load.read_text(encoding="utf-8"))
     if started is not None:
         extra["wall_time_s"] = round(time.time() - started, 1)
     summary = build_summary(run.ledger_dir, final_rows=len(dataset), extra=extra)
