@@ -30,6 +30,7 @@ class LoopConfig:
     train_steps: int | None = None  # a fixed step count overrides the epochs when given
     train_epochs: float = 3.0
     raw_text: list[str] | None = None  # source documents trained as plain text beside the rows
+    include_unverified: bool = False  # also train on rows with verified=False (ungrounded AIDE)
     batch_size: int = 4
     learning_rate: float = 2e-4
     eval_sets: dict[str, Any] = field(default_factory=dict)  # mcq / open_qa / statements
@@ -96,6 +97,7 @@ def close_the_loop(result: RunResult, loop: LoopConfig, config: Any) -> dict:
         batch_size=loop.batch_size,
         lr=loop.learning_rate,
         raw_text=loop.raw_text,
+        include_unverified=loop.include_unverified,
     )
     log("train", f"{trained.global_step} steps, loss {trained.train_loss}")
     log("eval", "base model")

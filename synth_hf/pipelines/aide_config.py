@@ -147,6 +147,17 @@ class AnnotationConfig(_Strict):
     max_new_tokens: int = Field(default=256, ge=8)
 
 
+class DocumentsConfig(_Strict):
+    """The user's documents: every synthesized question retrieves its evidence sentences from them and
+    its answer must be supported by that evidence (grounded annotation)."""
+
+    source: str = Field(description="Hub id, or a local file / folder (read like GraphGen's input).")
+    text_column: str = "text"
+    split: str = "train"
+    limit: int | None = Field(default=None, ge=1, description="Use only the first N documents.")
+    top_k: int = Field(default=3, ge=1, description="Evidence sentences retrieved per question (BM25).")
+
+
 class DedupConfig(_Strict):
     minhash_threshold: float | None = Field(default=0.8, gt=0, le=1)
     embedding_threshold: float | None = Field(default=None, gt=0, le=1)
@@ -163,6 +174,9 @@ class AIDEConfig(_Strict):
     personas: PersonaConfig = Field(default_factory=PersonaConfig)
     reflection: ReflectionConfig = Field(default_factory=ReflectionConfig)
     annotation: AnnotationConfig = Field(default_factory=AnnotationConfig)
+    documents: DocumentsConfig | None = Field(
+        default=None, description="Ground the answers in these documents; None = ungrounded (verified: false)."
+    )
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     system_prompt: str | None = None  # system turn of the output `messages`
     quality_report: bool = True

@@ -132,7 +132,7 @@ def test_provenance_rebuilds_the_tree_and_seeds_never_leak(main_run):
         else:
             assert parent["hop"] == row["hop"] - 1 and parent["seed_id"] == row["seed_id"]
         assert row["messages"][0] == {"role": "user", "content": row["question"]}
-        assert row["messages"][1]["content"] == row["answer"] and row["verified"] is True
+        assert row["messages"][1]["content"] == row["answer"] and row["agreed"] is True and row["verified"] is False
         assert row["synth_model"] == "fake" and row["method"] == "aide"
         assert (row["operation"] is None) == (row["branch"] == "persona")
         assert (row["persona"] is None) == (row["branch"] == "attribute")
