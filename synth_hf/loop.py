@@ -59,6 +59,9 @@ def card_context(result: RunResult, loop: LoopConfig, config: Any) -> dict:
         "language": ["en"],
         "task_categories": ["question-answering", "text-generation"],
     }
+    pool = summary.get("persona_pool") or {}
+    if pool.get("license") and pool["license"] != "unknown":
+        context["licenses"].append(pool["license"])  # the personas are an input of the data too
     for key in ("models", "quality", "calibration", "support_rate"):
         if summary.get(key):
             context[key] = summary[key]

@@ -120,10 +120,14 @@ class ExpansionConfig(_Strict):
 
 
 class PersonaConfig(_Strict):
-    source: str | None = Field(default=None, description="Hub id / local file; None = generate from seeds.")
+    source: str | None = Field(
+        default="builtin",
+        description="'builtin' = the pool shipped with synth_hf (CC0, composed from project-written lists); "
+        "a Hub id / local file with `text_column`; None = generate personas from the seeds with the LLM.",
+    )
     split: str = "train"
     text_column: str = "persona"
-    limit: int | None = Field(default=2000, ge=1, description="Pool rows kept (first N).")
+    limit: int | None = Field(default=2000, ge=1, description="Pool rows kept (first N; builtin: its size).")
     license: str | None = Field(default=None, description="Licence of the pool, carried to the card.")
     per_seed: int = Field(default=4, ge=1, description="Personas generated per seed when source is None.")
     embedder: str | None = None  # None = the embedded all-MiniLM-L6-v2

@@ -57,7 +57,7 @@ def config_data(out_dir: str, name: str, responder: str = "some_unparseable", **
         "engine": {"engine": "fake", "options": {"responder": f"aide_fakes:{responder}"}},
         "seeds": {"rows": SEEDS},
         "expansion": {"depth": 2, "attributes_per_node": 1, "operations_per_node": 2, "personas_per_node": 1},
-        "personas": {"embedder": "hashing", "cache_dir": os.path.join(out_dir, "emb"), "per_seed": 2},
+        "personas": {"source": None, "embedder": "hashing", "cache_dir": os.path.join(out_dir, "emb"), "per_seed": 2},
         "quality_report": False,
     }
     for key, value in sections.items():

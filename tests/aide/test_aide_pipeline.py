@@ -53,7 +53,7 @@ def _config(tmp_path: Path, name: str, responder: str = "log_and_respond", **sec
         "run": {"output_dir": str(tmp_path), "name": name, "use_cache": False, "input_batch_size": 8},
         "engine": {"engine": "fake", "options": {"responder": f"{__name__}:{responder}"}},
         "seeds": {"rows": SEEDS},
-        "personas": {"embedder": "hashing", "cache_dir": str(tmp_path / "emb")},
+        "personas": {"source": None, "embedder": "hashing", "cache_dir": str(tmp_path / "emb")},
         "quality_report": False,
     }
     for key, value in sections.items():
