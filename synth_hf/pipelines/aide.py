@@ -99,7 +99,8 @@ def _build(config: AIDEConfig, dry_run: bool = False) -> tuple[Any, AIDEBuild]:
     run, exp, fmt = config.run, config.expansion, config.seeds.format
     seeds, invalid = load_seeds(config.seeds)
     demos = load_demonstrations(config.seeds)
-    run.run_dir.mkdir(parents=True, exist_ok=True)
+    if not dry_run:
+        run.run_dir.mkdir(parents=True, exist_ok=True)
     attr_depth, persona_depth = exp.attribute_branch_depth, exp.persona_branch_depth
     hops = max(attr_depth, persona_depth)
     pool_path = str(run.run_dir / POOL_FILE)
