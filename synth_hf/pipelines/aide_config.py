@@ -135,9 +135,13 @@ class PersonaConfig(_Strict):
 
 
 class ReflectionConfig(_Strict):
-    enabled: bool = False
-    min_relevance: float = Field(default=6, ge=1, le=10)
-    min_diversity: float = Field(default=5, ge=1, le=10)
+    """Self-reflection (on by default, as in the paper): attribute children are graded for relevance to
+    the seed, persona children for diversity from their parent; failing rows are re-synthesized with
+    the feedback up to `max_attempts` times, then dropped and counted."""
+
+    enabled: bool = True
+    min_relevance: float = Field(default=6, ge=1, le=10, description="Attribute branch: relevance to the seed.")
+    min_diversity: float = Field(default=5, ge=1, le=10, description="Persona branch: diversity from the parent.")
     max_attempts: int = Field(default=2, ge=0, description="Re-syntheses before a failing row is dropped.")
 
 

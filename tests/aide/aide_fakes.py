@@ -58,6 +58,7 @@ def config_data(out_dir: str, name: str, responder: str = "some_unparseable", **
         "seeds": {"rows": SEEDS},
         "expansion": {"depth": 2, "attributes_per_node": 1, "operations_per_node": 2, "personas_per_node": 1},
         "personas": {"source": None, "embedder": "hashing", "cache_dir": os.path.join(out_dir, "emb"), "per_seed": 2},
+        "reflection": {"enabled": False},  # on by default; tests that want it turn it on
         "quality_report": False,
     }
     for key, value in sections.items():
