@@ -12,8 +12,8 @@ from synth_hf.steps.common.ledger import Ledger
 from synth_hf.text.retrieval import BM25Index, document_passages
 
 DOCS = [
-    ("zorvatide", "Zorvatide is manufactured by Lumera Pharma. Zorvatide was approved in 2009. "
-                  "The standard dose of Zorvatide is 40 mg taken twice daily."),
+    ("zorvatide", ("Zorvatide is manufactured by Lumera Pharma. Zorvatide was approved in 2009. "
+                   "The standard dose of Zorvatide is 40 mg taken twice daily.")),
     ("kelmar", "Kelmar fever is caused by Ostravirus. The grey marten is the natural reservoir of Ostravirus."),
 ]  # fmt: skip
 EVIDENCE = ["Zorvatide is manufactured by Lumera Pharma.", "Zorvatide was approved in 2009."]
@@ -139,3 +139,23 @@ def test_unverified_rows_are_left_out_of_training_unless_asked():
     only_unverified = Dataset.from_dict({"messages": [turn], "verified": [False]})
     with pytest.raises(TrainingDataError, match="unverified"):
         validate_training_data(only_unverified, "messages", policy="error")
+
+
+def test_a_supported_span_must_answer_the_question_asked():
+    """Gemma-3-270M's real grounded rows: the answer is in the evidence, but the sentence that states
+    it is about another drug / pathogen than the question."""
+    from synth_hf.steps.aide.grounding import about_question
+
+    reservoirs = ["The natural reservoir of Ostravirus is the grey marten.",
+                  "The natural reservoir of Plasmorix venna is the water vole."]  # fmt: skip
+    makers = ["Brevimast is manufactured by Lumera Pharma.", "Quenamycin is an antibiotic used to treat Sallow lung."]
+    assert ground_free_text("What is the natural reservoir of Cryptococcus?", "the water vole", reservoirs) == (
+        None, "answer_not_about_question")  # fmt: skip
+    assert ground_free_text("Which company manufactures an antibiotic?", "Lumera Pharma", makers)[1] == (
+        "answer_not_about_question"
+    )
+    assert ground_free_text("Where does the natural reservoir of Ostravirus come from?", "the grey marten",
+                            reservoirs) == ("the grey marten", "")  # fmt: skip
+    assert about_question("What is the natural water reservoir?", "the water vole", reservoirs)
+    assert ground_mcq("Which animal is the natural reservoir of Cryptococcus?", ["the water vole", "a crow"],
+                      reservoirs) == (None, "answer_not_about_question")  # fmt: skip

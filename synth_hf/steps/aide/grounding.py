@@ -5,6 +5,9 @@ The same support check as GraphGen's QA (`synth_hf.text.support`):
   question must not already contain it;
 - MCQ: exactly one option occurs in the evidence (`contains_span`); that option is the answer and
   every distractor is unsupported; the question must not contain it;
+- both: a sentence that states the answer must also be about the question — every name of the question
+  (or, without names, two of its content words) occurs in it — so a supported
+  span is not accepted as the answer to a question about something else (`answer_not_about_question`);
 - true / false: a statement the evidence supports is true; one that contradicts it (a number, a
   name or the negation differs from evidence that shares most of its other words) is false; anything else cannot be decided.
 Each function returns the answer (or None) and '' or the reason the row is dropped (a short kind,
@@ -16,7 +19,15 @@ from __future__ import annotations
 import re
 
 from synth_hf.steps.aide.rows import LETTERS
-from synth_hf.text.support import check_support, contains_span, content_stems, gives_away
+from synth_hf.text.support import (
+    STOPWORDS,
+    check_support,
+    contains_span,
+    content_stems,
+    gives_away,
+    stem,
+    tokens,
+)
 
 # check_support reasons that mean "the evidence says otherwise", not "the evidence is silent"
 CONTRADICTION = ("number_not_in_evidence", "name_not_in_evidence", "negation_mismatch")
@@ -37,6 +48,24 @@ def clean_answer(text: str | None) -> str:
     return line.strip(" \"'“”").rstrip(".").strip()
 
 
+def about_question(question: str, answer: str, evidence: list[str]) -> bool:
+    """True when some evidence sentence that states `answer` also carries all the question's names, or,
+    for a question that names nothing, two of its content words (all when it has fewer); the answer's
+    own words and the question's first word do not count."""
+    answer_words = set(content_stems(answer))
+    names = {stem(t) for t in tokens(question)[1:] if t[:1].isupper() and t.casefold() not in STOPWORDS}
+    names -= answer_words
+    words = set(content_stems(question)) - answer_words - names
+    need = 0 if names else min(2, len(words))  # names tie the sentence to the question (verbs vary)
+    for sentence in evidence:
+        if not (contains_span(sentence, answer) or check_support(answer, [sentence]).supported):
+            continue
+        present = set(content_stems(sentence)) | {t.casefold() for t in tokens(sentence)}
+        if names <= present and len(words & present) >= need:
+            return True
+    return False
+
+
 def ground_free_text(question: str, answer: str | None, evidence: list[str]) -> tuple[str | None, str]:
     """(answer, '') when `answer` is supported by `evidence` and not given away by `question`."""
     answer = clean_answer(answer)
@@ -47,6 +76,8 @@ def ground_free_text(question: str, answer: str | None, evidence: list[str]) -> 
     support = check_support(answer, evidence)
     if not support.supported:
         return None, f"unsupported_answer: {_kind(support.reason)}"
+    if not about_question(question, answer, evidence):
+        return None, "answer_not_about_question"
     return answer, ""
 
 
@@ -58,6 +89,8 @@ def ground_mcq(question: str, options: list[str], evidence: list[str]) -> tuple[
         return None, f"mcq_supported_options: {min(len(hits), 2)}"  # 0, or 2 meaning 2+
     if gives_away(question, options[hits[0]]):
         return None, "question_gives_answer"
+    if not about_question(question, options[hits[0]], evidence):
+        return None, "answer_not_about_question"
     return LETTERS[hits[0]], ""
 
 
