@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--config", default=str(HERE / "configs" / "aide_medqa.yaml"))
     p.add_argument("--seeds", default=str(DATA / "medqa_sample.jsonl"), help="MedQA-format jsonl")
+    p.add_argument("--documents", default=str(DATA / "medical_corpus"),
+                   help="documents the answers must rest on (folder/file/Hub id); 'none' = ungrounded")
     p.add_argument("--engine", help="ENGINE:MODEL (default: the config's engine, embedded model)")
     p.add_argument("--base-model", help="model to fine-tune and evaluate (default: embedded)")
     p.add_argument("--out", default="outputs/aide_medqa")
@@ -68,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         "seeds.id_column": "id",
         "run.output_dir": str(out),
     }
+    if args.documents.lower() != "none":
+        overrides["documents"] = {**(raw.get("documents") or {}), "source": args.documents}
     if args.engine:
         engine, _, model = args.engine.partition(":")
         overrides["engine"] = {"engine": engine, "model": model or None}
@@ -87,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         train_epochs=recipe.train_epochs,
         batch_size=recipe.batch_size,
         learning_rate=recipe.learning_rate,
+        include_unverified=recipe.include_unverified,
         eval_sets={"mcq": str(eval_path), "open_qa": str(eval_path)},
         licenses=[EMBEDDED_LICENSES["gemma-3-270m (embedded)"]] if isinstance(config.engine, EngineConfig)
         and config.engine.model is None else [],

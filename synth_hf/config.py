@@ -76,6 +76,9 @@ class RecipeConfig(BaseModel):
     learning_rate: float = Field(default=2e-4, gt=0)
     open_qa: str | None = Field(default=None, description="Open-QA eval file, relative to synth_hf/data.")
     licenses: list[str] = Field(default_factory=list, description="Extra licences for the dataset card.")
+    include_unverified: bool = Field(
+        default=False, description="AIDE: also train on rows whose answer was not checked against documents."
+    )
 
 
 def parse_set(items: list[str] | None) -> dict[str, Any]:

@@ -30,6 +30,7 @@ class LoopConfig:
     train_steps: int | None = None  # a fixed step count overrides the epochs when given
     train_epochs: float = 3.0
     raw_text: list[str] | None = None  # source documents trained as plain text beside the rows
+    include_unverified: bool = False  # also train on rows with verified=False (ungrounded AIDE)
     batch_size: int = 4
     learning_rate: float = 2e-4
     eval_sets: dict[str, Any] = field(default_factory=dict)  # mcq / open_qa / statements
@@ -58,6 +59,9 @@ def card_context(result: RunResult, loop: LoopConfig, config: Any) -> dict:
         "language": ["en"],
         "task_categories": ["question-answering", "text-generation"],
     }
+    pool = summary.get("persona_pool") or {}
+    if pool.get("license") and pool["license"] != "unknown":
+        context["licenses"].append(pool["license"])  # the personas are an input of the data too
     for key in ("models", "quality", "calibration", "support_rate"):
         if summary.get(key):
             context[key] = summary[key]
@@ -96,6 +100,7 @@ def close_the_loop(result: RunResult, loop: LoopConfig, config: Any) -> dict:
         batch_size=loop.batch_size,
         lr=loop.learning_rate,
         raw_text=loop.raw_text,
+        include_unverified=loop.include_unverified,
     )
     log("train", f"{trained.global_step} steps, loss {trained.train_loss}")
     log("eval", "base model")

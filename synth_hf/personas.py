@@ -1,5 +1,6 @@
-"""Persona pools for AIDE: loading (Hub / local table, licence kept), embeddings cached on disk by
-content hash, and per-node top-k retrieval by cosine similarity."""
+"""Persona pools for AIDE: the built-in pool (composed here from lists the project wrote), loading
+(Hub / local table, licence kept), embeddings cached on disk by content hash, and per-node top-k
+retrieval by cosine similarity."""
 
 from __future__ import annotations
 
@@ -50,6 +51,42 @@ def clean_pool(texts: Sequence[object]) -> tuple[list[str], dict]:
     return out, {"empty_dropped": empty, "duplicates_dropped": dupes}
 
 
+BUILTIN = "builtin"  # personas.source value for the pool shipped in synth_hf/data/personas
+BUILTIN_LICENSE = "cc0-1.0"
+BUILTIN_SIZE = 2000
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def builtin_personas(n: int = BUILTIN_SIZE, seed: int = 0) -> list[str]:
+    """`n` distinct personas composed from synth_hf/data/personas/components.json (roles, expertise,
+    settings, traits), e.g. 'a skeptical pharmacist in a rural clinic who knows drug interactions and
+    dosing'. Deterministic for (n, seed); every role appears about n / #roles times.
+    Raises ValueError when n exceeds the number of distinct combinations."""
+    import random
+    from importlib import resources
+
+    parts = json.loads(resources.files("synth_hf.data.personas").joinpath("components.json").read_text("utf-8"))
+    roles, expertise, settings, traits = parts["roles"], parts["expertise"], parts["settings"], parts["traits"]
+    if n > len(roles) * len(expertise) * len(settings) * len(traits):
+        raise ValueError(f"the built-in persona pool has fewer than {n} distinct personas")
+    rng = random.Random(seed)
+    out: list[str] = []
+    seen: set[str] = set()
+    i = 0
+    while len(out) < n:
+        role = roles[i % len(roles)]
+        trait, setting, skill = rng.choice(traits), rng.choice(settings), rng.choice(expertise)
+        text = f"{_article(trait)} {trait} {role} {setting} who {skill}"
+        if text not in seen:
+            seen.add(text)
+            out.append(text)
+        i += 1
+    return out
+
+
 def load_persona_pool(
     source: str,
     *,
@@ -58,6 +95,11 @@ def load_persona_pool(
     limit: int | None = None,
     license: str | None = None,
 ) -> PersonaPool:
+    """The pool from `source`: "builtin" (the shipped pool, `limit` personas, default 2000), else a Hub
+    id or local table with a `text_column`. Raises ValueError for a missing column or an empty pool."""
+    if source == BUILTIN:
+        texts = builtin_personas(limit or BUILTIN_SIZE)
+        return PersonaPool(texts, "synth_hf builtin persona pool", license or BUILTIN_LICENSE, None, {})
     from synth_hf.io.readers import load_table
 
     table = load_table(source, split)

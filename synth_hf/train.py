@@ -189,6 +189,7 @@ def train_lora(
     push_to_hub: str | None = None,
     seed: int = 42,
     invalid_rows: str = "skip",
+    include_unverified: bool = False,
     **sft_overrides: Any,
 ) -> TrainResult:
     """Train a LoRA adapter with TRL SFTTrainer; save adapter, tokenizer, metrics and model card.
@@ -197,6 +198,7 @@ def train_lora(
     upload the adapter folder to. Extra keyword arguments override SFTConfig fields.
     Rows are checked first (synth_hf.train_data): `invalid_rows="skip"` trains on the valid rows and
     counts the others by id; `"error"` raises TrainingDataError (a ValueError) naming the bad rows.
+    Rows with `verified` False (ungrounded AIDE answers) are left out unless `include_unverified`.
     Sizing: `epochs` passes over the data (the default); `max_steps`, when given, overrides it.
     `raw_text`: plain texts (e.g. the source documents) trained as language modelling beside the
     `messages` rows, or alone when `dataset_or_path` is None (see `synth_hf.train_mix`); mixing
@@ -229,7 +231,9 @@ def train_lora(
         tokenizer.pad_token = tokenizer.eos_token
     data_check = None
     if dataset is not None:
-        dataset, data_check = check_training_rows(dataset, fmt, tokenizer, max_length, invalid_rows)
+        dataset, data_check = check_training_rows(
+            dataset, fmt, tokenizer, max_length, invalid_rows, include_unverified=include_unverified
+        )
     mix = None
     if texts is not None:
         from synth_hf.train_mix import build_mixed_dataset
@@ -314,16 +318,23 @@ def train_lora(
 
 
 def check_training_rows(
-    dataset: Dataset, fmt: str, tokenizer: Any, max_length: int, policy: str, announce: bool = True
+    dataset: Dataset,
+    fmt: str,
+    tokenizer: Any,
+    max_length: int,
+    policy: str,
+    announce: bool = True,
+    include_unverified: bool = False,
 ) -> tuple:
     """Validate rows before TRL sees them (see synth_hf.train_data); prints the outcome when rows are skipped."""
     from synth_hf.train_data import validate_training_data
 
     template = None if getattr(tokenizer, "chat_template", None) else PLAIN_CHAT_TEMPLATE
     dataset, report = validate_training_data(
-        dataset, fmt, policy=policy, tokenizer=tokenizer, max_length=max_length, chat_template=template
+        dataset, fmt, policy=policy, tokenizer=tokenizer, max_length=max_length, chat_template=template,
+        include_unverified=include_unverified,
     )
-    if announce and (report.dropped or report.truncated):
+    if announce and (report.dropped or report.truncated or report.unverified):
         print(f"[train] {report.describe()}", flush=True)
     return dataset, report
 

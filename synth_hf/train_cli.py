@@ -36,6 +36,7 @@ def _train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         push_to_hub=args.push_to_hub,
         invalid_rows=args.invalid_rows,
+        include_unverified=args.include_unverified,
     )
     print(f"adapter: {result.output_dir}  steps: {result.global_step}  loss: {result.train_loss}")
     return 0
@@ -52,7 +53,10 @@ def _check(args: argparse.Namespace, base_model: str) -> int:
     if len(dataset) == 0:
         raise ValueError("the training dataset is empty")
     tokenizer = AutoTokenizer.from_pretrained(base_model)
-    _, report = check_training_rows(dataset, fmt, tokenizer, args.max_length, args.invalid_rows, announce=False)
+    _, report = check_training_rows(
+        dataset, fmt, tokenizer, args.max_length, args.invalid_rows, announce=False,
+        include_unverified=args.include_unverified,
+    )
     print(report.describe())
     print("dry run: nothing trained")
     return 0
@@ -76,5 +80,7 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--invalid-rows", choices=("skip", "error"), default="skip",
                    help="rows that cannot be trained on (null content, wrong roles, ...): skip and count them "
                    "(default) or refuse the dataset")
+    p.add_argument("--include-unverified", action="store_true",
+                   help="also train on rows with verified=false (AIDE answers not checked against documents)")
     p.add_argument("--dry-run", action="store_true", help="check the dataset against the tokenizer; train nothing")
     p.set_defaults(func=_train)

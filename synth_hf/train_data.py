@@ -12,6 +12,9 @@ the run with a deep traceback and no row id. `validate_training_data` finds such
 
 Policy `skip` drops invalid rows (counted per reason, with their ids); policy `error` refuses the
 dataset with one TrainingDataError that names the first bad rows.
+
+Rows whose `verified` column is False (AIDE answers never checked against evidence) are valid but
+excluded by default and counted apart (`unverified`); `include_unverified=True` trains on them.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class TrainDataReport:
     examples: dict[str, str] = field(default_factory=dict)  # reason -> "row <id>: <detail>"
     truncated: int = 0  # kept rows longer than max_length (TRL cuts their end)
     truncated_ids: list[str] = field(default_factory=list)
+    unverified: int = 0  # valid rows left out because `verified` is False (see include_unverified)
 
     def add(self, reason: str, row_id: str, detail: str) -> None:
         self.dropped[reason] = self.dropped.get(reason, 0) + 1
@@ -53,6 +57,9 @@ class TrainDataReport:
         line = f"training rows: {self.rows_kept} of {self.rows_in} kept"
         if self.dropped:
             line += "; skipped " + ", ".join(f"{r}={n} (e.g. {self.examples[r]})" for r, n in self.dropped.items())
+        if self.unverified:
+            line += (f"; left out {self.unverified} unverified rows (answers not checked against evidence; "
+                     "include_unverified / --include-unverified trains on them)")
         if self.truncated:
             line += f"; {self.truncated} longer than max_length (their end is cut)"
         return line
@@ -159,13 +166,15 @@ def validate_training_data(
     max_length: int | None = None,
     chat_template: str | None = None,
     id_column: str | None = None,
+    include_unverified: bool = False,
 ) -> tuple[Any, TrainDataReport]:
     """Check every row of a `messages` or `prompt_completion` Dataset; returns (usable rows, report).
 
     Row ids come from `id_column` (or the first of ID_COLUMNS present; else `#index`). With a
     `tokenizer` and `max_length`, lengths are measured with `chat_template` (None: the tokenizer's own).
     Raises TrainingDataError when policy is "error" and a row is invalid, or when no row is usable;
-    ValueError for an unknown policy or format.
+    ValueError for an unknown policy or format. Rows with `verified` False are left out (not invalid,
+    so policy "error" does not refuse them) unless `include_unverified`.
     """
     if policy not in POLICIES:
         raise ValueError(f"invalid_rows policy must be one of {POLICIES}, got {policy!r}")
@@ -191,8 +200,12 @@ def validate_training_data(
             keep.append(i)
         else:
             report.add(problem[0], ids[i], problem[1])
+    bad = report.rows_in - len(keep)
+    if not include_unverified and "verified" in dataset.column_names:
+        verified = dataset["verified"]
+        report.unverified = sum(verified[i] is False for i in keep)
+        keep = [i for i in keep if verified[i] is not False]
     report.rows_kept = len(keep)
-    bad = report.rows_in - report.rows_kept
     if bad and policy == "error":
         examples = "; ".join(report.examples.values())
         raise TrainingDataError(
@@ -201,4 +214,4 @@ def validate_training_data(
         )
     if not keep:
         raise TrainingDataError(f"no usable training row: {report.describe()}")
-    return (dataset.select(keep) if bad else dataset), report
+    return (dataset.select(keep) if len(keep) != len(dataset) else dataset), report

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from synth_hf.pipelines.aide_config import BUILTIN_OPERATIONS, AIDEConfig
+from synth_hf.pipelines.aide_grounding import read_documents, support_summary
 from synth_hf.pipelines.engines import RunEngines, build_engines
 from synth_hf.pipelines.runner import (
     MEMO_DIR,
@@ -40,6 +41,7 @@ from synth_hf.steps.common.ledger import Ledger, batch_key
 from synth_hf.summary import save_summary
 
 POOL_FILE = "personas.json"
+PASSAGES_FILE = "evidence_passages.json"
 # Every step memos its finished batches (hard-kill resume), so distilabel's own per-batch cache
 # saves can be sparse (see distilabel_fixes).
 CACHE_INTERVAL_S = 10.0
@@ -56,6 +58,7 @@ class AIDEBuild:
     models: dict[str, str]
     invalid: list[tuple[dict, str]] = field(default_factory=list)  # (raw seed row, reason)
     engines: RunEngines | None = None
+    documents: dict | None = None  # what was read from config.documents (None = ungrounded run)
 
     @property
     def invalid_seeds(self) -> dict[str, int]:
@@ -114,6 +117,8 @@ def _build(config: AIDEConfig, dry_run: bool = False) -> tuple[Any, AIDEBuild]:
     elif persona_depth:
         pool_meta = {"source": "generated-from-seeds", "license": "same as the generated data"}
 
+    passages_path = str(run.run_dir / PASSAGES_FILE)
+    documents = read_documents(config.documents, passages_path, dry_run)
     frame = {"ledger_dir": str(run.ledger_dir), "memo_dir": str(run.run_dir / MEMO_DIR)}
     batch = run.input_batch_size
     common = {"seed_format": fmt, "task_description": config.seeds.task_description, "demonstrations": demos}
@@ -230,6 +235,17 @@ def _build(config: AIDEConfig, dry_run: bool = False) -> tuple[Any, AIDEBuild]:
                         reference_texts=[s["question"] for s in seeds],
                     )
                 )
+            if documents is not None:
+                stages.append(
+                    S.RetrieveEvidence(
+                        name=f"retrieve_evidence_h{h}",
+                        **frame,
+                        hop=h,
+                        passages_path=passages_path,
+                        top_k=config.documents.top_k,  # type: ignore[union-attr]
+                        input_batch_size=batch,
+                    )
+                )
             stages.append(
                 S.AnnotateAndVerify(
                     name=f"annotate_h{h}",
@@ -244,6 +260,7 @@ def _build(config: AIDEConfig, dry_run: bool = False) -> tuple[Any, AIDEBuild]:
                     on_disagreement=ann.on_disagreement,
                     max_new_tokens=ann.max_new_tokens,
                     generation_seed=run.seed,
+                    grounded=documents is not None,
                     input_batch_size=batch,
                     **common,
                 )
@@ -260,7 +277,8 @@ def _build(config: AIDEConfig, dry_run: bool = False) -> tuple[Any, AIDEBuild]:
         for upstream, downstream in itertools.pairwise(stages):
             upstream >> downstream
     info = AIDEBuild(
-        seeds, [s.name for s in stages], "format_aide", pool_meta, dict(engines.labels), invalid, engines
+        seeds, [s.name for s in stages], "format_aide", pool_meta, dict(engines.labels), invalid, engines,
+        documents,
     )
     return pipeline, info
 
@@ -321,10 +339,21 @@ def run_aide(config: AIDEConfig) -> RunResult:
             "max_rows": exp.max_rows,
         },
         "reflection": config.reflection.enabled,
+        "documents": info.documents,
         "verification": config.annotation.verification,
         "config": config.model_dump(mode="json"),
     }
+    if info.documents is not None:
+        support = support_summary(config.run.ledger_dir)
+        extra["support"] = support
+        if support["checked"]:
+            extra["support_rate"] = {"overall": support["rate"]} | {
+                b: v["rate"] for b, v in support["per_branch"].items()
+            }
     result = collect(distiset, leaf, config.run, extra_summary=extra, started=started)
+    if extra.get("support_rate"):
+        s = extra["support"]
+        print(f"[aide] support rate {s['rate']:.1%} of {s['checked']} annotated rows", flush=True)
     if len(result.dataset) and "hop" in result.dataset.column_names:
         result.summary["rows_per_hop"] = {str(h): c for h, c in sorted(count(result.dataset["hop"]).items())}
     if config.quality_report and len(result.dataset) and "question" in result.dataset.column_names:

@@ -120,10 +120,14 @@ class ExpansionConfig(_Strict):
 
 
 class PersonaConfig(_Strict):
-    source: str | None = Field(default=None, description="Hub id / local file; None = generate from seeds.")
+    source: str | None = Field(
+        default="builtin",
+        description="'builtin' = the pool shipped with synth_hf (CC0, composed from project-written lists); "
+        "a Hub id / local file with `text_column`; None = generate personas from the seeds with the LLM.",
+    )
     split: str = "train"
     text_column: str = "persona"
-    limit: int | None = Field(default=2000, ge=1, description="Pool rows kept (first N).")
+    limit: int | None = Field(default=2000, ge=1, description="Pool rows kept (first N; builtin: its size).")
     license: str | None = Field(default=None, description="Licence of the pool, carried to the card.")
     per_seed: int = Field(default=4, ge=1, description="Personas generated per seed when source is None.")
     embedder: str | None = None  # None = the embedded all-MiniLM-L6-v2
@@ -131,9 +135,13 @@ class PersonaConfig(_Strict):
 
 
 class ReflectionConfig(_Strict):
-    enabled: bool = False
-    min_relevance: float = Field(default=6, ge=1, le=10)
-    min_diversity: float = Field(default=5, ge=1, le=10)
+    """Self-reflection (on by default, as in the paper): attribute children are graded for relevance to
+    the seed, persona children for diversity from their parent; failing rows are re-synthesized with
+    the feedback up to `max_attempts` times, then dropped and counted."""
+
+    enabled: bool = True
+    min_relevance: float = Field(default=6, ge=1, le=10, description="Attribute branch: relevance to the seed.")
+    min_diversity: float = Field(default=5, ge=1, le=10, description="Persona branch: diversity from the parent.")
     max_attempts: int = Field(default=2, ge=0, description="Re-syntheses before a failing row is dropped.")
 
 
@@ -145,6 +153,17 @@ class AnnotationConfig(_Strict):
     free_text_threshold: float = Field(default=0.35, ge=0, le=1, description="Token-F1 for free text.")
     on_disagreement: Literal["drop", "flag"] = "drop"
     max_new_tokens: int = Field(default=256, ge=8)
+
+
+class DocumentsConfig(_Strict):
+    """The user's documents: every synthesized question retrieves its evidence sentences from them and
+    its answer must be supported by that evidence (grounded annotation)."""
+
+    source: str = Field(description="Hub id, or a local file / folder (read like GraphGen's input).")
+    text_column: str = "text"
+    split: str = "train"
+    limit: int | None = Field(default=None, ge=1, description="Use only the first N documents.")
+    top_k: int = Field(default=3, ge=1, description="Evidence sentences retrieved per question (BM25).")
 
 
 class DedupConfig(_Strict):
@@ -163,6 +182,9 @@ class AIDEConfig(_Strict):
     personas: PersonaConfig = Field(default_factory=PersonaConfig)
     reflection: ReflectionConfig = Field(default_factory=ReflectionConfig)
     annotation: AnnotationConfig = Field(default_factory=AnnotationConfig)
+    documents: DocumentsConfig | None = Field(
+        default=None, description="Ground the answers in these documents; None = ungrounded (verified: false)."
+    )
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     system_prompt: str | None = None  # system turn of the output `messages`
     quality_report: bool = True

@@ -57,9 +57,44 @@ def config_data(out_dir: str, name: str, responder: str = "some_unparseable", **
         "engine": {"engine": "fake", "options": {"responder": f"aide_fakes:{responder}"}},
         "seeds": {"rows": SEEDS},
         "expansion": {"depth": 2, "attributes_per_node": 1, "operations_per_node": 2, "personas_per_node": 1},
-        "personas": {"embedder": "hashing", "cache_dir": os.path.join(out_dir, "emb"), "per_seed": 2},
+        "personas": {"source": None, "embedder": "hashing", "cache_dir": os.path.join(out_dir, "emb"), "per_seed": 2},
+        "reflection": {"enabled": False},  # on by default; tests that want it turn it on
         "quality_report": False,
     }
     for key, value in sections.items():
         data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
     return data
+
+
+GROUNDED_DOCS = {
+    "zorvatide.md": "Zorvatide is manufactured by Lumera Pharma. Zorvatide was approved in 2009. "
+    "The standard dose of Zorvatide is 40 mg taken twice daily.",
+    "kelmar.md": "Kelmar fever is caused by Ostravirus. The grey marten is the natural reservoir of Ostravirus.",
+}
+GROUNDED_SEEDS = [
+    {"question": "Which company manufactures Zorvatide?", "answer": "Lumera Pharma"},
+    {"question": "Which pathogen causes Kelmar fever?", "answer": "Ostravirus"},
+]
+_GROUNDED_QUESTIONS = [
+    "In which year was Zorvatide approved?",
+    "What is the natural reservoir of Ostravirus?",
+    "What is the standard dose of Zorvatide?",
+    "How do glaciers carve valleys?",  # nothing in the documents: no evidence
+]
+
+
+def grounded(prompt: str, index: int) -> str:
+    """The normal fake model, except that synthesis asks about the documents (or, one in four,
+    about something they never mention) and the grounded annotator copies the end of the first
+    evidence sentence, or names a company that is not in it when the question asks for a year."""
+    what = kind(prompt)
+    if what.endswith("synthesis"):
+        pick = int(hashlib.sha256(prompt.encode()).hexdigest()[:4], 16) % len(_GROUNDED_QUESTIONS)
+        return f" {_GROUNDED_QUESTIONS[pick]}\nAnswer: draft\n###"
+    if what == "solve" and "Evidence:" in prompt:
+        question = prompt.rsplit("Question:", 1)[1]
+        if "year" in question:
+            return " Orvel Biotech"  # unsupported: dropped by the support check
+        first = prompt.rsplit("Evidence:", 1)[1].strip().splitlines()[0].lstrip("- ").rstrip(".")
+        return " " + " ".join(first.split()[-3:])
+    return respond(prompt, index)

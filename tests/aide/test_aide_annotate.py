@@ -55,7 +55,8 @@ def test_second_solve_drops_disagreement_with_one_call_per_row(tmp_path):
     out, ledger, calls = _run(tmp_path, "mcq", rows, verification="second_solve", on_disagreement="drop")
     assert calls == 3
     assert [r["row_id"] for r in out] == ["mcq-agree", "mcq-nodraft-agree"]
-    assert out[0]["answer"] == "B" and out[0]["answer_index"] == 1 and out[0]["verified"] is True
+    assert out[0]["answer"] == "B" and out[0]["answer_index"] == 1 and out[0]["agreed"] is True
+    assert all(r["verified"] is False for r in out)  # no documents: agreement is not proof
     assert out[1]["verification"] == "self_consistency" and out[1]["agreement"] == 1.0  # no draft: sampled
     assert ledger["dropped"] == {"verification_disagreement": 1}
 
@@ -73,12 +74,12 @@ def test_self_consistency_flags_split_votes(tmp_path):
     )
     assert calls == 2  # n samples ride on one call
     agree, split = out
-    assert (agree["answer"], agree["verified"], agree["agreement"]) == (
+    assert (agree["answer"], agree["agreed"], agree["agreement"]) == (
         "B",
         True,
         1.0,
     )  # majority beats draft
-    assert split["verified"] is False and split["agreement"] == pytest.approx(1 / 3, abs=1e-3)
+    assert split["agreed"] is False and split["agreement"] == pytest.approx(1 / 3, abs=1e-3)
     assert ledger["counters"]["flagged"] == 1 and ledger["dropped"] == {}
 
 
@@ -86,10 +87,10 @@ def test_self_consistency_flags_split_votes(tmp_path):
 def test_true_false_and_free_text(tmp_path, fmt, good_draft):
     rows = [_row(fmt, "agree", good_draft), _row(fmt, "wrong", good_draft)]
     out, _ledger, _ = _run(tmp_path, fmt, rows, verification="second_solve", on_disagreement="flag")
-    assert [r["verified"] for r in out] == [True, False]
+    assert [r["agreed"] for r in out] == [True, False]
     assert out[0]["answer"] == good_draft
 
 
 def test_no_verification_takes_the_draft_without_calls(tmp_path):
     out, _, calls = _run(tmp_path, "mcq", [_row("mcq", "wrong", "C")], verification="none")
-    assert calls == 0 and out[0]["answer"] == "C" and out[0]["verified"] is None
+    assert calls == 0 and out[0]["answer"] == "C" and out[0]["agreed"] is None

@@ -93,3 +93,33 @@ def test_pool_loading_checks_text_column_and_keeps_licence(tmp_path):
     assert P.load_persona_pool(str(path), limit=2).texts == POOL[:2]
     with pytest.raises(ValueError, match="no text column 'description'.*available columns"):
         P.load_persona_pool(str(path), text_column="description")
+
+
+def test_builtin_pool_loads_offline_is_large_diverse_and_licensed():
+    from importlib import resources
+
+    pool = P.load_persona_pool(P.BUILTIN)
+    assert len(pool.texts) == P.BUILTIN_SIZE >= 1000 and len(set(pool.texts)) == len(pool.texts)
+    assert pool.license == "cc0-1.0" and pool.metadata()["size"] == P.BUILTIN_SIZE
+    assert P.builtin_personas(50) == pool.texts[:50]  # deterministic: same lists, same pool
+    roles = json.loads(resources.files("synth_hf.data.personas").joinpath("components.json").read_text())["roles"]
+    assert all(sum(f" {r} " in t for t in pool.texts) >= 10 for r in roles)  # every role well represented
+    assert "CC0" in resources.files("synth_hf.data.personas").joinpath("LICENSE").read_text()
+    assert P.load_persona_pool(P.BUILTIN, limit=1200).texts == P.builtin_personas(1200)
+
+
+def test_builtin_pool_retrieval_ranks_the_most_similar_persona_first(tmp_path):
+    texts = P.builtin_personas(1000)
+    retriever = P.PersonaRetriever(texts, cache_dir=str(tmp_path))  # the embedded MiniLM, offline
+    assert len(list(tmp_path.glob("*.npy"))) == 1  # embedded once, cached
+    queries = ["side effects and dosing of a new antibiotic", "teaching children basic biology"]
+    for query, hits in zip(queries, retriever.retrieve(queries, k=5)):
+        scores = [s for _, s in hits]
+        assert scores == sorted(scores, reverse=True)
+        best = int(np.argmax(retriever.vectors @ P.encode_texts([query])[0]))
+        assert hits[0][0] == texts[best]  # top-1 is the pool's most similar persona
+    drug, school = (h[0][0] for h in retriever.retrieve(queries, k=1))
+    assert any(w in drug for w in ("drug", "medicine", "side effects", "pharmac"))
+    assert any(w in school for w in ("teach", "school", "children", "biology"))
+    again = P.PersonaRetriever(texts, cache_dir=str(tmp_path))  # second run reads the cache
+    assert np.allclose(again.vectors, retriever.vectors)

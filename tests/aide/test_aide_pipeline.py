@@ -31,19 +31,20 @@ def log_and_respond(prompt: str, index: int) -> str:
 
 
 def reflection_responder(prompt: str, index: int) -> str:
-    """Persona children are always off-topic; add_reasoning children copy their parent until
-    the grader's feedback is in the prompt."""
+    """Persona children always copy their parent (low diversity: the persona branch's test);
+    add_reasoning children drift off the task until the grader's feedback is in the prompt (low
+    relevance: the attribute branch's test)."""
     what = kind(prompt)
     reply = log_and_respond(prompt, index)
     if what == "persona_synthesis":
-        return reply.replace("gen1", "gen1 offtopic", 1)
+        return reply.replace("gen1", "gen1 samecopy", 1)
     if what == "operation_synthesis" and '"add_reasoning"' in prompt and "Rejected attempt" not in prompt:
-        return reply.replace("gen1", "gen1 weakcopy", 1)
+        return reply.replace("gen1", "gen1 offtopic", 1)
     if what == "grade":
         new = re.findall(r"^New: (.*)$", prompt, re.MULTILINE)[-1]  # the first one is the worked example
-        if "offtopic" in new:
+        if "offtopic" in new:  # diversity is high: it would pass a persona child's test
             return json.dumps({"relevance": 2, "diversity": 9, "feedback": "off topic"})
-        if "weakcopy" in new:
+        if "samecopy" in new:  # relevance is high: it would pass an attribute child's test
             return json.dumps({"relevance": 9, "diversity": 2, "feedback": "too close to the parent"})
     return reply
 
@@ -53,7 +54,8 @@ def _config(tmp_path: Path, name: str, responder: str = "log_and_respond", **sec
         "run": {"output_dir": str(tmp_path), "name": name, "use_cache": False, "input_batch_size": 8},
         "engine": {"engine": "fake", "options": {"responder": f"{__name__}:{responder}"}},
         "seeds": {"rows": SEEDS},
-        "personas": {"embedder": "hashing", "cache_dir": str(tmp_path / "emb")},
+        "personas": {"source": None, "embedder": "hashing", "cache_dir": str(tmp_path / "emb")},
+        "reflection": {"enabled": False},  # on by default; the reflection test turns it on
         "quality_report": False,
     }
     for key, value in sections.items():
@@ -132,7 +134,7 @@ def test_provenance_rebuilds_the_tree_and_seeds_never_leak(main_run):
         else:
             assert parent["hop"] == row["hop"] - 1 and parent["seed_id"] == row["seed_id"]
         assert row["messages"][0] == {"role": "user", "content": row["question"]}
-        assert row["messages"][1]["content"] == row["answer"] and row["verified"] is True
+        assert row["messages"][1]["content"] == row["answer"] and row["agreed"] is True and row["verified"] is False
         assert row["synth_model"] == "fake" and row["method"] == "aide"
         assert (row["operation"] is None) == (row["branch"] == "persona")
         assert (row["persona"] is None) == (row["branch"] == "attribute")
@@ -225,7 +227,7 @@ def test_reflection_drops_what_keeps_failing(tmp_path):
     assert len(rows) == 6 and all(r["branch"] == "attribute" for r in rows)
     recovered = [r for r in rows if r["operation"] == "add_reasoning"]
     assert len(recovered) == 2 and all(
-        r["reflection_attempts"] == 1 and "weakcopy" not in r["question"] for r in recovered
+        r["reflection_attempts"] == 1 and "offtopic" not in r["question"] for r in recovered
     )
     assert all(r["relevance"] >= 6 and r["diversity"] >= 5 and r["grader_model"] == "fake" for r in rows)
     dropped = [json.loads(r) for r in result.dropped["row"]]

@@ -35,7 +35,7 @@ def _config(tmp_path: Path, executor: str) -> AIDEConfig:
                 "operations_per_node": 2,
                 "personas_per_node": 1,
             },
-            "personas": {"embedder": "hashing", "cache_dir": str(tmp_path / "emb")},
+            "personas": {"source": None, "embedder": "hashing", "cache_dir": str(tmp_path / "emb")},
             "quality_report": False,
         }
     )

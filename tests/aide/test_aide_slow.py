@@ -1,6 +1,7 @@
 """One real AIDE run on the embedded Gemma-3-270M base model: 2 seeds, depth 1, small branching."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -52,6 +53,7 @@ def test_embedded_model_run_produces_rows_with_provenance(tmp_path):
             },
             "personas": {"source": str(pool), "license": "cc0-1.0"},
             "annotation": {"verification": "second_solve", "on_disagreement": "flag", "max_new_tokens": 40},
+            "reflection": {"enabled": False},  # the grounded test below runs the default (reflection on)
             "quality_report": True,
         }
     )
@@ -80,3 +82,40 @@ def test_embedded_model_run_produces_rows_with_provenance(tmp_path):
         )
     )
     print("wall", result.summary["wall_time_s"], "calls", result.summary["llm_calls"])
+
+
+KNOWLEDGE_LIFT = Path(__file__).resolve().parents[2] / "synth_hf" / "data" / "knowledge_lift"
+
+
+@pytest.mark.slow
+def test_embedded_model_grounded_run_keeps_only_supported_rows(tmp_path):
+    """AIDE with documents on Gemma-3-270M, 2 seeds, depth 1, default branching otherwise (all three
+    operations, personas from the built-in pool, reflection on): every kept row's answer is supported
+    by its evidence and the attribute branch yields rows."""
+    from synth_hf.text.support import check_support
+
+    mcq = {r["id"]: r for r in map(json.loads, (KNOWLEDGE_LIFT / "mcq.jsonl").read_text().splitlines())}
+    seeds = [{"question": mcq[i]["question"], "answer": mcq[i]["options"][mcq[i]["answer"]]} for i in ("kl-002", "kl-004")]
+    cfg = AIDEConfig.model_validate(
+        {
+            "run": {"output_dir": str(tmp_path), "name": "grounded", "use_cache": False, "input_batch_size": 16},
+            "engine": {"engine": "transformers", "options": {"batch_size": 16, "structured_retries": 0}},
+            "seeds": {"rows": seeds, "task_description": "Answer questions about invented diseases and drugs."},
+            "documents": {"source": str(KNOWLEDGE_LIFT / "docs")},
+            "expansion": {"depth": 1, "personas_per_node": 1, "max_new_tokens": 64, "extraction_max_new_tokens": 96},
+            "reflection": {"max_attempts": 1},
+            "annotation": {"max_new_tokens": 24},
+            "quality_report": False,
+        }
+    )  # fmt: skip
+    result = run_aide(cfg)
+    rows = result.dataset.to_list()
+    summary = result.summary
+    print(json.dumps({k: summary.get(k) for k in ("support", "drops_by_reason", "llm_calls", "wall_time_s")}, indent=1))
+    print(json.dumps([{k: r[k] for k in ("branch", "operation", "question", "answer", "evidence")} for r in rows], indent=1))
+    assert rows, summary["drops_by_reason"]
+    for row in rows:
+        evidence = [e["sentence"] for e in row["evidence"]]
+        assert row["verified"] is True and check_support(row["answer"], evidence).supported, row
+    assert any(r["branch"] == "attribute" for r in rows), summary["stages"]
+    assert summary["support_rate"]["overall"] == summary["support"]["supported"] / summary["support"]["checked"]

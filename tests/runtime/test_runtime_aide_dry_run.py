@@ -13,7 +13,7 @@ def test_aide_dry_run_writes_nothing(tmp_path, capsys):
         "run": {"output_dir": str(out), "name": "dry"},
         "engine": {"engine": "fake"},
         "seeds": {"rows": [{"question": "How do volcanoes form?", "answer": "magma rises"}]},
-        "personas": {"embedder": "hashing", "cache_dir": str(tmp_path / "emb")},
+        "personas": {"source": None, "embedder": "hashing", "cache_dir": str(tmp_path / "emb")},
     }
     cfg_path = tmp_path / "aide.yaml"
     cfg_path.write_text(json.dumps(config))

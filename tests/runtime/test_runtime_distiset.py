@@ -37,7 +37,7 @@ def result(tmp_path_factory):
                 "operations_per_node": 1,
                 "personas_per_node": 1,
             },
-            "personas": {"embedder": "hashing", "cache_dir": str(tmp / "emb")},
+            "personas": {"source": None, "embedder": "hashing", "cache_dir": str(tmp / "emb")},
             "quality_report": True,
         }
     )

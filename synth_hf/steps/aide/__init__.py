@@ -9,6 +9,7 @@ from synth_hf.steps.aide.plan import PlanHop
 from synth_hf.steps.aide.plan_budget import BudgetedPlanHop
 from synth_hf.steps.aide.reflect import SelfReflect
 from synth_hf.steps.aide.retrieve import RetrievePersonas
+from synth_hf.steps.aide.retrieve_evidence import RetrieveEvidence
 from synth_hf.steps.aide.synthesize import SynthesizeChildren
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "GeneratePersonaPool",
     "HopOrderedDedup",
     "PlanHop",
+    "RetrieveEvidence",
     "RetrievePersonas",
     "SelfReflect",
     "SynthesizeChildren",

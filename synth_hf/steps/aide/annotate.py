@@ -7,7 +7,15 @@ with exactly one correct option, true / false), checked by a call that never see
   reaches `min_agreement`;
 - none: the draft (or one solve when there is none) is taken as is.
 
-Disagreement drops the row or keeps it flagged (`verified=False`), per config. One call per row."""
+Disagreement drops the row or keeps it flagged (`agreed=False`), per config. One call per row.
+A model that agrees with itself is not evidence of a right answer: without documents every row is
+`verified=False` (training skips such rows unless told otherwise).
+
+With documents (`grounded`), the evidence decides instead (`synth_hf.steps.aide.grounding`): the
+annotator answers a free-text question from the row's evidence passages (one call) and the answer must
+pass the support check; an MCQ's answer is its only option found in the evidence and a true/false label
+is what the evidence supports or contradicts (no call). Kept rows are `verified=True`; the others are
+dropped with the reason. Counters `checked:<branch>` / `supported:<branch>` give the support rate."""
 
 from distilabel.steps import StepInput
 from distilabel.typing import StepOutput
@@ -15,12 +23,14 @@ from pydantic import Field
 
 from synth_hf.models.base import GenParams
 from synth_hf.steps.aide.context import HopMixin
+from synth_hf.steps.aide.grounding import ground_free_text, ground_mcq, ground_true_false
 from synth_hf.steps.aide.outputs import agree, majority, read_answer, token_f1
 from synth_hf.steps.aide.rows import LETTERS
-from synth_hf.steps.aide.synthesis_prompts import solve_prompt
+from synth_hf.steps.aide.synthesis_prompts import grounded_solve_prompt, solve_prompt
 from synth_hf.steps.common.base import LLMStep
 
 SOLVE_STOP = ["###", "\nQuestion:", "\nStatement:"]
+GROUNDED_STOP = ["\n", "###"]
 
 
 class AnnotateAndVerify(HopMixin, LLMStep):
@@ -32,14 +42,15 @@ class AnnotateAndVerify(HopMixin, LLMStep):
     on_disagreement: str = Field(default="drop", description="drop | flag")
     max_new_tokens: int = 256
     generation_seed: int | None = None
+    grounded: bool = Field(default=False, description="Rows carry `evidence`; answers must rest on it.")
 
     @property
     def inputs(self) -> list[str]:
-        return ["question", "options", "draft_answer", "hop"]
+        return ["question", "options", "draft_answer", "hop"] + (["evidence"] if self.grounded else [])
 
     @property
     def outputs(self) -> list[str]:
-        return ["answer", "answer_index", "verified", "agreement", "verification", "annotator_model"]
+        return ["answer", "answer_index", "verified", "agreed", "agreement", "verification", "annotator_model"]
 
     def _solve(self, rows: list[dict], n: int) -> list[list[str]]:
         if not rows:
@@ -58,6 +69,9 @@ class AnnotateAndVerify(HopMixin, LLMStep):
         return [c.texts for c in self.llm.complete(prompts, params)]
 
     def process(self, inputs: StepInput) -> StepOutput:  # type: ignore[override]
+        if self.grounded:
+            yield self._grounded(inputs)
+            return
         before = self.llm.usage
         fmt, thr = self.seed_format, self.free_text_threshold
         rows = [dict(r) for r in inputs]
@@ -78,7 +92,7 @@ class AnnotateAndVerify(HopMixin, LLMStep):
                 row.update(
                     answer=row["draft_answer"],
                     verification="second_solve",
-                    verified=ok,
+                    agreed=ok,
                     agreement=round(score, 3),
                 )
             else:
@@ -90,7 +104,7 @@ class AnnotateAndVerify(HopMixin, LLMStep):
                 answer=best,
                 verification="self_consistency",
                 agreement=round(share, 3),
-                verified=best is not None and share >= self.min_agreement,
+                agreed=best is not None and share >= self.min_agreement,
             )
         for row in new:
             row["annotator_model"] = (
@@ -102,8 +116,9 @@ class AnnotateAndVerify(HopMixin, LLMStep):
                 row["answer_index"] = LETTERS.index(row["answer"])
             if not row["answer"]:
                 verdicts[id(row)] = "no_answer"
-            elif row["verified"] is False and self.on_disagreement == "drop":
+            elif row["agreed"] is False and self.on_disagreement == "drop":
                 verdicts[id(row)] = "verification_disagreement"
+            row["verified"] = False  # nothing to check the answer against
         kept = [r for r in rows if id(r) not in verdicts]
         dropped = [(r, verdicts[id(r)]) for r in rows if id(r) in verdicts]
         self.account(
@@ -113,8 +128,57 @@ class AnnotateAndVerify(HopMixin, LLMStep):
             usage_before=before,
             extra={
                 "annotated": len(new),
-                "verified": sum(r["verified"] is True for r in new),
-                "flagged": sum(r["verified"] is False for r in kept),
+                "agreed": sum(r["agreed"] is True for r in new),
+                "flagged": sum(r["agreed"] is False for r in kept),
             },
         )
         yield kept
+
+    def _grounded(self, inputs: list[dict]) -> list[dict]:
+        before = self.llm.usage
+        rows = [dict(r) for r in inputs]
+        new = [r for r in rows if r["hop"] == self.hop]
+        free = [r for r in new if self.seed_format == "qa" and r["evidence"]]
+        prompts = [grounded_solve_prompt(r["question"], _sentences(r)) for r in free]
+        replies = self.llm.generate_texts(
+            prompts, temperature=0.0, max_new_tokens=self.max_new_tokens, stop=GROUNDED_STOP,
+            seed=self.generation_seed,
+        ) if prompts else []  # fmt: skip
+        reply = {id(r): text for r, text in zip(free, replies)}
+        verdicts: dict[int, str] = {}
+        counts: dict[str, int] = {}
+        for row in new:
+            evidence = _sentences(row)
+            if not evidence:
+                answer, why = None, "no_evidence"
+            elif self.seed_format == "qa":
+                answer, why = ground_free_text(row["question"], reply.get(id(row)), evidence)
+            elif self.seed_format == "mcq":
+                answer, why = ground_mcq(row["question"], row["options"], evidence)
+            else:
+                answer, why = ground_true_false(row["question"], evidence)
+            branch = row.get("branch") or "attribute"
+            counts[f"checked:{branch}"] = counts.get(f"checked:{branch}", 0) + 1
+            counts[f"supported:{branch}"] = counts.get(f"supported:{branch}", 0) + (not why)
+            draft = row["draft_answer"]
+            row.update(
+                answer=answer,
+                verified=not why,
+                verification="evidence",
+                agreed=None if not draft or answer is None else agree(self.seed_format, draft, answer, self.free_text_threshold),
+                annotator_model=self.llm.model_name if id(row) in reply else "evidence",
+            )  # fmt: skip
+            if self.seed_format == "mcq" and answer and answer in LETTERS[: len(row["options"])]:
+                row["answer_index"] = LETTERS.index(answer)
+            if why:
+                verdicts[id(row)] = why
+        kept = [r for r in rows if id(r) not in verdicts]
+        dropped = [(r, verdicts[id(r)]) for r in rows if id(r) in verdicts]
+        counts |= {"annotated": len(new), "agreed_with_draft": sum(r["agreed"] is True for r in new)}
+        self.account(inputs, len(kept), dropped=dropped, usage_before=before, extra=counts)
+        return kept
+
+
+def _sentences(row: dict) -> list[str]:
+    return [e["sentence"] for e in row.get("evidence") or [] if e.get("sentence")]
+

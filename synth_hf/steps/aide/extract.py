@@ -2,7 +2,11 @@
 
 Structured output through the engine's `generate_json` (native or schema-in-prompt, lenient
 parse, bounded retry); the raw reply is kept. Rows without a quota (leaves) are passed through
-untouched, so no call is ever spent on a leaf."""
+untouched, so no call is ever spent on a leaf.
+
+A small model often returns no usable attribute (the topic again, '...' copied from the format, one
+attribute repeated): the row then takes attributes from its own question's words
+(`attributes_from_question`), so the attribute branch is never silently empty."""
 
 from typing import Any
 
@@ -12,7 +16,7 @@ from pydantic import Field
 
 from synth_hf.models.base import StructuredResult
 from synth_hf.steps.aide.context import HopMixin
-from synth_hf.steps.aide.outputs import fallback_topic, normalize_extraction
+from synth_hf.steps.aide.outputs import fallback_attributes, fallback_topic, normalize_extraction
 from synth_hf.steps.aide.synthesis_prompts import EXTRACTION_SCHEMA, extraction_prompt
 from synth_hf.steps.common.base import LLMStep
 
@@ -55,12 +59,16 @@ class ExtractAttributes(HopMixin, LLMStep):
             if prompts
             else []
         )
-        failed = short = 0
+        failed = short = topped_up = 0
         for i, result in zip(todo, results):
             row = rows[i]
             topic, attributes = normalize_extraction(_salvage(result), k)
             if topic is None:
                 failed += 1
+            if row["attr_quota"] and len(attributes) < self.attributes_per_node:
+                extracted = len(attributes)
+                attributes = fallback_attributes(row["question"], topic, attributes, self.attributes_per_node)
+                topped_up += len(attributes) > extracted
             if row["attr_quota"] and len(attributes) < self.attributes_per_node:
                 short += 1  # fewer attribute children than planned
             row["topic"] = topic or fallback_topic(row["question"])
@@ -74,6 +82,7 @@ class ExtractAttributes(HopMixin, LLMStep):
                 "extracted": len(todo),
                 "extraction_failed": failed,
                 "fewer_attributes": short,
+                "attributes_from_question": topped_up,
                 "skipped_leaves": sum(1 for r in rows if r["hop"] == self.hop - 1) - len(todo),
             },
         )

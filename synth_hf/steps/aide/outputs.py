@@ -151,6 +151,24 @@ def normalize_extraction(data: Any, k: int) -> tuple[str | None, list[dict]]:
     return topic, attributes
 
 
+def fallback_attributes(question: str, topic: str | None, have: list[dict], k: int) -> list[dict]:
+    """Attributes taken from the question itself, to top `have` up to k when the model's extraction
+    gave fewer usable ones (small models repeat the topic, copy '...' placeholders or repeat one
+    attribute, which left the attribute branch without any child). Names first, then the longest
+    content words; never a word of the topic or one already listed."""
+    from synth_hf.text.support import STOPWORDS, stem
+    from synth_hf.text.support import tokens as words
+
+    taken = {stem(w) for w in words(topic or "")}
+    for item in have:
+        taken |= {stem(w) for w in words(item["attribute"])}
+    candidates = [w for w in dict.fromkeys(words(question)) if len(w) >= 4 and w.casefold() not in STOPWORDS]
+    candidates = [w for w in candidates if stem(w) not in taken and not w.isdigit()]
+    candidates.sort(key=lambda w: (not w[:1].isupper(), -len(w)))  # stable: question order among equals
+    extra = [{"attribute": w if w[:1].isupper() else w.lower(), "relation": "relates to"} for w in candidates]
+    return (have + extra)[:k]
+
+
 def fallback_topic(question: str, words: int = 8) -> str:
     """A topic when extraction failed: the question's first words (still a fair retrieval query)."""
     return " ".join(str(question).split()[:words])

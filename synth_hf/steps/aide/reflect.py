@@ -1,7 +1,9 @@
 """SelfReflect: a grader scores each new row for relevance (against the seed) and diversity
-(against its parent), 1-10, with structured output. Below a threshold the row is re-synthesized
-with the grader's feedback (the same prompt as synthesis, residual seed included), at most
-`max_attempts` times; a row still failing is dropped, with its scores, and counted."""
+(against its parent), 1-10, with structured output, in one call. As in the AIDE paper, the score that
+decides depends on the branch: an attribute child must stay relevant to the seed (`min_relevance`),
+a persona child must differ from its parent (`min_diversity`). Below its threshold the row is
+re-synthesized with the grader's feedback (the same prompt as synthesis, residual seed included), at
+most `max_attempts` times; a row still failing is dropped, with its scores, and counted."""
 
 from distilabel.steps import StepInput
 from distilabel.typing import StepOutput
@@ -26,7 +28,7 @@ class SelfReflect(SynthesisMixin, LLMStep):
 
     @property
     def inputs(self) -> list[str]:
-        return ["question", "parent_question", "seed_question", "hop"]
+        return ["question", "parent_question", "seed_question", "hop", "branch"]
 
     @property
     def outputs(self) -> list[str]:
@@ -43,8 +45,9 @@ class SelfReflect(SynthesisMixin, LLMStep):
         super().unload()
 
     def _passes(self, row: dict) -> bool:
-        rel, div = row["relevance"], row["diversity"]
-        return rel is not None and div is not None and rel >= self.min_relevance and div >= self.min_diversity
+        if row["branch"] == "persona":
+            return row["diversity"] is not None and row["diversity"] >= self.min_diversity
+        return row["relevance"] is not None and row["relevance"] >= self.min_relevance
 
     def _grade(self, grader: SynthLLM, rows: list[dict]) -> None:
         prompts = [grade_prompt(self.seed_format, r) for r in rows]
@@ -104,5 +107,8 @@ class SelfReflect(SynthesisMixin, LLMStep):
 
 
 def _feedback(row: dict) -> str:
-    scores = f"relevance {row['relevance'] or '?'}/10, diversity {row['diversity'] or '?'}/10"
-    return f"{scores}. {row['reflection_feedback'] or 'Stay on the original task and change more.'}"
+    if row["branch"] == "persona":
+        score, advice = f"diversity {row['diversity'] or '?'}/10", "Change more: ask what this person would ask."
+    else:
+        score, advice = f"relevance {row['relevance'] or '?'}/10", "Stay on the task of the original example."
+    return f"{score}. {row['reflection_feedback'] or advice}"

@@ -46,7 +46,9 @@ ROW_DEFAULTS: dict[str, Any] = {
     "diversity": None,
     "reflection_attempts": 0,
     "reflection_feedback": None,
-    "verified": None,
+    "evidence": [],  # [{"chunk_id", "sentence"}]: passages of the user's documents (grounded runs)
+    "verified": None,  # True only when the answer passed the support check against `evidence`
+    "agreed": None,  # an independent solve agreed with the answer (not proof: same model twice)
     "agreement": None,
     "verification": None,
     "synthesis_raw": None,

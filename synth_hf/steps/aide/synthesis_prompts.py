@@ -224,5 +224,10 @@ def solve_prompt(fmt: str, row: dict, task_description: str | None, demonstratio
     )
 
 
+def grounded_solve_prompt(question: str, evidence: list[str]) -> str:
+    """Few-shot 'answer from the evidence' prompt (free-text questions of a grounded run)."""
+    return render("solve_grounded.jinja", question=" ".join(question.split()), evidence=evidence)
+
+
 def persona_pool_prompt(fmt: str, question: str) -> str:
     return render("persona_pool.jinja", noun=noun(fmt), item=f"Question: {question}")

@@ -1,0 +1,65 @@
+"""Grounded AIDE, run level: read the user's documents into evidence passages (for the retrieval
+steps) and summarise the support rate from the annotate stages' counters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from synth_hf.pipelines.aide_config import DocumentsConfig
+from synth_hf.steps.common.ledger import Ledger
+
+
+def read_documents(d: DocumentsConfig | None, passages_path: str, dry_run: bool) -> dict | None:
+    """Read the documents `d` (same readers as GraphGen), split them into sentence passages and save
+    them for the retrieval steps; returns what was read (None for an ungrounded run). A dry run reads
+    and checks but writes nothing. Raises ValueError for a corpus without any sentence."""
+    if d is None:
+        return None
+    from synth_hf.io.readers import load_text_dataset
+    from synth_hf.text.retrieval import document_passages
+
+    ds, stats = load_text_dataset(d.source, text_column=d.text_column, split=d.split)
+    if d.limit is not None:
+        ds = ds.select(range(min(d.limit, len(ds))))
+    passages = document_passages(zip(ds["doc_id"], ds["text"]))
+    if not passages:
+        raise ValueError(f"documents: no sentence found in {d.source!r} ({len(ds)} documents)")
+    if not dry_run:
+        Path(passages_path).write_text(json.dumps(passages, ensure_ascii=False), encoding="utf-8")
+    skipped = list(stats.skipped_files)
+    for item in skipped:
+        print(f"[aide] documents: skipped {item.get('path')}: {item.get('reason')}", flush=True)
+    return {"source": d.source, "documents": len(ds), "passages": len(passages), "top_k": d.top_k,
+            "skipped_files": skipped}  # fmt: skip
+
+
+def support_summary(ledger_dir: str | Path) -> dict:
+    """Support rate of a grounded run: share of annotated rows whose answer passed the support check
+    against their evidence, before filtering, overall and per branch (attribute / persona) and hop."""
+    counters: dict[str, dict[str, int]] = {}
+    for stage, summary in Ledger(ledger_dir).stage_summary().items():
+        if stage.startswith("annotate_h"):
+            counters[stage.removeprefix("annotate_")] = summary.get("counters", {})
+    checked = supported = 0
+    per_branch: dict[str, list[int]] = {}
+    per_hop: dict[str, float | None] = {}
+    for hop, c in counters.items():
+        hop_checked = hop_supported = 0
+        for key, value in c.items():
+            if key.startswith("checked:"):
+                branch = key.split(":", 1)[1]
+                got = int(c.get(f"supported:{branch}", 0))
+                per_branch.setdefault(branch, [0, 0])
+                per_branch[branch][0] += int(value)
+                per_branch[branch][1] += got
+                hop_checked, hop_supported = hop_checked + int(value), hop_supported + got
+        checked, supported = checked + hop_checked, supported + hop_supported
+        per_hop[hop] = hop_supported / hop_checked if hop_checked else None
+    return {
+        "checked": checked,
+        "supported": supported,
+        "rate": supported / checked if checked else None,
+        "per_branch": {b: {"checked": n, "supported": k, "rate": k / n} for b, (n, k) in per_branch.items() if n},
+        "per_hop": per_hop,
+    }

@@ -1,0 +1,108 @@
+"""Grounded annotation rules for AIDE (pure logic): an answer counts only when its evidence states it.
+
+The same support check as GraphGen's QA (`synth_hf.text.support`):
+- free text: the annotator's answer must pass `check_support` against the evidence sentences and the
+  question must not already contain it;
+- MCQ: exactly one option occurs in the evidence (`contains_span`); that option is the answer and
+  every distractor is unsupported; the question must not contain it;
+- both: a sentence that states the answer must also be about the question — every name of the question
+  (or, without names, two of its content words) occurs in it — so a supported
+  span is not accepted as the answer to a question about something else (`answer_not_about_question`);
+- true / false: a statement the evidence supports is true; one that contradicts it (a number, a
+  name or the negation differs from evidence that shares most of its other words) is false; anything else cannot be decided.
+Each function returns the answer (or None) and '' or the reason the row is dropped (a short kind,
+so drops count by kind: `unsupported_answer: low_coverage`, `mcq_supported_options: 0`, ...).
+"""
+
+from __future__ import annotations
+
+import re
+
+from synth_hf.steps.aide.rows import LETTERS
+from synth_hf.text.support import (
+    STOPWORDS,
+    check_support,
+    contains_span,
+    content_stems,
+    gives_away,
+    stem,
+    tokens,
+)
+
+# check_support reasons that mean "the evidence says otherwise", not "the evidence is silent"
+CONTRADICTION = ("number_not_in_evidence", "name_not_in_evidence", "negation_mismatch")
+# ...and only when the evidence is about the same thing (share of the statement's content words in it)
+MIN_TOPIC_OVERLAP = 0.5
+
+
+def overlap(text: str, evidence: list[str]) -> float:
+    """Share of the distinct content words of `text` that occur in `evidence` (0 when it has none)."""
+    words = set(content_stems(text))
+    return len(words & set(content_stems(" ".join(evidence)))) / len(words) if words else 0.0
+
+
+def clean_answer(text: str | None) -> str:
+    """First line of a reply, without an 'Answer:' label, quotes or a final full stop."""
+    line = str(text or "").split("###")[0].strip().split("\n")[0].strip()
+    line = re.sub(r"^\s*(?:final\s+)?answer\s*[:：]\s*", "", line, flags=re.IGNORECASE)
+    return line.strip(" \"'“”").rstrip(".").strip()
+
+
+def about_question(question: str, answer: str, evidence: list[str]) -> bool:
+    """True when some evidence sentence that states `answer` also carries all the question's names, or,
+    for a question that names nothing, two of its content words (all when it has fewer); the answer's
+    own words and the question's first word do not count."""
+    answer_words = set(content_stems(answer))
+    names = {stem(t) for t in tokens(question)[1:] if t[:1].isupper() and t.casefold() not in STOPWORDS}
+    names -= answer_words
+    words = set(content_stems(question)) - answer_words - names
+    need = 0 if names else min(2, len(words))  # names tie the sentence to the question (verbs vary)
+    for sentence in evidence:
+        if not (contains_span(sentence, answer) or check_support(answer, [sentence]).supported):
+            continue
+        present = set(content_stems(sentence)) | {t.casefold() for t in tokens(sentence)}
+        if names <= present and len(words & present) >= need:
+            return True
+    return False
+
+
+def ground_free_text(question: str, answer: str | None, evidence: list[str]) -> tuple[str | None, str]:
+    """(answer, '') when `answer` is supported by `evidence` and not given away by `question`."""
+    answer = clean_answer(answer)
+    if not answer:
+        return None, "no_answer"
+    if gives_away(question, answer):
+        return None, "question_gives_answer"
+    support = check_support(answer, evidence)
+    if not support.supported:
+        return None, f"unsupported_answer: {_kind(support.reason)}"
+    if not about_question(question, answer, evidence):
+        return None, "answer_not_about_question"
+    return answer, ""
+
+
+def ground_mcq(question: str, options: list[str], evidence: list[str]) -> tuple[str | None, str]:
+    """(letter, '') when exactly one option is in the evidence; else (None, reason)."""
+    joined = " ".join(evidence)
+    hits = [i for i, option in enumerate(options) if contains_span(joined, option)]
+    if len(hits) != 1:
+        return None, f"mcq_supported_options: {min(len(hits), 2)}"  # 0, or 2 meaning 2+
+    if gives_away(question, options[hits[0]]):
+        return None, "question_gives_answer"
+    if not about_question(question, options[hits[0]], evidence):
+        return None, "answer_not_about_question"
+    return LETTERS[hits[0]], ""
+
+
+def ground_true_false(statement: str, evidence: list[str]) -> tuple[str | None, str]:
+    """('true' | 'false', '') when the evidence supports or contradicts the statement."""
+    support = check_support(statement, evidence)
+    if support.supported:
+        return "true", ""
+    if support.reason.startswith(CONTRADICTION) and overlap(statement, evidence) >= MIN_TOPIC_OVERLAP:
+        return "false", ""
+    return None, f"statement_not_decidable: {_kind(support.reason)}"
+
+
+def _kind(reason: str) -> str:
+    return reason.split(":")[0]
