@@ -97,6 +97,9 @@ class SynthLLM(LLM):
     _usage: dict = PrivateAttr(
         default_factory=lambda: {"calls": 0, "input_tokens": 0, "output_tokens": 0, "failed_calls": 0}
     )
+    # Prompt tokens of the yes/no prompts scored since the last batch (engines add to it in
+    # `_answer_token_probs`; `score_yes_no` moves it into the usage, so scoring counts like generation).
+    _scored_prompt_tokens: int = PrivateAttr(default=0)
 
     # ---- what engines implement -------------------------------------------------
     native_structured_output: bool = False
@@ -196,6 +199,8 @@ class SynthLLM(LLM):
                 continue
             scores.extend(renormalise(yes, no) for yes, no in masses)
             self._usage["calls"] += len(batch)
+            self._usage["input_tokens"] += self._scored_prompt_tokens
+            self._scored_prompt_tokens = 0
         return scores
 
     def _run_batch(self, call: Any, start: int, size: int, what: str) -> Any:

@@ -80,6 +80,7 @@ class FakeLLM(SynthLLM):
         for messages in prompts:
             prompt = "\n\n".join(m["content"] for m in messages)
             self._prompts_seen.append(prompt)
+            self._scored_prompt_tokens += len(prompt.split())
             p_yes = scorer(prompt) if scorer else 0.05 + 0.9 * stable_unit(prompt)
             masses.append((p_yes * self.covered_mass, (1 - p_yes) * self.covered_mass))
         return masses

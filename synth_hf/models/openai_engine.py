@@ -302,6 +302,9 @@ class OpenAIEngine(SynthLLM):
             response, plain = self._request(
                 messages, max_tokens=1, temperature=0.0, logprobs=self.top_logprobs
             )
+            usage = getattr(response, "usage", None)
+            with _USAGE_LOCK:
+                self._scored_prompt_tokens += int(getattr(usage, "prompt_tokens", 0) or 0)
             candidates = _first_token_candidates(response.choices[0], plain)
             if not candidates:
                 raise RuntimeError(

@@ -114,6 +114,7 @@ class TransformersEngine(SynthLLM):
             self._answer_ids = answer_token_ids(self._tokenizer)
         yes_ids, no_ids = self._answer_ids
         batch = self._encode(prompts)
+        self._scored_prompt_tokens += int(batch["attention_mask"].sum())
         with torch.inference_mode():
             # Left padding puts every prompt's last token at position -1.
             logits = self._model(**batch, logits_to_keep=1).logits[:, -1, :].float()

@@ -260,6 +260,7 @@ class VLLMEngine(SynthLLM):
         # (vLLM returns raw log-softmax values, before temperature).
         sampling = SamplingParams(max_tokens=1, temperature=0.0, logprob_token_ids=yes_ids + no_ids)
         outputs = self._llm.generate(self._token_prompts(prompts), sampling, use_tqdm=False)
+        self._scored_prompt_tokens += sum(len(out.prompt_token_ids or []) for out in outputs)
         masses = []
         for out in outputs:
             logprobs = out.outputs[0].logprobs

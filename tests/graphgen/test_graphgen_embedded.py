@@ -83,6 +83,8 @@ def test_embedded_model_end_to_end(tmp_path):
     assert report["covered_mass"]["mean"] > 0.5  # the probe reads real yes/no token probabilities
     stages = result.summary["stages"]
     assert all(stages[s]["llm_calls"] > 0 for s in ("extract", "quiz", "probe", "generate", "judge"))
+    # yes/no scoring counts its prompt tokens: the probe and judge stages are not free in the totals
+    assert stages["probe"]["input_tokens"] > stages["probe"]["llm_calls"] and stages["judge"]["input_tokens"] > 0
     support = result.summary["support"]
     assert support["checked"] >= len(ds) and 0 < support["rate"] <= 1
     print(f"embedded GraphGen: {len(ds)} rows in {elapsed:.0f}s; modes {sorted(set(ds['mode']))}")
