@@ -34,6 +34,12 @@ def test_verify_question_accepts_a_real_question_and_names_each_fault():
 def test_templates_cover_a_fact_without_the_llm():
     assert af.cloze_question(S1, "Kelmar fever") == "Fill in the blank: Zorvatide is used to treat ____."
     assert af.cloze_question(S1, "Ostravirus") is None
+    assert af.wh_question(S1, "Kelmar fever") == "Zorvatide is used to treat what?"
+    assert af.wh_question(S1, "Zorvatide") == "What is used to treat Kelmar fever?"
+    assert af.wh_question(S3, "1987") == "Ostravirus was first isolated in Oskvar in which year?"
+    assert af.wh_question("Brevimast was developed by Dr. Edda Norquist.", "Dr. Edda Norquist") == (
+        "Brevimast was developed by whom?")
+    assert af.wh_question(S1, "Ostravirus") is None
     q = af.multi_hop_template(S1, S2, "Kelmar fever", "Ostravirus")
     assert q is not None and "Kelmar fever" not in q and "Ostravirus" not in q and "Zorvatide" in q
     assert af.answer_spans(S3, ["Ostravirus", "Oskvar", "Zorvatide"]) == ["Ostravirus", "Oskvar", "1987"]

@@ -119,6 +119,30 @@ def cloze_question(sentence: str, answer: str) -> str | None:
     return f"Fill in the blank: {blanked}" if n else None
 
 
+_YEAR = re.compile(r"^(1[5-9]|20)\d\d$")
+
+
+def wh_question(sentence: str, answer: str) -> str | None:
+    """The sentence asked back with its answer replaced by a wh-word: 'Kelmar fever is caused by what?',
+    'Who developed Brevimast?', 'Ostravirus was first isolated in which year?' (None: span not found)."""
+    pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in answer.split()) + r"(?!\w)", re.IGNORECASE)
+    m = pattern.search(sentence)
+    if not m:
+        return None
+    if _YEAR.match(answer.strip()):
+        wh = "which year"
+    elif answer.split()[0].rstrip(".").casefold() in {"dr", "prof", "mr", "mrs", "ms"}:
+        wh = "who"
+    else:
+        wh = "what"
+    head, tail = sentence[: m.start()], sentence[m.end() :].rstrip().rstrip(".!;:")
+    if wh == "who" and head.rstrip().casefold().endswith((" by", " with", " to", " from")):
+        wh = "whom"
+    if not head.strip():
+        return f"{wh[0].upper()}{wh[1:]}{tail}?"
+    return f"{head}{wh}{tail}?"
+
+
 def hide(sentence: str, name: str, placeholder: str) -> str:
     pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in name.split()) + r"(?!\w)", re.IGNORECASE)
     return pattern.sub(placeholder, sentence)

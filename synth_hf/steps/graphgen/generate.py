@@ -75,8 +75,8 @@ class GenerateQA(GraphGenMixin, LLMStep):
             return question, "llm", ""
         if multi:
             fallback = af.multi_hop_template(ev[0], ev[-1], (row["hidden_names"] or [""])[0], span)
-        else:
-            fallback = af.cloze_question(ev[0], span)
+        else:  # asked back with a wh-word, the shape of a closed-book question; a cloze if that fails
+            fallback = af.wh_question(ev[0], span) or af.cloze_question(ev[0], span)
         return fallback, "template", why
 
     def _build(self, row: dict, raw: str) -> tuple[dict | None, str]:
