@@ -60,13 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_graphgen_on_corpus(config_path: str, out: Path) -> tuple[str, dict]:
     """GraphGen on the benchmark corpus (one local vLLM server of the embedded model for every step).
-    Returns (dataset folder, figures): gold-fact coverage of the graph, support rate, and the cost per
-    supported row (LLM calls, tokens, wall seconds)."""
+    Returns (dataset folder, figures): the cost per supported row first (LLM calls, tokens, wall seconds,
+    targets; synth_hf.summary.cost_per_supported_row), then gold-fact coverage of the graph and support."""
     from synth_hf.data.knowledge_lift import DOCS_DIR, load_gold_facts
     from synth_hf.evaluation.coverage import graph_fact_coverage
     from synth_hf.models.serve import local_vllm_server
     from synth_hf.pipelines.graphgen import run_graphgen
     from synth_hf.pipelines.graphgen_config import GraphGenConfig
+    from synth_hf.summary import cost_per_supported_row
 
     out.mkdir(parents=True, exist_ok=True)
     overrides = {"input.source": str(DOCS_DIR), "run.output_dir": str(out), "run.name": "run"}
@@ -79,15 +80,12 @@ def run_graphgen_on_corpus(config_path: str, out: Path) -> tuple[str, dict]:
         result = run_graphgen(config)
     wall = time.perf_counter() - started
     s = result.summary
-    rows = max(1, len(result.dataset))
     coverage = graph_fact_coverage(result.run_dir / "graph", load_gold_facts())
     coverage.pop("missing")
     figures = {
+        "cost_per_supported_row": cost_per_supported_row(result.dataset, s, wall),
         "rows": len(result.dataset), "support": s.get("support"), "graph_coverage": coverage,
         "llm_calls": s.get("llm_calls"), "tokens": s.get("llm_tokens"),
-        "per_supported_row": {"llm_calls": round((s.get("llm_calls") or 0) / rows, 2),
-                              "tokens": round((s.get("llm_tokens") or 0) / rows, 1),
-                              "wall_s": round(wall / rows, 2)},
         "wall_s": round(wall, 1), "generators": dict(Counter(result.dataset["generator"])),
     }  # fmt: skip
     return str(result.run_dir / "dataset"), figures
@@ -128,7 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         "raw_unit": args.raw_unit,
         "raw_rows": len(raw),
     }
-    summary: dict = {"model": base, "corpus": {"documents": len(docs), "gold_facts": len(facts)}}
+    summary: dict = {}
+    if graphgen_figures:  # the headline of a run that made its data: what one supported row cost
+        summary["cost_per_supported_row"] = graphgen_figures["cost_per_supported_row"]
+    summary |= {"model": base, "corpus": {"documents": len(docs), "gold_facts": len(facts)}}
     summary |= {"mcq": len(mcq), "budget": budget, "arms": {}}
     data_rows = None
     if "data" in arms:

@@ -169,6 +169,18 @@ def run_figures(summary: dict, wall_s: float) -> dict:
     return {**{k: summary[k] for k in keys}, "pipeline_wall_s": round(wall_s, 1)}
 
 
+def headline(rows: Any, summary: dict, wall_s: float, figures: dict) -> dict:
+    """The benchmark's headline, printed first: cost per supported output row (calls, tokens,
+    wall s) with engine utilisation and the targets (synth_hf.summary.cost_per_supported_row)."""
+    from synth_hf.summary import cost_per_supported_row
+
+    return {
+        "cost_per_supported_row": cost_per_supported_row(
+            rows, summary, wall_s, figures.get("engine_utilisation")
+        )
+    }
+
+
 def report(numbers: dict, json_path: str | None) -> int:
     text = json.dumps(numbers, indent=2)
     print(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -63,3 +64,79 @@ def format_summary(summary: dict) -> str:
         took = f", loaded in {load['load_s']} s" if "load_s" in load else ""
         lines.append(f"engine load ({name}): {load.get('mode')}{took} - {load.get('reason')}")
     return "\n".join(lines)
+
+
+# Targets on the embedded model (issue 14): what one supported output row may cost.
+COST_TARGETS = {"llm_calls": 3.0, "wall_s": 2.0, "engine_utilisation": 0.85}
+
+
+def _is_supported(row: dict) -> bool | None:
+    """True / False when the row went through a support check, None when it did not."""
+    if isinstance(row.get("supported"), bool):  # GraphGen's verify gate
+        return row["supported"]
+    if row.get("verification") == "evidence" and isinstance(row.get("verified"), bool):  # grounded AIDE
+        return row["verified"]
+    return None
+
+
+def cost_per_supported_row(
+    rows: Iterable[dict],
+    summary: dict,
+    wall_s: float,
+    engine_utilisation: float | None = None,
+    targets: dict[str, float] | None = None,
+) -> dict:
+    """The headline cost of a run: LLM calls, tokens and wall seconds per *supported* output row.
+
+    rows: the final output rows (dicts or a `datasets.Dataset`). A row is supported when its
+    `supported` column is True (GraphGen) or it was verified against evidence (AIDE with documents:
+    `verification == "evidence"` and `verified` True). summary: the run summary (`llm_calls`,
+    `llm_tokens`, missing counts read as 0; `support.checked` > 0 marks a checked run even when the
+    gate dropped every row). wall_s: the run's wall time in seconds.
+    engine_utilisation: raw batched time / pipeline LLM time (benchmarks/utilisation.py), if measured.
+
+    Returns {supported_rows, output_rows, unchecked_rows, llm_calls, llm_tokens, wall_s,
+    engine_utilisation, targets, met, all_met, note}. Per-row figures are None when no row is
+    supported (`met` False: nothing was bought) or when no row went through a support check
+    (`met` None: the run cannot say). `met[k]` is None for a figure that was not measured.
+    Raises ValueError for a negative wall time.
+    """
+    if wall_s is None or wall_s < 0:
+        raise ValueError(f"wall_s must be a non-negative number of seconds, got {wall_s!r}")
+    targets = {**COST_TARGETS, **(targets or {})}
+    flags = [_is_supported(dict(r)) for r in rows]
+    supported = sum(f is True for f in flags)
+    unchecked = sum(f is None for f in flags)
+    # rows the support gate dropped are not in `rows`; the summary still says the run was checked
+    checked = len(flags) - unchecked + ((summary.get("support") or {}).get("checked") or 0)
+    calls, tokens = summary.get("llm_calls") or 0, summary.get("llm_tokens") or 0
+    raw = {"llm_calls": calls, "llm_tokens": tokens, "wall_s": wall_s}
+    per_row = {k: (v / supported if supported else None) for k, v in raw.items()}
+    if supported:
+        note = f"{supported} of {len(flags)} output rows supported"
+    elif checked:
+        note = f"no supported output row ({len(flags)} output rows): the run bought nothing"
+    else:
+        note = "no output row went through a support check (no `supported` column, no evidence verification)"
+    met: dict[str, bool | None] = {}
+    for key in ("llm_calls", "wall_s"):
+        met[key] = per_row[key] <= targets[key] if supported else (False if checked else None)
+    met["engine_utilisation"] = (
+        None if engine_utilisation is None else engine_utilisation >= targets["engine_utilisation"]
+    )
+    known = [v for v in met.values() if v is not None]
+    return {
+        "supported_rows": supported if checked else None,
+        "output_rows": len(flags),
+        "unchecked_rows": unchecked,
+        **{k: None if v is None else round(v, 1 if k == "llm_tokens" else 3) for k, v in per_row.items()},
+        "engine_utilisation": engine_utilisation,
+        "targets": {
+            "llm_calls": f"<= {targets['llm_calls']:g}",
+            "wall_s": f"<= {targets['wall_s']:g}",
+            "engine_utilisation": f">= {targets['engine_utilisation']:g}",
+        },
+        "met": met,
+        "all_met": None if met["llm_calls"] is None else all(known),  # over the figures measured
+        "note": note,
+    }
