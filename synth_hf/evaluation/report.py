@@ -19,6 +19,7 @@ from synth_hf.evaluation.scoring import (
     yes_no_scores,
 )
 from synth_hf.metrics import load_metric
+from synth_hf.runtime.spinner import track
 
 N_SAMPLES = 5  # open-QA generations kept in the report for eyeballing
 
@@ -140,11 +141,13 @@ def evaluate_model(
         (default: the first line break), scored with ROUGE-L and token F1.
     statements: rows with statement + label (yes/no, bool, 0/1); p(yes) -> ECE, Brier, NLL.
     Each may be a list of dicts, a Dataset or a .jsonl path. With `out_path` the report is also
-    written as JSON there and as a markdown table beside it (same name, .md).
+    written as JSON there and as a markdown table beside it (same name, .md). Model loading and
+    each scoring loop show their progress (`synth_hf.runtime.spinner`).
     """
     t0 = time.perf_counter()
     threads = use_all_cores()  # an engine that ran earlier in this process may have shrunk the pool
-    lm = load_for_eval(base_model, adapter_dir)
+    with track(f"loading {Path(str(base_model)).name}" + (" + adapter" if adapter_dir else "")):
+        lm = load_for_eval(base_model, adapter_dir)
     report: dict[str, Any] = {
         "model": str(base_model),
         "adapter": str(adapter_dir) if adapter_dir else None,

@@ -5,10 +5,12 @@ PLAIN_CHAT_TEMPLATE that `synth_hf.train` trains with, so base and adapter see i
 Batches are left-padded with explicit position ids, so every sequence ends at the last position:
 one forward pass with `logits_to_keep` then yields just the logits we need (the full vocabulary x
 sequence logits of a 262k-vocabulary model would not fit a CPU batch comfortably).
+Each scoring loop shows its progress per batch (`synth_hf.runtime.spinner`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 import torch
 
 from synth_hf.models.yesno import YesNoScore, answer_token_ids, renormalise
+from synth_hf.runtime.spinner import track
 from synth_hf.train import ensure_chat_template
 
 YES_NO_QUESTION = "True or false? {statement}\nAnswer yes or no."
@@ -81,9 +84,20 @@ def _batches(order: list[int], size: int) -> list[list[int]]:
     return [order[i : i + size] for i in range(0, len(order), size)]
 
 
+def _shown(batches: list[list[int]], description: str, unit: str) -> Iterator[list[int]]:
+    """Yield `batches`, counting each one's items on a progress display when it is done."""
+    with track(description, sum(len(b) for b in batches), unit) as bar:
+        for batch in batches:
+            yield batch
+            bar.advance(len(batch))
+
+
 @torch.no_grad()
 def continuation_logprobs(
-    lm: LoadedModel, pairs: list[tuple[list[int], list[int]]], batch_size: int = 8
+    lm: LoadedModel,
+    pairs: list[tuple[list[int], list[int]]],
+    batch_size: int = 8,
+    description: str = "scoring continuations",
 ) -> list[tuple[float, int]]:
     """(summed log-prob, token count) of each continuation given its context, batched.
 
@@ -94,21 +108,33 @@ def continuation_logprobs(
     device = next(model.parameters()).device
     results: list[tuple[float, int]] = [(0.0, 0)] * len(pairs)
     order = sorted(range(len(pairs)), key=lambda i: -(len(pairs[i][0]) + len(pairs[i][1])))
-    for batch in _batches(order, batch_size):
-        seqs = [pairs[i][0] + pairs[i][1] for i in batch]
-        ids, mask, pos = _left_pad(seqs, pad, device)
-        keep = max(len(pairs[i][1]) for i in batch) + 1
-        logits = model(input_ids=ids, attention_mask=mask, position_ids=pos, logits_to_keep=keep).logits
-        logprobs = torch.log_softmax(logits.float(), dim=-1)  # [B, keep, V]; position j predicts token j+1
-        for row, i in enumerate(batch):
-            cont = pairs[i][1]
-            n = len(cont)
-            # the last n tokens of the row are the continuation; they are predicted by positions
-            # keep-1-n .. keep-2 of the kept window
-            window = logprobs[row, keep - 1 - n : keep - 1]
-            target = torch.tensor(cont, device=window.device).unsqueeze(-1)
-            results[i] = (float(window.gather(-1, target).sum()), n)
+    for batch in _shown(_batches(order, batch_size), description, "options"):
+        _score_batch(model, pairs, batch, pad, device, results)
     return results
+
+
+def _score_batch(
+    model: Any,
+    pairs: list[tuple[list[int], list[int]]],
+    batch: list[int],
+    pad: int,
+    device: Any,
+    results: list[tuple[float, int]],
+) -> None:
+    """Score one batch of `pairs` (indices `batch`) into `results`."""
+    seqs = [pairs[i][0] + pairs[i][1] for i in batch]
+    ids, mask, pos = _left_pad(seqs, pad, device)
+    keep = max(len(pairs[i][1]) for i in batch) + 1
+    logits = model(input_ids=ids, attention_mask=mask, position_ids=pos, logits_to_keep=keep).logits
+    logprobs = torch.log_softmax(logits.float(), dim=-1)  # [B, keep, V]; position j predicts token j+1
+    for row, i in enumerate(batch):
+        cont = pairs[i][1]
+        n = len(cont)
+        # the last n tokens of the row are the continuation; they are predicted by positions
+        # keep-1-n .. keep-2 of the kept window
+        window = logprobs[row, keep - 1 - n : keep - 1]
+        target = torch.tensor(cont, device=window.device).unsqueeze(-1)
+        results[i] = (float(window.gather(-1, target).sum()), n)
 
 
 def _continuation(tokenizer: Any, prompt: list[int], option: str) -> list[int]:
@@ -128,7 +154,7 @@ def score_options(
         for opt in opts:
             pairs.append((ctx, _continuation(lm.tokenizer, ctx, opt)))
             owners.append(q_idx)
-    flat = continuation_logprobs(lm, pairs, batch_size)
+    flat = continuation_logprobs(lm, pairs, batch_size, description="scoring MCQ options")
     per_q: list[list[tuple[float, int]]] = [[] for _ in questions]
     for q_idx, score in zip(owners, flat):
         per_q[q_idx].append(score)
@@ -175,7 +201,7 @@ def generate_answers(
     prompts = [prompt_ids(tok, q) for q in questions]
     answers: list[str] = [""] * len(prompts)
     order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
-    for batch in _batches(order, batch_size):
+    for batch in _shown(_batches(order, batch_size), "generating answers", "answers"):
         ids, mask, _ = _left_pad([prompts[i] for i in batch], tok.pad_token_id, device)
         out = model.generate(
             input_ids=ids,
@@ -201,7 +227,7 @@ def yes_no_scores(lm: LoadedModel, statements: list[str], batch_size: int = 16) 
     prompts = [prompt_ids(tok, YES_NO_QUESTION.format(statement=s)) for s in statements]
     scores: list[YesNoScore] = [renormalise(0.0, 0.0)] * len(prompts)
     order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
-    for batch in _batches(order, batch_size):
+    for batch in _shown(_batches(order, batch_size), "scoring yes/no statements", "statements"):
         ids, mask, pos = _left_pad([prompts[i] for i in batch], tok.pad_token_id, device)
         logits = model(input_ids=ids, attention_mask=mask, position_ids=pos, logits_to_keep=1).logits[:, -1]
         probs = torch.softmax(logits.float(), dim=-1)

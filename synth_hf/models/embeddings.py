@@ -15,6 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from synth_hf.runtime.spinner import track
+
+PROGRESS_MIN_TEXTS = 512  # fewer texts encode in seconds; no display
 _LOADED: dict[tuple[str, str], Any] = {}
 _LOCK = threading.Lock()
 
@@ -65,17 +68,38 @@ class Embedder:
     def encode(
         self, texts: Sequence[str], batch_size: int | None = None, normalize: bool = True
     ) -> np.ndarray:
-        """float32 array (len(texts), dim); rows are unit length when `normalize`."""
+        """float32 array (len(texts), dim); rows are unit length when `normalize`.
+
+        From `PROGRESS_MIN_TEXTS` texts on, progress is shown (`synth_hf.runtime.spinner`; off in
+        step workers and under pytest).
+        """
         texts = [str(t) for t in texts]
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.load().encode(
-            texts,
-            batch_size=batch_size or self.batch_size,
-            normalize_embeddings=normalize,
-            convert_to_numpy=True,
-            show_progress_bar=False,
+        size = batch_size or self.batch_size
+        model = self.load()
+
+        def run(part: list[str]) -> np.ndarray:
+            return model.encode(
+                part,
+                batch_size=size,
+                normalize_embeddings=normalize,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+
+        bar = track(
+            "embedding", len(texts), "texts", enabled=None if len(texts) >= PROGRESS_MIN_TEXTS else False
         )
+        if not bar.enabled:
+            vectors = run(texts)
+        else:  # chunks of several batches, so the display moves
+            chunk, parts = size * 8, []
+            with bar:
+                for start in range(0, len(texts), chunk):
+                    parts.append(run(texts[start : start + chunk]))
+                    bar.advance(len(parts[-1]))
+            vectors = np.concatenate(parts)
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def similarity(self, a: Sequence[str] | np.ndarray, b: Sequence[str] | np.ndarray) -> np.ndarray:

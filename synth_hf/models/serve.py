@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from synth_hf.models.vllm_cpu import LoadPlan, cpu_engine_env, plan_load, read_core_report
+from synth_hf.runtime.spinner import track
 
 
 def free_port() -> int:
@@ -85,6 +86,7 @@ def start_local_vllm_server(
 
     On CPU it gets every core (`cpu_engine_env`, unless the environment says otherwise) and starts
     eager or compiled by `plan_load(expected_decode_tokens=...)`; `enforce_eager` forces either.
+    While it starts, the elapsed time is shown (`synth_hf.runtime.spinner`).
     Raises RuntimeError if the server exits while starting, TimeoutError after `start_timeout_s`.
     """
     from synth_hf.models.resolve import resolve_model
@@ -113,12 +115,14 @@ def start_local_vllm_server(
     proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
         deadline = time.time() + start_timeout_s
-        while not _healthy(f"http://127.0.0.1:{port}/health"):
-            if proc.poll() is not None:
-                raise RuntimeError(f"vLLM server exited with code {proc.returncode}; log: {log_path}")
-            if time.time() > deadline:
-                raise TimeoutError(f"vLLM server not healthy after {start_timeout_s:.0f} s; log: {log_path}")
-            time.sleep(1)
+        with track(f"starting vLLM server ({plan.mode})") as waiting:
+            while not _healthy(f"http://127.0.0.1:{port}/health"):
+                if proc.poll() is not None:
+                    raise RuntimeError(f"vLLM server exited with code {proc.returncode}; log: {log_path}")
+                if time.time() > deadline:
+                    raise TimeoutError(f"vLLM server not healthy after {start_timeout_s:.0f} s; log: {log_path}")
+                time.sleep(1)
+                waiting.advance(0)
         yield LocalServer(
             url=f"http://127.0.0.1:{port}/v1",
             plan=plan,

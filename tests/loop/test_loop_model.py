@@ -293,3 +293,28 @@ def test_compare_directions() -> None:
     assert "| Calibration ECE ↓ | 0.300 | 0.100 | -0.200 | yes |" in lines
     assert "| Calibration Brier ↓ | 0.200 | 0.250 | +0.050 | no |" in lines
     assert not any("ROUGE" in line for line in lines)  # absent on both sides -> no row
+
+
+def test_evaluation_progress_off_a_terminal_is_present_and_bounded(
+    tiny_model: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SYNTH_HF_PROGRESS", "1")  # pytest keeps it quiet unless asked
+    statements = [{"id": f"s{i}", "statement": f"Drug {i} lowers glucose.", "label": i % 2} for i in range(40)]
+    open_qa = [{"question": "What treats pneumonia?", "answer": "Amoxicillin treats pneumonia."}] * 3
+    evaluate_model(tiny_model, mcq=MCQ, open_qa=open_qa, statements=statements, batch_size=4, max_new_tokens=4)
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[progress]")]
+    by_task: dict[str, list[str]] = {}
+    for line in lines:
+        by_task.setdefault(line.split(": ", 1)[0], []).append(line)
+    assert set(by_task) == {
+        f"[progress] loading {tiny_model.name}",
+        "[progress] scoring MCQ options",
+        "[progress] generating answers",
+        "[progress] scoring yes/no statements",
+    }
+    # 10 batches of statements, yet only a start and an end line each: bounded by the interval
+    assert all(len(task_lines) == 2 for task_lines in by_task.values())
+    assert by_task["[progress] scoring yes/no statements"][0].endswith("started (40 statements)")
+    assert by_task["[progress] scoring yes/no statements"][1].startswith(
+        "[progress] scoring yes/no statements: done, 40 statements in"
+    )

@@ -52,3 +52,18 @@ def test_models_are_shared_per_process() -> None:
 def test_unknown_model_path_is_clear(tmp_path) -> None:
     with pytest.raises(ValueError, match="no-such-embedder"):
         Embedder(model=str(tmp_path / "no-such-embedder")).encode(["x"])
+
+
+def test_many_texts_show_progress_and_encode_the_same(
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from synth_hf.models import embeddings
+
+    texts = [f"sentence number {i} about {'cats' if i % 2 else 'stars'}" for i in range(40)]
+    quiet = embedder.encode(texts, batch_size=2)  # under pytest: no display, one call
+    monkeypatch.setattr(embeddings, "PROGRESS_MIN_TEXTS", 20)
+    monkeypatch.setenv("SYNTH_HF_PROGRESS", "1")
+    shown = embedder.encode(texts, batch_size=2)  # chunks of 16 texts
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[progress] embedding")]
+    assert lines[0].endswith("started (40 texts)") and "done, 40 texts in" in lines[-1] and len(lines) <= 5
+    np.testing.assert_allclose(shown, quiet, atol=1e-5)
