@@ -78,7 +78,10 @@ def iter_decoded(path: Path, block_bytes: int | None = None) -> Iterator[tuple[s
     opener = _TEXT_OPENERS.get(path.suffix.lower(), open)
     with opener(path, "rb") as fh:
         while True:
-            block = fh.read(size)
+            try:
+                block = fh.read(size)
+            except (OSError, EOFError, lzma.LZMAError) as err:  # corrupt or mislabelled archive
+                raise ValueError(f"cannot read {path}: not a valid {path.suffix.lower()} file ({err})") from None
             final = not block
             if not bad:
                 pending = decoder.getstate()[0]

@@ -194,6 +194,9 @@ def _load_tabular(kind: str, files: list[Path], stats: ReadStats | None) -> tupl
 def _unreadable(kind: str, files: list[Path], err: Exception) -> ValueError:
     """A loader's internal error (arrow, pandas, datasets) becomes one message naming the file, and for
     line formats (jsonl, csv, tsv) the first bad line."""
+    empty = [f for f in files if f.exists() and f.stat().st_size == 0]
+    if empty:
+        return ValueError(f"cannot read {empty[0]}: the file is empty")
     for f in files:
         where = locate_bad_line(f, kind)
         if where:

@@ -44,6 +44,8 @@ def collect_run(run_dir: str | Path) -> dict[str, Any]:
         FileNotFoundError: `run_dir` has neither `summary.json` nor a saved `dataset/`.
     """
     run = Path(run_dir)
+    if not run.is_dir():
+        raise FileNotFoundError(f"no such run folder: {run}")
     summary = _read_json(run / "summary.json")
     dataset = _load_dataset(run / "dataset")
     if not summary and dataset is None:

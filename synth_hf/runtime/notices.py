@@ -10,6 +10,7 @@ from pathlib import Path
 
 log = logging.getLogger("synth_hf")
 
+FAILED_SHARE = 0.2  # this share of failed engine calls is worth the first line
 DROP_SHARE = 0.5  # a stage dropping more than this share of its input rows is worth a line
 MIN_ROWS = 4  # ... once it saw at least this many rows (one dropped row of two is not news)
 LOW_MASS = 0.2  # mean probability mass of the yes/no tokens below this: the trainee did not answer yes/no
@@ -18,7 +19,17 @@ LOW_MASS = 0.2  # mean probability mass of the yes/no tokens below this: the tra
 def run_notices(summary: dict, run_dir: str | Path | None = None) -> list[str]:
     """Notices for a finished run, from its summary (and `calibration.json` in `run_dir` when the
     summary lacks the unit-loss spread). Returns plain sentences, most important first."""
-    notes: list[str] = [str(w) for w in summary.get("warnings") or []]
+    notes: list[str] = []
+    stages = summary.get("stages") or {}
+    failed = sum(int(st.get("failed_calls", 0) or 0) for st in stages.values())
+    asked = failed + sum(int(st.get("llm_calls", 0) or 0) for st in stages.values())
+    if failed and failed / asked >= FAILED_SHARE:  # an engine that errors is not a model that writes badly
+        notes.append(
+            f"{failed} of {asked} LLM calls failed after their retries (engine or endpoint errors: check the "
+            "engine config, the server, the API key; run.log has the errors); rows built on them are "
+            "templates or were dropped as engine_failed."
+        )
+    notes += [str(w) for w in summary.get("warnings") or []]
     usage = summary.get("llm_usage") or {}
     if usage.get("budget_refusals"):
         notes.append(
@@ -32,11 +43,11 @@ def run_notices(summary: dict, run_dir: str | Path | None = None) -> list[str]:
         )
     notes.extend(_probe_notes(summary, run_dir))
     for name, stage in (summary.get("stages") or {}).items():
-        n_in, dropped = stage.get("in", 0), sum((stage.get("dropped") or {}).values())
+        # planning shortfalls are recorded as drops but are not input rows: they are the mode notes
+        rows = {k: v for k, v in (stage.get("dropped") or {}).items() if "_shortfall" not in k}
+        n_in, dropped = stage.get("in", 0), sum(rows.values())
         if n_in >= MIN_ROWS and dropped / n_in > DROP_SHARE:
-            reasons = ", ".join(
-                f"{k}={v}" for k, v in sorted(stage["dropped"].items(), key=lambda kv: -kv[1])
-            )
+            reasons = ", ".join(f"{k}={v}" for k, v in sorted(rows.items(), key=lambda kv: -kv[1]))
             notes.append(
                 f"stage {name} dropped {dropped} of {n_in} rows ({dropped / n_in:.0%}): {reasons} "
                 "(the rows and reasons are in the run's dropped/ dataset)."

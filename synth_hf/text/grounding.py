@@ -22,7 +22,7 @@ from synth_hf.text.sentences import Sentence
 from synth_hf.text.support import STOPWORDS, normalize_span
 
 # Connectors allowed inside a capitalised name ("Institute of Tropical Medicine", "van der Berg").
-_CONNECTORS = {"of", "de", "del", "der", "van", "von", "la", "le", "du", "da", "and", "y"}
+_CONNECTORS = {"of", "de", "del", "der", "van", "von", "la", "le", "du", "da"}  # never "and": two names
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*", re.UNICODE)
 MAX_PAIRS_PER_SENTENCE = 6
 

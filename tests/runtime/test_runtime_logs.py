@@ -86,3 +86,15 @@ def test_quiet_run_prints_no_library_records_but_logs_them(graphgen_run):
     worker_lines = [line for line in log.splitlines() if "distilabel" in line and "MainProcess" not in line]
     assert any("Processing batch" in line for line in worker_lines)
     assert "UnsupportedFieldAttributeWarning" in log  # Python warnings are captured, not lost
+
+
+def test_failing_engines_come_first_and_shortfalls_are_not_row_drops():
+    summary = {
+        "stages": {
+            "extract": {"in": 4, "out": 0, "llm_calls": 0, "failed_calls": 12, "dropped": {"engine_failed": 4}},
+            "partition": {"in": 5, "out": 5, "llm_calls": 0, "dropped": {"multi_hop_shortfall: no edges": 3}},
+        },
+    }
+    notes = run_notices(summary)
+    assert notes[0].startswith("12 of 12 LLM calls failed after their retries")
+    assert not any("stage partition dropped" in n for n in notes)  # planning notes, not lost rows

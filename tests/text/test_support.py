@@ -91,6 +91,8 @@ def test_grounding_keeps_only_what_sentences_say():
     sentences = split_sentences(text)
     assert "Institute of Vell Medicine" in candidate_names(sentences)
     assert "Patients" not in candidate_names(sentences)  # sentence-initial common word
+    pair = candidate_names(split_sentences("Patients take Aspirin and Ibuprofen for Pain."))
+    assert "Aspirin" in pair and "Ibuprofen" in pair and "Aspirin and Ibuprofen" not in pair
     proposed = [
         {"name": "Kelmar fever", "entity_type": "disease", "description": "a microbiologist (invented)"},
         {"name": "Danube", "entity_type": "river"},  # not in the text: ungrounded

@@ -143,3 +143,20 @@ def test_html_to_text_handles_broken_markup():
     assert html_to_text("<pre>a  b\n  c</pre>") == "a  b\n  c"
     assert html_to_text("<table><tr><td>x</td><td>y</td></tr></table>") == "| x | y"
     assert html_to_text("") == ""
+
+
+def test_a_corrupt_archive_is_one_clear_error_naming_the_file(tmp_path):
+    from synth_hf.io.readers import load_text_dataset
+
+    (tmp_path / "x.txt.gz").write_bytes(b"no gzip here")  # mislabelled: plain text with a .gz suffix
+    (tmp_path / "a.txt").write_text("Aspirin inhibits Cyclooxygenase.\n")
+    with pytest.raises(ValueError, match=r"x\.txt\.gz: not a valid \.gz file"):
+        load_text_dataset(str(tmp_path))
+
+
+def test_an_empty_line_file_says_it_is_empty(tmp_path):
+    from synth_hf.io.readers import load_text_dataset
+
+    (tmp_path / "empty.jsonl").write_text("")
+    with pytest.raises(ValueError, match="the file is empty"):
+        load_text_dataset(str(tmp_path / "empty.jsonl"))
