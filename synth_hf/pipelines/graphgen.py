@@ -186,6 +186,7 @@ def _build(config: GraphGenConfig) -> tuple[Any, RunEngines]:
             graph_dir=graph_dir,
             answer_with_evidence=gen.answer_with_evidence,
             use_llm=gen.llm_questions,
+            template_style=gen.template_style,
             **common,
         )
         last = load >> chunk >> extract >> merge >> quiz >> probe >> calibrate >> plan >> generate

@@ -117,6 +117,11 @@ class GenerationConfig(_Section):
     llm_questions: bool = Field(
         default=True, description="Ask the synthesizer to phrase questions (else templates only)."
     )
+    template_style: Literal["cloze", "wh"] = Field(
+        default="cloze",
+        description="Fallback question when the LLM's is refused: 'Fill in the blank: ...' or the sentence "
+        "asked back with a wh-word (measured on the knowledge-lift benchmark: cloze 34.9 % vs wh 25.4 %).",
+    )
     answer_with_evidence: bool = Field(
         default=True, description="Answers give the span, then the evidence sentence(s) it rests on."
     )

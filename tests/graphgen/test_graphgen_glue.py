@@ -225,7 +225,9 @@ def test_engine_failures_are_named_not_mistaken_for_bad_output(tmp_path):
     # the engine failed: the fact is still covered by the template question, and the failure is named
     [row] = gen.run_batch([sample])
     assert row["generator"] == "template" and row["question_rejected"] == "engine_failed"
-    assert row["question"] == "Aspirin inhibits what?"
+    assert row["question"] == "Fill in the blank: Aspirin inhibits ____."
+    wh = _step(GenerateQA, llm=FakeLLM(**broken), template_style="wh")
+    assert wh.run_batch([sample])[0]["question"] == "Aspirin inhibits what?"
     stage = Ledger(tmp_path).stage_summary()["generateqa"]
     assert stage["counters"]["engine_failed_calls"] == 1
     probe = _step(ProbeTrainee, llm=FakeLLM(yes_scorer="graphgen_fakes:failing_scorer", **broken))

@@ -37,6 +37,7 @@ class GenerateQA(GraphGenMixin, LLMStep):
     temperature: float = 0.0
     answer_with_evidence: bool = True
     use_llm: bool = True
+    template_style: str = "cloze"
     _index: CorpusIndex | None = PrivateAttr(None)
 
     @property
@@ -75,8 +76,10 @@ class GenerateQA(GraphGenMixin, LLMStep):
             return question, "llm", ""
         if multi:
             fallback = af.multi_hop_template(ev[0], ev[-1], (row["hidden_names"] or [""])[0], span)
-        else:  # asked back with a wh-word, the shape of a closed-book question; a cloze if that fails
+        elif self.template_style == "wh":  # the sentence asked back with a wh-word; a cloze if that fails
             fallback = af.wh_question(ev[0], span) or af.cloze_question(ev[0], span)
+        else:
+            fallback = af.cloze_question(ev[0], span)
         return fallback, "template", why
 
     def _build(self, row: dict, raw: str) -> tuple[dict | None, str]:
