@@ -56,7 +56,13 @@ def _run(args: argparse.Namespace) -> int:
         print(f"synth-hf graphgen: {err}", file=sys.stderr)
         return 130
     print(f"[graphgen] {len(result.dataset)} rows saved to {result.run_dir / 'dataset'}")
-    return 0 if len(result.dataset) else 1
+    if not len(result.dataset):
+        drops = result.summary.get("drops_by_reason") or {}
+        first = ", ".join(f"{k}={v}" for k, v in list(drops.items())[:3]) or "no drops recorded"
+        print(f"synth-hf: error: the run produced no rows ({first}; see the notes above and "
+              f"{result.run_dir / 'summary.json'})", file=sys.stderr)  # fmt: skip
+        return 1
+    return 0
 
 
 def register_cli(subparsers: Any) -> None:
