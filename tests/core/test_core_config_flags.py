@@ -52,7 +52,7 @@ def test_graphgen_accepts_recipe_configs(tmp_path, capsys):
     # issue 10.1: the README's own command failed with "recipe: Extra inputs are not permitted"
     docs = _docs(tmp_path)
     resolved = _dry_graphgen(capsys, ["--config", str(CONFIGS / "graphgen_medqa.yaml"), "--input", docs])
-    assert resolved["recipe"]["train_epochs"] == 3 and resolved["input"]["source"] == docs
+    assert resolved["recipe"]["train_epochs"] == 1.5 and resolved["input"]["source"] == docs
     assert "recipe: block is for recipes" in _dry_graphgen.last_err
 
 
