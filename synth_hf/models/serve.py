@@ -109,7 +109,9 @@ def start_local_vllm_server(
         added = cpu_engine_env()
     if plan.enforce_eager:
         cmd.append("--enforce-eager")
-    env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": str(kv_cache_gb), **added}
+    # The server writes to its own log file, never the console: it keeps vLLM's logging on even in quiet
+    # mode (VLLM_CONFIGURE_LOGGING=0 there would drop the records its core report is read from).
+    env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": str(kv_cache_gb), **added, "VLLM_CONFIGURE_LOGGING": "1"}
     log_file = open(log_path or os.devnull, "ab")  # noqa: SIM115 - lives as long as the server
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True)
