@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Callable, Sequence
 
-from synth_hf.text.support import check_support, contains_span, normalize_span
+from synth_hf.text.support import check_support, contains_span, normalize_span, span_pattern
 
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.]\d)")
 
@@ -25,7 +25,7 @@ def _pick(options: Sequence[str], key: str) -> str | None:
 
 
 def _replace_span(sentence: str, old: str, new: str) -> str | None:
-    pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in old.split()) + r"(?!\w)", re.IGNORECASE)
+    pattern = span_pattern(old)
     out, n = pattern.subn(new, sentence, count=1)
     return out if n else None
 

@@ -82,6 +82,11 @@ def normalize_span(text: str) -> str:
     return " ".join(t.casefold() for t in tokens(text))
 
 
+def span_pattern(span: str) -> re.Pattern:
+    """Case-insensitive regex for `span` as whole words, any run of whitespace between its words."""
+    return re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in span.split()) + r"(?!\w)", re.IGNORECASE)
+
+
 def contains_span(haystack: str, span: str) -> bool:
     """True when `span` occurs in `haystack` as whole tokens (case/punctuation-insensitive)."""
     needle = normalize_span(span)

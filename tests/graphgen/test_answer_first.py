@@ -6,7 +6,6 @@ from synth_hf.graph.partition import partition
 from synth_hf.graph.store import KnowledgeGraph, edge_id
 from synth_hf.steps.graphgen import answer_first as af
 from synth_hf.steps.graphgen.grounded_plan import plan_grounded, two_hop_paths
-from synth_hf.steps.graphgen.rows import kg_to_unit_rows
 from synth_hf.steps.graphgen.verify import verify_row
 
 S1 = "Zorvatide is used to treat Kelmar fever."
@@ -63,10 +62,9 @@ def _kg() -> KnowledgeGraph:
 
 def test_plan_covers_every_fact_with_rotating_modes_and_spans():
     kg = _kg()
-    units = {r["unit_id"]: r for r in kg_to_unit_rows(kg, {})}
     chunks = {"c1": {"text": f"{S1} {S2} {S3}", "language": "en"}}
     modes = {"atomic": 1, "multiple_choice": 1, "true_false": 1, "multi_hop": 2, "cot": 1, "aggregated": 1}
-    plan = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), units, chunks, modes, ["concise"],
+    plan = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, modes, ["concise"],
                          rows_per_fact=2)  # fmt: skip
     single = [s for s in plan.samples if s["mode"] in ("atomic", "multiple_choice", "true_false")]
     facts = {s["evidence"][0]["sentence"] for s in single}

@@ -16,7 +16,14 @@ import re
 
 from synth_hf.steps.graphgen.examples import copied_from_examples
 from synth_hf.text.substitute import same_kind
-from synth_hf.text.support import check_support, contains_span, gives_away, inner_names, normalize_span
+from synth_hf.text.support import (
+    check_support,
+    contains_span,
+    gives_away,
+    inner_names,
+    normalize_span,
+    span_pattern,
+)
 
 STOP = ["\n", "###"]
 BLANK = "____"
@@ -114,7 +121,7 @@ def verify_question(question: str, answer: str, evidence: list[str], must_name: 
 
 def cloze_question(sentence: str, answer: str) -> str | None:
     """'Fill in the blank: <sentence with the answer blanked>' (None when the span is not found)."""
-    pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in answer.split()) + r"(?!\w)", re.IGNORECASE)
+    pattern = span_pattern(answer)
     blanked, n = pattern.subn(BLANK, sentence, count=1)
     return f"Fill in the blank: {blanked}" if n else None
 
@@ -125,7 +132,7 @@ _YEAR = re.compile(r"^(1[5-9]|20)\d\d$")
 def wh_question(sentence: str, answer: str) -> str | None:
     """The sentence asked back with its answer replaced by a wh-word: 'Kelmar fever is caused by what?',
     'Who developed Brevimast?', 'Ostravirus was first isolated in which year?' (None: span not found)."""
-    pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in answer.split()) + r"(?!\w)", re.IGNORECASE)
+    pattern = span_pattern(answer)
     m = pattern.search(sentence)
     if not m:
         return None
@@ -144,7 +151,7 @@ def wh_question(sentence: str, answer: str) -> str | None:
 
 
 def hide(sentence: str, name: str, placeholder: str) -> str:
-    pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in name.split()) + r"(?!\w)", re.IGNORECASE)
+    pattern = span_pattern(name)
     return pattern.sub(placeholder, sentence)
 
 

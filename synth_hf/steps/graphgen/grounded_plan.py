@@ -69,8 +69,8 @@ def _seed(seed: int, key: str) -> int:
 
 
 class _Emitter:
-    def __init__(self, kg: KnowledgeGraph, units: dict, chunks: dict, styles: list[str], seed: int) -> None:
-        self.kg, self.units, self.chunks, self.styles, self.seed = kg, units, chunks, styles, seed
+    def __init__(self, kg: KnowledgeGraph, chunks: dict, styles: list[str], seed: int) -> None:
+        self.kg, self.chunks, self.styles, self.seed = kg, chunks, styles, seed
         self.plan = Plan()
 
     def __call__(self, mode: str, sg_id: str, unit_ids: list[str], evidence: list[dict], **extra: Any) -> None:
@@ -99,15 +99,14 @@ class _Emitter:
 def plan_grounded(
     kg: KnowledgeGraph,
     subgraphs: list[Subgraph],
-    units: dict[str, dict[str, Any]],
     chunks: dict[str, dict[str, Any]],
     modes: dict[str, int],
     styles: list[str],
     rows_per_fact: int = 1,
     seed: int = 0,
 ) -> Plan:
-    """`units`: unit rows by id (probe columns included); `chunks`: {chunk_id: {"text", "language"}}."""
-    emit = _Emitter(kg, units, chunks, styles, seed)
+    """`kg` carries the probe's losses; `chunks`: {chunk_id: {"text", "language"}}."""
+    emit = _Emitter(kg, chunks, styles, seed)
     rng = random.Random(seed)
     order = sorted(kg.unit_ids(), key=lambda u: (-_loss(kg, u), rng.random()))
     facts = [(u, ev, names) for u in order for ev, names in facts_of(kg, u)]

@@ -82,7 +82,6 @@ class PartitionAndPlan(GraphGenMixin, SynthGlobalStep):
         plan = plan_grounded(
             kg,
             list(parts),
-            {r["unit_id"]: r for r in inputs},
             load_chunks(self.graph_dir),
             self.modes,
             self.styles,

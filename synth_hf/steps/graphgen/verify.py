@@ -5,7 +5,7 @@ compared with the gate (agreement counted) and, with `judge_filter`, also requir
 from synth_hf.steps.common.base import SynthStep
 from synth_hf.steps.graphgen import answer_first as af
 from synth_hf.steps.graphgen.base import GraphGenMixin
-from synth_hf.text.support import contains_span
+from synth_hf.text.support import check_support, contains_span
 
 
 def verify_row(row: dict) -> str:
@@ -17,8 +17,6 @@ def verify_row(row: dict) -> str:
     if mode == "true_false":
         statement = row.get("tf_statement", "")
         label = bool(row.get("tf_label"))
-        from synth_hf.text.support import check_support
-
         supported = check_support(statement, evidence).supported
         return "" if supported == label else f"true_false_label_wrong: label={label} supported={supported}"
     if mode not in ("aggregated",) and af.gives_away(row["question"].split("\n")[0], span):
