@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import urllib.request
 
 import pytest
@@ -35,7 +36,7 @@ def test_embedded_server_runs_the_model_on_the_intended_cores(tmp_path, monkeypa
         )
         with urllib.request.urlopen(request, timeout=120) as response:
             assert json.loads(response.read())["choices"][0]["text"] is not None
-        report = server.core_report()
+        report = _wait_for_binding_report(server)
         entry = server.engine_load()
 
     cores = usable_cores()
@@ -50,6 +51,20 @@ def test_embedded_server_runs_the_model_on_the_intended_cores(tmp_path, monkeypa
             assert lib not in report["not_preloaded"], f"{lib} installed but not preloaded"
     assert entry["mode"] == "eager"
     assert entry["vllm_report"] == report and entry["load_s"] > 0
+
+
+def _wait_for_binding_report(server, wait_s: float = 30.0) -> dict:
+    """The core report once vLLM's OpenMP binding record is in the log (its engine process writes
+    the log through its own buffer); fails with the log's tail when it never appears."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        report = server.core_report()
+        if "reserve_cpu_num" in report or time.monotonic() > deadline:
+            break
+        time.sleep(1.0)
+    tail = server.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+    assert "reserve_cpu_num" in report, f"no OpenMP binding record in the server log; its tail:\n{tail}"
+    return report
 
 
 def _model_id(base_url: str) -> str:
