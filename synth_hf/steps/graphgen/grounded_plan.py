@@ -3,7 +3,9 @@
 Pure logic, no LLM. High-loss units come first (what the trainee gets wrong is taught first). A *fact* is
 one evidence sentence: an edge's sentences, and a node's sentences that no incident edge already covers.
 - single-fact modes (atomic, multiple_choice, true_false): `rows_per_fact` > 0 covers every fact that
-  many times (modes and answer spans rotate, so phrasings differ); 0 uses the per-mode counts;
+  many times, answer spans in `teaching_spans` order (the sentence's object first); with >= 2 rows a
+  fact its first row is an open (atomic) question, the others rotate over the other modes and spans
+  (1 row a fact: modes rotate over the facts); 0 uses the per-mode counts;
 - aggregated: one entity's facts inside a partition subgraph (>= 2 sentences);
 - multi_hop / cot: two edges A-B, B-C through a bridge B, answer C from the second (last-hop) sentence.
 Source: GraphGen (Chen et al., 2025) §3.3-3.4 (subgraph sampling, QA modes), made answer-first.
@@ -20,7 +22,7 @@ from typing import Any
 
 from synth_hf.graph.partition import Subgraph, subgraph_loss
 from synth_hf.graph.store import KnowledgeGraph, edge_id
-from synth_hf.steps.graphgen.answer_first import answer_spans
+from synth_hf.steps.graphgen.answer_first import teaching_spans
 from synth_hf.steps.graphgen.rows import majority_language
 from synth_hf.text.support import contains_span
 
@@ -114,8 +116,14 @@ def plan_grounded(
     if single:
         jobs: list[tuple[str, str, dict, list[str], int]] = []
         if rows_per_fact > 0:
+            # with >= 2 rows a fact, the first is its open question (recall, not recognition) when atomic
+            # is on; the other rows rotate over the remaining single-fact modes
+            lead = ["atomic"] if "atomic" in single and len(single) > 1 and rows_per_fact > 1 else []
+            rest = [m for m in single if m not in lead]
             for fi, (u, ev, names) in enumerate(facts):
-                jobs += [(single[(fi + k) % len(single)], u, ev, names, k) for k in range(rows_per_fact)]
+                for k in range(rows_per_fact):
+                    mode = lead[0] if lead and k == 0 else rest[(fi + k - len(lead)) % len(rest)]
+                    jobs.append((mode, u, ev, names, k))
         else:
             offset = 0
             for mode in single:
@@ -126,7 +134,7 @@ def plan_grounded(
                     emit.plan.shortfalls[mode] = f"only {len(facts)} facts with evidence in the graph"
         n_tf = 0
         for mode, u, ev, names, k in jobs:
-            spans = answer_spans(ev["sentence"], names) or names
+            spans = teaching_spans(ev["sentence"], names) or names
             span = spans[k % len(spans)]
             endpoints = list(kg.edge_endpoints(u)) if kg.is_edge_unit(u) else [u]
             span_type = next((_type(kg, n) for n in endpoints if _name(kg, n) == span), "")
@@ -143,18 +151,22 @@ def plan_grounded(
     want = modes.get("aggregated", 0)
     ranked = sorted(subgraphs, key=lambda sg: -(subgraph_loss(kg, sg) or 0.0))
     seen_focus: set[str] = set()
-    for sg in ranked:
-        if emit.plan.planned.get("aggregated", 0) >= want:
-            break
-        counts = Counter()
-        for node in sg.all_nodes():
-            counts[node] = len({e["sentence"] for e in _evidence(kg, node)})
-        focus = next((n for n, c in counts.most_common() if c >= 2 and n not in seen_focus), None)
-        if focus is None:
-            continue
-        seen_focus.add(focus)
-        evidence = list({e["sentence"]: e for e in _evidence(kg, focus)}.values())[:4]
-        emit("aggregated", sg.subgraph_id, [focus], evidence, answer_span=_name(kg, focus))
+    progress = True
+    while progress and emit.plan.planned.get("aggregated", 0) < want:
+        progress = False  # one focus per subgraph per round: the highest-loss subgraphs first, then again
+        for sg in ranked:
+            if emit.plan.planned.get("aggregated", 0) >= want:
+                break
+            counts = Counter()
+            for node in sg.all_nodes():
+                counts[node] = len({e["sentence"] for e in _evidence(kg, node)})
+            focus = next((n for n, c in counts.most_common() if c >= 2 and n not in seen_focus), None)
+            if focus is None:
+                continue
+            seen_focus.add(focus)
+            progress = True
+            evidence = list({e["sentence"]: e for e in _evidence(kg, focus)}.values())[:4]
+            emit("aggregated", sg.subgraph_id, [focus], evidence, answer_span=_name(kg, focus))
     if want and emit.plan.planned.get("aggregated", 0) < want:
         emit.plan.shortfalls["aggregated"] = (
             f"only {emit.plan.planned.get('aggregated', 0)} entities with >= 2 evidence sentences in a subgraph"
