@@ -27,7 +27,14 @@ import sys
 from pathlib import Path
 
 from synth_hf.config import EngineConfig, RecipeConfig, parse_set
-from synth_hf.loop import EMBEDDED_LICENSES, LoopConfig, close_the_loop, log, require_token_for_upload, timed
+from synth_hf.workflow import (
+    EMBEDDED_LICENSES,
+    LoopConfig,
+    close_the_loop,
+    log,
+    require_token_for_upload,
+    timed,
+)
 
 HERE = Path(__file__).resolve().parent
 DATA = Path(__import__("synth_hf").__file__).resolve().parent / "data"

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from synth_hf.cli import main
+from synth_hf.cli.aide import load_aide_config
 from synth_hf.config import RecipeConfig, apply_dotted, load_config, parse_set
-from synth_hf.pipelines.aide_cli import load_aide_config
 from synth_hf.pipelines.aide_config import AIDEConfig
 from synth_hf.pipelines.graphgen_config import GraphGenConfig
 
