@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from synth_hf.cli.args import add_command
+
 
 def _models(args: argparse.Namespace) -> int:
     from synth_hf.models import available_engines
@@ -34,7 +36,6 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def register_cli(sub: argparse._SubParsersAction) -> None:
-    models = sub.add_parser("models", help="list engines and prepare the embedded default model")
+    models = add_command(sub, "models", _models, help="list engines and prepare the embedded default model")
     models.add_argument("--no-prepare", dest="prepare", action="store_false", help="do not convert the embedded model")
     models.add_argument("--json", action="store_true")
-    models.set_defaults(func=_models)
