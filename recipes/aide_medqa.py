@@ -43,10 +43,7 @@ def medqa_rows(source: str) -> list[dict]:
     return rows
 
 
-def main(argv: list[str] | None = None) -> int:
-    from synth_hf.pipelines.aide import run_aide
-    from synth_hf.pipelines.aide_config import AIDEConfig
-
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_config_flags(p, "AIDEConfig (its recipe: block holds the seeds split and training settings)")
     p.set_defaults(config=str(HERE / "configs" / "aide_medqa.yaml"))
@@ -58,13 +55,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="outputs/aide_medqa")
     p.add_argument("--repo-id")
     p.add_argument("--private", action="store_true")
-    args = p.parse_args(argv)
-    require_token_for_upload(args.repo_id)
+    return p
+
+
+def build_config(args: argparse.Namespace):
+    """(AIDEConfig, seed rows, held-out rows): the YAML with what this recipe fixes (the seeds, output
+    folder, documents), then --set, then the flags; the first `recipe.num_seeds` questions are the
+    seeds, the rest the evaluation split. Raises ValueError when no question is left to evaluate."""
+    from synth_hf.pipelines.aide_config import AIDEConfig
 
     rows = medqa_rows(args.seeds)
     raw = read_yaml_mapping(args.config)
-    # what this recipe fixes sits under --set and the flags, as if the YAML said it; every row is a
-    # seed until the recipe block says how many seeds to take
+    # every row is a seed until the recipe block says how many seeds to take
     fixed = {
         "seeds.rows": [{k: r[k] for k in ("id", "question", "options", "answer")} for r in rows],
         "seeds.source": None,
@@ -84,13 +86,20 @@ def main(argv: list[str] | None = None) -> int:
     if len(rows) <= n_seeds:
         raise ValueError(f"{args.seeds} has {len(rows)} questions; need more than {n_seeds} (seeds + evaluation)")
     seeds, held_out = rows[:n_seeds], rows[n_seeds:]
-    config = config.with_overrides({"seeds.rows": config.seeds.rows[:n_seeds]})
+    assert not {r["id"] for r in seeds} & {r["id"] for r in held_out}, "seed leaked into the evaluation split"
+    return config.with_overrides({"seeds.rows": config.seeds.rows[:n_seeds]}), seeds, held_out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from synth_hf.pipelines.aide import run_aide
+
+    args = build_parser().parse_args(argv)
+    require_token_for_upload(args.repo_id)
+    config, seeds, held_out = build_config(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     eval_path = out / "eval_mcq.jsonl"
     eval_path.write_text("".join(json.dumps(r["raw"]) + "\n" for r in held_out), encoding="utf-8")
-    seed_ids = {r["id"] for r in seeds}
-    assert not seed_ids & {r["id"] for r in held_out}, "seed leaked into the evaluation split"
 
     log("aide", f"{len(seeds)} seeds, {len(held_out)} held-out questions; engine {config.engine.describe()}")
     result = timed("aide", lambda: run_aide(config))

@@ -108,14 +108,12 @@ def corpus_texts(config) -> list[str]:
     return texts[: inp.limit] if inp.limit else texts
 
 
-def main(argv: list[str] | None = None) -> int:
-    from synth_hf.pipelines.graphgen import run_graphgen
+def build_config(args: argparse.Namespace):
+    """The GraphGenConfig of a command line: the YAML with what this recipe fixes (output folder, run
+    name, default corpus), then --set, then the flags (--corpus, --synthesizer, --train-epochs, ...)."""
     from synth_hf.pipelines.graphgen_config import GraphGenConfig
 
-    args = build_parser().parse_args(argv)
-    require_token_for_upload(args.repo_id)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     # what this recipe fixes sits under --set and the flags, as if the YAML said it
     fixed = {"run.output_dir": str(out), "run.name": "graphgen", "input.source": str(DATA / "knowledge_lift" / "docs")}
     flags = field_flags(args)
@@ -124,7 +122,17 @@ def main(argv: list[str] | None = None) -> int:
             flags[role] = parse_engine(getattr(args, role), args.openai_base_url)
     data = apply_dotted(read_yaml_mapping(args.config), fixed)
     names = {**FLAG_NAMES, "synthesizer": "--synthesizer", "trainee": "--trainee"}
-    config = GraphGenConfig.load(args.config, args.set, flags, names, data=data)
+    return GraphGenConfig.load(args.config, args.set, flags, names, data=data)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from synth_hf.pipelines.graphgen import run_graphgen
+
+    args = build_parser().parse_args(argv)
+    require_token_for_upload(args.repo_id)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    config = build_config(args)
     recipe = config.recipe or RecipeConfig()
 
     # Only the embedded in-process default is swapped for the shared server; named engines stay.
