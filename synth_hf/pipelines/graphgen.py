@@ -106,7 +106,7 @@ def _build(config: GraphGenConfig) -> tuple[Any, RunEngines]:
 
     pipeline = new_pipeline("graphgen", run, description="GraphGen: corpus -> KG -> trainee probe -> QA")
     # Our steps memo every finished batch and a killed run drops distilabel's cache (runner.running),
-    # so its per-batch saves can be sparse (distilabel_fixes: they grow with the run).
+    # so its per-batch saves can be sparse (distilabel_compat.patches.throttle_cache: they grow with the run).
     pipeline._synth_cache_interval_s = CACHE_INTERVAL_S
     with pipeline:
         load = LoadCorpus(
