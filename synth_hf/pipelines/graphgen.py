@@ -227,24 +227,14 @@ def _build(config: GraphGenConfig) -> tuple[Any, RunEngines]:
 
 
 def _typed_leaf(distiset: Any) -> Any:
-    """Give the leaf dataset explicit features (an all-empty list column would otherwise be null-typed)."""
-    import datasets
+    """Give the leaf dataset the format step's features (an all-empty list column would otherwise be null-typed)."""
+    from synth_hf.steps.graphgen.format import OUTPUT_FEATURES
 
     if distiset is None or LEAF not in distiset:
         return distiset
     ds = distiset[LEAF]["train"]
-    strings, floats = datasets.Value("string"), datasets.Value("float64")
-    features = datasets.Features({
-        "messages": [{"role": strings, "content": strings}], "question": strings, "answer": strings,
-        "method": strings, "mode": strings, "style": strings, "subgraph_id": strings,
-        "node_ids": [strings], "edge_ids": [strings], "source_chunk_ids": [strings], "unit_losses": [floats],
-        "mean_loss": floats, "judge_score": floats, "synthesizer": strings, "trainee": strings,
-        "language": strings, "sample_id": strings,
-        "evidence": [{"chunk_id": strings, "sentence": strings}], "generator": strings,
-        "answer_span": strings, "options": [strings], "supported": datasets.Value("bool"),
-    })  # fmt: skip
-    if set(ds.column_names) == set(features):
-        ds = ds.select_columns(list(features)).cast(features)
+    if set(ds.column_names) == set(OUTPUT_FEATURES):
+        ds = ds.select_columns(list(OUTPUT_FEATURES)).cast(OUTPUT_FEATURES)
         distiset[LEAF]["train"] = ds
     return distiset
 

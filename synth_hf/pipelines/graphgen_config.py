@@ -7,9 +7,10 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from synth_hf.config import ConfigBase, EngineConfig, RecipeConfig, RunConfig
+from synth_hf.steps.graphgen.modes import mode_names
 from synth_hf.text.chunking import check_separators
 
-GENERATION_MODES = ("atomic", "aggregated", "multi_hop", "cot", "multiple_choice", "true_false")
+GENERATION_MODES = mode_names()  # the built-in modes; validation reads the live registry (modes/)
 DEFAULT_STYLES = ["concise", "detailed", "exam", "curious_student", "clinical_case"]
 
 
@@ -99,8 +100,8 @@ class PartitionConfig(ConfigBase):
 
 class GenerationConfig(ConfigBase):
     modes: dict[str, int] = Field(
-        default_factory=lambda: {m: 4 for m in GENERATION_MODES},
-        description="How many QA samples to plan per mode.",
+        default_factory=lambda: {m: 4 for m in mode_names()},
+        description="How many QA samples to plan per mode (any registered mode: steps/graphgen/modes/).",
     )
     styles: list[str] = Field(default_factory=lambda: list(DEFAULT_STYLES))
     rows_per_fact: int = Field(
@@ -127,9 +128,9 @@ class GenerationConfig(ConfigBase):
     @field_validator("modes")
     @classmethod
     def _known_modes(cls, value: dict[str, int]) -> dict[str, int]:
-        unknown = sorted(set(value) - set(GENERATION_MODES))
+        unknown = sorted(set(value) - set(mode_names()))
         if unknown:
-            raise ValueError(f"unknown generation modes {unknown}; known: {list(GENERATION_MODES)}")
+            raise ValueError(f"unknown generation modes {unknown}; known: {list(mode_names())}")
         if any(n < 0 for n in value.values()):
             raise ValueError("generation.modes counts must be >= 0")
         return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from synth_hf.graph.partition import partition
 from synth_hf.graph.store import KnowledgeGraph, edge_id
+from synth_hf.items import qa_answer
 from synth_hf.steps.graphgen import answer_first as af
 from synth_hf.steps.graphgen.grounded_plan import plan_grounded, two_hop_paths
 from synth_hf.steps.graphgen.verify import verify_row
@@ -42,7 +43,7 @@ def test_templates_cover_a_fact_without_the_llm():
     q = af.multi_hop_template(S1, S2, "Kelmar fever", "Ostravirus")
     assert q is not None and "Kelmar fever" not in q and "Ostravirus" not in q and "Zorvatide" in q
     assert af.answer_spans(S3, ["Ostravirus", "Oskvar", "Zorvatide"]) == ["Ostravirus", "Oskvar", "1987"]
-    assert af.render_answer("Kelmar fever", [S1]) == f"Kelmar fever. {S1}"
+    assert qa_answer("Kelmar fever", [S1]) == f"Kelmar fever. {S1}"
 
 
 def test_teaching_spans_ask_the_fact_forward_object_first():

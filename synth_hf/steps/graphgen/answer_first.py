@@ -5,7 +5,8 @@ construction; the LLM only phrases the question, and `verify_question` rejects a
 answer away, names what the evidence does not, or is not a question. Where the LLM fails, a deterministic
 cloze question built from the evidence sentence covers the fact (`generator: template`).
 
-Pure logic: prompts, answer choice, verification and rendering (tests/graphgen/test_answer_first.py).
+Pure logic: prompts, answer choice, question templates and verification (tests/graphgen/test_answer_first.py);
+the modes that use them are in `modes/`, the rendering of items in `synth_hf.items`.
 """
 
 from __future__ import annotations
@@ -214,14 +215,6 @@ def multi_hop_template(first: str, second: str, link: str, answer: str) -> str |
     if one == first or two == second or blanked is None:
         return None
     return f"X is defined by this fact: {one} {blanked}"
-
-
-def render_answer(span: str, evidence: list[str], with_evidence: bool = True) -> str:
-    """The answer span first (what a closed-book question should call up), then the evidence."""
-    head = span.rstrip(".")
-    if not with_evidence:
-        return f"{head}."
-    return f"{head}. {' '.join(evidence)}"
 
 
 def verify_answer(answer_text: str, span: str, evidence: list[str], last_hop: str | None = None) -> str:
