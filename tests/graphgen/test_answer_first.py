@@ -130,3 +130,20 @@ def test_support_gate_drops_what_the_evidence_does_not_say():
     assert verify_row(mcq) == ""
     both = {**mcq, "options": ["Kelmar fever", "Zorvatide", "Sallow lung", "Tolvane syndrome"]}
     assert verify_row(both) == "mcq_options_not_exactly_one_supported"  # a distractor the evidence supports
+
+
+def test_aggregated_rows_cover_every_sentence_of_an_entity_a_few_at_a_time():
+    from synth_hf.steps.graphgen.grounded_plan import _groups
+
+    assert _groups(list(range(9)), 4) == [[0, 1, 2, 3], [4, 5, 6], [7, 8]]  # never a lone sentence
+    assert _groups([0, 1], 4) == [[0, 1]]
+    kg = _kg()
+    extra = [f"Ostravirus survives {n} hours in water." for n in ("two", "three", "four")]
+    node = kg.graph.nodes["ostravirus"]
+    node["evidence"] = node["evidence"] + [{"chunk_id": "c1", "sentence": s} for s in extra]
+    chunks = {"c1": {"text": " ".join([S1, S2, S3, *extra]), "language": "en"}}
+    plan = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, {"aggregated": 50}, ["concise"])
+    rows = [s for s in plan.samples if s["answer_span"] == "Ostravirus"]
+    said = [e["sentence"] for r in rows for e in r["evidence"]]
+    assert len(rows) == 2 and sorted(said) == sorted([S2, S3, *extra])
+    assert plan.shortfalls["aggregated"].startswith("only")  # 50 asked, fewer entities to give

@@ -7,7 +7,8 @@ The modes and their planner (fact / entity / path) come from the registry (`mode
   many times, answer spans in `teaching_spans` order (the sentence's object first); with >= 2 rows a
   fact its first row is an open (atomic) question, the others rotate over the other modes and spans
   (1 row a fact: modes rotate over the facts); 0 uses the per-mode counts;
-- aggregated: one entity's facts inside a partition subgraph (>= 2 sentences);
+- aggregated: one entity's facts inside a partition subgraph (>= 2 sentences), every one of them, a few
+  (AGGREGATE_SENTENCES) a row; entities in rounds over the loss-ranked subgraphs until the count is met;
 - multi_hop / cot: two edges A-B, B-C through a bridge B, answer C from the second (last-hop) sentence.
 Source: GraphGen (Chen et al., 2025) §3.3-3.4 (subgraph sampling, QA modes), made answer-first.
 """
@@ -178,6 +179,17 @@ def plan_grounded(
     return emit.plan
 
 
+AGGREGATE_SENTENCES = 4  # sentences per aggregated answer: short enough for a 270M model to learn whole
+
+
+def _groups(items: list, size: int) -> list[list]:
+    """`items` in consecutive groups of <= `size`, none of a single item when there are >= 2 in all."""
+    groups = [items[i : i + size] for i in range(0, len(items), size)]
+    if len(groups) > 1 and len(groups[-1]) == 1:
+        groups[-2:] = [groups[-2][:-1], [groups[-2][-1], *groups[-1]]]
+    return groups
+
+
 def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph], mode: str, want: int) -> None:
     """`want` samples of `mode`, each one entity's evidence (>= 2 sentences) in a high-loss subgraph."""
     ranked = sorted(subgraphs, key=lambda sg: -(subgraph_loss(kg, sg) or 0.0))
@@ -196,8 +208,11 @@ def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph]
                 continue
             seen_focus.add(focus)
             progress = True
-            evidence = list({e["sentence"]: e for e in _evidence(kg, focus)}.values())[:4]
-            emit(mode, sg.subgraph_id, [focus], evidence, answer_span=_name(kg, focus))
+            evidence = list({e["sentence"]: e for e in _evidence(kg, focus)}.values())
+            for group in _groups(evidence, AGGREGATE_SENTENCES):  # every fact of the entity, a few per row
+                if emit.plan.planned.get(mode, 0) >= want:
+                    break
+                emit(mode, sg.subgraph_id, [focus], group, answer_span=_name(kg, focus))
     if want and emit.plan.planned.get(mode, 0) < want:
         emit.plan.shortfalls[mode] = (
             f"only {emit.plan.planned.get(mode, 0)} entities with >= 2 evidence sentences in a subgraph"
