@@ -22,18 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from synth_hf.pipelines import runner
 from synth_hf.pipelines.aide_config import BUILTIN_OPERATIONS, AIDEConfig
 from synth_hf.pipelines.aide_grounding import read_documents, support_summary
 from synth_hf.pipelines.engines import RunEngines, build_engines
-from synth_hf.pipelines.runner import (
-    MEMO_DIR,
-    RunResult,
-    check_finished,
-    collect,
-    execute,
-    new_pipeline,
-    running,
-)
+from synth_hf.pipelines.runner import RunResult
 from synth_hf.runtime.artifacts import finish_run
 from synth_hf.steps.aide.seeds import count, load_demonstrations, load_seeds
 from synth_hf.steps.aide.synthesis_prompts import OPERATION_INSTRUCTIONS
@@ -45,6 +38,13 @@ PASSAGES_FILE = "evidence_passages.json"
 # Every step memos its finished batches (hard-kill resume), so distilabel's own per-batch cache
 # saves can be sparse (see distilabel_compat.patches.throttle_cache).
 CACHE_INTERVAL_S = 10.0
+
+
+# the annotation config fields the annotate step takes under the same names
+ANNOTATION_FIELDS = {
+    "verification", "samples", "temperature", "min_agreement", "free_text_threshold", "on_disagreement",
+    "max_new_tokens",
+}  # fmt: skip
 
 
 @dataclass
@@ -119,7 +119,7 @@ def _build(config: AIDEConfig, dry_run: bool = False) -> tuple[Any, AIDEBuild]:
 
     passages_path = str(run.run_dir / PASSAGES_FILE)
     documents = read_documents(config.documents, passages_path, dry_run)
-    frame = {"ledger_dir": str(run.ledger_dir), "memo_dir": str(run.run_dir / MEMO_DIR)}
+    frame = {"ledger_dir": str(run.ledger_dir), "memo_dir": str(run.run_dir / runner.MEMO_DIR)}
     batch = run.input_batch_size
     common = {"seed_format": fmt, "task_description": config.seeds.task_description, "demonstrations": demos}
     instructions, templates = _operations(config)
@@ -134,7 +134,7 @@ def _build(config: AIDEConfig, dry_run: bool = False) -> tuple[Any, AIDEBuild]:
     ann = config.annotation
     engines = _engines(config)
     synthesizer = engines["synthesizer"]
-    pipeline = new_pipeline(run.name, run, description="AIDE: attribute/persona-guided multi-hop expansion")
+    pipeline = runner.new_pipeline(run.name, run, description="AIDE: attribute/persona-guided multi-hop expansion")
     pipeline._synth_cache_interval_s = CACHE_INTERVAL_S
     stages: list[Any] = []
     with pipeline:
@@ -252,13 +252,7 @@ def _build(config: AIDEConfig, dry_run: bool = False) -> tuple[Any, AIDEBuild]:
                     llm=engines["annotator"],
                     **frame,
                     hop=h,
-                    verification=ann.verification,
-                    samples=ann.samples,
-                    temperature=ann.temperature,
-                    min_agreement=ann.min_agreement,
-                    free_text_threshold=ann.free_text_threshold,
-                    on_disagreement=ann.on_disagreement,
-                    max_new_tokens=ann.max_new_tokens,
+                    **ann.model_dump(include=ANNOTATION_FIELDS),
                     generation_seed=run.seed,
                     grounded=documents is not None,
                     input_batch_size=batch,
@@ -313,10 +307,10 @@ def run_aide(config: AIDEConfig) -> RunResult:
     started = time.time()
     install(config.run.run_dir)  # quiet console and run.log from the first import on
     pipeline, info = _build(config)
-    with running(pipeline, config.run, "aide") as run:
+    with runner.running(pipeline, config.run, "aide") as run:
         _record_seeds(run.run_dir, Ledger(run.ledger_dir), info)
-        distiset = execute(pipeline, run, sequential=config.sequential_steps, reset_ledger=False)
-        check_finished(pipeline, "AIDE", run.run_dir)
+        distiset = runner.execute(pipeline, run, sequential=config.sequential_steps, reset_ledger=False)
+        runner.check_finished(pipeline, "AIDE", run.run_dir)
     leaf = "default" if distiset is not None and "default" in distiset else info.leaf
     exp = config.expansion
     extra = {
@@ -350,7 +344,7 @@ def run_aide(config: AIDEConfig) -> RunResult:
             extra["support_rate"] = {"overall": support["rate"]} | {
                 b: v["rate"] for b, v in support["per_branch"].items()
             }
-    result = collect(distiset, leaf, config.run, extra_summary=extra, started=started)
+    result = runner.collect(distiset, leaf, config.run, extra_summary=extra, started=started)
     if extra.get("support_rate"):
         s = extra["support"]
         print(f"[aide] support rate {s['rate']:.1%} of {s['checked']} annotated rows", flush=True)
