@@ -180,15 +180,22 @@ class RunProgress:
             self._live.stop()
 
 
+def pipeline_order(pipeline: Any) -> list[str]:
+    """`pipeline`'s step names upstream first (a topological order of its DAG, ties in the order
+    the steps were added)."""
+    import networkx as nx
+
+    return list(nx.topological_sort(pipeline.dag.G))
+
+
 def for_pipeline(pipeline: Any, ledger_dir: str | Path, **kwargs: Any) -> RunProgress:
-    """A RunProgress over `pipeline`'s steps in DAG order (upstream = first predecessor)."""
+    """A RunProgress over `pipeline`'s steps in pipeline order (upstream = first predecessor)."""
     dag = pipeline.dag
     ledger = Path(ledger_dir)
     # a loader that keeps no ledger (distilabel's generators) would never show up
     stages = [
         name
-        for level in dag.iter_based_on_trophic_levels()
-        for name in level
+        for name in pipeline_order(pipeline)
         if name not in dag.root_steps or (ledger / f"{name}.jsonl").exists()
     ]
     upstream = {}
