@@ -28,6 +28,19 @@ class TransformersEngine(SynthLLM):
     def model_name(self) -> str:
         return EMBEDDED_LLM_NAME if is_embedded(self.model) else str(self.model)
 
+    def preflight(self) -> None:
+        """The device exists and a named model is an existing folder or a Hub id (nothing loaded)."""
+        if self.device != "auto":
+            import torch
+
+            try:
+                torch.device(self.device)
+            except RuntimeError as err:
+                raise ValueError(f"device={self.device!r} is not a torch device ({err})") from err
+            check_device(self.device)
+        if not is_embedded(self.model):
+            resolve_model(self.model)
+
     def load(self) -> None:
         super().load()
         if self._model is not None:

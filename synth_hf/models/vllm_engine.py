@@ -78,6 +78,13 @@ class VLLMEngine(SynthLLM):
         return EMBEDDED_LLM_NAME if is_embedded(self.model) else str(self.model)
 
     # ---- lifecycle ------------------------------------------------------------------
+    def preflight(self) -> None:
+        """Device and tensor parallelism fit this machine; a named model is an existing folder or a
+        Hub id (nothing loaded, vLLM not imported)."""
+        self._check_hardware()
+        if not is_embedded(self.model):
+            resolve_model(self.model)
+
     def load(self) -> None:
         super().load()
         if self._llm is not None:

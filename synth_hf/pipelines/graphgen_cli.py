@@ -47,8 +47,14 @@ def _run(args: argparse.Namespace) -> int:
               "this command only builds the dataset", file=sys.stderr)
     if args.dry_run:
         from synth_hf.config import dump_config
+        from synth_hf.pipelines.graphgen import check_graphgen
 
+        checked = check_graphgen(config)  # reads the input, builds the engines; writes nothing
         print(dump_config(config))
+        skipped = f", {checked['skipped_files']} file(s) skipped" if checked["skipped_files"] else ""
+        engines = ", ".join(f"{role} {label}" for role, label in checked["engines"].items())
+        print(f"[graphgen] dry run: input {config.input.source}: {checked['documents']} documents{skipped}; "
+              f"engines: {engines}; nothing written, no model loaded", file=sys.stderr)  # fmt: skip
         return 0
     try:
         result = run_graphgen(config)
