@@ -63,19 +63,23 @@ def _check(args: argparse.Namespace, base_model: str) -> int:
 
 
 def register_cli(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="LoRA SFT with TRL on a dataset folder, staged folder or Hub id")
+    p = sub.add_parser(
+        "train",
+        help="LoRA SFT with TRL on a dataset folder, staged folder or Hub id",
+        description="Train a LoRA adapter with TRL's SFTTrainer; every row is checked before training.",
+    )
     p.add_argument("dataset", nargs="?", help="messages / prompt-completion data (optional with --raw-text)")
     p.add_argument("--model", default=None, help="base model folder or Hub id (default: embedded Gemma-3-270M)")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="folder for the adapter, its card and train_metrics.json")
     p.add_argument("--max-steps", type=int, help="fixed step count; overrides --epochs")
     p.add_argument("--epochs", "--num-train-epochs", type=float, default=1, help="passes over the data (default 1)")
     p.add_argument("--raw-text", help="corpus (folder, file or Hub id) trained as plain text beside the dataset")
     p.add_argument("--raw-text-column", default="text", help="text column of a tabular --raw-text corpus")
-    p.add_argument("--lr", type=float, default=2e-4)
-    p.add_argument("--lora-r", type=int, default=8)
-    p.add_argument("--lora-alpha", type=int, default=16)
-    p.add_argument("--max-length", type=int, default=512)
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--lr", type=float, default=2e-4, help="learning rate (default 2e-4)")
+    p.add_argument("--lora-r", type=int, default=8, help="LoRA rank (default 8)")
+    p.add_argument("--lora-alpha", type=int, default=16, help="LoRA alpha (default 16)")
+    p.add_argument("--max-length", type=int, default=512, help="tokens per row; longer rows are truncated, counted")
+    p.add_argument("--batch-size", type=int, default=8, help="rows per optimizer step (default 8)")
     p.add_argument("--push-to-hub", help="repo id for the adapter")
     p.add_argument("--invalid-rows", choices=("skip", "error"), default="skip",
                    help="rows that cannot be trained on (null content, wrong roles, ...): skip and count them "

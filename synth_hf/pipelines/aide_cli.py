@@ -71,7 +71,7 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("overrides", nargs="*", help="overrides such as expansion.depth=1 run.name=try")
     parser.add_argument("--set", action="append", metavar="KEY=VALUE", help="same as a trailing override (repeatable)")
     parser.add_argument("--seeds", help="Hub id or local file of seed rows (seeds.source)")
-    parser.add_argument("--output-dir", dest="output_dir")
+    parser.add_argument("--output-dir", dest="output_dir", help="folder holding the run folders (run.output_dir)")
     parser.add_argument("--name", help="run name (folder under the output dir)")
     parser.add_argument("--no-cache", action="store_true", help="recompute every step")
     parser.add_argument("--dry-run", action="store_true", help="validate config and seeds, print the stages")

@@ -79,9 +79,9 @@ def register_cli(subparsers: Any) -> None:
     )
     parser.add_argument("--config", help="YAML file with a GraphGenConfig")
     parser.add_argument("--input", help="Hub dataset id or local file/folder (input.source)")
-    parser.add_argument("--text-column", dest="text_column")
+    parser.add_argument("--text-column", dest="text_column", help="text column of a table input (input.text_column)")
     parser.add_argument("--limit", type=int, help="use only the first N documents")
-    parser.add_argument("--output-dir", dest="output_dir")
+    parser.add_argument("--output-dir", dest="output_dir", help="folder holding the run folders (run.output_dir)")
     parser.add_argument("--name", help="run name (folder under the output dir)")
     parser.add_argument("--no-cache", action="store_true", help="recompute every step")
     parser.add_argument(
@@ -90,5 +90,7 @@ def register_cli(subparsers: Any) -> None:
         metavar="KEY=VALUE",
         help="override any field, e.g. --set generation.modes.atomic=10 (repeatable)",
     )
-    parser.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="check the input and the engine options, print the resolved config"
+    )
     parser.set_defaults(func=_run)
