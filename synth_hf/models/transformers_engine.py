@@ -11,6 +11,7 @@ from synth_hf.models.embedded import EMBEDDED_LLM_NAME
 from synth_hf.models.prompts import render_prompt
 from synth_hf.models.resolve import check_device, is_embedded, load_error, resolve_model
 from synth_hf.models.yesno import answer_token_ids
+from synth_hf.runtime.spinner import track
 
 
 class TransformersEngine(SynthLLM):
@@ -52,14 +53,16 @@ class TransformersEngine(SynthLLM):
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         check_device(device)
-        path = resolve_model(self.model)
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=self.trust_remote_code)
-            model = AutoModelForCausalLM.from_pretrained(
-                path, dtype=self.dtype, trust_remote_code=self.trust_remote_code
-            )
-        except (OSError, ValueError) as err:
-            raise load_error(self.model, err) from err
+        # elapsed time in the main process (off in pipeline workers, whose stage row shows it)
+        with track(f"loading {self.model_name} (transformers)", heartbeat=True):
+            path = resolve_model(self.model)
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=self.trust_remote_code)
+                model = AutoModelForCausalLM.from_pretrained(
+                    path, dtype=self.dtype, trust_remote_code=self.trust_remote_code
+                )
+            except (OSError, ValueError) as err:
+                raise load_error(self.model, err) from err
         tokenizer.padding_side = "left"
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -34,6 +35,7 @@ def batch_key(rows: Iterable[dict]) -> str:
 
 
 ORDER_FILE = ".order.json"  # the pipeline's step names in run order (written by the runner)
+LOADING_DIR = ".loading"  # one small file per step while (and after) its engine loads
 
 
 class Ledger:
@@ -55,6 +57,31 @@ class Ledger:
         except (OSError, ValueError):
             return []
         return [str(n) for n in names] if isinstance(names, list) else []
+
+    def mark_loading(self, step: str, engine: str, done: bool = False) -> None:
+        """Record that `step` is loading `engine` (`done=True` once loaded), for the live display."""
+        folder = self.dir / LOADING_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{step}.json"
+        since = time.time()
+        if done:
+            since = self.loading().get(step, {}).get("since", since)
+        entry = {"engine": engine, "since": since, "done": done}
+        if done:
+            entry["load_s"] = round(time.time() - since, 1)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(entry), encoding="utf-8")
+        tmp.replace(path)  # a reader sees the old entry or the new one, never half of one
+
+    def loading(self) -> dict[str, dict]:
+        """Per step that has started loading its engine: {engine, since (epoch s), done, load_s}."""
+        out = {}
+        for path in sorted((self.dir / LOADING_DIR).glob("*.json")):
+            try:
+                out[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+        return out
 
     def _in_order(self, by_step: dict[str, Any]) -> dict[str, Any]:
         rank = {name: i for i, name in enumerate(self.order())}
