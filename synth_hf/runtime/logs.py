@@ -126,7 +126,8 @@ def _quiet_environment() -> None:
 
 def configure_process() -> None:
     """Route library chatter of this process into logging (where the handlers filter it): Python
-    warnings, transformers' and datasets' own stream handlers; progress bars of datasets, hub and
+    warnings, the own stream handlers of transformers, datasets and huggingface_hub (its retry
+    messages while the Hub is unreachable); progress bars of datasets, hub and
     transformers off when quiet. Safe to call repeatedly and in any process."""
     _quiet_environment()
     logging.captureWarnings(True)
@@ -135,7 +136,7 @@ def configure_process() -> None:
     # import here: its handler is replaced when a run or the next install() finds it)
     import datasets  # noqa: F401
 
-    for name in ("transformers", "datasets"):
+    for name in ("transformers", "datasets", "huggingface_hub"):
         lib = logging.getLogger(name)
         for h in list(lib.handlers):
             if type(h) is logging.StreamHandler:

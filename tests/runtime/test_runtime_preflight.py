@@ -133,3 +133,15 @@ def test_records_held_before_the_run_folder_exists_reach_run_log(tmp_path, monke
     lib.info("said before a check that failed")
     logs.install()  # no run folder after all: the held records are dropped, nothing is written
     assert "before a check that failed" not in (tmp_path / "run" / logs.RUN_LOG).read_text(encoding="utf-8")
+
+
+def test_library_stream_handlers_are_adopted_before_any_read():
+    from synth_hf.runtime import logs
+
+    logs.install()
+    # datasets and huggingface_hub print through their own stderr handlers (e.g. "Retrying in 8s"
+    # while the Hub is unreachable); after install their records go through ours
+    for name in ("datasets", "huggingface_hub"):
+        lib = logging.getLogger(name)
+        assert not [h for h in lib.handlers if type(h) is logging.StreamHandler], name
+        assert lib.propagate
