@@ -124,7 +124,7 @@ def test_card_explains_answer_span_per_mode_when_the_rows_have_it(tmp_path: Path
     body = (out / "README.md").read_text(encoding="utf-8")
     assert "`answer_span` is what a row was built around" in body
     assert "| aggregated | the subject the question asks about, not the answer" in body
-    assert "| true_false | a name or number of the sentence the statement was made from, not the answer" in body
+    assert "| true_false | a span of the sentence the statement was made from, not the answer" in body
     without = stage_dataset(Dataset.from_list(_rows(3)), tmp_path / "without", card_context=CONTEXT)
     assert "answer_span" not in (without / "README.md").read_text(encoding="utf-8")
 
