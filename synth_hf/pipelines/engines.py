@@ -54,7 +54,7 @@ def build_engines(roles: dict[str, EngineConfig | str]) -> RunEngines:
 
     Raises:
         ValueError: an engine's options are invalid or its device/model cannot work here; the
-            message names the role and the engine (`synthesizer engine vllm:...: batch_size: ...`).
+            message names the role and the engine (`synthesizer engine vllm: batch_size: ...`).
     """
     engines: dict[str, Any] = {}
     labels: dict[str, str] = {}
@@ -65,7 +65,8 @@ def build_engines(roles: dict[str, EngineConfig | str]) -> RunEngines:
                 engines[role] = spec.build()
                 engines[role].preflight()
             except ValueError as err:
-                raise ValueError(f"{role} engine {spec.describe()}: {_problems(err)}") from err
+                named = f"{spec.engine}:{spec.model}" if spec.model else spec.engine
+                raise ValueError(f"{role} engine {named}: {_problems(err)}") from err
             labels[role] = engine_label(spec, engines[role])
     for role, spec in roles.items():
         if isinstance(spec, str):
