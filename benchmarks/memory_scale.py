@@ -46,7 +46,7 @@ GEN_REF_DOCS = 20  # the fake config's QA counts (16 in all) are planned per thi
 def _install_step_log() -> None:
     """Log 'pid start|end step time' from inside each step worker.
 
-    The fork server preloads `__main__` (see synth_hf/pipelines/worker_start.py), i.e. imports this file
+    The fork server preloads `__main__` (see synth_hf/distilabel_compat/worker_start.py), i.e. imports this file
     as `__mp_main__`, so patching distilabel's step wrapper here reaches every worker it forks. Pool
     workers are reused across steps, so a pid alone does not name a step."""
     path = os.environ.get(STEP_LOG_ENV)

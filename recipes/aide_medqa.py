@@ -13,8 +13,16 @@ import json
 import sys
 from pathlib import Path
 
-from synth_hf.config import EngineConfig, RecipeConfig, apply_dotted, read_yaml_mapping, validate_config
-from synth_hf.loop import EMBEDDED_LICENSES, LoopConfig, close_the_loop, log, require_token_for_upload, timed
+from synth_hf.cli.args import FLAG_NAMES, add_config_flags, add_field_flags, field_flags
+from synth_hf.config import EngineConfig, TrainConfig, apply_dotted, read_yaml_mapping
+from synth_hf.workflow import (
+    EMBEDDED_LICENSES,
+    WorkflowConfig,
+    close_the_loop,
+    log,
+    require_token_for_upload,
+    timed,
+)
 
 HERE = Path(__file__).resolve().parent
 DATA = Path(__import__("synth_hf").__file__).resolve().parent / "data"
@@ -35,63 +43,72 @@ def medqa_rows(source: str) -> list[dict]:
     return rows
 
 
-def main(argv: list[str] | None = None) -> int:
-    from synth_hf.pipelines.aide import run_aide
-    from synth_hf.pipelines.aide_config import AIDEConfig
-
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--config", default=str(HERE / "configs" / "aide_medqa.yaml"))
+    add_config_flags(p, "AIDEConfig (its recipe: block holds the seeds split and training settings)")
+    p.set_defaults(config=str(HERE / "configs" / "aide_medqa.yaml"))
     p.add_argument("--seeds", default=str(DATA / "medqa_sample.jsonl"), help="MedQA-format jsonl")
     p.add_argument("--documents", default=str(DATA / "medical_corpus"),
                    help="documents the answers must rest on (folder/file/Hub id); 'none' = ungrounded")
     p.add_argument("--engine", help="ENGINE:MODEL (default: the config's engine, embedded model)")
-    p.add_argument("--base-model", help="model to fine-tune and evaluate (default: embedded)")
+    add_field_flags(p, TrainConfig, key_prefix="recipe.train.", only=("model",), names={"model": "--base-model"})
     p.add_argument("--out", default="outputs/aide_medqa")
     p.add_argument("--repo-id")
     p.add_argument("--private", action="store_true")
-    args = p.parse_args(argv)
-    require_token_for_upload(args.repo_id)
+    return p
 
-    raw = read_yaml_mapping(args.config)
-    # the seeds split needs num_seeds before the seeds exist, so the recipe block is validated first
-    recipe = validate_config(RecipeConfig, raw.get("recipe") or {"train_steps": 20}, where=f"recipe: in {args.config}")
+
+def build_config(args: argparse.Namespace):
+    """(AIDEConfig, seed rows, held-out rows): the YAML with what this recipe fixes (the seeds, output
+    folder, documents), then --set, then the flags; the first `recipe.num_seeds` questions are the
+    seeds, the rest the evaluation split. Raises ValueError when no question is left to evaluate."""
+    from synth_hf.pipelines.aide_config import AIDEConfig
+
     rows = medqa_rows(args.seeds)
-    n_seeds = recipe.num_seeds
+    raw = read_yaml_mapping(args.config)
+    # every row is a seed until the recipe block says how many seeds to take
+    fixed = {
+        "seeds.rows": [{k: r[k] for k in ("id", "question", "options", "answer")} for r in rows],
+        "seeds.source": None,
+        "seeds.id_column": "id",
+        "run.output_dir": str(args.out),
+        "recipe": raw.get("recipe") or {"train": {"max_steps": 20}},
+    }
+    if args.documents.lower() != "none":
+        fixed["documents"] = {**(raw.get("documents") or {}), "source": args.documents}
+    flags = field_flags(args)
+    if args.engine:
+        engine, _, model = args.engine.partition(":")
+        flags["engine"] = {"engine": engine, "model": model or None}
+    names = {**FLAG_NAMES, "engine": "--engine"}
+    config = AIDEConfig.load(args.config, args.set, flags, names, data=apply_dotted(raw, fixed))
+    n_seeds = config.recipe.num_seeds
     if len(rows) <= n_seeds:
         raise ValueError(f"{args.seeds} has {len(rows)} questions; need more than {n_seeds} (seeds + evaluation)")
     seeds, held_out = rows[:n_seeds], rows[n_seeds:]
+    assert not {r["id"] for r in seeds} & {r["id"] for r in held_out}, "seed leaked into the evaluation split"
+    return config.with_overrides({"seeds.rows": config.seeds.rows[:n_seeds]}), seeds, held_out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from synth_hf.pipelines.aide import run_aide
+
+    args = build_parser().parse_args(argv)
+    require_token_for_upload(args.repo_id)
+    config, seeds, held_out = build_config(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     eval_path = out / "eval_mcq.jsonl"
     eval_path.write_text("".join(json.dumps(r["raw"]) + "\n" for r in held_out), encoding="utf-8")
-    overrides = {
-        "seeds.rows": [{k: r[k] for k in ("id", "question", "options", "answer")} for r in seeds],
-        "seeds.source": None,
-        "seeds.id_column": "id",
-        "run.output_dir": str(out),
-    }
-    if args.documents.lower() != "none":
-        overrides["documents"] = {**(raw.get("documents") or {}), "source": args.documents}
-    if args.engine:
-        engine, _, model = args.engine.partition(":")
-        overrides["engine"] = {"engine": engine, "model": model or None}
-    config = validate_config(AIDEConfig, apply_dotted(raw, overrides), where=f"AIDE config {args.config}")
-    seed_ids = {r["id"] for r in seeds}
-    assert not seed_ids & {r["id"] for r in held_out}, "seed leaked into the evaluation split"
 
     log("aide", f"{len(seeds)} seeds, {len(held_out)} held-out questions; engine {config.engine.describe()}")
     result = timed("aide", lambda: run_aide(config))
-    loop = LoopConfig(
+    loop = WorkflowConfig(
         method="aide",
         out_dir=out,
-        base_model=args.base_model,
+        train=config.recipe.train,
         repo_id=args.repo_id,
         private=args.private,
-        train_steps=recipe.train_steps,
-        train_epochs=recipe.train_epochs,
-        batch_size=recipe.batch_size,
-        learning_rate=recipe.learning_rate,
-        include_unverified=recipe.include_unverified,
         eval_sets={"mcq": str(eval_path), "open_qa": str(eval_path)},
         licenses=[EMBEDDED_LICENSES["gemma-3-270m (embedded)"]] if isinstance(config.engine, EngineConfig)
         and config.engine.model is None else [],

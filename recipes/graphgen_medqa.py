@@ -26,9 +26,17 @@ import contextlib
 import sys
 from pathlib import Path
 
-from synth_hf.config import EngineConfig, RecipeConfig, parse_set
-from synth_hf.loop import EMBEDDED_LICENSES, LoopConfig, close_the_loop, log, require_token_for_upload, timed
+from synth_hf.cli.args import FLAG_NAMES, add_config_flags, add_field_flag, add_field_flags, field_flags
+from synth_hf.config import EngineConfig, RecipeConfig, TrainConfig, apply_dotted, read_yaml_mapping
 from synth_hf.runtime.artifacts import record_config
+from synth_hf.workflow import (
+    EMBEDDED_LICENSES,
+    WorkflowConfig,
+    close_the_loop,
+    log,
+    require_token_for_upload,
+    timed,
+)
 
 HERE = Path(__file__).resolve().parent
 SERVED_NOTE = (
@@ -39,35 +47,36 @@ DATA = Path(__import__("synth_hf").__file__).resolve().parent / "data"
 DEFAULT_CONFIG = HERE / "configs" / "graphgen_medqa.yaml"
 
 
-def parse_engine(spec: str, base_url: str | None) -> EngineConfig:
+def parse_engine(spec: str, base_url: str | None) -> dict:
+    """`ENGINE:MODEL` as an engine mapping (validated with the rest of the config)."""
     engine, _, model = spec.partition(":")
     options = {"base_url": base_url} if engine == "openai" and base_url else {}
-    return EngineConfig(engine=engine, model=model or None, options=options)  # type: ignore[arg-type]
+    return {"engine": engine, "model": model or None, "options": options}
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--config", default=str(DEFAULT_CONFIG), help="GraphGen YAML config")
-    p.add_argument("--corpus", help="Hub dataset id or local file/folder (default: the shipped invented-fact "
-                   "medical corpus of the knowledge-lift benchmark)")
-    p.add_argument("--text-column", default=None)
-    p.add_argument("--limit", type=int, help="use only the first N documents")
+    add_config_flags(p, "GraphGenConfig (its recipe: block holds the training settings)")
+    p.set_defaults(config=str(DEFAULT_CONFIG))
+    add_field_flag(p, "input.source", "--corpus", help="Hub dataset id or local file/folder (default: the "
+                   "shipped invented-fact medical corpus of the knowledge-lift benchmark)")
+    add_field_flag(p, "input.text_column", "--text-column")
+    add_field_flag(p, "input.limit", "--limit", type=int, help="use only the first N documents")
     p.add_argument("--synthesizer", help="ENGINE:MODEL for extraction/generation (default: embedded)")
     p.add_argument("--trainee", help="ENGINE:MODEL probed for calibration (default: embedded)")
     p.add_argument("--openai-base-url", help="base URL for openai engines, e.g. http://127.0.0.1:8000/v1")
-    p.add_argument("--base-model", help="model to fine-tune and evaluate (default: embedded)")
+    add_field_flags(p, TrainConfig, key_prefix="recipe.train.", only=("model", "epochs", "max_steps"),
+                    names={"model": "--base-model", "epochs": "--train-epochs", "max_steps": "--train-steps"})
+    add_field_flag(p, "recipe.mix_raw_text", "--mix-raw-text", action="store_true",
+                   help="also train on the corpus text itself")
     p.add_argument("--mcq", default=str(DATA / "knowledge_lift" / "mcq.jsonl"),
                    help="MedQA-format jsonl or Hub id (default: the corpus's closed-book questions)")
     p.add_argument("--statements", default=None, help="held-out yes/no statements jsonl (calibration)")
     p.add_argument("--open-qa", help="jsonl with question + answer (default: the config's recipe.open_qa)")
     p.add_argument("--out", default="outputs/graphgen_medqa")
-    p.add_argument("--train-epochs", type=float, default=None, help="default: the config's recipe block (3)")
-    p.add_argument("--train-steps", type=int, default=None, help="a fixed step count instead of epochs")
-    p.add_argument("--mix-raw-text", action="store_true", help="also train on the corpus text itself")
     p.add_argument("--repo-id", help="upload the dataset here (needs HF_TOKEN or a cached login)")
     p.add_argument("--private", action="store_true")
-    p.add_argument("--no-cache", action="store_true", help="recompute every stage")
-    p.add_argument("--set", action="append", default=[], help="config override key.path=value")
+    add_field_flag(p, "run.use_cache", "--no-cache", action="store_const", const=False, help="recompute every stage")
     p.add_argument("--no-serve", action="store_true", help="do not start a shared local vLLM server")
     return p
 
@@ -104,28 +113,32 @@ def corpus_texts(config) -> list[str]:
     return texts[: inp.limit] if inp.limit else texts
 
 
+def build_config(args: argparse.Namespace):
+    """The GraphGenConfig of a command line: the YAML with what this recipe fixes (output folder, run
+    name, default corpus), then --set, then the flags (--corpus, --synthesizer, --train-epochs, ...)."""
+    from synth_hf.pipelines.graphgen_config import GraphGenConfig
+
+    out = Path(args.out)
+    # what this recipe fixes sits under --set and the flags, as if the YAML said it
+    fixed = {"run.output_dir": str(out), "run.name": "graphgen", "input.source": str(DATA / "knowledge_lift" / "docs")}
+    flags = field_flags(args)
+    for role in ("synthesizer", "trainee"):
+        if getattr(args, role):
+            flags[role] = parse_engine(getattr(args, role), args.openai_base_url)
+    data = apply_dotted(read_yaml_mapping(args.config), fixed)
+    names = {**FLAG_NAMES, "synthesizer": "--synthesizer", "trainee": "--trainee"}
+    return GraphGenConfig.load(args.config, args.set, flags, names, data=data)
+
+
 def main(argv: list[str] | None = None) -> int:
     from synth_hf.pipelines.graphgen import run_graphgen
-    from synth_hf.pipelines.graphgen_config import GraphGenConfig
 
     args = build_parser().parse_args(argv)
     require_token_for_upload(args.repo_id)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    overrides = {"run.output_dir": str(out), "run.name": "graphgen"}
-    overrides["input.source"] = args.corpus or str(DATA / "knowledge_lift" / "docs")
-    for key, value in (("input.text_column", args.text_column), ("input.limit", args.limit)):
-        if value is not None:
-            overrides[key] = value
-    if args.no_cache:
-        overrides["run.use_cache"] = False
-    overrides.update(parse_set(args.set))
-    config = GraphGenConfig.from_yaml(args.config, overrides)
+    config = build_config(args)
     recipe = config.recipe or RecipeConfig()
-    if args.synthesizer:
-        config = config.model_copy(update={"synthesizer": parse_engine(args.synthesizer, args.openai_base_url)})
-    if args.trainee:
-        config = config.model_copy(update={"trainee": parse_engine(args.trainee, args.openai_base_url)})
 
     # Only the embedded in-process default is swapped for the shared server; named engines stay.
     embedded_default = EngineConfig(engine="transformers")
@@ -153,17 +166,13 @@ def main(argv: list[str] | None = None) -> int:
             config = configured
     embedded = config.synthesizer.model is None
     licenses = [EMBEDDED_LICENSES["gemma-3-270m (embedded)"]] if embedded else []
-    loop = LoopConfig(
+    loop = WorkflowConfig(
         method="graphgen",
         out_dir=out,
-        base_model=args.base_model,
+        train=recipe.train,
         repo_id=args.repo_id,
         private=args.private,
-        train_steps=args.train_steps or recipe.train_steps,
-        train_epochs=args.train_epochs or recipe.train_epochs,
-        raw_text=corpus_texts(config) if args.mix_raw_text or recipe.mix_raw_text else None,
-        batch_size=recipe.batch_size,
-        learning_rate=recipe.learning_rate,
+        raw_text=corpus_texts(config) if recipe.mix_raw_text else None,
         eval_sets={"mcq": load_eval_set(args.mcq), "statements": load_eval_set(args.statements),
                    "open_qa": load_eval_set(args.open_qa or (recipe.open_qa and str(DATA / recipe.open_qa)))},
         licenses=licenses + recipe.licenses,

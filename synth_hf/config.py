@@ -1,21 +1,82 @@
-"""Pydantic configuration shared by CLI, recipes and the Python API (loadable from YAML)."""
+"""Pydantic configuration shared by CLI, recipes and the Python API (loadable from YAML).
+
+`ConfigBase` is the one mechanism every config uses: strict fields, YAML loading, dotted `--set`
+overrides and flags applied *before* validation, and errors blamed on where the bad value came from
+(the file, a `--set` item or a flag). `TrainConfig` declares LoRA training once: `synth-hf train`'s
+flags are generated from it (`synth_hf.cli.args`), a YAML file or the recipe block's `train:` fill
+it, and `synth_hf.train.train_with_config` runs it.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, Self, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 EngineName = Literal["transformers", "vllm", "openai", "fake"]
 T = TypeVar("T", bound=BaseModel)
 
 
-class EngineConfig(BaseModel):
-    """Which engine and model; `options` go to the engine class (batch_size, base_url, ...)."""
+class ConfigBase(BaseModel):
+    """Strict config (unknown keys are errors) loadable from YAML with overrides.
+
+    Precedence: the YAML file, then `--set key.path=value` items, then flags; all are applied to the
+    raw mapping before validation, so they can supply required fields. Every error is one ValueError
+    naming its source, e.g. `invalid graphgen config: --set generation.modez=3: generation.modez:
+    unknown key (did you mean 'modes'?)`.
+    """
 
     model_config = ConfigDict(extra="forbid")
+    config_name: ClassVar[str] = "config"  # how errors name this config
+
+    @classmethod
+    def load(
+        cls,
+        path: str | Path | None = None,
+        set_items: list[str] | dict[str, Any] | None = None,
+        flags: dict[str, Any] | None = None,
+        flag_names: dict[str, str] | None = None,
+        required: dict[str, str] | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Self:
+        """Read YAML (or start empty), apply `set_items` (`"a.b=3"` strings or a dotted mapping), then
+        `flags` (dotted mapping; `flag_names` maps a dotted key to the flag that set it), then validate.
+        `required` maps dotted keys to the message raised when none of the sources gave a value.
+        `data`: the file's mapping when the caller has read it already (`path` then only names it).
+
+        Raises FileNotFoundError (missing file) or ValueError (invalid YAML, --set item or field).
+        """
+        if data is None:
+            data = read_yaml_mapping(path) if path is not None else {}
+        origins: dict[str, str] = {}
+        if isinstance(set_items, dict):
+            overrides = dict(set_items)
+            origins.update({key: f"override {key}" for key in overrides})
+        else:
+            overrides = parse_set(set_items)
+            origins.update({item.partition("=")[0].strip(): f"--set {item}" for item in set_items or []})
+        for key in flags or {}:
+            origins[key] = (flag_names or {}).get(key, f"flag {key}")
+        merged = apply_dotted(apply_dotted(data, overrides), flags or {})
+        for key, message in (required or {}).items():
+            if _lookup(merged, key) in (None, ""):
+                raise ValueError(message)
+        return _validate(cls, merged, cls.config_name, str(path) if path is not None else None, origins)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, overrides: dict[str, Any] | None = None) -> Self:
+        """Load a YAML config; dotted `overrides` are applied before validation (ValueError if invalid)."""
+        return cls.load(path, overrides or {})
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Self:
+        """`{"generation.modes.atomic": 3, "run.name": "x"}` -> a new validated config."""
+        return type(self).load(set_items=overrides, data=self.model_dump(mode="json"))
+
+
+class EngineConfig(ConfigBase):
+    """Which engine and model; `options` go to the engine class (batch_size, base_url, ...)."""
 
     engine: EngineName = "transformers"
     model: str | None = None  # None = the embedded Gemma-3-270M
@@ -37,8 +98,8 @@ class EngineConfig(BaseModel):
         return f"{self.engine}:{self.model or EMBEDDED_LLM_NAME}"
 
 
-class RunConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RunConfig(ConfigBase):
+    """Where a pipeline run writes (`output_dir/name`), its executor, batching, exports and seed."""
 
     output_dir: str = "outputs"
     name: str = "run"
@@ -60,25 +121,90 @@ class RunConfig(BaseModel):
         return self.run_dir / "ledger"
 
 
-class RecipeConfig(BaseModel):
+class TrainConfig(ConfigBase):
+    """LoRA SFT with TRL, declared once: `synth-hf train` flags (one per field, `--lora-r` for
+    `lora_r`), a YAML file (`synth-hf train --config`), a recipe's `recipe.train` block and Python
+    (`train_with_config(TrainConfig(dataset=..., out=...))`). Sizing: `epochs` passes over the data
+    unless `max_steps` is given. `dataset` and `out` are filled in by the recipes."""
+
+    config_name: ClassVar[str] = "train config"
+
+    dataset: str | None = Field(
+        default=None, description="messages / prompt-completion data: a saved or staged folder or a Hub id "
+        "(optional with raw_text)"
+    )
+    model: str | None = Field(default=None, description="base model folder or Hub id (default: embedded Gemma-3-270M)")
+    out: str | None = Field(default=None, description="folder the adapter is written to")
+    epochs: float = Field(default=1.0, gt=0, description="passes over the data")
+    max_steps: int | None = Field(default=None, ge=1, description="fixed step count; overrides epochs")
+    raw_text: str | None = Field(
+        default=None, description="corpus (folder, file or Hub id) trained as plain text beside the dataset"
+    )
+    raw_text_column: str = Field(default="text", description="text column of a tabular raw_text corpus")
+    lr: float = Field(default=2e-4, gt=0, description="learning rate")
+    lora_r: int = Field(default=8, ge=1, description="LoRA rank")
+    lora_alpha: int = Field(default=16, ge=1, description="LoRA alpha")
+    max_length: int = Field(default=512, ge=8, description="tokens per row (longer rows are truncated, counted)")
+    batch_size: int = Field(default=8, ge=1, description="rows per optimizer step")
+    push_to_hub: str | None = Field(default=None, description="repo id for the adapter")
+    invalid_rows: Literal["skip", "error"] = Field(
+        default="skip", description="rows that cannot be trained on (null content, wrong roles, ...): skip and "
+        "count them, or refuse the dataset"
+    )
+    include_unverified: bool = Field(
+        default=False, description="also train on rows with verified=false (AIDE answers not checked against documents)"
+    )
+
+    def lora_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of `synth_hf.train.train_lora` this config sets."""
+        return {
+            "max_steps": self.max_steps, "epochs": self.epochs, "lr": self.lr, "lora_r": self.lora_r,
+            "lora_alpha": self.lora_alpha, "max_length": self.max_length, "batch_size": self.batch_size,
+            "push_to_hub": self.push_to_hub, "invalid_rows": self.invalid_rows,
+            "include_unverified": self.include_unverified,
+        }  # fmt: skip
+
+
+# A recipe trains longer on smaller batches than `synth-hf train` does by default.
+RECIPE_TRAIN_DEFAULTS = {"epochs": 3.0, "batch_size": 4}
+# Flat keys of the recipe block before it had `train:`; still read, as their `train.*` field.
+LEGACY_RECIPE_KEYS = {"train_steps": "max_steps", "train_epochs": "epochs", "batch_size": "batch_size",
+                      "learning_rate": "lr", "include_unverified": "include_unverified"}
+
+
+class RecipeConfig(ConfigBase):
     """The `recipe:` block of a recipe YAML: what `recipes/*.py` do after the pipeline (train, evaluate).
 
     The pipeline commands (`synth-hf graphgen` / `aide`) accept and ignore it, so one YAML serves both.
+    `train` is a TrainConfig (recipe defaults: 3 epochs, batch 4); the older flat keys (`train_epochs`,
+    `train_steps`, `batch_size`, `learning_rate`, `include_unverified`) are read into it.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    config_name: ClassVar[str] = "recipe block"
 
     num_seeds: int = Field(default=10, ge=1, description="AIDE: seeds taken from the MCQ file; the rest evaluate.")
-    train_steps: int | None = Field(default=None, ge=1, description="Fixed step count; overrides train_epochs.")
-    train_epochs: float = Field(default=3.0, gt=0, description="Passes over the data (the default sizing).")
+    train: TrainConfig = Field(default_factory=lambda: TrainConfig(**RECIPE_TRAIN_DEFAULTS))
     mix_raw_text: bool = Field(default=False, description="Also train on the source documents as plain text.")
-    batch_size: int = Field(default=4, ge=1)
-    learning_rate: float = Field(default=2e-4, gt=0)
     open_qa: str | None = Field(default=None, description="Open-QA eval file, relative to synth_hf/data.")
     licenses: list[str] = Field(default_factory=list, description="Extra licences for the dataset card.")
-    include_unverified: bool = Field(
-        default=False, description="AIDE: also train on rows whose answer was not checked against documents."
-    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _train_block(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        train = data.get("train")
+        if train is not None and not isinstance(train, dict):
+            return data  # pydantic reports the wrong type
+        train = {**RECIPE_TRAIN_DEFAULTS, **(train or {})}
+        for old, new in LEGACY_RECIPE_KEYS.items():
+            if old in data:
+                if new in (data.get("train") or {}):
+                    raise ValueError(f"recipe: give {old} or train.{new}, not both")
+                train[new] = data.pop(old)
+        data["train"] = train
+        return data
 
 
 def parse_set(items: list[str] | None) -> dict[str, Any]:
@@ -115,6 +241,14 @@ def apply_dotted(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, A
     return out
 
 
+def _lookup(data: dict[str, Any], dotted: str) -> Any:
+    """The value at `a.b.c` in nested mappings, or None."""
+    node: Any = data
+    for key in dotted.split("."):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
 def _copy_mapping(data: dict[str, Any]) -> dict[str, Any]:
     return {k: _copy_mapping(v) if isinstance(v, dict) else v for k, v in data.items()}
 
@@ -138,30 +272,82 @@ def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
 
 def validate_config(cls: type[T], data: dict[str, Any], where: str = "config") -> T:
     """`cls.model_validate(data)`, with pydantic's error re-raised as one ValueError naming `where`."""
+    return _validate(cls, data, where, None, {})
+
+
+def _validate(cls: type[T], data: dict[str, Any], name: str, path: str | None, origins: dict[str, str]) -> T:
     from pydantic import ValidationError
 
     try:
         return cls.model_validate(data)
     except ValidationError as err:
-        raise ValueError(f"invalid {where}: {describe_validation_error(err)}") from err
+        raise ValueError(f"invalid {name}: {describe_validation_error(err, cls, path, origins)}") from err
 
 
-def describe_validation_error(err: Any) -> str:
-    """pydantic's errors on one line: `run.name: Input should be a valid string (got 3); ...`."""
+def describe_validation_error(
+    err: Any, cls: type[BaseModel] | None = None, path: str | None = None, origins: dict[str, str] | None = None
+) -> str:
+    """pydantic's errors on one line, each blamed on its source: `--set run.name=3: run.name: Input should
+    be a valid string (got 3)`. `origins` maps dotted override keys to the flag or `--set` item that gave
+    them; other errors are blamed on `path` (the YAML file) when there is one. An unknown key lists the
+    known ones (and the closest match) when `cls` is given."""
     problems = []
     for item in err.errors():
-        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        loc = tuple(str(part) for part in item["loc"])
+        where = ".".join(loc) or "(top level)"
         value = item.get("input")
         got = f" (got {value!r})" if isinstance(value, (str, int, float, bool)) and len(repr(value)) < 60 else ""
-        problems.append(f"{where}: {item['msg']}{got}")
+        message = f"{item['msg']}{got}"
+        if item["type"] == "extra_forbidden":
+            message = "unknown key" + _known_keys(cls, loc)
+        source = _origin(loc, origins or {}) or path
+        problems.append(f"{source + ': ' if source else ''}{where}: {message}")
     return "; ".join(problems)
+
+
+def _origin(loc: tuple[str, ...], origins: dict[str, str]) -> str | None:
+    """The override that set `loc` (or a field above or below it), the longest key first."""
+    for key in sorted(origins, key=len, reverse=True):
+        parts = tuple(key.split("."))
+        n = min(len(parts), len(loc))
+        if parts[:n] == loc[:n]:
+            return origins[key]
+    return None
+
+
+def _known_keys(cls: type[BaseModel] | None, loc: tuple[str, ...]) -> str:
+    import difflib
+
+    model = cls
+    for part in loc[:-1]:
+        field = model.model_fields.get(part) if model is not None else None
+        model = _model_class(field.annotation) if field is not None else None
+    if model is None:
+        return ""
+    known = sorted(model.model_fields)
+    close = difflib.get_close_matches(loc[-1], known, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f" ({hint}known: {', '.join(known)})"
+
+
+def _model_class(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside `annotation` (`X`, `X | None`), if any."""
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_class(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def load_config(path: str | Path | None, cls: type[T], overrides: dict[str, Any] | None = None) -> T:
     """Read YAML (or start empty when `path` is None), apply dotted overrides, then validate as `cls`."""
-    data = read_yaml_mapping(path) if path is not None else {}
-    return validate_config(cls, apply_dotted(data, overrides or {}), where=f"{cls.__name__} ({path or 'flags'})")
+    return cls.load(path, overrides or {})  # type: ignore[attr-defined]
 
 
 def dump_config(config: BaseModel) -> str:
+    """The config as YAML (what `load` reads back)."""
     return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)

@@ -37,6 +37,7 @@ from typing import Any
 from datasets import Dataset, DatasetDict
 
 from synth_hf.compute_threads import use_all_cores
+from synth_hf.config import TrainConfig
 
 PLAIN_CHAT_TEMPLATE = (
     "{{ bos_token }}"
@@ -315,6 +316,30 @@ def train_lora(
             out, push_to_hub, repo_type="model", commit_message="Upload LoRA adapter (synth_hf)"
         )
     return result
+
+
+def train_with_config(config: TrainConfig, raw_text: Iterable[str] | None = None) -> TrainResult:
+    """`train_lora` driven by a TrainConfig (what `synth-hf train` and the recipes run).
+
+    The texts of `config.raw_text` (a corpus source) and `raw_text` are trained as plain text beside
+    `config.dataset`. Raises ValueError when there is nothing to train on or no `config.out`.
+    """
+    from synth_hf.models.resolve import resolve_model
+
+    texts = list(raw_text or [])
+    if config.raw_text:
+        from synth_hf.io.readers import load_text_dataset
+
+        corpus, _ = load_text_dataset(config.raw_text, text_column=config.raw_text_column)
+        texts += corpus["text"]
+        print(f"raw text: {len(corpus)} documents from {config.raw_text}")
+    if config.dataset is None and not texts:
+        raise ValueError("nothing to train on: give a dataset, --raw-text SOURCE, or both")
+    if config.out is None:
+        raise ValueError("no output folder for the adapter: set out (--out)")
+    return train_lora(
+        config.dataset, resolve_model(config.model), config.out, raw_text=texts or None, **config.lora_kwargs()
+    )
 
 
 def check_training_rows(

@@ -17,14 +17,22 @@ from typing import Any
 
 import torch
 
+from synth_hf.items import true_false_question
 from synth_hf.models.yesno import YesNoScore, answer_token_ids, renormalise
 from synth_hf.runtime.spinner import track
 from synth_hf.train import ensure_chat_template
 
-YES_NO_QUESTION = "True or false? {statement}\nAnswer yes or no."
 # Open answers are short, one paragraph: a base model that never emits EOS is stopped at the first
 # line break instead of writing new turns until max_new_tokens (which also costs most of the time).
 STOP_STRINGS = ("\n",)
+
+
+def yes_no_question(statement: str) -> str:
+    """The calibration probe: the statement as the true/false item renders it, asked for yes or no.
+
+    A probe, not a training item: p(yes) is read from the yes-like and no-like answer tokens, so the
+    prompt asks for that word; the statement reads as in the true/false rows the model trains on."""
+    return f"{true_false_question(statement)}\nAnswer yes or no."
 
 
 @dataclass
@@ -224,7 +232,7 @@ def yes_no_scores(lm: LoadedModel, statements: list[str], batch_size: int = 16) 
     model, tok = lm.model, lm.tokenizer
     device = next(model.parameters()).device
     yes_ids, no_ids = answer_token_ids(tok)
-    prompts = [prompt_ids(tok, YES_NO_QUESTION.format(statement=s)) for s in statements]
+    prompts = [prompt_ids(tok, yes_no_question(s)) for s in statements]
     scores: list[YesNoScore] = [renormalise(0.0, 0.0)] * len(prompts)
     order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
     for batch in _shown(_batches(order, batch_size), "scoring yes/no statements", "statements"):

@@ -32,9 +32,9 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from synth_hf.graph._grow import FIFO, LIFO, PRIORITY, Grower, build_index
 from synth_hf.graph._util import gc_paused
 from synth_hf.graph.store import KnowledgeGraph, edge_id
+from synth_hf.graph.subgraph_growth import FIFO, LIFO, PRIORITY, Grower, build_index
 
 METHODS = ("bfs", "dfs", "loss", "louvain", "khop")
 LOSS_STRATEGIES = ("max", "min", "random")

@@ -44,7 +44,7 @@ from synth_hf.summary import save_summary
 POOL_FILE = "personas.json"
 PASSAGES_FILE = "evidence_passages.json"
 # Every step memos its finished batches (hard-kill resume), so distilabel's own per-batch cache
-# saves can be sparse (see distilabel_fixes).
+# saves can be sparse (see distilabel_compat.patches.throttle_cache).
 CACHE_INTERVAL_S = 10.0
 
 
@@ -98,8 +98,8 @@ def _build(
     `on_checked` is called then, before the run folder is made (run_aide opens run.log there)."""
     from distilabel.steps import LoadDataFromDicts
 
-    from synth_hf.personas import load_persona_pool, save_pool
     from synth_hf.steps import aide as S
+    from synth_hf.steps.aide.personas import load_persona_pool, save_pool
 
     run, exp, fmt = config.run, config.expansion, config.seeds.format
     seeds, invalid = load_seeds(config.seeds)
@@ -364,7 +364,7 @@ def run_aide(config: AIDEConfig) -> RunResult:
     if len(result.dataset) and "hop" in result.dataset.column_names:
         result.summary["rows_per_hop"] = {str(h): c for h, c in sorted(count(result.dataset["hop"]).items())}
     if config.quality_report and len(result.dataset) and "question" in result.dataset.column_names:
-        from synth_hf.quality import quality_report, save_quality
+        from synth_hf.steps.aide.quality import quality_report, save_quality
 
         report = quality_report(
             result.dataset,

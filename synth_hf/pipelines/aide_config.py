@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from synth_hf.config import EngineConfig, RecipeConfig, RunConfig, apply_dotted, parse_set
+from synth_hf.config import ConfigBase, EngineConfig, RecipeConfig, RunConfig, apply_dotted, parse_set
 
 SeedFormat = Literal["qa", "mcq", "true_false"]
 BUILTIN_OPERATIONS = ("concretize", "add_constraints", "add_reasoning")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SeedConfig(_Strict):
+class SeedConfig(ConfigBase):
     """Where the seeds come from and how their columns map onto question / answer (/ options)."""
 
     source: str | None = Field(default=None, description="Hub id or local jsonl/json/csv/parquet file.")
@@ -42,7 +38,7 @@ class SeedConfig(_Strict):
         return self
 
 
-class OperationConfig(_Strict):
+class OperationConfig(ConfigBase):
     """A user operation: an `instruction` slotted into the standard synthesis prompt, or a full
     Jinja `template` (variables: see synth_hf/steps/aide/synthesis_prompts.py)."""
 
@@ -56,7 +52,7 @@ class OperationConfig(_Strict):
         return self
 
 
-class ExpansionConfig(_Strict):
+class ExpansionConfig(ConfigBase):
     depth: int = Field(default=2, description="K: number of hops.")
     attribute_depth: int | None = Field(
         default=None, ge=0, description="Hops with attribute children; None = K."
@@ -119,7 +115,7 @@ class ExpansionConfig(_Strict):
         )
 
 
-class PersonaConfig(_Strict):
+class PersonaConfig(ConfigBase):
     source: str | None = Field(
         default="builtin",
         description="'builtin' = the pool shipped with synth_hf (CC0, composed from project-written lists); "
@@ -134,7 +130,7 @@ class PersonaConfig(_Strict):
     cache_dir: str | None = None  # None = <synth_hf cache>/persona_embeddings
 
 
-class ReflectionConfig(_Strict):
+class ReflectionConfig(ConfigBase):
     """Self-reflection (on by default, as in the paper): attribute children are graded for relevance to
     the seed, persona children for diversity from their parent; failing rows are re-synthesized with
     the feedback up to `max_attempts` times, then dropped and counted."""
@@ -145,7 +141,7 @@ class ReflectionConfig(_Strict):
     max_attempts: int = Field(default=2, ge=0, description="Re-syntheses before a failing row is dropped.")
 
 
-class AnnotationConfig(_Strict):
+class AnnotationConfig(ConfigBase):
     verification: Literal["second_solve", "self_consistency", "none"] = "second_solve"
     samples: int = Field(default=3, ge=2, description="Self-consistency samples (one call, n samples).")
     temperature: float = Field(default=0.7, ge=0)
@@ -155,7 +151,7 @@ class AnnotationConfig(_Strict):
     max_new_tokens: int = Field(default=256, ge=8)
 
 
-class DocumentsConfig(_Strict):
+class DocumentsConfig(ConfigBase):
     """The user's documents: every synthesized question retrieves its evidence sentences from them and
     its answer must be supported by that evidence (grounded annotation)."""
 
@@ -166,13 +162,17 @@ class DocumentsConfig(_Strict):
     top_k: int = Field(default=3, ge=1, description="Evidence sentences retrieved per question (BM25).")
 
 
-class DedupConfig(_Strict):
+class DedupConfig(ConfigBase):
     minhash_threshold: float | None = Field(default=0.8, gt=0, le=1)
     embedding_threshold: float | None = Field(default=None, gt=0, le=1)
     embedder: str | None = None
 
 
-class AIDEConfig(_Strict):
+class AIDEConfig(ConfigBase):
+    """Everything an AIDE run needs; loaded like every config (`AIDEConfig.load(path, set_items, flags)`)."""
+
+    config_name: ClassVar[str] = "AIDE config"
+
     run: RunConfig = Field(default_factory=lambda: RunConfig(name="aide"))
     engine: EngineConfig = Field(default_factory=EngineConfig)
     grader_engine: EngineConfig | None = None  # None = `engine`

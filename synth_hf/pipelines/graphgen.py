@@ -135,7 +135,7 @@ def _build(
 
     pipeline = new_pipeline("graphgen", run, description="GraphGen: corpus -> KG -> trainee probe -> QA")
     # Our steps memo every finished batch and a killed run drops distilabel's cache (runner.running),
-    # so its per-batch saves can be sparse (distilabel_fixes: they grow with the run).
+    # so its per-batch saves can be sparse (distilabel_compat.patches.throttle_cache: they grow with the run).
     pipeline._synth_cache_interval_s = CACHE_INTERVAL_S
     with pipeline:
         load = LoadCorpus(
@@ -256,24 +256,14 @@ def _build(
 
 
 def _typed_leaf(distiset: Any) -> Any:
-    """Give the leaf dataset explicit features (an all-empty list column would otherwise be null-typed)."""
-    import datasets
+    """Give the leaf dataset the format step's features (an all-empty list column would otherwise be null-typed)."""
+    from synth_hf.steps.graphgen.format import OUTPUT_FEATURES
 
     if distiset is None or LEAF not in distiset:
         return distiset
     ds = distiset[LEAF]["train"]
-    strings, floats = datasets.Value("string"), datasets.Value("float64")
-    features = datasets.Features({
-        "messages": [{"role": strings, "content": strings}], "question": strings, "answer": strings,
-        "method": strings, "mode": strings, "style": strings, "subgraph_id": strings,
-        "node_ids": [strings], "edge_ids": [strings], "source_chunk_ids": [strings], "unit_losses": [floats],
-        "mean_loss": floats, "judge_score": floats, "synthesizer": strings, "trainee": strings,
-        "language": strings, "sample_id": strings,
-        "evidence": [{"chunk_id": strings, "sentence": strings}], "generator": strings,
-        "answer_span": strings, "options": [strings], "supported": datasets.Value("bool"),
-    })  # fmt: skip
-    if set(ds.column_names) == set(features):
-        ds = ds.select_columns(list(features)).cast(features)
+    if set(ds.column_names) == set(OUTPUT_FEATURES):
+        ds = ds.select_columns(list(OUTPUT_FEATURES)).cast(OUTPUT_FEATURES)
         distiset[LEAF]["train"] = ds
     return distiset
 

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from synth_hf.config import EngineConfig, RecipeConfig, RunConfig, apply_dotted, load_config, validate_config
+from synth_hf.config import ConfigBase, EngineConfig, RecipeConfig, RunConfig
+from synth_hf.steps.graphgen.modes import mode_names
 from synth_hf.text.chunking import check_separators
 
-GENERATION_MODES = ("atomic", "aggregated", "multi_hop", "cot", "multiple_choice", "true_false")
+GENERATION_MODES = mode_names()  # the built-in modes; validation reads the live registry (modes/)
 DEFAULT_STYLES = ["concise", "detailed", "exam", "curious_student", "clinical_case"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class InputConfig(_Section):
+class InputConfig(ConfigBase):
     source: str = Field(
         description="Hub dataset id, or a local jsonl/json/csv/parquet/txt/md file or folder."
     )
@@ -27,7 +23,7 @@ class InputConfig(_Section):
     limit: int | None = Field(default=None, ge=1, description="Use only the first N documents.")
 
 
-class ChunkingConfig(_Section):
+class ChunkingConfig(ConfigBase):
     chunk_size: int = Field(default=512, ge=8, description="Tokens of the synthesizer's tokenizer.")
     overlap: int = Field(default=64, ge=0)
     language_per_chunk: bool = True
@@ -47,7 +43,7 @@ class ChunkingConfig(_Section):
         return self
 
 
-class ExtractionConfig(_Section):
+class ExtractionConfig(ConfigBase):
     gleaning_rounds: int = Field(default=1, ge=0, description="Extra 'anything missed?' passes per window.")
     max_new_tokens: int = Field(default=384, ge=16)
     window_sentences: int = Field(
@@ -60,7 +56,7 @@ class ExtractionConfig(_Section):
     )
 
 
-class MergeConfig(_Section):
+class MergeConfig(ConfigBase):
     embedding_merge: bool = False
     similarity_threshold: float = Field(default=0.92, gt=0, le=1)
     embedder: str | None = Field(default=None, description="None = the embedded all-MiniLM-L6-v2.")
@@ -70,7 +66,7 @@ class MergeConfig(_Section):
     summary_max_new_tokens: int = Field(default=160, ge=16)
 
 
-class QuizConfig(_Section):
+class QuizConfig(ConfigBase):
     n_paraphrases: int = Field(default=2, ge=0, description="LLM paraphrases (kept if supported).")
     n_negations: int = Field(default=2, ge=0, description="LLM negations (kept if no longer supported).")
     n_substitutions: int = Field(
@@ -80,11 +76,11 @@ class QuizConfig(_Section):
     max_new_tokens: int = Field(default=96, ge=8)
 
 
-class ProbeConfig(_Section):
+class ProbeConfig(ConfigBase):
     n_bins: int = Field(default=10, ge=1)
 
 
-class PartitionConfig(_Section):
+class PartitionConfig(ConfigBase):
     method: Literal["bfs", "dfs", "loss", "louvain", "khop"] = "loss"
     params: dict[str, Any] = Field(
         default_factory=lambda: {"max_units": 6, "max_hops": 2, "loss_strategy": "max"},
@@ -102,10 +98,10 @@ class PartitionConfig(_Section):
         return value
 
 
-class GenerationConfig(_Section):
+class GenerationConfig(ConfigBase):
     modes: dict[str, int] = Field(
-        default_factory=lambda: {m: 4 for m in GENERATION_MODES},
-        description="How many QA samples to plan per mode.",
+        default_factory=lambda: {m: 4 for m in mode_names()},
+        description="How many QA samples to plan per mode (any registered mode: steps/graphgen/modes/).",
     )
     styles: list[str] = Field(default_factory=lambda: list(DEFAULT_STYLES))
     rows_per_fact: int = Field(
@@ -132,9 +128,9 @@ class GenerationConfig(_Section):
     @field_validator("modes")
     @classmethod
     def _known_modes(cls, value: dict[str, int]) -> dict[str, int]:
-        unknown = sorted(set(value) - set(GENERATION_MODES))
+        unknown = sorted(set(value) - set(mode_names()))
         if unknown:
-            raise ValueError(f"unknown generation modes {unknown}; known: {list(GENERATION_MODES)}")
+            raise ValueError(f"unknown generation modes {unknown}; known: {list(mode_names())}")
         if any(n < 0 for n in value.values()):
             raise ValueError("generation.modes counts must be >= 0")
         return value
@@ -147,7 +143,7 @@ class GenerationConfig(_Section):
         return value
 
 
-class JudgeConfig(_Section):
+class JudgeConfig(ConfigBase):
     enabled: bool = False
     role: Literal["advisory", "filter"] = Field(
         default="advisory",
@@ -160,13 +156,17 @@ class JudgeConfig(_Section):
     threshold: float = Field(default=0.5, ge=0, le=1, description="Rows scoring below are dropped.")
 
 
-class DedupConfig(_Section):
+class DedupConfig(ConfigBase):
     enabled: bool = True
     threshold: float = Field(default=0.8, gt=0, le=1)
     columns: list[str] = Field(default_factory=lambda: ["question"])
 
 
-class GraphGenConfig(_Section):
+class GraphGenConfig(ConfigBase):
+    """Everything a GraphGen run needs; `GraphGenConfig.load(path, set_items, flags)` reads YAML with
+    overrides (see ConfigBase), `with_overrides` changes a loaded one."""
+
+    config_name: ClassVar[str] = "graphgen config"
     input: InputConfig
     synthesizer: EngineConfig = Field(default_factory=EngineConfig)
     trainee: EngineConfig = Field(default_factory=EngineConfig)
@@ -188,13 +188,3 @@ class GraphGenConfig(_Section):
     recipe: RecipeConfig | None = Field(
         default=None, description="Used by recipes/*.py (training, evaluation); the pipeline ignores it."
     )
-
-    @classmethod
-    def from_yaml(cls, path: str | Path, overrides: dict[str, Any] | None = None) -> GraphGenConfig:
-        """Load a YAML config; dotted `overrides` are applied before validation (ValueError if invalid)."""
-        return load_config(path, cls, overrides)
-
-    def with_overrides(self, overrides: dict[str, Any]) -> GraphGenConfig:
-        """`{"generation.modes.atomic": 3, "run.name": "x"}` -> a new validated config."""
-        data = apply_dotted(self.model_dump(mode="json", exclude_unset=False), overrides)
-        return validate_config(type(self), data, where="graphgen config")

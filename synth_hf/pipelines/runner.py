@@ -58,9 +58,10 @@ def execute(
     never compete for the same cores or GPU memory; a generator step must then emit a single batch
     (distilabel asks for the next one only from a loaded consumer). `reset_ledger=False` when
     `running` has already prepared the run's records."""
-    from synth_hf.pipelines import distilabel_fixes, worker_start
+    from synth_hf import distilabel_compat
+    from synth_hf.distilabel_compat import worker_start
 
-    distilabel_fixes.apply()
+    distilabel_compat.apply()
     if run.executor == "local":
         worker_start.configure(pipeline)
     run.run_dir.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ Python warnings (pydantic's, ...) go only to `run.log` in the run folder. `-v/--
 distilabel runs its steps in worker processes whose log records reach the main process through a
 queue; the main process's handlers (installed here) decide what is shown. The setting travels to
 workers and child processes through the environment, and `configure_process()` is applied in every
-worker (see `synth_hf.pipelines.worker_start`).
+worker (see `synth_hf.distilabel_compat.worker_start`).
 """
 
 from __future__ import annotations

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from synth_hf.text import kg_layouts as lay
+from synth_hf.text.kg_collect import ENTITY_WORDS, Collector, KGParse, clean_field
 
 _MAX_CHARS = 200_000  # no real extraction answer is longer; bounds the worst case
 _MARKER_RE = re.compile(r"<\|[A-Za-z][A-Za-z0-9_ ]{0,40}\|>|<end_of_turn>|<eos>|</s>")
@@ -28,17 +28,6 @@ _RECORD_RE = re.compile(
     re.IGNORECASE,
 )
 _DELIMS = ("<|>", "|", "\t", ";")
-_QUOTES = "\"'`“”‘’*"
-_LABEL_RE = re.compile(
-    r"^(?:name|entity[_ ]?name|entity[_ ]?type|type|description|desc|source|target|keywords?|"
-    r"source[_ ]entity|target[_ ]entity)\s*[:=]\s*",
-    re.IGNORECASE,
-)
-_PLACEHOLDERS = {
-    "name", "entity_name", "entity name", "source", "target", "source_entity", "target_entity",
-    "entity", "relation", "type", "description", "...", "n/a",
-}  # fmt: skip
-_ENTITY_WORDS = {"entity", "entities", "node"}
 _JSON_GROUPS = (
     ("entities", "entity"),
     ("nodes", "entity"),
@@ -49,136 +38,7 @@ _JSON_GROUPS = (
 _NUMERIC_RE = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
 
 
-@dataclass
-class KGParse:
-    """Result of `parse_kg_records`.
-
-    `entities`: dicts {name, entity_type, description}; `relations`: dicts {source, target,
-    keywords (list of str), description}. `bad_lines`: every non-blank line that gave no record (prose
-    included, each cut to 1000 chars). `unparseable_lines`: the subset that looked like a record
-    (record keyword, delimiters, table row, JSON, `key: value` block, arrow, bullet under a section
-    heading) but could not be read; `unparseable_records` is their count.
-    """
-
-    entities: list[dict] = field(default_factory=list)
-    relations: list[dict] = field(default_factory=list)
-    bad_lines: list[str] = field(default_factory=list)
-    unparseable_lines: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.entities or self.relations)
-
-    @property
-    def unparseable_records(self) -> int:
-        """Record-like lines (or blocks) that could not be parsed; 0 for a reply of pure prose."""
-        return len(self.unparseable_lines)
-
-    @property
-    def reason(self) -> str:
-        """'ok' when anything was read; else 'unparseable_records' when the reply had record-like lines
-        that all failed, 'no_records' when it had none (prose, refusal, empty)."""
-        if self.ok:
-            return "ok"
-        return "unparseable_records" if self.unparseable_lines else "no_records"
-
-
-def _clean(value: Any) -> str:
-    s = " ".join(str(value).split())
-    s = _LABEL_RE.sub("", s)
-    prev = None
-    while prev != s:  # peel nested decoration: '"**Aspirin**"'
-        prev = s
-        s = s.strip().strip(_QUOTES).strip()
-    return s
-
-
-def _is_placeholder(name: str) -> bool:
-    return not name or name.lower() in _PLACEHOLDERS or bool(re.fullmatch(r"<[^<>]*>|\[[^\[\]]*\]", name))
-
-
-def _split_keywords(value: Any) -> list[str]:
-    items = value if isinstance(value, (list, tuple)) else re.split(r"[,;]", str(value))
-    out: list[str] = []
-    for item in items:
-        kw = _clean(item)
-        if kw and kw not in out:
-            out.append(kw)
-    return out
-
-
-_MAX_BAD_LINE = 1000
-
-
-class _BadLines(list):
-    """bad_lines keeps the evidence but not a megabyte of it."""
-
-    def append(self, line: str) -> None:  # type: ignore[override]
-        super().append(line if len(line) <= _MAX_BAD_LINE else line[:_MAX_BAD_LINE] + "…")
-
-
-class _Collector:
-    def __init__(self) -> None:
-        self.result = KGParse(bad_lines=_BadLines(), unparseable_lines=_BadLines())
-        self._seen: set[tuple] = set()
-
-    def _new(self, key: tuple) -> bool:
-        if key in self._seen:
-            return False
-        self._seen.add(key)
-        return True
-
-    def bad(self, raw: str, record_like: bool = True) -> bool:
-        self.result.bad_lines.append(raw)
-        if record_like:
-            self.result.unparseable_lines.append(raw)
-        return False
-
-    def entity(self, name: Any, etype: Any, desc: Any, raw: str) -> bool:
-        name, etype, desc = _clean(name), _clean(etype or ""), _clean(desc or "")
-        if _is_placeholder(name) or len(name) > 300:
-            return self.bad(raw)
-        if self._new(("e", name.casefold(), etype.casefold(), desc.casefold())):
-            self.result.entities.append({"name": name, "entity_type": etype, "description": desc})
-        return True
-
-    def relation(self, src: Any, tgt: Any, keywords: Any, desc: Any, raw: str) -> bool:
-        src, tgt, desc = _clean(src), _clean(tgt), _clean(desc or "")
-        kws = _split_keywords(keywords or "")
-        if _is_placeholder(src) or _is_placeholder(tgt) or src.casefold() == tgt.casefold():
-            return self.bad(raw)
-        key = ("r", src.casefold(), tgt.casefold(), tuple(k.casefold() for k in kws), desc.casefold())
-        if self._new(key):
-            self.result.relations.append({"source": src, "target": tgt, "keywords": kws, "description": desc})
-        return True
-
-    def item(self, obj: Any, raw: str, hint: str | None = None) -> bool:
-        """One JSON object (or table row / key-value block), classified by its keys or its list."""
-        if not isinstance(obj, dict):
-            return self.bad(raw)
-        low = {str(k).lower().strip(): v for k, v in obj.items()}
-
-        def get(*keys: str) -> Any:
-            return next((low[k] for k in keys if low.get(k) not in (None, "", [])), None)
-
-        kind = str(get("record", "kind", "record_type", "type") or "").lower()
-        kind_word = kind if kind in _ENTITY_WORDS | {"relation", "relationship", "edge"} else ""
-        src = get("source", "src", "src_id", "head", "subject", "from", "source_entity")
-        tgt = get("target", "tgt", "tgt_id", "tail", "object", "to", "target_entity")
-        desc = get("description", "desc", "summary", "relation_description", "details")
-        if src is not None and tgt is not None and hint != "entity" and kind_word not in _ENTITY_WORDS:
-            kws = get("keywords", "keyword", "relation_keywords", "relation", "relationship", "predicate")
-            if kws is None and not kind_word:
-                kws = get("type", "label")
-            return self.relation(src, tgt, kws, desc, raw)
-        name = get("name", "entity_name", "entity", "node", "title", "id")
-        if name is not None and hint != "relation":
-            etype = get("entity_type", "category", "label", "class") or ("" if kind_word else get("type"))
-            return self.entity(name, etype, desc, raw)
-        return self.bad(raw)
-
-
-def _line_record(col: _Collector, raw: str, s: str) -> None:
+def _line_record(col: Collector, raw: str, s: str) -> None:
     """One `entity | ...` / `relation | ...` line (`s`: the line without markers and bullets)."""
     if s.startswith("{"):
         from synth_hf.text.parsing import extract_json  # lazy: parsing re-exports this module
@@ -196,7 +56,7 @@ def _line_record(col: _Collector, raw: str, s: str) -> None:
     kind = m.group("kind").lower()
     rest = s[m.end() :].strip()
     delim = next((d for d in _DELIMS if d in rest), None)
-    if delim is None and "," in rest and kind in _ENTITY_WORDS:
+    if delim is None and "," in rest and kind in ENTITY_WORDS:
         delim = ","
     if delim is None:
         col.bad(raw)
@@ -204,10 +64,10 @@ def _line_record(col: _Collector, raw: str, s: str) -> None:
     fields = rest.split(delim)
     if fields and not fields[0].strip():
         fields = fields[1:]
-    while fields and not _clean(fields[-1]):
+    while fields and not clean_field(fields[-1]):
         fields.pop()
     joiner = {"\t": " ", ",": ",", ";": "; "}.get(delim, " | ")
-    if kind in _ENTITY_WORDS:
+    if kind in ENTITY_WORDS:
         if delim == "," and len(fields) > 3:
             fields = fields[:2] + [",".join(fields[2:])]
         if not fields:
@@ -215,14 +75,14 @@ def _line_record(col: _Collector, raw: str, s: str) -> None:
             return
         col.entity(fields[0], fields[1] if len(fields) > 1 else "", joiner.join(fields[2:]), raw)
         return
-    if len(fields) >= 4 and _NUMERIC_RE.match(_clean(fields[-1])):
+    if len(fields) >= 4 and _NUMERIC_RE.match(clean_field(fields[-1])):
         fields = fields[:-1]  # a trailing relation-strength number is not part of our format
     if len(fields) < 2:
         col.bad(raw)
         return
     keywords, desc = "", ""
     if len(fields) == 3:  # one of keywords / description is missing: long sentences are descriptions
-        third = _clean(fields[2])
+        third = clean_field(fields[2])
         if len(third.split()) >= 6 or third.endswith("."):
             desc = third
         else:
@@ -232,7 +92,7 @@ def _line_record(col: _Collector, raw: str, s: str) -> None:
     col.relation(fields[0], fields[1], keywords, desc, raw)
 
 
-def _json_records(col: _Collector, text: str, raw: str | None = None) -> None:
+def _json_records(col: Collector, text: str, raw: str | None = None) -> None:
     """Records of one JSON answer (object with entity/relation lists, list of records, or a record);
     `raw` set: a block among line output, counted as unparseable when it yields nothing."""
     from synth_hf.text.parsing import extract_json  # lazy: parsing re-exports this module
@@ -274,7 +134,7 @@ class _Reader:
     """Walks the lines once, keeping the layout state: table header, open key-value block, open JSON
     block and the section (entities / relations) the current bullets belong to."""
 
-    def __init__(self, col: _Collector) -> None:
+    def __init__(self, col: Collector) -> None:
         self.col = col
         self.header: list[str] | None = None
         self.kv: dict[str, str] = {}
@@ -400,7 +260,7 @@ def parse_kg_records(text: Any) -> KGParse:
     Never raises. Unreadable lines go to `bad_lines`; those that looked like records are also in
     `unparseable_lines` (`unparseable_records` = their count, `reason` says which case applies).
     """
-    col = _Collector()
+    col = Collector()
     try:
         if text is None:
             return col.result
@@ -412,7 +272,7 @@ def parse_kg_records(text: Any) -> KGParse:
         reader.finish()
         if "{" in text or "[" in text:
             # JSON that opens mid-line ("Here it is: {...}"): keep whichever reading found more records
-            json_col = _Collector()
+            json_col = Collector()
             _json_records(json_col, text)
             got = lambda r: len(r.entities) + len(r.relations)
             if got(json_col.result) > got(col.result):

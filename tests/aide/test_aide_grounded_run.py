@@ -2,7 +2,6 @@
 row's answer supported by it, evidence in the output, support rate in summary.json."""
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -17,16 +16,7 @@ from synth_hf.pipelines.aide import run_aide
 from synth_hf.pipelines.aide_config import AIDEConfig
 from synth_hf.text.support import check_support
 
-
-@pytest.fixture(scope="module", autouse=True)
-def worker_path():
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), old]))
-    yield
-    if old is None:
-        os.environ.pop("PYTHONPATH", None)
-    else:
-        os.environ["PYTHONPATH"] = old
+pytestmark = pytest.mark.usefixtures("fakes_on_worker_path")
 
 
 def test_grounded_run_keeps_only_supported_rows_with_their_evidence(tmp_path):

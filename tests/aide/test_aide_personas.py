@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from synth_hf import personas as P
+from synth_hf.steps.aide import personas as P
 from synth_hf.steps.aide.retrieve import RetrievePersonas
 from synth_hf.steps.aide.rows import new_row
 

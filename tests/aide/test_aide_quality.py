@@ -5,7 +5,7 @@ import json
 import pytest
 from datasets import Dataset
 
-from synth_hf.quality import quality_report, save_quality
+from synth_hf.steps.aide.quality import quality_report, save_quality
 
 SEEDS = {"s0": "how do ocean tides work near the coast", "s1": "what makes bread dough rise in the oven"}
 

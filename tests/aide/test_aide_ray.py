@@ -1,6 +1,5 @@
 """AIDE on distilabel's Ray pipeline (a local cluster started by the test) gives the local rows."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -48,11 +47,7 @@ def _rows(result) -> list[tuple]:
 
 
 @pytest.mark.slow
-def test_aide_on_ray_matches_local(tmp_path, monkeypatch):
-    monkeypatch.setenv(
-        "PYTHONPATH",
-        os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")])),
-    )
+def test_aide_on_ray_matches_local(tmp_path, fakes_on_worker_path):
     local = run_aide(_config(tmp_path, "local"))
     on_ray = run_aide(_config(tmp_path, "ray"))
     import ray

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,23 +20,14 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "models"))
 
 from aide_fakes import config_data
+from harness import kill_when, rerun_resumes, run_record
 from local_http import serving
 
 from synth_hf.pipelines.aide import _build, run_aide
 from synth_hf.pipelines.aide_config import AIDEConfig
 from synth_hf.steps.aide.fake_responder import respond
 
-
-@pytest.fixture(scope="module", autouse=True)
-def worker_path():
-    # Steps run in worker processes: they must be able to import the fake responders.
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), old]))
-    yield
-    if old is None:
-        os.environ.pop("PYTHONPATH", None)
-    else:
-        os.environ["PYTHONPATH"] = old
+pytestmark = pytest.mark.usefixtures("fakes_on_worker_path")
 
 
 def _calls(path: Path) -> Counter:
@@ -52,18 +41,9 @@ def _record(run_dir: Path) -> dict:
     """What must not depend on whether the run was interrupted."""
     from datasets import load_from_disk
 
-    summary = json.loads((run_dir / "summary.json").read_text())
-    dropped = load_from_disk(str(run_dir / "dropped"))
     dataset = load_from_disk(str(run_dir / "dataset"))
-    return {
-        "stages": summary["stages"],
-        "drops_by_reason": summary["drops_by_reason"],
-        "llm_calls": summary["llm_calls"],
-        "llm_tokens": summary["llm_tokens"],
-        "invalid_seeds": summary["invalid_seeds"],
-        "dropped": sorted(zip(dropped["step"], dropped["reason"], dropped["row"])),
-        "rows": sorted(zip(dataset["row_id"], dataset["question"], dataset["answer"])),
-    }
+    rows = sorted(zip(dataset["row_id"], dataset["question"], dataset["answer"]))
+    return {**run_record(run_dir, summary_keys=("invalid_seeds",)), "rows": rows}
 
 
 @pytest.mark.timeout(900)
@@ -90,26 +70,10 @@ def test_hard_killed_run_resumes_with_the_uninterrupted_record(tmp_path):
 
     args = [sys.executable, str(script), json.dumps(config_data(str(tmp_path / "out"), "run"))]
     env = {**os.environ, "AIDE_FAKE_LOG": str(tmp_path / "calls1.log"), "AIDE_FAKE_DELAY": "0.2"}
-    proc = subprocess.Popen(
-        args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    hop2 = tmp_path / "out" / "run" / "ledger" / "synthesize_h2.jsonl"
-    deadline = time.time() + 400
-    try:
-        while time.time() < deadline and proc.poll() is None:
-            if hop2.exists() and len(hop2.read_text().splitlines()) >= 2:
-                break
-            time.sleep(0.2)
-        assert proc.poll() is None, "the run finished before it could be interrupted"
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the run and the distilabel workers it started
-        proc.wait()
+    kill_when(args, env, tmp_path / "out" / "run" / "ledger" / "synthesize_h2.jsonl", lines=2, deadline_s=400, poll_s=0.2)
     assert (tmp_path / "out" / "run" / "RUNNING").exists()
 
-    env2 = {**os.environ, "AIDE_FAKE_LOG": str(tmp_path / "calls2.log")}
-    finished = subprocess.run(args, env=env2, capture_output=True, text=True, timeout=600, check=False)
-    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
-    assert "resuming from its finished batches" in finished.stdout
+    rerun_resumes(args, {**os.environ, "AIDE_FAKE_LOG": str(tmp_path / "calls2.log")})
 
     calls1, calls2 = _calls(tmp_path / "calls1.log"), _calls(tmp_path / "calls2.log")
     hop1 = [k for k in calls1 if k[1] == "0" or (k[0] == "solve" and k[1] == "1")]

@@ -3,16 +3,9 @@
 import pytest
 from pydantic import ValidationError
 
+from synth_hf.items import read_answer, token_f1
 from synth_hf.pipelines.aide_config import AIDEConfig, ExpansionConfig, SeedConfig, apply_overrides
-from synth_hf.steps.aide.outputs import (
-    agree,
-    majority,
-    normalize_extraction,
-    parse_synthesis,
-    read_answer,
-    read_grade,
-    token_f1,
-)
+from synth_hf.steps.aide.outputs import agree, majority, normalize_extraction, parse_synthesis, read_grade
 from synth_hf.steps.aide.planning import (
     Branching,
     attribute_operation_pairs,

@@ -4,11 +4,11 @@ final save still always happens."""
 from distilabel.pipeline import Pipeline
 from distilabel.steps import LoadDataFromDicts
 
-from synth_hf.pipelines import distilabel_fixes
+from synth_hf import distilabel_compat
 
 
 def _pipeline(monkeypatch, interval: float | None) -> tuple[Pipeline, list]:
-    distilabel_fixes.apply()
+    distilabel_compat.apply()
     with Pipeline(name=f"throttle-{interval}") as pipeline:
         LoadDataFromDicts(data=[{"a": 1}])
     saves: list = []
@@ -40,3 +40,11 @@ def test_without_an_interval_every_batch_saves(monkeypatch):
     for _ in range(3):
         pipeline._cache()
     assert len(saves) == 3
+
+
+def test_the_patches_refuse_another_distilabel_version():
+    import pytest
+
+    distilabel_compat.check_version("1.5.3")
+    with pytest.raises(RuntimeError, match=r"patches distilabel 1\.5\.3 .*distilabel 1\.6\.0 is installed"):
+        distilabel_compat.check_version("1.6.0")

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from synth_hf.cli import main
-from synth_hf.config import RecipeConfig, apply_dotted, load_config, parse_set
-from synth_hf.pipelines.aide_cli import load_aide_config
+from synth_hf.cli.aide import load_aide_config
+from synth_hf.config import RecipeConfig, TrainConfig, apply_dotted, load_config, parse_set
 from synth_hf.pipelines.aide_config import AIDEConfig
 from synth_hf.pipelines.graphgen_config import GraphGenConfig
 
@@ -52,7 +52,7 @@ def test_graphgen_accepts_recipe_configs(tmp_path, capsys):
     # issue 10.1: the README's own command failed with "recipe: Extra inputs are not permitted"
     docs = _docs(tmp_path)
     resolved = _dry_graphgen(capsys, ["--config", str(CONFIGS / "graphgen_medqa.yaml"), "--input", docs])
-    assert resolved["recipe"]["train_epochs"] == 1.5 and resolved["input"]["source"] == docs
+    assert resolved["recipe"]["train"]["epochs"] == 1.5 and resolved["input"]["source"] == docs
     assert "recipe: block is for recipes" in _dry_graphgen.last_err
 
 
@@ -127,6 +127,11 @@ def test_recipe_block_is_modelled_and_strict(tmp_path):
                                     "recipe": {"num_seeds": 3, "train_steps": 7}}))
     config = load_config(path, AIDEConfig)
     assert config.recipe == RecipeConfig(num_seeds=3, train_steps=7)
+    # the older flat keys are read into the `train:` block, with the recipe's own defaults
+    assert config.recipe.train == TrainConfig(max_steps=7, epochs=3, batch_size=4)
+    assert RecipeConfig.model_validate({"train": {"lr": 1e-3}}).train == TrainConfig(lr=1e-3, epochs=3, batch_size=4)
+    with pytest.raises(ValueError, match="train_steps or train.max_steps"):
+        RecipeConfig.model_validate({"train_steps": 3, "train": {"max_steps": 4}})
     path.write_text(yaml.safe_dump({"input": {"source": "x"}, "recipe": {"train_stepz": 7}}))
     with pytest.raises(ValueError, match=r"recipe\.train_stepz"):
         load_config(path, GraphGenConfig)
@@ -144,3 +149,54 @@ def test_recipes_import_only_public_names():
             if alias.name.startswith("_")
         ]
         assert not private, f"{script.name} imports private names {private}"
+
+
+def test_a_set_typo_is_blamed_on_the_set_flag_not_the_file(tmp_path, capsys):
+    # fresh-user report: `--set generation.modez.atomic=2` was reported as an error of the YAML file
+    config = str(CONFIGS / "graphgen_tiny.yaml")
+    assert main(["graphgen", "--config", config, "--set", "generation.modez.atomic=2", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "--set generation.modez.atomic=2: generation.modez: unknown key" in err, err
+    assert "did you mean 'modes'?" in err and "graphgen_tiny.yaml" not in err and err.count("\n") == 1
+    # the same typo in the file is blamed on the file
+    path = _yaml(tmp_path / "typo.yaml", {"input": {"source": "x"}, "generation": {"modez": {"atomic": 2}}})
+    assert main(["graphgen", "--config", path, "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: generation.modez: unknown key" in err and "--set" not in err
+    # a bad value from a flag names the flag
+    assert main(["graphgen", "--config", config, "--limit", "0", "--dry-run"]) == 2
+    assert "--limit: input.limit:" in capsys.readouterr().err
+    # an AIDE typo given as a trailing override
+    seeds = tmp_path / "s.jsonl"
+    seeds.write_text('{"question": "q?", "answer": "a"}\n')
+    assert main(["aide", "--seeds", str(seeds), "expansion.dept=1", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "--set expansion.dept=1: expansion.dept: unknown key (did you mean 'depth'?" in err, err
+
+
+def test_train_flags_yaml_and_python_share_one_declaration(tmp_path):
+    from synth_hf.cli import build_parser
+    from synth_hf.cli.train import config_from_args
+
+    parse = build_parser().parse_args
+    args = parse(["train", "data", "--out", "o", "--num-train-epochs", "2", "--lora-r", "4", "--include-unverified"])
+    assert config_from_args(args) == TrainConfig(dataset="data", out="o", epochs=2, lora_r=4, include_unverified=True)
+    # every field has its flag; a YAML gives what the flags leave out, and flags beat --set beat the file
+    path = _yaml(tmp_path / "train.yaml", {"out": "from-yaml", "lr": 0.001, "batch_size": 2})
+    args = parse(["train", "--config", path, "--set", "batch_size=3", "--set", "lr=0.01", "--lr", "0.1"])
+    assert config_from_args(args) == TrainConfig(out="from-yaml", lr=0.1, batch_size=3)
+    assert TrainConfig.load(path).lr == 0.001
+    with pytest.raises(ValueError, match=r"--lora-r: lora_r: Input should be greater than or equal to 1"):
+        config_from_args(parse(["train", "d", "--out", "o", "--lora-r", "0"]))
+    with pytest.raises(ValueError, match="--out DIR"):
+        config_from_args(parse(["train", "d"]))
+    assert TrainConfig(max_steps=5).lora_kwargs()["max_steps"] == 5
+
+
+def test_a_field_without_a_flag_type_is_refused():
+    import argparse
+
+    from synth_hf.cli.args import add_field_flags
+
+    with pytest.raises(TypeError, match=r"RecipeConfig\.licenses"):
+        add_field_flags(argparse.ArgumentParser(), RecipeConfig, only=("licenses",))

@@ -1,7 +1,5 @@
 """The Ray executor (local cluster started by the test) gives the local executor's rows."""
 
-import os
-from pathlib import Path
 
 import pytest
 
@@ -11,10 +9,8 @@ pytest.importorskip("ray", reason="the ray extra is part of `make install`")
 
 
 @pytest.mark.slow
-def test_ray_executor_matches_local(tmp_path, monkeypatch):
+def test_ray_executor_matches_local(tmp_path, fakes_on_worker_path):
     # Ray workers import the test's step class from this folder.
-    here = str(Path(__file__).parent)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")])))
     from test_core_steps import run_core_pipeline
 
     local, _, _ = run_core_pipeline(RunConfig(output_dir=str(tmp_path), name="local", use_cache=False))

@@ -45,7 +45,7 @@ def test_fork_server_unless_steps_live_in_an_interactive_main(monkeypatch):
     from distilabel.pipeline import Pipeline
     from distilabel.steps import LoadDataFromDicts
 
-    from synth_hf.pipelines import worker_start
+    from synth_hf.distilabel_compat import worker_start
 
     with Pipeline(name="start-method") as pipeline:
         LoadDataFromDicts(data=[{"n": 1}])

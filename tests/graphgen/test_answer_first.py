@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from synth_hf.graph.partition import partition
 from synth_hf.graph.store import KnowledgeGraph, edge_id
+from synth_hf.items import qa_answer
 from synth_hf.steps.graphgen import answer_first as af
 from synth_hf.steps.graphgen.grounded_plan import plan_grounded, two_hop_paths
 from synth_hf.steps.graphgen.verify import verify_row
@@ -42,7 +43,23 @@ def test_templates_cover_a_fact_without_the_llm():
     q = af.multi_hop_template(S1, S2, "Kelmar fever", "Ostravirus")
     assert q is not None and "Kelmar fever" not in q and "Ostravirus" not in q and "Zorvatide" in q
     assert af.answer_spans(S3, ["Ostravirus", "Oskvar", "Zorvatide"]) == ["Ostravirus", "Oskvar", "1987"]
-    assert af.render_answer("Kelmar fever", [S1]) == f"Kelmar fever. {S1}"
+    assert qa_answer("Kelmar fever", [S1]) == f"Kelmar fever. {S1}"
+
+
+def test_teaching_spans_ask_the_fact_forward_object_first():
+    # the object ends the sentence: it comes first, the subject last
+    assert af.teaching_spans(S1, ["Zorvatide", "Kelmar fever"]) == ["Kelmar fever", "Zorvatide"]
+    assert af.teaching_spans(S3, ["Ostravirus", "Oskvar"]) == ["1987", "Oskvar", "Ostravirus"]
+    # no name ends it: the predicate after the copula, or the last prepositional phrase
+    side = "The most common side effect of Quenamycin is a metallic taste."
+    assert af.teaching_spans(side, ["Quenamycin"]) == ["a metallic taste", "Quenamycin"]
+    river = "Harnveld lies on the banks of the river Sell."
+    assert af.teaching_spans(river, ["Harnveld"]) == ["the river Sell", "Harnveld"]
+    # a preposition inside a name does not cut it; a long predicate is no answer
+    inst = "Dr. Ilsa Brandtmoor worked at the Harnveld Institute of Tropical Medicine."
+    assert af.prepositional_tail(inst) == "the Harnveld Institute of Tropical Medicine"
+    assert af.predicate_tail("Quenamycin is made from a mould found on the shores of the cold Lake Ebber.") == ""
+    assert af.predicate_tail("Is it raining?") == ""
 
 
 def _kg() -> KnowledgeGraph:
@@ -73,8 +90,12 @@ def test_plan_covers_every_fact_with_rotating_modes_and_spans():
     assert len(single) == 2 * len(facts)
     assert single[0]["evidence"][0]["sentence"] == S1  # the highest-loss fact first
     first_two = [s for s in single if s["evidence"][0]["sentence"] == S1]
-    assert {s["answer_span"] for s in first_two} == {"Kelmar fever", "Zorvatide"}  # answers rotate
+    # answers rotate, the object first: a question naming the subject asks for what must be recalled
+    assert [s["answer_span"] for s in first_two] == ["Kelmar fever", "Zorvatide"]
     assert len({s["mode"] for s in first_two}) == 2  # modes rotate
+    for fact in facts:  # each fact's first row is the open question, the others recognition / true-false
+        rows = [s for s in single if s["evidence"][0]["sentence"] == fact]
+        assert rows[0]["mode"] == "atomic" and rows[1]["mode"] in ("multiple_choice", "true_false")
     hops = [s for s in plan.samples if s["mode"] in ("multi_hop", "cot")]
     assert hops and all(len(s["evidence"]) == 2 and len(s["path_edge_ids"]) == 2 for s in hops)
     for s in hops:  # the answer rests on the last hop and the link is hidden

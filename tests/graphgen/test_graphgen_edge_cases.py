@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -19,13 +18,8 @@ from synth_hf.pipelines.graphgen_config import GraphGenConfig
 RECIPES = sorted((HERE.parents[1] / "recipes" / "configs").glob("graphgen_*.yaml"))
 
 
-@pytest.fixture
-def worker_path(monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])))
-
-
 @pytest.mark.timeout(600)
-def test_graph_without_edges_still_yields_atomic_qa(tmp_path, worker_path):
+def test_graph_without_edges_still_yields_atomic_qa(tmp_path, fakes_on_worker_path):
     # one name per sentence (the fake proposes subjects only, no capitalised-span candidates): no edges
     corpus = ["Aspirin is a remedy for pain. Metformin is a tablet for diabetes.",
               "Insulin is a hormone made in the pancreas. Glucagon is another hormone."]
@@ -49,7 +43,7 @@ def test_graph_without_edges_still_yields_atomic_qa(tmp_path, worker_path):
 
 
 @pytest.mark.timeout(600)
-def test_nothing_extracted_finishes_empty_and_says_why(tmp_path, worker_path):
+def test_nothing_extracted_finishes_empty_and_says_why(tmp_path, fakes_on_worker_path):
     # lowercase prose: the fake extractor finds no 'Subject verb Object' records anywhere
     config = fake_config(str(tmp_path), ["no names in this text at all.", "nor in this one, sadly."])
     result = run_graphgen(config)  # must not hang on the empty stream into the global merge step
@@ -163,7 +157,7 @@ def test_cli_dry_run_and_errors(tmp_path, capsys):
 
 
 @pytest.mark.timeout(900)
-def test_awkward_text_is_handled_and_every_row_is_supported(tmp_path, worker_path):
+def test_awkward_text_is_handled_and_every_row_is_supported(tmp_path, fakes_on_worker_path):
     """No sentence boundary, a one-sentence document, facts only in a list and a table, numbers with
     units, non-English text: the run finishes, and every row it keeps rests on its own evidence."""
     from synth_hf.steps.graphgen.verify import verify_row

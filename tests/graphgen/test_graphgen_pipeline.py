@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -17,6 +15,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
 from graphgen_fakes import PIPELINE_DOCS, fake_config
+from harness import kill_when, rerun_resumes, run_record
 
 from synth_hf.graph.paths import is_valid_multihop_path
 from synth_hf.graph.store import KnowledgeGraph, parse_edge_id
@@ -30,19 +29,7 @@ OVERRIDES = {"run.input_batch_size": 2}
 
 
 @pytest.fixture(scope="module")
-def env_path():
-    # Steps run in worker processes: they must be able to import the fake responders.
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), old]))
-    yield
-    if old is None:
-        os.environ.pop("PYTHONPATH", None)
-    else:
-        os.environ["PYTHONPATH"] = old
-
-
-@pytest.fixture(scope="module")
-def result(tmp_path_factory, env_path):
+def result(tmp_path_factory, fakes_on_worker_path):
     out = tmp_path_factory.mktemp("graphgen_fake")
     started = time.time()
     res = run_graphgen(fake_config(str(out), DOCS, **OVERRIDES))
@@ -155,7 +142,7 @@ def test_graph_calibration_and_exports_saved(result):
     assert max(max(r["unit_losses"]) for r in atomic) >= max(data["loss"] for _, data in kg.units()) - 1e-9
 
 
-def test_second_run_reuses_every_step(result, env_path):
+def test_second_run_reuses_every_step(result, fakes_on_worker_path):
     before = _ledger_lines(result.run_dir)
     config = fake_config(str(result.run_dir.parent), DOCS, **OVERRIDES)
     again = run_graphgen(config)
@@ -173,21 +160,11 @@ def _record(run_dir: Path) -> dict:
     """What must not depend on whether the run was interrupted."""
     from datasets import load_from_disk
 
-    summary = json.loads((run_dir / "summary.json").read_text())
-    dropped = load_from_disk(str(run_dir / "dropped"))
     dataset = load_from_disk(str(run_dir / "dataset"))
-    return {
-        "stages": summary["stages"],
-        "drops_by_reason": summary["drops_by_reason"],
-        "llm_calls": summary["llm_calls"],
-        "llm_tokens": summary["llm_tokens"],
-        "dropped": sorted(zip(dropped["step"], dropped["reason"], dropped["row"])),
-        "questions": dataset["question"],
-        "sample_ids": dataset["sample_id"],
-    }
+    return {**run_record(run_dir), "questions": dataset["question"], "sample_ids": dataset["sample_id"]}
 
 
-def test_hard_killed_run_resumes_without_recomputing(result, tmp_path, env_path):
+def test_hard_killed_run_resumes_without_recomputing(result, tmp_path, fakes_on_worker_path):
     """SIGKILL the whole process group mid-probe, rerun: finished batches come back without LLM calls,
     the dataset, the summary (LLM calls, drops by reason, per-stage counts) and the dropped rows equal
     the uninterrupted run's (before: finished stages' ledgers were deleted, the summary counted only
@@ -195,26 +172,11 @@ def test_hard_killed_run_resumes_without_recomputing(result, tmp_path, env_path)
     script = HERE / "graphgen_fake_run.py"
     env = {**os.environ, "GRAPHGEN_FAKE_LOG": str(tmp_path / "calls1.log"), "GRAPHGEN_FAKE_DELAY": "0.1"}
     args = [sys.executable, str(script), str(tmp_path), json.dumps(OVERRIDES)]
-    proc = subprocess.Popen(
-        args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
     probe_ledger = tmp_path / "run" / "ledger" / "probe.jsonl"
-    deadline = time.time() + 300
-    try:
-        while time.time() < deadline and proc.poll() is None:
-            if probe_ledger.exists() and len(probe_ledger.read_text().splitlines()) >= 1:
-                break
-            time.sleep(0.05)
-        assert proc.poll() is None, "the run finished before it could be interrupted"
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the run and the distilabel workers it started
-        proc.wait()
+    kill_when(args, env, probe_ledger, lines=1, deadline_s=300, poll_s=0.05)
     done_before = len(probe_ledger.read_text().splitlines())
     assert done_before < result.summary["stages"]["probe"]["batches"]  # killed while probing
-    env2 = {**os.environ, "GRAPHGEN_FAKE_LOG": str(tmp_path / "calls2.log")}
-    finished = subprocess.run(args, env=env2, capture_output=True, text=True, timeout=600, check=False)
-    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
-    assert "resuming from its finished batches" in finished.stdout
+    rerun_resumes(args, {**os.environ, "GRAPHGEN_FAKE_LOG": str(tmp_path / "calls2.log")})
 
     calls1, calls2 = _calls(tmp_path / "calls1.log"), _calls(tmp_path / "calls2.log")
     assert calls1["extract"] > 0 and calls2["extract"] == 0  # extraction had finished: not redone

@@ -24,7 +24,7 @@ from synth_hf.models.yesno import answer_token_ids
 from synth_hf.train import PLAIN_CHAT_TEMPLATE, _prepare, detect_format, ensure_chat_template, train_lora
 
 CORPUS = [
-    "User: Assistant: True or false? Answer yes or no. Yes No yes no",
+    "User: Assistant: True or false: Answer yes or no. Yes No yes no",
     "Metformin lowers glucose. Amoxicillin treats pneumonia. Lisinopril is an ACE inhibitor.",
 ]
 
@@ -244,7 +244,7 @@ def test_yes_no_scores_match_a_manual_softmax(tiny_model: Path) -> None:
     scores = yes_no_scores(lm, statements, batch_size=2)
     yes_ids, no_ids = answer_token_ids(lm.tokenizer)
     for text, score in zip(statements, scores):
-        ids = prompt_ids(lm.tokenizer, f"True or false? {text}\nAnswer yes or no.")
+        ids = prompt_ids(lm.tokenizer, f"True or false: {text}\nAnswer yes or no.")
         with torch.no_grad():
             probs = torch.softmax(lm.model(input_ids=torch.tensor([ids])).logits[0, -1].float(), -1)
         yes, no = float(probs[yes_ids].sum()), float(probs[no_ids].sum())

@@ -2,7 +2,6 @@
 real publish → LoRA training → before/after evaluation on the embedded model."""
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -25,26 +24,27 @@ def _small_eval_sets(tmp_path):
     return mcq, statements
 
 
-def test_graphgen_medqa_recipe_end_to_end(tmp_path, monkeypatch):
+def test_graphgen_medqa_recipe_end_to_end(tmp_path):
     import graphgen_medqa
     from graphgen_fakes import PIPELINE_DOCS
+    from harness import on_worker_path
 
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(GRAPHGEN_TESTS), os.environ.get("PYTHONPATH")])))
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("".join(json.dumps({"text": d}) + "\n" for d in PIPELINE_DOCS))
     mcq, statements = _small_eval_sets(tmp_path)
     out = tmp_path / "out"
     typed = tmp_path / "typed_mcq.jsonl"
     typed.write_text("".join((DATA / "knowledge_lift" / "mcq.jsonl").read_text().splitlines(keepends=True)[:3]))
-    code = graphgen_medqa.main([
-        "--corpus", str(corpus), "--out", str(out), "--mcq", str(typed), "--statements", str(statements),
-        "--train-steps", "2",
-        "--set", "synthesizer.engine=fake",
-        "--set", "synthesizer.options={responder: 'graphgen_fakes:respond', yes_scorer: 'graphgen_fakes:judge_yes', name: fake-synth}",
-        "--set", "trainee.engine=fake",
-        "--set", "trainee.options={yes_scorer: 'graphgen_fakes:trainee_yes', name: fake-trainee}",
-        "--set", "run.input_batch_size=4", "--open-qa", str(mcq),
-    ])
+    with on_worker_path(GRAPHGEN_TESTS):
+        code = graphgen_medqa.main([
+            "--corpus", str(corpus), "--out", str(out), "--mcq", str(typed), "--statements", str(statements),
+            "--train-steps", "2",
+            "--set", "synthesizer.engine=fake",
+            "--set", "synthesizer.options={responder: 'graphgen_fakes:respond', yes_scorer: 'graphgen_fakes:judge_yes', name: fake-synth}",
+            "--set", "trainee.engine=fake",
+            "--set", "trainee.options={yes_scorer: 'graphgen_fakes:trainee_yes', name: fake-trainee}",
+            "--set", "run.input_batch_size=4", "--open-qa", str(mcq),
+        ])
     assert code == 0
     final = json.loads((out / "final_summary.json").read_text())
     assert final["rows"] > 0 and final["train_steps"] == 2 and final["uploaded"] is None

@@ -21,11 +21,11 @@ from distilabel.steps import StepInput
 from distilabel.typing import StepOutput
 from pydantic import Field
 
+from synth_hf.items import LETTERS, read_answer, token_f1
 from synth_hf.models.base import GenParams
 from synth_hf.steps.aide.context import HopMixin
 from synth_hf.steps.aide.grounding import ground_free_text, ground_mcq, ground_true_false
-from synth_hf.steps.aide.outputs import agree, majority, read_answer, token_f1
-from synth_hf.steps.aide.rows import LETTERS
+from synth_hf.steps.aide.outputs import agree, majority
 from synth_hf.steps.aide.synthesis_prompts import grounded_solve_prompt, solve_prompt
 from synth_hf.steps.common.base import LLMStep
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 
-from synth_hf.steps.aide.rows import LETTERS
+from synth_hf.items import LETTERS
 
 _GEN_RE = re.compile(r"\bgen(\d+)\b")
 _ITEM_RE = re.compile(r"^(?:Question|Statement|question|statement): (.*)$", re.MULTILINE)

@@ -6,7 +6,7 @@ from typing import ClassVar
 from distilabel.steps import StepInput
 from distilabel.typing import StepOutput
 
-from synth_hf.steps.aide.rows import render_answer, user_turn
+from synth_hf.items import assistant_turn, user_turn
 from synth_hf.steps.common.base import SynthStep
 from synth_hf.steps.common.format import qa_messages
 
@@ -60,7 +60,7 @@ class FormatAIDE(SynthStep):
             if row["hop"] == 0:  # never happens (synthesis consumes seeds); guard the invariant
                 continue
             user = user_turn(self.seed_format, row["question"], row["options"])
-            answer = render_answer(self.seed_format, row["answer"], row["options"])
+            answer = assistant_turn(self.seed_format, row["answer"], row["options"])
             out.append(
                 {
                     "messages": qa_messages(user, answer, self.system_prompt),

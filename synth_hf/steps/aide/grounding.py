@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from synth_hf.steps.aide.rows import LETTERS
+from synth_hf.items import LETTERS
 from synth_hf.text.support import (
     STOPWORDS,
     check_support,

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from synth_hf.steps.aide.rows import LETTERS
+from synth_hf.items import LETTERS, read_answer, token_f1
 
 _ANSWER_RE = re.compile(r"^\s*(?:correct\s+|final\s+)?answer\s*[:：]\s*(.*)$", re.IGNORECASE)
 _OPTION_RE = re.compile(r"^\s*\(?([A-Ha-h])[\)\].:]\s+(.+?)\s*$")
@@ -18,7 +18,6 @@ _SECTION_RE = re.compile(
     re.IGNORECASE,
 )
 _LABEL_RE = re.compile(r"^\s*(?:new\s+)?(?:question|statement)\s*[:：]\s*", re.IGNORECASE)
-_WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass
@@ -63,19 +62,10 @@ def parse_synthesis(text: Any, fmt: str) -> SynthesisParse:
         elif len({o.lower() for o in out.options}) != len(out.options):
             out.reason = "mcq_duplicate_options"
         if answer is not None and out.options:
-            from synth_hf.text.parsing import parse_choice
-
-            idx = parse_choice(answer, len(out.options)).value
-            out.draft_answer = LETTERS[idx] if idx is not None else None
+            out.draft_answer = read_answer("mcq", answer, len(out.options))
     else:
         out.question = "\n".join(body).strip()
-        if fmt == "true_false" and answer is not None:
-            from synth_hf.text.parsing import parse_yes_no
-
-            value = parse_yes_no(answer).value
-            out.draft_answer = None if value is None else ("true" if value else "false")
-        else:
-            out.draft_answer = answer
+        out.draft_answer = read_answer("true_false", answer) if fmt == "true_false" and answer else answer
     if not out.question:
         out.reason = out.reason or "empty_question"
     return out
@@ -172,35 +162,6 @@ def fallback_attributes(question: str, topic: str | None, have: list[dict], k: i
 def fallback_topic(question: str, words: int = 8) -> str:
     """A topic when extraction failed: the question's first words (still a fair retrieval query)."""
     return " ".join(str(question).split()[:words])
-
-
-def tokens(text: str) -> list[str]:
-    return _WORD_RE.findall(str(text or "").lower())
-
-
-def token_f1(a: str, b: str) -> float:
-    ta, tb = tokens(a), tokens(b)
-    if not ta or not tb:
-        return 0.0
-    common = sum((Counter(ta) & Counter(tb)).values())
-    if common == 0:
-        return 0.0
-    precision, recall = common / len(ta), common / len(tb)
-    return 2 * precision * recall / (precision + recall)
-
-
-def read_answer(fmt: str, text: str, n_options: int) -> str | None:
-    """One solver sample in the canonical answer form (letter / 'true'|'false' / text)."""
-    from synth_hf.text.parsing import parse_choice, parse_yes_no
-
-    first = str(text or "").split("###")[0].strip()
-    if fmt == "mcq":
-        idx = parse_choice(first, n_options).value
-        return LETTERS[idx] if idx is not None else None
-    if fmt == "true_false":
-        value = parse_yes_no(first).value
-        return None if value is None else ("true" if value else "false")
-    return first or None
 
 
 def agree(fmt: str, a: str | None, b: str | None, threshold: float) -> bool:

@@ -8,7 +8,7 @@ from distilabel.typing import StepOutput
 from pydantic import Field
 
 from synth_hf.models.base import GenParams
-from synth_hf.personas import PersonaPool, clean_pool, save_pool
+from synth_hf.steps.aide.personas import PersonaPool, clean_pool, save_pool
 from synth_hf.steps.aide.synthesis_prompts import persona_pool_prompt
 from synth_hf.steps.common.base import LLMStep
 

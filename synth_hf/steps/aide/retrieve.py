@@ -14,7 +14,7 @@ from synth_hf.steps.common.base import SynthStep
 
 class RetrievePersonas(SynthStep):
     hop: int = Field(default=1, ge=1)
-    pool_path: str = Field(description="JSON file written by synth_hf.personas.save_pool.")
+    pool_path: str = Field(description="JSON file written by synth_hf.steps.aide.personas.save_pool.")
     embedder: str | None = None
     cache_dir: str | None = None
 
@@ -30,7 +30,7 @@ class RetrievePersonas(SynthStep):
 
     def _get(self) -> Any:
         if self._retriever is None:
-            from synth_hf.personas import PersonaRetriever, read_pool
+            from synth_hf.steps.aide.personas import PersonaRetriever, read_pool
 
             pool = read_pool(self.pool_path)
             self._retriever = PersonaRetriever(pool.texts, self.embedder, self.cache_dir)

@@ -1,4 +1,4 @@
-"""AIDE row model (pure logic): seed mapping and validation, row defaults, question/answer rendering.
+"""AIDE row model (pure logic): seed mapping and validation, row defaults (items render in `synth_hf.items`).
 
 Every row in the AIDE stream has the same columns (ROW_DEFAULTS), so each step only updates
 values; internal columns are dropped by the format step.
@@ -9,9 +9,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from synth_hf.items import LETTERS, true_false_value
 from synth_hf.text.mcq import ANSWER_SHAPE, INDEX_FIELDS, OPTIONS_SHAPE, resolve_answer, split_options
 
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 TRUE_FALSE_SHAPE = "expected a bool, 1 / 0, or true / false / yes / no"
 
 ROW_DEFAULTS: dict[str, Any] = {
@@ -71,16 +71,6 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def tf_value(answer: Any) -> bool | None:
-    if isinstance(answer, bool):
-        return answer
-    if isinstance(answer, (int, float)) and answer in (0, 1):
-        return bool(answer)
-    from synth_hf.text.parsing import parse_yes_no
-
-    return parse_yes_no(_text(answer)).value
-
-
 def check_columns(columns: list[str], fmt: str, cfg: Any) -> None:
     """Missing columns are a configuration error: fail before anything runs."""
     needed = [cfg.question_column]
@@ -121,7 +111,7 @@ def map_seed(raw: dict, index: int, cfg: Any) -> tuple[dict | None, str | None]:
             return None, f"{code} ({ANSWER_SHAPE})"
         answer = LETTERS[answer_index]
     elif fmt == "true_false":
-        value = tf_value(answer_raw)
+        value = true_false_value(answer_raw)
         if value is None:
             return None, f"invalid_true_false_answer ({TRUE_FALSE_SHAPE})"
         answer = "true" if value else "false"
@@ -144,39 +134,3 @@ def map_seed(raw: dict, index: int, cfg: Any) -> tuple[dict | None, str | None]:
         seed_answer=answer,
     )
     return row, None
-
-
-# ------------------------------------------------------------------------------------- rendering
-def options_block(options: list[str]) -> str:
-    return "\n".join(f"{LETTERS[i]}) {opt}" for i, opt in enumerate(options))
-
-
-def item_label(fmt: str) -> str:
-    return "Statement" if fmt == "true_false" else "Question"
-
-
-def render_item(fmt: str, question: str, options: list[str] | None = None, label: str | None = None) -> str:
-    """A question (with its options for MCQ) as it appears inside prompts."""
-    text = f"{label or item_label(fmt)}: {question}"
-    if fmt == "mcq" and options:
-        text += "\n" + options_block(options)
-    return text
-
-
-def render_answer(fmt: str, answer: str | None, options: list[str] | None = None) -> str:
-    """The assistant turn: free text, 'B) option text' or 'True' / 'False'."""
-    if answer is None:
-        return ""
-    if fmt == "mcq" and options and answer in LETTERS[: len(options)]:
-        return f"{answer}) {options[LETTERS.index(answer)]}"
-    if fmt == "true_false":
-        return answer.capitalize()
-    return answer
-
-
-def user_turn(fmt: str, question: str, options: list[str] | None = None) -> str:
-    if fmt == "mcq" and options:
-        return f"{question}\n\n{options_block(options)}"
-    if fmt == "true_false":
-        return f"True or false? {question}"
-    return question

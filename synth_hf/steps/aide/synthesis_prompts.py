@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from synth_hf.steps.aide.rows import item_label, options_block, render_item
+from synth_hf.items import item_label, mcq_question, prompt_item
 
 TEMPLATE_DIR = Path(__file__).resolve().parent
 
@@ -104,7 +104,7 @@ def noun(fmt: str) -> str:
 
 
 def demo_block(fmt: str, demo: dict) -> str:
-    return f"{render_item(fmt, demo['question'], demo.get('options'))}\nAnswer: {demo.get('answer', '')}"
+    return f"{prompt_item(fmt, demo['question'], demo.get('options'))}\nAnswer: {demo.get('answer', '')}"
 
 
 def seed_block(fmt: str, row: dict) -> str:
@@ -115,7 +115,7 @@ def seed_block(fmt: str, row: dict) -> str:
 
 def plain_item(fmt: str, question: str, options: list[str] | None) -> str:
     """Question text plus options, without a label (for grading prompts)."""
-    return f"{question}\n{options_block(options)}" if fmt == "mcq" and options else question
+    return mcq_question(question, options) if fmt == "mcq" and options else question
 
 
 def synthesis_prompt(
@@ -140,7 +140,7 @@ def synthesis_prompt(
         "demonstrations": [demo_block(fmt, d) for d in demonstrations],
         "example": render("_example.jinja", fmt=fmt),
         "seed": seed_block(fmt, row) if row["residual"] and row["hop"] >= 2 else None,
-        "parent": render_item(fmt, row["parent_question"], row["parent_options"], label=noun(fmt)),
+        "parent": prompt_item(fmt, row["parent_question"], row["parent_options"], label=noun(fmt)),
         "topic": triplet.get("head") or row.get("topic") or "",
         "attribute": triplet.get("tail", ""),
         "relation": triplet.get("relation", ""),
@@ -191,7 +191,7 @@ def extraction_prompt(fmt: str, question: str, options: list[str], k: int) -> st
     return render(
         "extract_attributes.jinja",
         noun=noun(fmt),
-        item=render_item(fmt, question, options),
+        item=prompt_item(fmt, question, options),
         k=k,
         example_k=n,
         examples=examples,
@@ -220,7 +220,7 @@ def solve_prompt(fmt: str, row: dict, task_description: str | None, demonstratio
         task_description=task_description,
         rule=SOLVE_RULES[fmt],
         demonstrations=[demo_block(fmt, d) for d in demos],
-        item=render_item(fmt, row["question"], row["options"]),
+        item=prompt_item(fmt, row["question"], row["options"]),
     )
 
 

@@ -1,28 +1,35 @@
 """GraphGen steps: load -> chunk -> extract -> merge -> quiz -> probe -> calibrate -> partition/plan ->
-generate -> judge -> (dedup) -> format. One step per module, prompts in the `*_prompts` modules."""
+generate -> judge -> (dedup) -> format. One step per module, prompts in the `*_prompts` modules, one
+file per QA mode in `modes/`.
 
-from synth_hf.steps.graphgen.calibrate import CalibrationReport
-from synth_hf.steps.graphgen.chunk import ChunkDocuments
-from synth_hf.steps.graphgen.extract import ExtractKnowledge
-from synth_hf.steps.graphgen.format import FormatGraphGen
-from synth_hf.steps.graphgen.generate import GenerateQA
-from synth_hf.steps.graphgen.judge import JudgeGrounding
-from synth_hf.steps.graphgen.load import LoadCorpus
-from synth_hf.steps.graphgen.merge import MergeGraph
-from synth_hf.steps.graphgen.partition import PartitionAndPlan
-from synth_hf.steps.graphgen.probe import ProbeTrainee
-from synth_hf.steps.graphgen.quiz import QuizUnits
+The step classes load on first use (PEP 562): pure modules of this package (the mode registry, which the
+config validates against) import without distilabel.
+"""
+
+from importlib import import_module
+from typing import Any
+
+_STEPS = {
+    "CalibrationReport": "calibrate",
+    "ChunkDocuments": "chunk",
+    "ExtractKnowledge": "extract",
+    "FormatGraphGen": "format",
+    "GenerateQA": "generate",
+    "JudgeGrounding": "judge",
+    "LoadCorpus": "load",
+    "MergeGraph": "merge",
+    "PartitionAndPlan": "partition",
+    "ProbeTrainee": "probe",
+    "QuizUnits": "quiz",
+}
 
 __all__ = [
-    "CalibrationReport",
-    "ChunkDocuments",
-    "ExtractKnowledge",
-    "FormatGraphGen",
-    "GenerateQA",
-    "JudgeGrounding",
-    "LoadCorpus",
-    "MergeGraph",
-    "PartitionAndPlan",
-    "ProbeTrainee",
-    "QuizUnits",
-]
+    "CalibrationReport", "ChunkDocuments", "ExtractKnowledge", "FormatGraphGen", "GenerateQA", "JudgeGrounding",
+    "LoadCorpus", "MergeGraph", "PartitionAndPlan", "ProbeTrainee", "QuizUnits",
+]  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _STEPS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_STEPS[name]}"), name)

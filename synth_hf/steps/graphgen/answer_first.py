@@ -5,7 +5,8 @@ construction; the LLM only phrases the question, and `verify_question` rejects a
 answer away, names what the evidence does not, or is not a question. Where the LLM fails, a deterministic
 cloze question built from the evidence sentence covers the fact (`generator: template`).
 
-Pure logic: prompts, answer choice, verification and rendering (tests/graphgen/test_answer_first.py).
+Pure logic: prompts, answer choice, question templates and verification (tests/graphgen/test_answer_first.py);
+the modes that use them are in `modes/`, the rendering of items in `synth_hf.items`.
 """
 
 from __future__ import annotations
@@ -73,6 +74,58 @@ def answer_spans(sentence: str, names: list[str]) -> list[str]:
     spans = [n for n in names if n and contains_span(sentence, n)]
     spans += [m.group(0).strip() for m in _NUMBER_UNIT.finditer(sentence)]
     return list(dict.fromkeys(spans))
+
+
+_COPULA = re.compile(r"\s(?:is|are|was|were)\s+(?:(?:also|usually|often|mainly|only|not|first)\s+)*", re.IGNORECASE)
+_PREPOSITION = re.compile(r"\s(?:by|in|on|at|from|with|to|of|into|among|for|after|near)\s+", re.IGNORECASE)
+MAX_TAIL_WORDS = 8
+
+
+def predicate_tail(sentence: str) -> str:
+    """What the sentence says of its subject after its first copula ('The main symptom of X is <tail>.'),
+    when that is a short phrase (<= MAX_TAIL_WORDS words); '' otherwise."""
+    body = sentence.strip().rstrip(".!?;:").strip()
+    m = _COPULA.search(body)
+    if not m or m.start() == 0:
+        return ""
+    tail = body[m.end() :].strip()
+    return tail if 0 < len(tail.split()) <= MAX_TAIL_WORDS else ""
+
+
+def prepositional_tail(sentence: str) -> str:
+    """The phrase after the sentence's last preposition ('Harnveld lies on the banks of <the river Sell>'),
+    when it is short (<= 7 words) and not in the first third of the sentence; a preposition inside a name
+    ('Institute of Tropical Medicine') does not count. '' otherwise."""
+    body = sentence.strip().rstrip(".!?;:").strip()
+    for m in reversed(list(_PREPOSITION.finditer(body))):
+        before, after = body[: m.start()].split()[-1:], body[m.end() :].split()[:1]
+        if before and after and before[0][:1].isupper() and after[0][:1].isupper():
+            continue  # inside a name
+        if m.start() < len(body) // 3:
+            return ""
+        tail = body[m.end() :].strip()
+        return tail if len(tail.split()) <= 7 else ""
+    return ""
+
+
+def teaching_spans(sentence: str, names: list[str]) -> list[str]:
+    """Answer candidates ordered for teaching the fact forward, as questions usually ask it: the span that
+    ends the sentence (its object: 'Kelmar fever is treated with <Zorvatide>'), else the predicate after
+    the copula ('... side effect of Quenamycin is <a metallic taste>') or the last prepositional phrase, then the other names and numbers
+    right to left, the sentence's subject last (a question that names the subject and relation needs
+    the object recalled; blanking the subject leaves the rest of the fact copyable from the question)."""
+    body = sentence.strip().rstrip(".!?;:").strip()
+    found = []
+    for span in answer_spans(sentence, names):
+        m = span_pattern(span).search(body)
+        if m:
+            found.append((m.start(), m.end(), span))
+    ending = [s for start, end, s in found if end >= len(body) and start > 0]
+    tail = predicate_tail(sentence) or prepositional_tail(sentence)
+    middle = [s for start, _, s in sorted(found, key=lambda f: -f[1]) if start > 0 and s not in ending]
+    subject = [s for start, _, s in found if start == 0]
+    ordered = [*ending, *([tail] if tail and not ending else []), *middle, *subject]
+    return list(dict.fromkeys(ordered))
 
 
 def question_prompt(sentence: str, answer: str) -> str:
@@ -162,14 +215,6 @@ def multi_hop_template(first: str, second: str, link: str, answer: str) -> str |
     if one == first or two == second or blanked is None:
         return None
     return f"X is defined by this fact: {one} {blanked}"
-
-
-def render_answer(span: str, evidence: list[str], with_evidence: bool = True) -> str:
-    """The answer span first (what a closed-book question should call up), then the evidence."""
-    head = span.rstrip(".")
-    if not with_evidence:
-        return f"{head}."
-    return f"{head}. {' '.join(evidence)}"
 
 
 def verify_answer(answer_text: str, span: str, evidence: list[str], last_hop: str | None = None) -> str:

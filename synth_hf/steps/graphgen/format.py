@@ -2,19 +2,29 @@
 
 from typing import ClassVar
 
+import datasets
+
 from synth_hf.steps.common.base import SynthGlobalStep
 from synth_hf.steps.common.format import qa_messages
 from synth_hf.steps.graphgen.base import GraphGenMixin
 
-PROVENANCE_COLUMNS = (
-    "method", "mode", "style", "subgraph_id", "node_ids", "edge_ids", "source_chunk_ids", "unit_losses",
-    "mean_loss", "judge_score", "synthesizer", "trainee", "language", "sample_id", "evidence", "generator",
-    "answer_span", "options", "supported",
-)  # fmt: skip
-OUTPUT_COLUMNS = ("messages", "question", "answer", *PROVENANCE_COLUMNS)
+_STR, _FLOAT = datasets.Value("string"), datasets.Value("float64")
+# The leaf's schema, written once: the step's outputs and the saved dataset's features both come from it
+# (explicit types, so an all-empty list column is not null-typed).
+OUTPUT_FEATURES = datasets.Features({
+    "messages": [{"role": _STR, "content": _STR}], "question": _STR, "answer": _STR,
+    "method": _STR, "mode": _STR, "style": _STR, "subgraph_id": _STR, "node_ids": [_STR], "edge_ids": [_STR],
+    "source_chunk_ids": [_STR], "unit_losses": [_FLOAT], "mean_loss": _FLOAT, "judge_score": _FLOAT,
+    "synthesizer": _STR, "trainee": _STR, "language": _STR, "sample_id": _STR,
+    "evidence": [{"chunk_id": _STR, "sentence": _STR}], "generator": _STR, "answer_span": _STR,
+    "options": [_STR], "supported": datasets.Value("bool"),
+})  # fmt: skip
+OUTPUT_COLUMNS = tuple(OUTPUT_FEATURES)
+PROVENANCE_COLUMNS = OUTPUT_COLUMNS[3:]
 
 
 def format_row(row: dict, synthesizer: str, trainee: str, system_prompt: str | None) -> dict:
+    """One output row (OUTPUT_COLUMNS) from a verified QA row."""
     return {
         "messages": qa_messages(row["question"], row["answer"], system_prompt),
         "question": row["question"],

@@ -1,8 +1,6 @@
 """Answer-first QA generation for every mode: the answer is a span of the evidence, the LLM phrases the
-question, a checked template covers the fact when the LLM cannot (`generator` says which)."""
-
-import hashlib
-import random
+question, a checked template covers the fact when the LLM cannot (`generator` says which). What each
+mode asks and renders is its file in `modes/`."""
 
 from pydantic import PrivateAttr
 
@@ -10,20 +8,7 @@ from synth_hf.steps.common.base import LLMStep
 from synth_hf.steps.graphgen import answer_first as af
 from synth_hf.steps.graphgen.base import GraphGenMixin
 from synth_hf.steps.graphgen.corpus_index import CorpusIndex
-from synth_hf.text.substitute import substitutions
-
-LETTERS = "ABCD"
-AGGREGATED_QUESTIONS = {
-    "concise": "What do the sources say about {name}?",
-    "detailed": "Explain what is known about {name}.",
-    "exam": "Summarize the key facts about {name}.",
-    "curious_student": "What should I know about {name}?",
-    "clinical_case": "What facts about {name} matter in practice?",
-}
-
-
-def _sentences(row: dict) -> list[str]:
-    return [e["sentence"] for e in row.get("evidence") or []]
+from synth_hf.steps.graphgen.modes import GenContext, get_mode
 
 
 class GenerateQA(GraphGenMixin, LLMStep):
@@ -53,84 +38,29 @@ class GenerateQA(GraphGenMixin, LLMStep):
         self._index = CorpusIndex(self.graph_dir)
 
     def _llm_questions(self, rows: list[dict]) -> list[str]:
-        prompts = []
-        for row in rows:
-            ev = _sentences(row)
-            if row["mode"] in ("multi_hop", "cot"):
-                prompts.append(af.multi_hop_prompt(ev[0], ev[-1], (row["anchor_names"] or [""])[0],
-                                                   (row["hidden_names"] or [""])[0], row["answer_span"]))  # fmt: skip
-            else:
-                prompts.append(af.question_prompt(ev[0], row["answer_span"]))
+        prompts = [get_mode(row["mode"]).prompt(row) for row in rows]
         if not prompts or not self.use_llm:
             return [""] * len(rows)
         return self.gen(prompts, max_new_tokens=self.max_new_tokens, temperature=self.temperature, stop=af.STOP)
 
-    def _question(self, row: dict, raw: str) -> tuple[str | None, str, str]:
-        """(question, generator, why the LLM question was rejected)."""
-        ev, span = _sentences(row), row["answer_span"]
-        multi = row["mode"] in ("multi_hop", "cot")
-        question = af.clean_question(raw)
-        why = af.verify_question(question, span, ev, must_name=row.get("anchor_names") or [],
-                                 must_not_name=row.get("hidden_names") or []) if raw else "no_llm_output"  # fmt: skip
-        if not why:
-            return question, "llm", ""
-        if multi:
-            fallback = af.multi_hop_template(ev[0], ev[-1], (row["hidden_names"] or [""])[0], span)
-        elif self.template_style == "wh":  # the sentence asked back with a wh-word; a cloze if that fails
-            fallback = af.wh_question(ev[0], span) or af.cloze_question(ev[0], span)
-        else:
-            fallback = af.cloze_question(ev[0], span)
-        return fallback, "template", why
-
-    def _build(self, row: dict, raw: str) -> tuple[dict | None, str]:
-        mode, ev, span = row["mode"], _sentences(row), row["answer_span"]
+    def _build(self, row: dict, raw: str, ctx: GenContext) -> tuple[dict | None, str]:
+        """The row the sample's mode makes (see `modes`), or (None, why it cannot)."""
+        built, why = get_mode(row["mode"]).generate(row, raw, ctx)
+        if built is None:
+            return None, why
         base = {**row, "generation_raw": [raw] if raw else [], "options": [], "question_rejected": ""}
-        if mode == "true_false":
-            statement, label = row["tf_statement"], bool(row["tf_label"])
-            if not label:  # false by construction, made from this very sentence
-                index = self._index or CorpusIndex(None)
-                names = [*row.get("anchor_names", []), span]
-                made = substitutions(ev[0], [n for n in names if n], index.pool, index.types,
-                                     index.sentences_mentioning, limit=1)  # fmt: skip
-                statement, label = (made[0]["statement"], False) if made else (ev[0], True)
-            row = {**row, "tf_statement": statement, "tf_label": label}
-            base = {**base, "tf_statement": statement, "tf_label": label}
-            verdict = "True" if label else "False"
-            q = f"True or false: {statement}"
-            return {**base, "question": q, "answer": f"{verdict}. {' '.join(ev)}", "generator": "template"}, ""
-        if mode == "aggregated":
-            q = AGGREGATED_QUESTIONS.get(row["style"], AGGREGATED_QUESTIONS["concise"]).format(name=span)
-            return {**base, "question": q, "answer": " ".join(ev), "generator": "template"}, ""
-        question, generator, why = self._question(row, raw)
-        if question is None:
-            return None, f"no_question_{mode}: {why}"
-        base.update(question_rejected=why, generator=generator)
-        if mode == "cot":
-            steps = " ".join(f"{lead} {s}" for lead, s in zip(("First,", "Then,", "Then,", "Then,"), ev))
-            return {**base, "question": question, "answer": f"{steps} So the answer is {span}."}, ""
-        answer = af.render_answer(span, ev, self.answer_with_evidence)
-        if mode != "multiple_choice":
-            return {**base, "question": question, "answer": answer}, ""
-        index = self._index or CorpusIndex(None)
-        distractors = af.options_for(span, index.pool, row.get("answer_type", ""), ev, row["sample_id"])
-        if not distractors:
-            return None, "mcq_too_few_distractors"
-        options = [span, *distractors]
-        random.Random(int(hashlib.sha256(row["sample_id"].encode()).hexdigest()[:8], 16)).shuffle(options)
-        letter = LETTERS[options.index(span)]
-        listing = "\n".join(f"{LETTERS[i]}) {o}" for i, o in enumerate(options))
-        return {**base, "question": f"{question}\n{listing}", "answer": f"{letter}) {answer}",
-                "options": options}, ""  # fmt: skip
+        return {**base, **built}, ""
 
     def run_batch(self, inputs: list[dict]) -> list[dict]:
         before = self.llm.usage
-        asks = [r for r in inputs if r["mode"] in ("atomic", "multiple_choice", "multi_hop", "cot")]
+        asks = [r for r in inputs if get_mode(r["mode"]).asks_llm]
         raws = dict(zip((r["sample_id"] for r in asks), self._llm_questions(asks)))
         engine_failed = self.failed_since(before) > 0
         out, dropped = [], []
         counts: dict[str, int] = {}
+        ctx = GenContext(self._index or CorpusIndex(None), self.template_style, self.answer_with_evidence)
         for row in inputs:
-            built, why = self._build(row, raws.get(row["sample_id"], ""))
+            built, why = self._build(row, raws.get(row["sample_id"], ""), ctx)
             if built is None:
                 dropped.append(({**row, "generation_raw": [raws.get(row["sample_id"], "")]}, why))
                 continue

@@ -2,8 +2,11 @@
 
 Pure logic, no LLM. High-loss units come first (what the trainee gets wrong is taught first). A *fact* is
 one evidence sentence: an edge's sentences, and a node's sentences that no incident edge already covers.
+The modes and their planner (fact / entity / path) come from the registry (`modes/`), in its order.
 - single-fact modes (atomic, multiple_choice, true_false): `rows_per_fact` > 0 covers every fact that
-  many times (modes and answer spans rotate, so phrasings differ); 0 uses the per-mode counts;
+  many times, answer spans in `teaching_spans` order (the sentence's object first); with >= 2 rows a
+  fact its first row is an open (atomic) question, the others rotate over the other modes and spans
+  (1 row a fact: modes rotate over the facts); 0 uses the per-mode counts;
 - aggregated: one entity's facts inside a partition subgraph (>= 2 sentences);
 - multi_hop / cot: two edges A-B, B-C through a bridge B, answer C from the second (last-hop) sentence.
 Source: GraphGen (Chen et al., 2025) §3.3-3.4 (subgraph sampling, QA modes), made answer-first.
@@ -20,11 +23,12 @@ from typing import Any
 
 from synth_hf.graph.partition import Subgraph, subgraph_loss
 from synth_hf.graph.store import KnowledgeGraph, edge_id
-from synth_hf.steps.graphgen.answer_first import answer_spans
+from synth_hf.steps.graphgen.answer_first import teaching_spans
+from synth_hf.steps.graphgen.modes import get_mode, mode_names, planned_by
 from synth_hf.steps.graphgen.rows import majority_language
 from synth_hf.text.support import contains_span
 
-SINGLE_FACT_MODES = ("atomic", "multiple_choice", "true_false")
+_PLAN_FIELDS = ("answer_span", "answer_type", "anchor_names", "hidden_names", "tf_statement", "tf_label")
 
 
 @dataclass
@@ -74,6 +78,9 @@ class _Emitter:
         self.plan = Plan()
 
     def __call__(self, mode: str, sg_id: str, unit_ids: list[str], evidence: list[dict], **extra: Any) -> None:
+        unknown = set(extra) - {"path", *_PLAN_FIELDS}
+        if unknown:
+            raise ValueError(f"mode {mode!r} planned unknown sample fields {sorted(unknown)}")
         sample_id = f"{mode}-{self.plan.planned.get(mode, 0):05d}"
         self.plan.planned[mode] = self.plan.planned.get(mode, 0) + 1
         chunk_ids = list(dict.fromkeys(e["chunk_id"] for e in evidence))
@@ -105,17 +112,27 @@ def plan_grounded(
     rows_per_fact: int = 1,
     seed: int = 0,
 ) -> Plan:
-    """`kg` carries the probe's losses; `chunks`: {chunk_id: {"text", "language"}}."""
+    """`kg` carries the probe's losses; `chunks`: {chunk_id: {"text", "language"}}; `modes`: samples per
+    registered mode (`modes/`), ValueError for a mode that is not registered."""
+    unknown = sorted(set(modes) - set(mode_names()))
+    if unknown:
+        raise ValueError(f"unknown QA modes {unknown}; registered: {list(mode_names())}")
     emit = _Emitter(kg, chunks, styles, seed)
     rng = random.Random(seed)
     order = sorted(kg.unit_ids(), key=lambda u: (-_loss(kg, u), rng.random()))
     facts = [(u, ev, names) for u in order for ev, names in facts_of(kg, u)]
-    single = [m for m in SINGLE_FACT_MODES if modes.get(m, 0)]
+    single = [m.name for m in planned_by("fact") if modes.get(m.name, 0)]
     if single:
         jobs: list[tuple[str, str, dict, list[str], int]] = []
         if rows_per_fact > 0:
+            # with >= 2 rows a fact, the first is its open question (recall, not recognition) when atomic
+            # is on; the other rows rotate over the remaining single-fact modes
+            lead = ["atomic"] if "atomic" in single and len(single) > 1 and rows_per_fact > 1 else []
+            rest = [m for m in single if m not in lead]
             for fi, (u, ev, names) in enumerate(facts):
-                jobs += [(single[(fi + k) % len(single)], u, ev, names, k) for k in range(rows_per_fact)]
+                for k in range(rows_per_fact):
+                    mode = lead[0] if lead and k == 0 else rest[(fi + k - len(lead)) % len(rest)]
+                    jobs.append((mode, u, ev, names, k))
         else:
             offset = 0
             for mode in single:
@@ -124,47 +141,29 @@ def plan_grounded(
                 offset += modes[mode]
                 if modes[mode] > len(facts):
                     emit.plan.shortfalls[mode] = f"only {len(facts)} facts with evidence in the graph"
-        n_tf = 0
+        seen: Counter = Counter()  # per mode: which of its facts this is
         for mode, u, ev, names, k in jobs:
-            spans = answer_spans(ev["sentence"], names) or names
+            spans = teaching_spans(ev["sentence"], names) or names
             span = spans[k % len(spans)]
             endpoints = list(kg.edge_endpoints(u)) if kg.is_edge_unit(u) else [u]
             span_type = next((_type(kg, n) for n in endpoints if _name(kg, n) == span), "")
             anchors = [n for n in (_name(kg, x) for x in endpoints) if n != span]
-            # true/false alternates: the sentence itself, then a substitution the generate step makes from it
-            tf_statement, tf_label = ev["sentence"], n_tf % 2 == 0
-            n_tf += mode == "true_false"
+            fields = get_mode(mode).plan_fields(ev["sentence"], seen[mode])
+            seen[mode] += 1
             emit(mode, f"unit:{u}", [u], [ev], answer_span=span, answer_type=span_type if span in names else "",
-                 anchor_names=anchors, tf_statement=tf_statement, tf_label=tf_label)  # fmt: skip
+                 anchor_names=anchors, **fields)  # fmt: skip
     if not facts and single:
         for mode in single:
             emit.plan.shortfalls[mode] = "no unit of the graph has an evidence sentence"
 
-    want = modes.get("aggregated", 0)
-    ranked = sorted(subgraphs, key=lambda sg: -(subgraph_loss(kg, sg) or 0.0))
-    seen_focus: set[str] = set()
-    for sg in ranked:
-        if emit.plan.planned.get("aggregated", 0) >= want:
-            break
-        counts = Counter()
-        for node in sg.all_nodes():
-            counts[node] = len({e["sentence"] for e in _evidence(kg, node)})
-        focus = next((n for n, c in counts.most_common() if c >= 2 and n not in seen_focus), None)
-        if focus is None:
-            continue
-        seen_focus.add(focus)
-        evidence = list({e["sentence"]: e for e in _evidence(kg, focus)}.values())[:4]
-        emit("aggregated", sg.subgraph_id, [focus], evidence, answer_span=_name(kg, focus))
-    if want and emit.plan.planned.get("aggregated", 0) < want:
-        emit.plan.shortfalls["aggregated"] = (
-            f"only {emit.plan.planned.get('aggregated', 0)} entities with >= 2 evidence sentences in a subgraph"
-        )
+    for mode in (m.name for m in planned_by("entity")):
+        _plan_entities(emit, kg, subgraphs, mode, modes.get(mode, 0))
 
     paths = two_hop_paths(kg)
     offset = 0
-    for mode in ("multi_hop", "cot"):
+    for mode in (m.name for m in planned_by("path")):
         want = modes.get(mode, 0)
-        # cot takes the paths after multi_hop's (the same path would give the same question twice)
+        # a later path mode (cot) takes the paths after the earlier one's (one path, one question)
         chosen = paths[offset : offset + want] if offset < len(paths) else []
         chosen = chosen or paths[:want]
         offset += want
@@ -177,6 +176,32 @@ def plan_grounded(
                 else f"only {len(paths)} two-hop paths whose sentences keep start, link and answer apart"
             )
     return emit.plan
+
+
+def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph], mode: str, want: int) -> None:
+    """`want` samples of `mode`, each one entity's evidence (>= 2 sentences) in a high-loss subgraph."""
+    ranked = sorted(subgraphs, key=lambda sg: -(subgraph_loss(kg, sg) or 0.0))
+    seen_focus: set[str] = set()
+    progress = True
+    while progress and emit.plan.planned.get(mode, 0) < want:
+        progress = False  # one focus per subgraph per round: the highest-loss subgraphs first, then again
+        for sg in ranked:
+            if emit.plan.planned.get(mode, 0) >= want:
+                break
+            counts = Counter()
+            for node in sg.all_nodes():
+                counts[node] = len({e["sentence"] for e in _evidence(kg, node)})
+            focus = next((n for n, c in counts.most_common() if c >= 2 and n not in seen_focus), None)
+            if focus is None:
+                continue
+            seen_focus.add(focus)
+            progress = True
+            evidence = list({e["sentence"]: e for e in _evidence(kg, focus)}.values())[:4]
+            emit(mode, sg.subgraph_id, [focus], evidence, answer_span=_name(kg, focus))
+    if want and emit.plan.planned.get(mode, 0) < want:
+        emit.plan.shortfalls[mode] = (
+            f"only {emit.plan.planned.get(mode, 0)} entities with >= 2 evidence sentences in a subgraph"
+        )
 
 
 def two_hop_paths(kg: KnowledgeGraph) -> list[tuple[str, str, str, str, str, dict, dict]]:

@@ -3,34 +3,16 @@ answer away. Rows that fail are dropped with the reason; the judge's verdict, wh
 compared with the gate (agreement counted) and, with `judge_filter`, also required."""
 
 from synth_hf.steps.common.base import SynthStep
-from synth_hf.steps.graphgen import answer_first as af
 from synth_hf.steps.graphgen.base import GraphGenMixin
-from synth_hf.text.support import check_support, contains_span
+from synth_hf.steps.graphgen.modes import get_mode
 
 
 def verify_row(row: dict) -> str:
-    """'' when the row is supported, else the reason (see the module docstring)."""
+    """'' when the row is supported, else the reason: `no_evidence`, or its mode's verdict (`modes/`)."""
     evidence = [e["sentence"] for e in row.get("evidence") or []]
     if not evidence:
         return "no_evidence"
-    span, mode = row.get("answer_span", ""), row["mode"]
-    if mode == "true_false":
-        statement = row.get("tf_statement", "")
-        label = bool(row.get("tf_label"))
-        supported = check_support(statement, evidence).supported
-        return "" if supported == label else f"true_false_label_wrong: label={label} supported={supported}"
-    if mode not in ("aggregated",) and af.gives_away(row["question"].split("\n")[0], span):
-        return "question_gives_answer"
-    last = evidence[-1] if mode in ("multi_hop", "cot") else None
-    why = af.verify_answer(row["answer"].split(") ", 1)[-1] if mode == "multiple_choice" else row["answer"],
-                           span, evidence, last_hop=last)  # fmt: skip
-    if why:
-        return why
-    if mode == "multiple_choice":
-        options = list(row.get("options") or [])
-        if sum(contains_span(" ".join(evidence), o) for o in options) != 1:
-            return "mcq_options_not_exactly_one_supported"
-    return ""
+    return get_mode(row["mode"]).verify(row, evidence)
 
 
 class VerifySupport(GraphGenMixin, SynthStep):

@@ -24,7 +24,7 @@ def _diversity(texts: list[str], max_samples: int, seed: int) -> dict[str, Any]:
 
 def seed_similarity(texts: Sequence[str], seeds: Sequence[str], embedder: str | None = None) -> list[float]:
     """Cosine of each text to its own seed (pairs aligned by position)."""
-    from synth_hf.personas import encode_texts
+    from synth_hf.steps.aide.personas import encode_texts
 
     if not texts:
         return []

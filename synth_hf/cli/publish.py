@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from synth_hf.cli.args import add_command
+
 
 def _publish(args: argparse.Namespace) -> int:
     from datasets import load_from_disk
@@ -50,12 +52,11 @@ def _card_context(run_dir: Path, args: argparse.Namespace) -> dict:
 
 
 def register_cli(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "publish",
-        help="stage a run's dataset with a dataset card; upload with --repo-id",
+    p = add_command(
+        sub, "publish", _publish, help="stage a run's dataset with a dataset card; upload with --repo-id",
         description="Stage a run's dataset in the Hub layout (parquet shards, dataset card, report.html, "
         "pipeline.yaml, config.yaml) under RUN_DIR/hub, and upload it when --repo-id is given.",
-    )
+    )  # fmt: skip
     p.add_argument("run_dir", help="a run folder (with dataset/, summary.json) or a save_to_disk folder")
     p.add_argument("--repo-id", help="Hub dataset repo to upload to (needs a token); without it, only stage")
     p.add_argument("--method", default="synthetic", help="method named on the card: graphgen, aide, ...")
@@ -65,4 +66,3 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--revision", help="branch of the Hub repo to upload to")
     p.add_argument("--message", default="Upload synthetic dataset (synth_hf)", help="commit message of the upload")
     p.add_argument("--dry-run", action="store_true", help="write only the staging folder")
-    p.set_defaults(func=_publish)

@@ -31,7 +31,7 @@ PRELOAD = [
     "synth_hf.steps.common.base",
     "synth_hf.models",
     "torch",
-    "synth_hf.pipelines.fork_server_ready",  # last: freezes what the others loaded
+    "synth_hf.distilabel_compat.fork_server_ready",  # last: freezes what the others loaded
 ]
 
 

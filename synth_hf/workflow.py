@@ -1,7 +1,8 @@
-"""Corpus-or-seeds → dataset → card + staged publish → LoRA SFT → before/after evaluation.
+"""What follows a pipeline run: dataset → card + staged publish → LoRA SFT → before/after evaluation.
 
 Shared by `recipes/graphgen_medqa.py` and `recipes/aide_medqa.py`; each recipe only builds its
-pipeline config and names its evaluation sets.
+pipeline config, its TrainConfig (the config's `recipe.train` block plus its flags) and names its
+evaluation sets.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from synth_hf.config import TrainConfig
 from synth_hf.pipelines.runner import RunResult
 
 # Licences of the embedded models, inherited by the datasets and adapters they produce.
@@ -21,18 +23,16 @@ EMBEDDED_LICENSES = {"gemma-3-270m (embedded)": "gemma", "all-MiniLM-L6-v2": "ap
 
 
 @dataclass
-class LoopConfig:
+class WorkflowConfig:
+    """Publish, train and evaluate settings of one recipe run. `train.model` is the model fine-tuned
+    and evaluated (None = embedded); `train.dataset` / `train.out` are set by `close_the_loop`."""
+
     method: str
     out_dir: Path
-    base_model: str | None = None  # the model we fine-tune and evaluate; None = embedded
+    train: TrainConfig = field(default_factory=TrainConfig)
     repo_id: str | None = None  # upload only when given (and a token is available)
     private: bool = False
-    train_steps: int | None = None  # a fixed step count overrides the epochs when given
-    train_epochs: float = 3.0
     raw_text: list[str] | None = None  # source documents trained as plain text beside the rows
-    include_unverified: bool = False  # also train on rows with verified=False (ungrounded AIDE)
-    batch_size: int = 4
-    learning_rate: float = 2e-4
     eval_sets: dict[str, Any] = field(default_factory=dict)  # mcq / open_qa / statements
     licenses: list[str] = field(default_factory=list)
     extra_card: dict[str, Any] = field(default_factory=dict)
@@ -42,7 +42,7 @@ def log(stage: str, message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {stage}: {message}", flush=True)
 
 
-def card_context(result: RunResult, loop: LoopConfig, config: Any) -> dict:
+def card_context(result: RunResult, loop: WorkflowConfig, config: Any) -> dict:
     summary = result.summary
     stages = {
         name: {"kept": s["out"], "dropped": sum(s["dropped"].values()), "drop_reasons": s["dropped"]}
@@ -69,12 +69,12 @@ def card_context(result: RunResult, loop: LoopConfig, config: Any) -> dict:
     return context
 
 
-def close_the_loop(result: RunResult, loop: LoopConfig, config: Any) -> dict:
+def close_the_loop(result: RunResult, loop: WorkflowConfig, config: Any) -> dict:
     """Publish (staged; uploaded with repo_id), train LoRA, evaluate base vs adapter."""
     from synth_hf.evaluation import compare, evaluate_model
     from synth_hf.hub import publish_dataset, stage_dataset
     from synth_hf.models.resolve import resolve_model
-    from synth_hf.train import train_lora
+    from synth_hf.train import train_with_config
 
     out = Path(loop.out_dir)
     if len(result.dataset) == 0:
@@ -87,21 +87,12 @@ def close_the_loop(result: RunResult, loop: LoopConfig, config: Any) -> dict:
     if loop.repo_id:
         uploaded = publish_dataset(staged, loop.repo_id, private=loop.private)
         log("publish", f"uploaded to {uploaded}")
-    base = resolve_model(loop.base_model)
+    base = resolve_model(loop.train.model)
     mixed = f" + {len(loop.raw_text)} raw-text documents" if loop.raw_text else ""
-    sizing = f"{loop.train_steps} steps" if loop.train_steps else f"{loop.train_epochs:g} epochs"
+    sizing = f"{loop.train.max_steps} steps" if loop.train.max_steps else f"{loop.train.epochs:g} epochs"
     log("train", f"LoRA SFT on {len(result.dataset)} rows{mixed}, {sizing}, base {base}")
-    trained = train_lora(
-        staged,
-        base,
-        out / "adapter",
-        max_steps=loop.train_steps,
-        epochs=loop.train_epochs,
-        batch_size=loop.batch_size,
-        lr=loop.learning_rate,
-        raw_text=loop.raw_text,
-        include_unverified=loop.include_unverified,
-    )
+    train = loop.train.model_copy(update={"dataset": str(staged), "out": str(out / "adapter"), "model": base})
+    trained = train_with_config(train, raw_text=loop.raw_text)
     log("train", f"{trained.global_step} steps, loss {trained.train_loss}")
     log("eval", "base model")
     before = evaluate_model(base, None, **loop.eval_sets, out_path=out / "eval" / "base.json")

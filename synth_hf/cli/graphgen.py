@@ -6,13 +6,9 @@ import argparse
 import sys
 from typing import Any
 
-FLAG_KEYS = (
-    ("input", "input.source"),
-    ("text_column", "input.text_column"),
-    ("limit", "input.limit"),
-    ("output_dir", "run.output_dir"),
-    ("name", "run.name"),
-)
+from synth_hf.cli.args import add_command, add_config_flags, add_field_flag, add_run_flags, load_from_args
+
+NEEDS_INPUT = "graphgen needs an input: --input SOURCE, --set input.source=SOURCE, or an input: block in --config"
 
 
 def config_from_args(args: argparse.Namespace):
@@ -20,22 +16,9 @@ def config_from_args(args: argparse.Namespace):
 
     Raises ValueError naming what is wrong (no input anywhere, invalid fields, bad --set items).
     """
-    from synth_hf.config import apply_dotted, parse_set, read_yaml_mapping, validate_config
     from synth_hf.pipelines.graphgen_config import GraphGenConfig
 
-    overrides = parse_set(args.set)
-    for flag, key in FLAG_KEYS:
-        value = getattr(args, flag)
-        if value is not None:
-            overrides[key] = value
-    if args.no_cache:
-        overrides["run.use_cache"] = False
-    data = apply_dotted(read_yaml_mapping(args.config) if args.config else {}, overrides)
-    if not isinstance(data.get("input"), dict) or data["input"].get("source") in (None, ""):
-        raise ValueError(
-            "graphgen needs an input: --input SOURCE, --set input.source=SOURCE, or an input: block in --config"
-        )
-    return validate_config(GraphGenConfig, data, where=f"graphgen config{f' {args.config}' if args.config else ''}")
+    return load_from_args(GraphGenConfig, args, required={"input.source": NEEDS_INPUT})
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -72,25 +55,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def register_cli(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "graphgen",
+    parser = add_command(
+        subparsers, "graphgen", _run,
         help="corpus -> knowledge graph -> trainee probe -> QA dataset (GraphGen)",
-        description="Run the GraphGen pipeline. Values from --config are overridden by the flags and --set.",
-    )
-    parser.add_argument("--config", help="YAML file with a GraphGenConfig")
-    parser.add_argument("--input", help="Hub dataset id or local file/folder (input.source)")
-    parser.add_argument("--text-column", dest="text_column", help="text column of a table input (input.text_column)")
-    parser.add_argument("--limit", type=int, help="use only the first N documents")
-    parser.add_argument("--output-dir", dest="output_dir", help="folder holding the run folders (run.output_dir)")
-    parser.add_argument("--name", help="run name (folder under the output dir)")
-    parser.add_argument("--no-cache", action="store_true", help="recompute every step")
-    parser.add_argument(
-        "--set",
-        action="append",
-        metavar="KEY=VALUE",
-        help="override any field, e.g. --set generation.modes.atomic=10 (repeatable)",
-    )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="check the input and the engine options, print the resolved config"
-    )
-    parser.set_defaults(func=_run)
+        description="Run the GraphGen pipeline. Values from --config are overridden by --set, then by the flags.",
+    )  # fmt: skip
+    add_config_flags(parser, "GraphGenConfig")
+    add_field_flag(parser, "input.source", "--input", help="Hub dataset id or local file/folder (input.source)")
+    add_field_flag(parser, "input.text_column", "--text-column", help="text column of a table input (input.text_column)")
+    add_field_flag(parser, "input.limit", "--limit", type=int, help="use only the first N documents")
+    add_run_flags(parser, dry_run_help="check the input and the engine options, print the resolved config")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from synth_hf.cli.args import add_command
+
 
 def _report(args: argparse.Namespace) -> int:
     from synth_hf.report import build_report
@@ -14,11 +16,10 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def register_cli(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "report",
+    parser = add_command(
+        subparsers, "report", _report,
         help="write the visual HTML report of a finished run (report.html in the run folder)",
         description="Rebuild report.html from what a GraphGen or AIDE run left in its folder.",
-    )
+    )  # fmt: skip
     parser.add_argument("run_dir", help="the run folder (output_dir/name), holding summary.json and dataset/")
     parser.add_argument("--out", help="write the page here instead of RUN_DIR/report.html")
-    parser.set_defaults(func=_report)

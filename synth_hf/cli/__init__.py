@@ -1,11 +1,12 @@
-"""`synth-hf` command line. Subcommands live beside the code they run: each module in
-COMMAND_MODULES exposes `register_cli(subparsers)` and sets `func` on its parser."""
+"""synth-hf: synthetic SFT data (GraphGen, AIDE), LoRA training and evaluation on HF datasets.
+
+One module per subcommand in this package: each module in COMMAND_MODULES exposes
+`register_cli(subparsers)` and sets `func` on its parser; `args` holds the argparse shapes they share."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 import textwrap
 import traceback
@@ -15,40 +16,14 @@ import yaml
 DESCRIPTION = "Synthetic SFT data (GraphGen, AIDE) with distilabel, training with TRL, evaluation."
 VERBOSE_HELP = "show every library's log records (distilabel, vLLM, httpx...); also SYNTH_HF_LOG_LEVEL"
 COMMAND_MODULES = (
-    "synth_hf.pipelines.graphgen_cli",
-    "synth_hf.pipelines.aide_cli",
-    "synth_hf.hub_cli",
-    "synth_hf.train_cli",
-    "synth_hf.evaluation_cli",
-    "synth_hf.report.cli",
+    "synth_hf.cli.models",
+    "synth_hf.cli.graphgen",
+    "synth_hf.cli.aide",
+    "synth_hf.cli.publish",
+    "synth_hf.cli.train",
+    "synth_hf.cli.eval",
+    "synth_hf.cli.report",
 )
-
-
-def _models(args: argparse.Namespace) -> int:
-    from synth_hf.models import available_engines
-    from synth_hf.models.embedded import (
-        embedded_embedder_dir,
-        embedded_model_dir,
-        ensure_embedded_model,
-        is_prepared,
-    )
-
-    print("engines:")
-    for name, state in available_engines().items():
-        print(f"  {name:<13} {state}")
-    if args.prepare:
-        was_ready = is_prepared()
-        path = ensure_embedded_model()
-        print(f"embedded LLM:  {path} ({'cached' if was_ready else 'converted now'})")
-    else:
-        print(f"embedded LLM:  {embedded_model_dir()} ({'ready' if is_prepared() else 'not prepared yet'})")
-    try:
-        print(f"embedder:      {embedded_embedder_dir()}")
-    except RuntimeError as err:
-        print(f"embedder:      missing ({err})")
-    if args.json:
-        print(json.dumps(available_engines()))
-    return 0
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -67,14 +42,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="synth-hf", description=DESCRIPTION, formatter_class=HelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
-    models = sub.add_parser(
-        "models",
-        help="list engines and prepare the embedded default model",
-        description="List the engines usable here and convert the embedded model once (cached).",
-    )
-    models.add_argument("--no-prepare", dest="prepare", action="store_false", help="do not convert the embedded model")
-    models.add_argument("--json", action="store_true", help="also print the engine list as JSON")
-    models.set_defaults(func=_models)
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
@@ -118,7 +85,3 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed: not an error
         sys.stderr.close()
         return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from synth_hf.cli.args import add_command
+
 
 def _eval(args: argparse.Namespace) -> int:
     from synth_hf.evaluation import compare, evaluate_model
@@ -56,11 +58,10 @@ def check_eval_sets(tasks: dict[str, str | None]) -> dict[str, tuple[int, list[d
 
 
 def register_cli(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "eval",
-        help="closed-book evaluation: MCQ log-likelihood, open QA, calibration",
+    p = add_command(
+        sub, "eval", _eval, help="closed-book evaluation: MCQ log-likelihood, open QA, calibration",
         description="Evaluate the base model, and the adapter beside it when given, closed-book on the files given.",
-    )
+    )  # fmt: skip
     p.add_argument("--model", default=None, help="base model (default: embedded Gemma-3-270M)")
     p.add_argument("--adapter", help="LoRA adapter folder to compare against the base")
     p.add_argument("--mcq", help="MedQA-style jsonl (question, options, answer_idx)")
@@ -68,4 +69,3 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--statements", help="jsonl with statement + label")
     p.add_argument("--out", default="outputs/eval", help="folder for the reports (default outputs/eval)")
     p.add_argument("--dry-run", action="store_true", help="check the evaluation files and the adapter; load no model")
-    p.set_defaults(func=_eval)

@@ -1,17 +1,6 @@
-"""Fixes for distilabel 1.5.3 (its last release) that synth_hf relies on.
+"""Patches of distilabel 1.5.3 pipeline internals (the version is checked by the package).
 
-Replicas: when a step runs as several replicas, the replica that handles the final batch
-stops, but the others keep waiting on their input queue and the pipeline never finishes.
-After a step's last batch arrives, we send the stop flag to the step's remaining replicas.
-And a global (accumulating) step must wait until every batch up to the last one arrived:
-with replicas the last batch can overtake an earlier one, and distilabel would then start
-the global step on partial data.
-
-Cache cost: distilabel saves the whole pipeline and every buffered batch after each batch, which
-grows with the run (O(batches²)) and dominated the driver's time in benchmarks/memory_scale.py.
-A pipeline may set `_synth_cache_interval_s`: saves in between are then at most that often; the
-final save (normal end or Ctrl-C) always happens. Only a hard kill sees an older cache, so only
-pipelines whose steps keep their own per-batch results (GraphGen's memo) should set it.
+Each function changes one upstream behaviour; `apply()` installs all of them once.
 """
 
 from __future__ import annotations
@@ -23,13 +12,26 @@ _APPLIED = False
 
 
 def apply() -> None:
+    """Install every patch below, once per process."""
     global _APPLIED
     if _APPLIED:
         return
-    from distilabel.constants import LAST_BATCH_SENT_FLAG
     from distilabel.pipeline.base import BasePipeline
+    from distilabel.pipeline.batch_manager import _BatchManagerStep
 
-    original = BasePipeline._process_batch
+    stop_idle_replicas(BasePipeline)
+    accumulate_in_order(_BatchManagerStep)
+    throttle_cache(BasePipeline)
+    _APPLIED = True
+
+
+def stop_idle_replicas(pipeline_cls: Any) -> None:
+    """Upstream: when a step runs as several replicas, only the replica that handled the final batch
+    stops; the others keep waiting on their input queue and the pipeline never finishes.
+    Patched: after a step's last batch, the stop flag is sent to each remaining replica."""
+    from distilabel.constants import LAST_BATCH_SENT_FLAG
+
+    original = pipeline_cls._process_batch
 
     def _process_batch(self: Any, batch: Any, send_last_batch_flag: bool = True) -> None:
         original(self, batch, send_last_batch_flag)
@@ -40,9 +42,13 @@ def apply() -> None:
         for _ in range(self.dag.get_step_replica_count(step_name) - 1):
             self._send_to_step(step_name, LAST_BATCH_SENT_FLAG)
 
-    BasePipeline._process_batch = _process_batch  # type: ignore[method-assign]
+    pipeline_cls._process_batch = _process_batch
 
-    from distilabel.pipeline.batch_manager import _BatchManagerStep
+
+def accumulate_in_order(batch_manager_step_cls: Any) -> None:
+    """Upstream: a global (accumulating) step starts once the last batch arrived; with replicas the
+    last batch can overtake an earlier one, so the step would run on partial data.
+    Patched: it also waits until the sequence numbers 0..last have all arrived."""
 
     def _ready_to_create_batch_accumulate(self: Any) -> bool:
         for step, batches in self.data.items():
@@ -53,12 +59,15 @@ def apply() -> None:
                 return False
         return True
 
-    _BatchManagerStep._ready_to_create_batch_accumulate = _ready_to_create_batch_accumulate  # type: ignore
-    _throttle_cache(BasePipeline)
-    _APPLIED = True
+    batch_manager_step_cls._ready_to_create_batch_accumulate = _ready_to_create_batch_accumulate
 
 
-def _throttle_cache(pipeline_cls: Any) -> None:
+def throttle_cache(pipeline_cls: Any) -> None:
+    """Upstream: the whole pipeline and every buffered batch are saved after each batch, which grows
+    with the run (O(batches²)) and dominated the driver's time in benchmarks/memory_scale.py.
+    Patched: a pipeline with `_synth_cache_interval_s` saves at most that often in between; the final
+    save (normal end or Ctrl-C) always happens. Only a hard kill sees an older cache, so only pipelines
+    whose steps keep their own per-batch results (the step frame's memo) should set it."""
     save, finalize = pipeline_cls._cache, pipeline_cls._finalize_pipeline_execution
 
     def _cache(self: Any) -> None:

@@ -1,0 +1,32 @@
+"""aggregated: what the sources say about one entity; the answer is its evidence sentences (>= 2, from
+one partition subgraph). The question is a fixed phrasing per style; no LLM.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from synth_hf.steps.graphgen.modes import register
+from synth_hf.steps.graphgen.modes.base import GenContext, QAMode, sentences, span_verdict
+
+QUESTIONS = {
+    "concise": "What do the sources say about {name}?",
+    "detailed": "Explain what is known about {name}.",
+    "exam": "Summarize the key facts about {name}.",
+    "curious_student": "What should I know about {name}?",
+    "clinical_case": "What facts about {name} matter in practice?",
+}
+
+
+@register
+class Aggregated(QAMode):
+    name = "aggregated"
+    planner = "entity"
+    asks_llm = False
+
+    def generate(self, row: dict[str, Any], raw: str, ctx: GenContext) -> tuple[dict | None, str]:
+        question = QUESTIONS.get(row["style"], QUESTIONS["concise"]).format(name=row["answer_span"])
+        return {"question": question, "answer": " ".join(sentences(row)), "generator": "template"}, ""
+
+    def verify(self, row: dict[str, Any], evidence: list[str]) -> str:
+        return span_verdict(row, evidence, row["answer"], question_check=False)  # the question names it

@@ -1,0 +1,39 @@
+"""multi_hop: two edges A-B, B-C through a bridge entity B; the question names A, hides B, and its
+answer C rests on the second (last-hop) sentence. The LLM phrases the question from both facts; a
+two-hop cloze that hides the link covers the path when the LLM's question is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from synth_hf.items import qa_answer
+from synth_hf.steps.graphgen import answer_first as af
+from synth_hf.steps.graphgen.modes import register
+from synth_hf.steps.graphgen.modes.base import GenContext, QAMode, sentences, span_verdict
+
+
+def _first(names: list[str] | None) -> str:
+    return (names or [""])[0]
+
+
+@register
+class MultiHop(QAMode):
+    name = "multi_hop"
+    planner = "path"
+
+    def prompt(self, row: dict[str, Any]) -> str:
+        ev = sentences(row)
+        return af.multi_hop_prompt(ev[0], ev[-1], _first(row["anchor_names"]), _first(row["hidden_names"]),
+                                   row["answer_span"])  # fmt: skip
+
+    def template(self, row: dict[str, Any], ctx: GenContext) -> str | None:
+        ev = sentences(row)
+        return af.multi_hop_template(ev[0], ev[-1], _first(row["hidden_names"]), row["answer_span"])
+
+    def render(self, row: dict[str, Any], question: str, ctx: GenContext) -> tuple[dict | None, str]:
+        evidence = sentences(row) if ctx.answer_with_evidence else ()
+        return {"question": question, "answer": qa_answer(row["answer_span"], evidence)}, ""
+
+    def verify(self, row: dict[str, Any], evidence: list[str]) -> str:
+        return span_verdict(row, evidence, row["answer"], last_hop=True)

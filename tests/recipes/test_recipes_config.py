@@ -1,0 +1,57 @@
+"""The recipes build their configs with the shared mechanism: the YAML with what the recipe fixes, then
+--set, then flags; the training settings are the config's `recipe.train` (a TrainConfig); errors name
+their source. No pipeline runs here."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "recipes"))
+
+import aide_medqa
+import graphgen_medqa
+
+from synth_hf.config import TrainConfig
+
+
+def _graphgen(tmp_path, *argv):
+    args = graphgen_medqa.build_parser().parse_args(["--out", str(tmp_path), *argv])
+    return graphgen_medqa.build_config(args)
+
+
+def test_graphgen_recipe_flags_set_and_yaml(tmp_path):
+    config = _graphgen(tmp_path)
+    assert config.recipe.train == TrainConfig(epochs=1.5, batch_size=8, lr=0.002)  # the shipped YAML
+    assert (config.run.output_dir, config.run.name) == (str(tmp_path), "graphgen")
+    assert config.input.source.endswith("knowledge_lift/docs")
+    config = _graphgen(tmp_path, "--train-steps", "2", "--base-model", "m", "--set", "recipe.train.lr=0.1",
+                       "--set", "run.name=mine", "--corpus", "c.jsonl", "--synthesizer", "openai:x",
+                       "--openai-base-url", "http://h/v1", "--no-cache")  # fmt: skip
+    train = config.recipe.train
+    assert (train.max_steps, train.model, train.lr, train.epochs) == (2, "m", 0.1, 1.5)
+    assert config.run.name == "mine" and config.input.source == "c.jsonl" and config.run.use_cache is False
+    assert config.synthesizer.options == {"base_url": "http://h/v1"} and config.synthesizer.model == "x"
+
+
+def test_graphgen_recipe_errors_name_their_source(tmp_path):
+    with pytest.raises(ValueError, match=r"--set recipe\.train\.epoch=2: recipe\.train\.epoch: unknown key \(did you mean 'epochs'"):
+        _graphgen(tmp_path, "--set", "recipe.train.epoch=2")
+    with pytest.raises(ValueError, match=r"--train-epochs: recipe\.train\.epochs: Input should be greater than 0"):
+        _graphgen(tmp_path, "--train-epochs", "0")
+    with pytest.raises(ValueError, match=r"--synthesizer: synthesizer\.engine"):
+        _graphgen(tmp_path, "--synthesizer", "nosuch:model")
+
+
+def test_aide_recipe_splits_seeds_from_the_evaluation_questions(tmp_path):
+    args = aide_medqa.build_parser().parse_args(["--out", str(tmp_path), "--engine", "fake:", "--set", "recipe.num_seeds=4"])
+    config, seeds, held_out = aide_medqa.build_config(args)
+    assert len(config.seeds.rows) == len(seeds) == 4 and held_out
+    assert {r["id"] for r in config.seeds.rows} == {r["id"] for r in seeds}
+    assert not {r["id"] for r in seeds} & {r["id"] for r in held_out}
+    assert config.recipe.train == TrainConfig(epochs=3, batch_size=4, lr=2e-4)
+    assert config.engine.engine == "fake" and config.documents.source.endswith("medical_corpus")
+    args = aide_medqa.build_parser().parse_args(["--out", str(tmp_path), "--set", "recipe.num_seeds=1000"])
+    with pytest.raises(ValueError, match="need more than 1000"):
+        aide_medqa.build_config(args)
