@@ -28,6 +28,7 @@ from pathlib import Path
 
 from synth_hf.cli.args import FLAG_NAMES, add_config_flags, add_field_flag, add_field_flags, field_flags
 from synth_hf.config import EngineConfig, RecipeConfig, TrainConfig, apply_dotted, read_yaml_mapping
+from synth_hf.runtime.artifacts import record_config
 from synth_hf.workflow import (
     EMBEDDED_LICENSES,
     WorkflowConfig,
@@ -38,6 +39,10 @@ from synth_hf.workflow import (
 )
 
 HERE = Path(__file__).resolve().parent
+SERVED_NOTE = (
+    "This run's synthesizer and trainee were one temporary local vLLM server of the embedded model\n"
+    "(recipes/graphgen_medqa.py); re-running this file uses the in-process engines below instead."
+)
 DATA = Path(__import__("synth_hf").__file__).resolve().parent / "data"
 DEFAULT_CONFIG = HERE / "configs" / "graphgen_medqa.yaml"
 
@@ -138,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     # Only the embedded in-process default is swapped for the shared server; named engines stay.
     embedded_default = EngineConfig(engine="transformers")
     serve = not args.no_serve and config.synthesizer == embedded_default and config.trainee == embedded_default
+    configured = config  # what a re-run uses: the shared server below only stands in for it
     # The server stops when this block ends: training and evaluation then have every core.
     with contextlib.ExitStack() as stack:
         server = None
@@ -155,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
         result = timed("graphgen", lambda: run_graphgen(config))
         if server is not None:
             record_engine_load(result, {"server": server.engine_load()})
+            # its URL dies with it: config.yaml (and the card) name the engines it stood in for
+            record_config(result.run_dir, configured, note=SERVED_NOTE)
+            config = configured
     embedded = config.synthesizer.model is None
     licenses = [EMBEDDED_LICENSES["gemma-3-270m (embedded)"]] if embedded else []
     loop = WorkflowConfig(

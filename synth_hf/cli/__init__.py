@@ -8,10 +8,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import textwrap
 import traceback
 
 import yaml
 
+DESCRIPTION = "Synthetic SFT data (GraphGen, AIDE) with distilabel, training with TRL, evaluation."
 VERBOSE_HELP = "show every library's log records (distilabel, vLLM, httpx...); also SYNTH_HF_LOG_LEVEL"
 COMMAND_MODULES = (
     "synth_hf.cli.models",
@@ -24,8 +26,20 @@ COMMAND_MODULES = (
 )
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's layout, but lines wrap at spaces only: `--raw-text` is never split as `--raw-` / `text`."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return textwrap.fill(" ".join(text.split()), width, initial_indent=indent,
+                             subsequent_indent=indent, break_on_hyphens=False)  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="synth-hf", description=__doc__.split("\n")[0])
+    """The `synth-hf` parser with every subcommand of COMMAND_MODULES registered."""
+    parser = argparse.ArgumentParser(prog="synth-hf", description=DESCRIPTION, formatter_class=HelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
@@ -37,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
             raise
         module.register_cli(sub)
     for command in sub.choices.values():  # `synth-hf graphgen -v` as well as `synth-hf -v graphgen`
+        command.formatter_class = HelpFormatter
         command.add_argument(
             "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP
         )

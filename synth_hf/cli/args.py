@@ -55,7 +55,7 @@ def add_config_flags(parser: argparse.ArgumentParser, what: str, trailing_overri
 
 def add_run_flags(parser: argparse.ArgumentParser, dry_run_help: str) -> None:
     """Where a pipeline run writes, whether it reuses its cache, and `--dry-run`."""
-    add_field_flag(parser, "run.output_dir", "--output-dir")
+    add_field_flag(parser, "run.output_dir", "--output-dir", help="folder holding the run folders (run.output_dir)")
     add_field_flag(parser, "run.name", "--name", help="run name (folder under the output dir)")
     add_field_flag(parser, "run.use_cache", "--no-cache", action="store_const", const=False,
                    help="recompute every step")  # fmt: skip

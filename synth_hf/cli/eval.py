@@ -58,11 +58,14 @@ def check_eval_sets(tasks: dict[str, str | None]) -> dict[str, tuple[int, list[d
 
 
 def register_cli(sub: argparse._SubParsersAction) -> None:
-    p = add_command(sub, "eval", _eval, help="closed-book evaluation: MCQ log-likelihood, open QA, calibration")
+    p = add_command(
+        sub, "eval", _eval, help="closed-book evaluation: MCQ log-likelihood, open QA, calibration",
+        description="Evaluate the base model, and the adapter beside it when given, closed-book on the files given.",
+    )  # fmt: skip
     p.add_argument("--model", default=None, help="base model (default: embedded Gemma-3-270M)")
     p.add_argument("--adapter", help="LoRA adapter folder to compare against the base")
     p.add_argument("--mcq", help="MedQA-style jsonl (question, options, answer_idx)")
     p.add_argument("--open-qa", help="jsonl with question + answer")
     p.add_argument("--statements", help="jsonl with statement + label")
-    p.add_argument("--out", default="outputs/eval")
+    p.add_argument("--out", default="outputs/eval", help="folder for the reports (default outputs/eval)")
     p.add_argument("--dry-run", action="store_true", help="check the evaluation files and the adapter; load no model")

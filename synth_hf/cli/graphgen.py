@@ -30,8 +30,14 @@ def _run(args: argparse.Namespace) -> int:
               "this command only builds the dataset", file=sys.stderr)
     if args.dry_run:
         from synth_hf.config import dump_config
+        from synth_hf.pipelines.graphgen import check_graphgen
 
+        checked = check_graphgen(config)  # reads the input, builds the engines; writes nothing
         print(dump_config(config))
+        skipped = f", {checked['skipped_files']} file(s) skipped" if checked["skipped_files"] else ""
+        engines = ", ".join(f"{role} {label}" for role, label in checked["engines"].items())
+        print(f"[graphgen] dry run: input {config.input.source}: {checked['documents']} documents{skipped}; "
+              f"engines: {engines}; nothing written, no model loaded", file=sys.stderr)  # fmt: skip
         return 0
     try:
         result = run_graphgen(config)
@@ -56,6 +62,6 @@ def register_cli(subparsers: Any) -> None:
     )  # fmt: skip
     add_config_flags(parser, "GraphGenConfig")
     add_field_flag(parser, "input.source", "--input", help="Hub dataset id or local file/folder (input.source)")
-    add_field_flag(parser, "input.text_column", "--text-column")
+    add_field_flag(parser, "input.text_column", "--text-column", help="text column of a table input (input.text_column)")
     add_field_flag(parser, "input.limit", "--limit", type=int, help="use only the first N documents")
-    add_run_flags(parser, dry_run_help="print the resolved config and exit")
+    add_run_flags(parser, dry_run_help="check the input and the engine options, print the resolved config")

@@ -36,6 +36,9 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def register_cli(sub: argparse._SubParsersAction) -> None:
-    models = add_command(sub, "models", _models, help="list engines and prepare the embedded default model")
+    models = add_command(
+        sub, "models", _models, help="list engines and prepare the embedded default model",
+        description="List the engines usable here and convert the embedded model once (cached).",
+    )  # fmt: skip
     models.add_argument("--no-prepare", dest="prepare", action="store_false", help="do not convert the embedded model")
-    models.add_argument("--json", action="store_true")
+    models.add_argument("--json", action="store_true", help="also print the engine list as JSON")

@@ -52,13 +52,17 @@ def _card_context(run_dir: Path, args: argparse.Namespace) -> dict:
 
 
 def register_cli(sub: argparse._SubParsersAction) -> None:
-    p = add_command(sub, "publish", _publish, help="stage a run's dataset with a dataset card; upload with --repo-id")
+    p = add_command(
+        sub, "publish", _publish, help="stage a run's dataset with a dataset card; upload with --repo-id",
+        description="Stage a run's dataset in the Hub layout (parquet shards, dataset card, report.html, "
+        "pipeline.yaml, config.yaml) under RUN_DIR/hub, and upload it when --repo-id is given.",
+    )  # fmt: skip
     p.add_argument("run_dir", help="a run folder (with dataset/, summary.json) or a save_to_disk folder")
-    p.add_argument("--repo-id")
-    p.add_argument("--method", default="synthetic")
+    p.add_argument("--repo-id", help="Hub dataset repo to upload to (needs a token); without it, only stage")
+    p.add_argument("--method", default="synthetic", help="method named on the card: graphgen, aide, ...")
     p.add_argument("--license", action="append", help="licence of a model or data source (repeatable)")
-    p.add_argument("--staging-dir")
-    p.add_argument("--private", action="store_true")
-    p.add_argument("--revision")
-    p.add_argument("--message", default="Upload synthetic dataset (synth_hf)")
+    p.add_argument("--staging-dir", help="where to stage (default: RUN_DIR/hub)")
+    p.add_argument("--private", action="store_true", help="create the Hub repo as private")
+    p.add_argument("--revision", help="branch of the Hub repo to upload to")
+    p.add_argument("--message", default="Upload synthetic dataset (synth_hf)", help="commit message of the upload")
     p.add_argument("--dry-run", action="store_true", help="write only the staging folder")

@@ -133,6 +133,10 @@ class SynthLLM(LLM):
         return [_to_generate_output(c) for c in self.complete(messages, params)]
 
     # ---- synth_hf API ---------------------------------------------------------------
+    def preflight(self) -> None:
+        """Checks that need no model loaded (a dry run and the start of a run make them): engines
+        override it to test their device and model reference. Raises ValueError naming the problem."""
+
     @property
     def usage(self) -> dict:
         """Cumulative calls (prompts sent) and tokens since load; steps diff it per batch."""

@@ -51,9 +51,12 @@ def ensure_embedded_model() -> Path:
     with FileLock(str(target) + ".lock", timeout=900):
         if is_prepared(target):
             return target
+        from synth_hf.runtime.spinner import track
+
         tmp = Path(tempfile.mkdtemp(prefix=".gemma-convert-", dir=target.parent))
         try:
-            _convert_gguf_to_hf(tmp)
+            with track("converting the embedded model (first use only, ~1 min)", heartbeat=True):
+                _convert_gguf_to_hf(tmp)
             if target.exists():  # a stale, unmarked folder from a crashed run
                 shutil.rmtree(target)
             os.replace(tmp, target)

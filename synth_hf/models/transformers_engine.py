@@ -11,6 +11,7 @@ from synth_hf.models.embedded import EMBEDDED_LLM_NAME
 from synth_hf.models.prompts import render_prompt
 from synth_hf.models.resolve import check_device, is_embedded, load_error, resolve_model
 from synth_hf.models.yesno import answer_token_ids
+from synth_hf.runtime.spinner import track
 
 
 class TransformersEngine(SynthLLM):
@@ -28,6 +29,19 @@ class TransformersEngine(SynthLLM):
     def model_name(self) -> str:
         return EMBEDDED_LLM_NAME if is_embedded(self.model) else str(self.model)
 
+    def preflight(self) -> None:
+        """The device exists and a named model is an existing folder or a Hub id (nothing loaded)."""
+        if self.device != "auto":
+            import torch
+
+            try:
+                torch.device(self.device)
+            except RuntimeError as err:
+                raise ValueError(f"device={self.device!r} is not a torch device ({err})") from err
+            check_device(self.device)
+        if not is_embedded(self.model):
+            resolve_model(self.model)
+
     def load(self) -> None:
         super().load()
         if self._model is not None:
@@ -39,14 +53,16 @@ class TransformersEngine(SynthLLM):
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         check_device(device)
-        path = resolve_model(self.model)
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=self.trust_remote_code)
-            model = AutoModelForCausalLM.from_pretrained(
-                path, dtype=self.dtype, trust_remote_code=self.trust_remote_code
-            )
-        except (OSError, ValueError) as err:
-            raise load_error(self.model, err) from err
+        # elapsed time in the main process (off in pipeline workers, whose stage row shows it)
+        with track(f"loading {self.model_name} (transformers)", heartbeat=True):
+            path = resolve_model(self.model)
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=self.trust_remote_code)
+                model = AutoModelForCausalLM.from_pretrained(
+                    path, dtype=self.dtype, trust_remote_code=self.trust_remote_code
+                )
+            except (OSError, ValueError) as err:
+                raise load_error(self.model, err) from err
         tokenizer.padding_side = "left"
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token

@@ -24,6 +24,7 @@ from synth_hf.models.prompts import render_prompt
 from synth_hf.models.resolve import is_embedded, load_error, resolve_model
 from synth_hf.models.vllm_cpu import LoadPlan, applied_env, cpu_engine_env, plan_load
 from synth_hf.models.yesno import answer_token_ids
+from synth_hf.runtime.spinner import track
 
 # The embedded Gemma supports 32k tokens; 4k keeps the CPU KV cache (and load time) small.
 EMBEDDED_MAX_MODEL_LEN = 4096
@@ -78,6 +79,13 @@ class VLLMEngine(SynthLLM):
         return EMBEDDED_LLM_NAME if is_embedded(self.model) else str(self.model)
 
     # ---- lifecycle ------------------------------------------------------------------
+    def preflight(self) -> None:
+        """Device and tensor parallelism fit this machine; a named model is an existing folder or a
+        Hub id (nothing loaded, vLLM not imported)."""
+        self._check_hardware()
+        if not is_embedded(self.model):
+            resolve_model(self.model)
+
     def load(self) -> None:
         super().load()
         if self._llm is not None:
@@ -114,8 +122,9 @@ class VLLMEngine(SynthLLM):
         spawned = os.environ.get("VLLM_WORKER_MULTIPROC_METHOD") == "spawn"
         self._added_env = {} if on_gpu else cpu_engine_env(preload=None if spawned else [])
         started = time.perf_counter()
-        try:
-            with applied_env(self._added_env):
+        mode = "eager" if kwargs["enforce_eager"] else "compiled"
+        try:  # elapsed time in the main process (off in pipeline workers, whose stage row shows it)
+            with applied_env(self._added_env), track(f"loading {self.model_name} (vLLM, {mode})", heartbeat=True):
                 llm = LLM(**kwargs)
         except OSError as err:  # missing files / unreachable Hub id
             raise load_error(self.model, err) from err

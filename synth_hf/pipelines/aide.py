@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,8 +90,12 @@ def _operations(config: AIDEConfig) -> tuple[dict[str, str], dict[str, str]]:
     return instructions, templates
 
 
-def _build(config: AIDEConfig, dry_run: bool = False) -> tuple[Any, AIDEBuild]:
-    """`dry_run`: validate and lay out the stages, writing nothing (no persona pool is built)."""
+def _build(
+    config: AIDEConfig, dry_run: bool = False, on_checked: Callable[[], None] | None = None
+) -> tuple[Any, AIDEBuild]:
+    """`dry_run`: validate and lay out the stages, writing nothing (no persona pool is built).
+    Seeds, demonstrations, engines and documents are checked before anything is written;
+    `on_checked` is called then, before the run folder is made (run_aide opens run.log there)."""
     from distilabel.steps import LoadDataFromDicts
 
     from synth_hf.steps import aide as S
@@ -99,6 +104,11 @@ def _build(config: AIDEConfig, dry_run: bool = False) -> tuple[Any, AIDEBuild]:
     run, exp, fmt = config.run, config.expansion, config.seeds.format
     seeds, invalid = load_seeds(config.seeds)
     demos = load_demonstrations(config.seeds)
+    engines = _engines(config)
+    passages_path = str(run.run_dir / PASSAGES_FILE)
+    documents = read_documents(config.documents, passages_path, dry_run)  # writes after reading
+    if on_checked is not None:
+        on_checked()
     if not dry_run:
         run.run_dir.mkdir(parents=True, exist_ok=True)
     attr_depth, persona_depth = exp.attribute_branch_depth, exp.persona_branch_depth
@@ -117,8 +127,6 @@ def _build(config: AIDEConfig, dry_run: bool = False) -> tuple[Any, AIDEBuild]:
     elif persona_depth:
         pool_meta = {"source": "generated-from-seeds", "license": "same as the generated data"}
 
-    passages_path = str(run.run_dir / PASSAGES_FILE)
-    documents = read_documents(config.documents, passages_path, dry_run)
     frame = {"ledger_dir": str(run.ledger_dir), "memo_dir": str(run.run_dir / runner.MEMO_DIR)}
     batch = run.input_batch_size
     common = {"seed_format": fmt, "task_description": config.seeds.task_description, "demonstrations": demos}
@@ -132,7 +140,6 @@ def _build(config: AIDEConfig, dry_run: bool = False) -> tuple[Any, AIDEBuild]:
         "generation_seed": run.seed,
     }
     ann = config.annotation
-    engines = _engines(config)
     synthesizer = engines["synthesizer"]
     pipeline = runner.new_pipeline(run.name, run, description="AIDE: attribute/persona-guided multi-hop expansion")
     pipeline._synth_cache_interval_s = CACHE_INTERVAL_S
@@ -305,8 +312,8 @@ def run_aide(config: AIDEConfig) -> RunResult:
     from synth_hf.runtime.logs import install
 
     started = time.time()
-    install(config.run.run_dir)  # quiet console and run.log from the first import on
-    pipeline, info = _build(config)
+    install(hold=True)  # run.log (with these records) once seeds, engines and documents are checked
+    pipeline, info = _build(config, on_checked=lambda: install(config.run.run_dir))
     with runner.running(pipeline, config.run, "aide") as run:
         _record_seeds(run.run_dir, Ledger(run.ledger_dir), info)
         distiset = runner.execute(pipeline, run, sequential=config.sequential_steps, reset_ledger=False)

@@ -26,6 +26,7 @@ def read_documents(d: DocumentsConfig | None, passages_path: str, dry_run: bool)
     if not passages:
         raise ValueError(f"documents: no sentence found in {d.source!r} ({len(ds)} documents)")
     if not dry_run:
+        Path(passages_path).parent.mkdir(parents=True, exist_ok=True)
         Path(passages_path).write_text(json.dumps(passages, ensure_ascii=False), encoding="utf-8")
     skipped = list(stats.skipped_files)
     for item in skipped:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from synth_hf.config import EngineConfig
 
 
@@ -36,15 +38,35 @@ def engine_label(config: EngineConfig, llm: Any) -> str:
     return f"{config.engine}:{llm.model_name}"
 
 
+def _problems(err: ValueError) -> str:
+    """One line for an engine's validation error: `field: message; ...`."""
+    if isinstance(err, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg']}" for e in err.errors()
+        )
+    return " ".join(str(err).split())
+
+
 def build_engines(roles: dict[str, EngineConfig | str]) -> RunEngines:
-    """Build each role's engine once. A role given as another role's name (a str) shares that
-    role's engine (e.g. an AIDE grader without its own config uses the synthesizer's)."""
+    """Build each role's engine once and run its `preflight` checks (device, model reference;
+    nothing is loaded). A role given as another role's name (a str) shares that role's engine
+    (e.g. an AIDE grader without its own config uses the synthesizer's).
+
+    Raises:
+        ValueError: an engine's options are invalid or its device/model cannot work here; the
+            message names the role and the engine (`synthesizer engine vllm: batch_size: ...`).
+    """
     engines: dict[str, Any] = {}
     labels: dict[str, str] = {}
     aliases: dict[str, str] = {}
     for role, spec in roles.items():
         if isinstance(spec, EngineConfig):
-            engines[role] = spec.build()
+            try:
+                engines[role] = spec.build()
+                engines[role].preflight()
+            except ValueError as err:
+                named = f"{spec.engine}:{spec.model}" if spec.model else spec.engine
+                raise ValueError(f"{role} engine {named}: {_problems(err)}") from err
             labels[role] = engine_label(spec, engines[role])
     for role, spec in roles.items():
         if isinstance(spec, str):

@@ -43,9 +43,12 @@ def corpus_fingerprint(dataset: Any) -> str:
 CACHE_INTERVAL_S = 10.0
 
 
-def prepare_input(config: GraphGenConfig) -> tuple[str, str, dict]:
-    """Read the corpus once (clear errors for a missing column, an empty corpus, ...) and save it under
-    the run folder for the generator step. Returns (path, fingerprint, read stats)."""
+def read_corpus(config: GraphGenConfig) -> tuple[Any, Any]:
+    """Read the corpus of `config.input` (first `limit` documents), writing nothing; prints the
+    files skipped. Returns (dataset with doc_id/text, read stats).
+
+    Raises ValueError / FileNotFoundError with one clear message (missing file or column, empty
+    corpus, a file that cannot be parsed)."""
     from synth_hf.io.readers import load_text_dataset, report_skipped
 
     inp = config.input
@@ -53,6 +56,13 @@ def prepare_input(config: GraphGenConfig) -> tuple[str, str, dict]:
     report_skipped(stats.skipped_files, prefix="[graphgen] input:")
     if inp.limit is not None and inp.limit < len(dataset):
         dataset = dataset.select(range(inp.limit))
+    return dataset, stats
+
+
+def prepare_input(config: GraphGenConfig, corpus: tuple[Any, Any] | None = None) -> tuple[str, str, dict]:
+    """Save the corpus (`corpus` from `read_corpus`, read now when None) under the run folder for
+    the generator step. Returns (path, fingerprint, read stats)."""
+    dataset, stats = corpus if corpus is not None else read_corpus(config)
     fingerprint = corpus_fingerprint(dataset)
     run_dir = config.run.run_dir
     path = run_dir / INPUT_DIR
@@ -74,7 +84,25 @@ def build_graphgen(config: GraphGenConfig) -> Any:
     return _build(config)[0]
 
 
-def _build(config: GraphGenConfig) -> tuple[Any, RunEngines]:
+def check_graphgen(config: GraphGenConfig) -> dict:
+    """What a dry run checks, writing nothing and loading no model: the corpus is read and each
+    engine is built and preflighted (options, device, model reference). Returns
+    {"documents": n, "skipped_files": k, "engines": {role: label}}; raises ValueError /
+    FileNotFoundError with one clear message."""
+    (dataset, stats), engines = _checked(config)
+    return {"documents": len(dataset), "skipped_files": len(stats.skipped_files), "engines": engines.labels}
+
+
+def _checked(config: GraphGenConfig) -> tuple[tuple[Any, Any], RunEngines]:
+    """The corpus read and the engines built: everything that can fail on the user's input before
+    a run writes anything."""
+    corpus = read_corpus(config)
+    return corpus, build_engines({"synthesizer": config.synthesizer, "trainee": config.trainee})
+
+
+def _build(
+    config: GraphGenConfig, checked: tuple[tuple[Any, Any], RunEngines] | None = None
+) -> tuple[Any, RunEngines]:
     from synth_hf.steps.graphgen import (
         CalibrationReport,
         ChunkDocuments,
@@ -93,10 +121,11 @@ def _build(config: GraphGenConfig) -> tuple[Any, RunEngines]:
     from synth_hf.steps.graphgen.verify import VerifySupport
 
     run = config.run
+    # input and engines are checked before anything is written: a bad run leaves no folder
+    corpus, engines = checked if checked is not None else _checked(config)
     run.run_dir.mkdir(parents=True, exist_ok=True)
     (run.run_dir / "config.yaml").write_text(dump_config(config), encoding="utf-8")
-    input_path, fingerprint, input_info = prepare_input(config)
-    engines = build_engines({"synthesizer": config.synthesizer, "trainee": config.trainee})
+    input_path, fingerprint, input_info = prepare_input(config, corpus)
     synth, trainee = engines["synthesizer"], engines["trainee"]
     tokenizer = tokenizer_reference(config.synthesizer)
     graph_dir, report_dir = str(run.run_dir / GRAPH_DIR), str(run.run_dir)
@@ -272,9 +301,11 @@ def run_graphgen(config: GraphGenConfig) -> RunResult:
 
     started = time.time()
     run_dir = config.run.run_dir
-    install(run_dir)  # quiet console and run.log from the first import on
+    install(hold=True)  # run.log (with these records) once input and engines are checked
+    checked = _checked(config)
+    install(run_dir)
     print(f"[graphgen] run folder: {run_dir}", flush=True)
-    pipeline, engines = _build(config)
+    pipeline, engines = _build(config, checked)
     with running(pipeline, config.run, "graphgen") as run:
         distiset = execute(pipeline, run, sequential=config.sequential_steps, reset_ledger=False)
         check_finished(pipeline, "GraphGen", run_dir)

@@ -75,7 +75,9 @@ def execute(
             init["num_cpus"] = run.ray_num_cpus
         pipeline = pipeline.ray(ray_head_node_url=run.ray_address, ray_init_kwargs=init)
     from synth_hf.runtime.logs import pipeline_logging
-    from synth_hf.runtime.progress import for_pipeline
+    from synth_hf.runtime.progress import for_pipeline, pipeline_order
+
+    Ledger(run.ledger_dir).set_order(pipeline_order(pipeline))  # summaries list stages in run order
 
     try:
         with pipeline_logging(run.run_dir), for_pipeline(pipeline, run.ledger_dir):

@@ -71,12 +71,19 @@ def _num(value: Any) -> str:
     return escape(str(value))
 
 
-def _figure(name: str, value: Any, key: str) -> str:
-    return f'<div class="figure" data-figure="{key}"><b>{_num(value)}</b><span>{escape(name)}</span></div>'
+def _pct(value: Any) -> str:
+    """A share in [0, 1] as a percentage ("100 %", "99.1 %"); anything else as `_num`."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value * 100:.1f}".removesuffix(".0") + " %"
+    return _num(value)
 
 
-def _kv_table(pairs: list[tuple[str, Any]], cls: str = "") -> str:
-    body = "".join(f"<tr><th>{escape(k)}</th><td class='n'>{_num(v)}</td></tr>" for k, v in pairs)
+def _figure(name: str, value: Any, key: str, fmt: Any = _num) -> str:
+    return f'<div class="figure" data-figure="{key}"><b>{fmt(value)}</b><span>{escape(name)}</span></div>'
+
+
+def _kv_table(pairs: list[tuple[str, Any]], cls: str = "", fmt: Any = _num) -> str:
+    body = "".join(f"<tr><th>{escape(k)}</th><td class='n'>{fmt(v)}</td></tr>" for k, v in pairs)
     return f'<table class="{cls}">{body}</table>'
 
 
@@ -97,7 +104,7 @@ def _overview(d: dict) -> str:
         ("dropped rows", sum(d["drops_by_reason"].values()), "dropped"),
     ]
     if overall is not None:
-        figures.append(("support rate", overall, "support_rate"))
+        figures.append(("support rate", overall, "support_rate", _pct))
     notices = "".join(f'<div class="notice">{escape(n)}</div>' for n in d["notices"])
     return '<div class="figures">' + "".join(_figure(*f) for f in figures) + "</div>" + notices
 
@@ -147,9 +154,9 @@ def _quality_section(d: dict) -> str:
         parts.append("<h3>support rate (before filtering)</h3>")
         per = support.get("per_mode") or {k: v for k, v in support.items() if k != "overall"}
         pairs = [("overall", support.get("overall"))] + sorted(per.items())
-        parts.append(_kv_table([(k, v) for k, v in pairs if not isinstance(v, dict)], "support"))
+        parts.append(_kv_table([(k, v) for k, v in pairs if not isinstance(v, dict)], "support", _pct))
     elif support is not None:
-        parts.append(_kv_table([("support rate", support)], "support"))
+        parts.append(_kv_table([("support rate", support)], "support", _pct))
     else:
         parts.append(_missing("This run recorded no support rate (rows were not checked against evidence)."))
     quality = d["quality"]

@@ -40,6 +40,17 @@ def write_config(summary: dict, run_dir: str | Path) -> Path | None:
     return path
 
 
+def record_config(run_dir: str | Path, config: Any, note: str | None = None) -> Path:
+    """Write `config` (a pydantic config) as the run's `config.yaml`, the file `synth-hf graphgen|aide
+    --config` re-runs; `note` becomes a comment at the top (e.g. why it differs from what ran)."""
+    from synth_hf.config import dump_config
+
+    path = Path(run_dir) / CONFIG_YAML
+    header = "".join(f"# {line}\n" for line in (note or "").splitlines())
+    path.write_text(header + dump_config(config), encoding="utf-8")
+    return path
+
+
 def finish_run(result: Any, pipeline: Any) -> None:
     """After a run's data and summary are saved: pipeline files, config and the HTML report."""
     from synth_hf.report import write_report_quietly

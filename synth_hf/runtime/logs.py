@@ -18,6 +18,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from logging.handlers import MemoryHandler
 from pathlib import Path
 
 LEVEL_ENV = "SYNTH_HF_LOG_LEVEL"
@@ -52,9 +53,15 @@ def is_quiet() -> bool:
     return explicit_level() is None
 
 
+# Loggers that log an error and then raise it: the exception reaches the user (as synth_hf's one-line
+# error), so on a quiet console the record would only say the same thing twice. run.log keeps it.
+LOGGED_THEN_RAISED = ("datasets.packaged_modules.",)
+
+
 class ConsoleFilter(logging.Filter):
-    """Quiet default: synth_hf records from WARNING, other libraries' from ERROR, and a warning
-    repeated by several step workers (or batches) printed once. An explicit level shows all."""
+    """Quiet default: synth_hf records from WARNING, other libraries' from ERROR (except those of
+    `LOGGED_THEN_RAISED`), and a warning repeated by several step workers (or batches) printed once.
+    An explicit level shows all."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -68,7 +75,7 @@ class ConsoleFilter(logging.Filter):
         if record.levelno < (logging.WARNING if ours else logging.ERROR):
             return False
         if record.levelno >= logging.ERROR:
-            return True
+            return not record.name.startswith(LOGGED_THEN_RAISED)
         key = (record.name, record.getMessage())
         if key in self._seen:
             return False
@@ -119,11 +126,17 @@ def _quiet_environment() -> None:
 
 def configure_process() -> None:
     """Route library chatter of this process into logging (where the handlers filter it): Python
-    warnings, transformers' and datasets' own stream handlers; progress bars of datasets, hub and
+    warnings, the own stream handlers of transformers, datasets and huggingface_hub (its retry
+    messages while the Hub is unreachable); progress bars of datasets, hub and
     transformers off when quiet. Safe to call repeatedly and in any process."""
     _quiet_environment()
     logging.captureWarnings(True)
-    for name in ("transformers", "datasets"):
+    # datasets adds its own stderr handler when first imported; every command reads data, so import
+    # it now and hand its records to ours before any read can fail (transformers is too slow to
+    # import here: its handler is replaced when a run or the next install() finds it)
+    import datasets  # noqa: F401
+
+    for name in ("transformers", "datasets", "huggingface_hub"):
         lib = logging.getLogger(name)
         for h in list(lib.handlers):
             if type(h) is logging.StreamHandler:
@@ -143,19 +156,41 @@ def configure_process() -> None:
             pass
 
 
-def install(run_dir: str | Path | None = None) -> list[logging.Handler]:
+def _held_handler() -> logging.Handler:
+    """Keeps records in memory until `install(run_dir)` writes them into run.log (or a plain
+    `install()` drops them)."""
+    handler = MemoryHandler(capacity=100_000, flushLevel=logging.CRITICAL + 1, target=None)
+    handler.setLevel(min(explicit_level() or logging.INFO, logging.INFO))
+    setattr(handler, _TAG, "held")
+    return handler
+
+
+def install(run_dir: str | Path | None = None, *, hold: bool = False) -> list[logging.Handler]:
     """Put the quiet console handler (and `run_dir/run.log`) on the root logger, replacing the ones
-    a previous call installed. Returns the installed handlers."""
+    a previous call installed. Returns the installed handlers.
+
+    `hold=True` (without `run_dir`): keep the records in memory, so a run can check its input
+    before it creates its folder; the next `install(run_dir)` writes them into run.log first."""
     configure_process()
     root = logging.getLogger()
+    held = None
     for h in list(root.handlers):
-        if getattr(h, _TAG, None):
+        tag = getattr(h, _TAG, None)
+        if tag:
             root.removeHandler(h)
-            if getattr(h, _TAG) == "file":
+            if tag == "held":
+                held = h
+            elif tag == "file":
                 h.close()
     handlers = [console_handler()]
     if run_dir is not None:
         handlers.append(file_handler(Path(run_dir) / RUN_LOG))
+        if held is not None:
+            held.setTarget(handlers[-1])
+    elif hold:
+        handlers.append(_held_handler())
+    if held is not None:
+        held.close()  # flushes into run.log when it has a target, else drops the records
     for h in handlers:
         root.addHandler(h)
     root.setLevel(min(explicit_level() or logging.INFO, logging.INFO))

@@ -71,20 +71,32 @@ class RunProgress:
 
     # ----------------------------------------------------------------- state
     def snapshot(self) -> list[dict]:
-        """Per stage seen so far: in, out, dropped, calls, tokens, tokens/s, expected in, ETA (s)."""
+        """Per stage seen so far: in, out, dropped, calls, tokens, tokens/s, expected in, ETA (s);
+        a stage still loading its engine has `loading` (engine) and `loading_s` (seconds so far)."""
         summary = self.ledger.stage_summary()
-        now = time.monotonic()
+        loading = self.ledger.loading()
+        now, wall = time.monotonic(), time.time()
         rows = []
         previous: str | None = None
         for name in self.stages:
             st = summary.get(name)
+            mark = loading.get(name) or {}
             if st is None:
+                if mark and not mark.get("done"):
+                    up = summary.get(self.upstream.get(name, ""))
+                    rows.append({"stage": name, "in": 0, "out": 0, "dropped": 0, "calls": 0, "tokens": 0,
+                                 "tok_s": None, "expected": up["out"] if up else None, "eta": None,
+                                 "loading": mark.get("engine", "engine"),
+                                 "loading_s": max(0.0, wall - float(mark.get("since", wall)))})  # fmt: skip
                 continue
             counts = (st["in"], st["out"], st["llm_calls"])
             if self._last_change.get(name, (0.0, None))[1] != counts:
                 self._last_change[name] = (now, counts)
             if name not in self._start:  # it began after the stage before it last moved
                 before = self._last_change.get(previous or "", (self._started, None))[0]
+                if mark.get("done"):  # or once its engine was up, if that was later (rates exclude loading)
+                    loaded = float(mark.get("since", wall)) + float(mark.get("load_s", 0.0))
+                    before = max(before, now - (wall - loaded))
                 self._start[name] = min(now, max(before, self._started))
             previous = name
             elapsed = max(self._last_change[name][0] - self._start[name], 0.0)
@@ -113,9 +125,12 @@ class RunProgress:
         """One plain line for the current (latest) stage."""
         cur = rows[-1]
         done = len(rows)
+        clock = _clock(time.monotonic() - self._started)
+        head = f"{PREFIX} {clock} stage {cur['stage']} ({done}/{len(self.stages)}): "
+        if cur.get("loading"):
+            return head + f"loading {cur['loading']}, {_clock(cur['loading_s'])} elapsed"
         of = f"/{cur['expected']}" if cur["expected"] else ""
-        return (
-            f"{PREFIX} {_clock(time.monotonic() - self._started)} stage {cur['stage']} ({done}/{len(self.stages)}): "
+        return head + (
             f"in {cur['in']}{of}, out {cur['out']}, dropped {cur['dropped']}, LLM calls {cur['calls']}, "
             f"{_rate(cur['tok_s'])} tok/s, ETA {_clock(cur['eta']) if cur['eta'] is not None else '-'}"
         )
@@ -127,6 +142,9 @@ class RunProgress:
         for col in ("stage", "in", "out", "dropped", "LLM calls", "tok/s", "ETA"):
             table.add_column(col, justify="left" if col == "stage" else "right")
         for r in rows:
+            if r.get("loading"):
+                table.add_row(r["stage"], "-", "-", "-", "-", "-", f"loading {r['loading']} {_clock(r['loading_s'])}")
+                continue
             seen = f"{r['in']}/{r['expected']}" if r["expected"] else str(r["in"])
             eta = _clock(r["eta"]) if r["eta"] is not None else "-"
             table.add_row(
@@ -180,15 +198,22 @@ class RunProgress:
             self._live.stop()
 
 
+def pipeline_order(pipeline: Any) -> list[str]:
+    """`pipeline`'s step names upstream first (a topological order of its DAG, ties in the order
+    the steps were added)."""
+    import networkx as nx
+
+    return list(nx.topological_sort(pipeline.dag.G))
+
+
 def for_pipeline(pipeline: Any, ledger_dir: str | Path, **kwargs: Any) -> RunProgress:
-    """A RunProgress over `pipeline`'s steps in DAG order (upstream = first predecessor)."""
+    """A RunProgress over `pipeline`'s steps in pipeline order (upstream = first predecessor)."""
     dag = pipeline.dag
     ledger = Path(ledger_dir)
     # a loader that keeps no ledger (distilabel's generators) would never show up
     stages = [
         name
-        for level in dag.iter_based_on_trophic_levels()
-        for name in level
+        for name in pipeline_order(pipeline)
         if name not in dag.root_steps or (ledger / f"{name}.jsonl").exists()
     ]
     upstream = {}

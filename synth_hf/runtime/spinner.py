@@ -15,6 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from types import TracebackType
 from typing import Any, Self, TextIO
@@ -52,6 +53,8 @@ class Tracker:
         stream: where to draw (default: sys.stderr at entry); `tty` overrides the terminal check.
         enabled: see `progress_enabled`.
         line_interval_s: seconds between plain lines while running (default `LINE_INTERVAL_S`).
+        heartbeat: for one blocking call that cannot `advance` (a model load): a background thread
+            lets the plain lines come due while it runs.
     """
 
     def __init__(
@@ -64,8 +67,11 @@ class Tracker:
         tty: bool | None = None,
         enabled: bool | None = None,
         line_interval_s: float | None = None,
+        heartbeat: bool = False,
     ) -> None:
         self.description, self.total, self.unit = description, total, unit
+        self.heartbeat = heartbeat
+        self._beat: threading.Event | None = None
         self.enabled = progress_enabled(enabled)
         self._stream, self._tty = stream, tty
         self.line_interval_s = LINE_INTERVAL_S if line_interval_s is None else line_interval_s
@@ -120,13 +126,22 @@ class Tracker:
         else:
             of = f" ({self.total} {self.unit})" if self.total is not None else ""
             self._print(f"started{of}")
+            if self.heartbeat:
+                self._beat = threading.Event()
+                threading.Thread(target=self._pulse, args=(self._beat,), daemon=True).start()
         return self
+
+    def _pulse(self, stop: threading.Event) -> None:
+        while not stop.wait(min(1.0, self.line_interval_s)):
+            self.advance(0)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         if not self.enabled:
             return
+        if self._beat is not None:
+            self._beat.set()
         if self._rich is not None:
             self._rich.stop()
             return

@@ -67,7 +67,8 @@ def test_every_shipped_config_loads_in_its_command(tmp_path, capsys):
 
 
 def test_flags_beat_set_beat_yaml(tmp_path, capsys):
-    config = _yaml(tmp_path / "c.yaml", {"input": {"source": "x.jsonl"}, "run": {"name": "yaml", "output_dir": "o"}})
+    docs = _docs(tmp_path)  # a dry run reads the input
+    config = _yaml(tmp_path / "c.yaml", {"input": {"source": docs}, "run": {"name": "yaml", "output_dir": "o"}})
     resolved = _dry_graphgen(capsys, ["--config", config, "--set", "run.name=set", "--set", "run.output_dir=s"])
     assert (resolved["run"]["name"], resolved["run"]["output_dir"]) == ("set", "s")
     resolved = _dry_graphgen(capsys, ["--config", config, "--set", "run.name=set", "--name", "flag", "--no-cache"])

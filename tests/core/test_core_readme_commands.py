@@ -6,6 +6,7 @@ import shlex
 from pathlib import Path
 
 import pytest
+import yaml
 from datasets import Dataset
 
 from synth_hf.cli import main
@@ -49,6 +50,10 @@ def _placeholders(tmp_path: Path) -> dict[str, str]:
     (adapter / "adapter_config.json").write_text("{}")
     corpus = tmp_path / "my_corpus.jsonl"
     corpus.write_text('{"text": "Metformin lowers blood glucose."}\n')
+    tiny = yaml.safe_load((ROOT / "recipes" / "configs" / "graphgen_tiny.yaml").read_text(encoding="utf-8"))
+    tiny["input"]["source"] = str(ROOT / tiny["input"]["source"])  # dry runs read the input
+    saved_config = tmp_path / "config.yaml"
+    saved_config.write_text(yaml.safe_dump(tiny), encoding="utf-8")
     seeds = tmp_path / "seeds.jsonl"
     seeds.write_text('{"question": "What lowers glucose?", "options": ["Metformin", "Aspirin"], "answer": 0}\n')
     return {
@@ -59,7 +64,7 @@ def _placeholders(tmp_path: Path) -> dict[str, str]:
         "RUN_DIR": str(run),
         "outputs/graphgen_medqa/hub": str(staged),
         "adapter": str(adapter),
-        "config.yaml": str(ROOT / "recipes" / "configs" / "graphgen_tiny.yaml"),  # a run folder's saved config
+        "config.yaml": str(saved_config),  # a run folder's saved config (absolute input path, as runs save it)
     }
 
 

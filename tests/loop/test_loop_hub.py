@@ -118,6 +118,17 @@ def test_card_reports_the_support_rate(tmp_path: Path, splits: DatasetDict) -> N
     assert "No support check was recorded" in (bare / "README.md").read_text(encoding="utf-8")
 
 
+def test_card_explains_answer_span_per_mode_when_the_rows_have_it(tmp_path: Path) -> None:
+    rows = [{**r, "mode": "aggregated", "answer_span": "Aspirin"} for r in _rows(3)]
+    out = stage_dataset(Dataset.from_list(rows), tmp_path / "with", card_context=CONTEXT)
+    body = (out / "README.md").read_text(encoding="utf-8")
+    assert "`answer_span` is what a row was built around" in body
+    assert "| aggregated | the subject the question asks about, not the answer" in body
+    assert "| true_false | a span of the sentence the statement was made from, not the answer" in body
+    without = stage_dataset(Dataset.from_list(_rows(3)), tmp_path / "without", card_context=CONTEXT)
+    assert "answer_span" not in (without / "README.md").read_text(encoding="utf-8")
+
+
 def test_restaging_removes_stale_shards(tmp_path: Path) -> None:
     target = tmp_path / "staged"
     stage_dataset(Dataset.from_list(_rows(25)), target, card_context=CONTEXT, max_shard_rows=10)

@@ -47,3 +47,26 @@ def test_tty_draws_a_table(tmp_path):
         pass
     text = out.getvalue()
     assert "LLM calls" in text and "a" in text and PREFIX not in text
+
+
+def test_ledger_lists_stages_in_the_recorded_pipeline_order(tmp_path):
+    ledger = Ledger(tmp_path)
+    for name in ("verify", "chunk", "merge", "zzz_unknown", "aaa_unknown"):
+        ledger.record(name, "k1", 1, 1)
+    assert list(ledger.stage_summary()) == ["aaa_unknown", "chunk", "merge", "verify", "zzz_unknown"]
+    ledger.set_order(["chunk", "merge", "verify"])
+    # steps the order does not name (none in a real run) come last, by name
+    assert list(ledger.stage_summary()) == ["chunk", "merge", "verify", "aaa_unknown", "zzz_unknown"]
+
+
+def test_run_summary_lists_stages_in_pipeline_order(graphgen_run):
+    import json
+
+    summary = json.loads((graphgen_run.run_dir / "summary.json").read_text())
+    stages = list(summary["stages"])
+    expected = ["chunk", "extract", "merge", "quiz", "probe", "calibrate", "partition", "generate", "judge",
+                "verify", "dedup", "format_graphgen"]  # fmt: skip
+    assert [s for s in stages if s in expected] == expected
+    first_words = [line.split()[0] for line in graphgen_run.stdout.splitlines() if line.split()]
+    table = [word for word in first_words if word in expected]
+    assert table == expected  # the table printed at the end of the run too

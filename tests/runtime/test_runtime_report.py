@@ -89,7 +89,12 @@ def test_cli_rebuilds_and_evidence_column_is_rendered(graphgen_run, tmp_path, ca
     from synth_hf.report.page import render_page
 
     html = render_page(data)
-    assert 'data-figure="support_rate"><b>0.75<' in html and "atomic" in html
+    assert 'data-figure="support_rate"><b>75 %<' in html and "atomic" in html
+    support = re.search(r'<table class="support">(.*?)</table>', html, re.DOTALL).group(1)
+    assert "<td class='n'>75 %</td>" in support and "<td class='n'>50 %</td>" in support
+    data["support_rate"] = {"overall": 1.0, "per_mode": {"atomic": 1.0, "true_false": 0.991}}
+    html = render_page(data)
+    assert 'data-figure="support_rate"><b>100 %<' in html and "99.1 %" in html  # not "1"
 
 
 def test_not_a_run_is_a_clear_error(tmp_path, capsys):

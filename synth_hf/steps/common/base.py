@@ -130,7 +130,14 @@ class LLMMixin:
 
     def load(self) -> None:
         super().load()  # type: ignore[misc]
+        # the live display shows "loading <engine>" for this stage until the engine is up
+        ledger = Ledger(self.ledger_dir) if getattr(self, "ledger_dir", None) else None
+        engine = f"{type(self.llm).__name__}:{getattr(self.llm, 'model_name', '?')}"
+        if ledger is not None:
+            ledger.mark_loading(self.name, engine)  # type: ignore[attr-defined]
         self.llm.load()
+        if ledger is not None:
+            ledger.mark_loading(self.name, engine, done=True)  # type: ignore[attr-defined]
         # Benchmarks only ($SYNTH_HF_TRACE_DIR): every engine field (llm, a separate grader, ...)
         # logs its calls under this step's name. Done here, in the worker, so nothing is pickled.
         for field in type(self).model_fields:  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -33,9 +34,58 @@ def batch_key(rows: Iterable[dict]) -> str:
     return digest.hexdigest()[:20]
 
 
+ORDER_FILE = ".order.json"  # the pipeline's step names in run order (written by the runner)
+LOADING_DIR = ".loading"  # one small file per step while (and after) its engine loads
+
+
 class Ledger:
+    """A run's ledger folder: one JSONL file per step. Readers list steps in pipeline order when
+    the runner recorded it (`set_order`), otherwise by name."""
+
     def __init__(self, directory: str | os.PathLike) -> None:
         self.dir = Path(directory)
+
+    def set_order(self, steps: Iterable[str]) -> None:
+        """Record the pipeline's step names in run order (upstream first)."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        (self.dir / ORDER_FILE).write_text(json.dumps(list(steps)), encoding="utf-8")
+
+    def order(self) -> list[str]:
+        """The recorded step order ([] when none was recorded or the file is unreadable)."""
+        try:
+            names = json.loads((self.dir / ORDER_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+        return [str(n) for n in names] if isinstance(names, list) else []
+
+    def mark_loading(self, step: str, engine: str, done: bool = False) -> None:
+        """Record that `step` is loading `engine` (`done=True` once loaded), for the live display."""
+        folder = self.dir / LOADING_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{step}.json"
+        since = time.time()
+        if done:
+            since = self.loading().get(step, {}).get("since", since)
+        entry = {"engine": engine, "since": since, "done": done}
+        if done:
+            entry["load_s"] = round(time.time() - since, 1)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(entry), encoding="utf-8")
+        tmp.replace(path)  # a reader sees the old entry or the new one, never half of one
+
+    def loading(self) -> dict[str, dict]:
+        """Per step that has started loading its engine: {engine, since (epoch s), done, load_s}."""
+        out = {}
+        for path in sorted((self.dir / LOADING_DIR).glob("*.json")):
+            try:
+                out[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+        return out
+
+    def _in_order(self, by_step: dict[str, Any]) -> dict[str, Any]:
+        rank = {name: i for i, name in enumerate(self.order())}
+        return {k: by_step[k] for k in sorted(by_step, key=lambda k: (rank.get(k, len(rank)), k))}
 
     def record(
         self,
@@ -68,7 +118,7 @@ class Ledger:
             fh.write(json.dumps(line, default=str) + "\n")
 
     def batches(self) -> dict[str, list[dict]]:
-        """Latest line per (step, batch key)."""
+        """Latest line per (step, batch key), steps in pipeline order (see `set_order`)."""
         out: dict[str, dict[str, dict]] = defaultdict(dict)
         if not self.dir.exists():
             return {}
@@ -81,7 +131,7 @@ class Ledger:
                 except json.JSONDecodeError:  # a torn last line after SIGKILL
                     continue
                 out[line["step"]][line["key"]] = line
-        return {step: list(lines.values()) for step, lines in out.items()}
+        return self._in_order({step: list(lines.values()) for step, lines in out.items()})
 
     def stage_summary(self) -> dict[str, dict[str, Any]]:
         summary: dict[str, dict[str, Any]] = {}
