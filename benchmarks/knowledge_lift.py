@@ -41,6 +41,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 ARMS = ("base", "raw", "data", "seeds", "evol", "aide")
+# vLLM 0.32 on CPU dies ("CPU Generator does not use offset") when a seeded request's prompt is
+# prefilled in chunks; AIDE seeds its sampling, so the server gets a step budget that holds the
+# prompts of all concurrent requests at once.
+SEEDED_SERVER_ARGS = ["--max-num-batched-tokens", "16384"]
 SEEDED_ARMS = ("seeds", "evol", "aide")
 
 
@@ -140,6 +144,7 @@ def run_aide_arms(config_path: str, seeds: list[dict], wanted: list[str], out: P
         "run.output_dir": str(out), "run.use_cache": False,
     })  # fmt: skip
     results: dict = {}
+    out.mkdir(parents=True, exist_ok=True)
 
     def generate(arm: str, data: dict) -> AIDEConfig:
         config = AIDEConfig.model_validate(apply_dotted(data, {"run.name": arm}))
@@ -154,7 +159,8 @@ def run_aide_arms(config_path: str, seeds: list[dict], wanted: list[str], out: P
         if engine == "vllm-server":
             from synth_hf.models.serve import local_vllm_server
 
-            url = stack.enter_context(local_vllm_server(log_path=out / "vllm_server.log"))
+            server = local_vllm_server(log_path=out / "vllm_server.log", extra_args=SEEDED_SERVER_ARGS)
+            url = stack.enter_context(server)
             base["engine"] = {"engine": "openai", "options": {"base_url": url, "concurrency": 16}}
         elif engine == "fake":
             base["engine"] = {"engine": "fake", "options": {"responder": "synth_hf.steps.aide.fake_responder:respond"}}
