@@ -193,3 +193,16 @@ def test_failure_mid_batch_names_the_batch(server: FakeOpenAI) -> None:
         engine.generate_texts(["a", "b", "c", "d", "e", "BOOM"])
     with pytest.raises(EngineError, match=r"yes/no scoring failed on batch 1 \(prompts 2\.\.3\)"):
         engine.score_yes_no(["a", "b", "BOOM", "d"])
+
+
+def test_each_prompt_gets_its_own_reproducible_seed(server: FakeOpenAI) -> None:
+    """One run seed, but a distinct sampling seed per distinct prompt (the same seed for every
+    request made near-identical prompts come back as the same text); same prompt, same seed."""
+    from synth_hf.models.base import request_seed
+
+    engine = _engine(server)
+    engine.generate_texts(["rewrite: concretize", "rewrite: add constraints", "rewrite: concretize"], seed=7, temperature=0.7)
+    seeds = [r["seed"] for r in server.requests]
+    assert seeds[0] != seeds[1] and seeds[0] == seeds[2]
+    assert request_seed(7, "x") == request_seed(7, "x") != request_seed(8, "x")
+    assert request_seed(None, "x") is None and 0 <= request_seed(7, "x") < 2**31
