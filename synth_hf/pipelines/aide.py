@@ -271,6 +271,7 @@ def _build(config: AIDEConfig, dry_run: bool = False) -> tuple[Any, AIDEBuild]:
                     max_new_tokens=ann.max_new_tokens,
                     generation_seed=run.seed,
                     grounded=documents is not None,
+                    evidence_fallback=ann.evidence_fallback,
                     input_batch_size=batch,
                     **common,
                 )

@@ -181,6 +181,12 @@ class AnnotationConfig(_Strict):
     free_text_threshold: float = Field(default=0.35, ge=0, le=1, description="Token-F1 for free text.")
     on_disagreement: Literal["drop", "flag"] = "drop"
     max_new_tokens: int = Field(default=256, ge=8)
+    evidence_fallback: bool = Field(
+        default=False,
+        description="Grounded qa runs: when the annotator's answer fails the support check, answer with the "
+        "first evidence sentence that carries the question's names (verification: evidence_sentence); for "
+        "annotators too weak to phrase a supported answer.",
+    )
 
 
 class DocumentsConfig(_Strict):
