@@ -122,7 +122,7 @@ def _aide_figures(result, wall: float) -> dict:
     return {
         "cost_per_supported_row": cost_per_supported_row(ds, s, wall),
         "rows": len(ds), "llm_calls": s.get("llm_calls"), "tokens": s.get("llm_tokens"),
-        "support_rate": s.get("support_rate"), "rows_per_hop": s.get("rows_per_hop"),
+        "annotator_support_rate": s.get("support_rate"), "rows_per_hop": s.get("rows_per_hop"),
         "branches": dict(Counter(ds["branch"])) if len(ds) else {}, "quality": s.get("quality"),
         "drops_by_reason": s.get("drops_by_reason"), "wall_s": round(wall, 1),
         "rows_per_minute": round(60 * len(ds) / wall, 2) if wall else None,
