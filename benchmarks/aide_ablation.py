@@ -97,7 +97,7 @@ def ablation_table(results: dict[str, dict]) -> list[dict]:
 def markdown(table: list[dict]) -> str:
     """The table as markdown (None shown as '-')."""
     cols = ["variant", "hop", *COLUMNS, "calls_per_kept_row", "rows_per_minute"]
-    cell = lambda v: "-" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))  # noqa: E731
+    cell = lambda v: "-" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(cell(row[c]) for c in cols) + " |" for row in table]
     return "\n".join(lines)

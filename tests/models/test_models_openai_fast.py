@@ -202,7 +202,11 @@ def test_each_prompt_gets_its_own_reproducible_seed(server: FakeOpenAI) -> None:
 
     engine = _engine(server)
     engine.generate_texts(["rewrite: concretize", "rewrite: add constraints", "rewrite: concretize"], seed=7, temperature=0.7)
-    seeds = [r["seed"] for r in server.requests]
-    assert seeds[0] != seeds[1] and seeds[0] == seeds[2]
+    sent = [((r.get("messages") or [{}])[-1].get("content") or r.get("prompt"), r["seed"]) for r in server.requests]
+    by_prompt = {}
+    for prompt, seed in sent:  # requests run concurrently: match them by prompt, not by order
+        by_prompt.setdefault(prompt, set()).add(seed)
+    assert len(by_prompt) == 2 and all(len(seeds) == 1 for seeds in by_prompt.values())
+    assert by_prompt["rewrite: concretize"] != by_prompt["rewrite: add constraints"]
     assert request_seed(7, "x") == request_seed(7, "x") != request_seed(8, "x")
     assert request_seed(None, "x") is None and 0 <= request_seed(7, "x") < 2**31
