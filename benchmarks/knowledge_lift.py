@@ -3,11 +3,21 @@
     python benchmarks/knowledge_lift.py                         # base vs LoRA on the raw documents
     python benchmarks/knowledge_lift.py --data outputs/graphgen_medqa/hub   # + LoRA on that dataset
     python benchmarks/knowledge_lift.py --data DIR --mix-raw-text            # dataset + raw text
+    python benchmarks/knowledge_lift.py --held-out-seeds 10 --arms base,seeds,evol,aide   # AIDE loop
 
 Arms: `base` (no training), `raw` (LoRA on the corpus text as plain language modelling) and, with
 `--data`, `data` (LoRA on a saved/staged dataset with a `messages` column). Every trained arm gets
 the same LoRA budget: the same optimizer steps x batch size (`--steps`, or by default
 `--epochs` passes over the raw-text rows), same rank, learning rate and seed; only the data differ.
+
+AIDE closed loop (`--held-out-seeds N`): N of the MCQs (split_seeds: per type, evenly spaced, no
+randomness) become seeds and every arm is scored on the other questions only. Arms `seeds` (LoRA on
+the N seed questions with their gold answers), `aide` (AIDE from those seeds, answers grounded in the
+benchmark's documents; `--aide-config`) and `evol` (the same config with `expansion.method: evol`:
+the operations alone, no attributes, personas or residual seed, with AIDE's extraction calls given to
+it as extra children; annotation alike, so only the synthesis differs). Both pipelines run on one
+local vLLM server of the embedded model (`--aide-engine transformers` to run in process);
+`--aide-engine fake` checks the wiring in seconds; `--aide-data` / `--evol-data` reuse a finished run's dataset folder instead.
 
 Scoring (synth_hf.evaluation.eval_mcq): the question is rendered as the user turn of the chat
 template that training renders `messages` rows with (`<bos>User: ...\\nAssistant:` for the
@@ -19,6 +29,7 @@ Prints a JSON summary and writes it to `--out`/summary.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -28,6 +39,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+ARMS = ("base", "raw", "data", "seeds", "evol", "aide")
+# vLLM 0.32 on CPU dies ("CPU Generator does not use offset") when a seeded request's prompt is
+# prefilled in chunks; AIDE seeds its sampling, so the server gets a step budget that holds the
+# prompts of all concurrent requests at once.
+SEEDED_SERVER_ARGS = ["--max-num-batched-tokens", "16384"]
+SEEDED_ARMS = ("seeds", "evol", "aide")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,7 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="run GraphGen on the corpus first (embedded model on a local vLLM server) and use its rows as --data",
     )
     p.add_argument("--graphgen-config", default=str(ROOT / "recipes" / "configs" / "graphgen_medqa.yaml"))
-    p.add_argument("--arms", default="base,raw,data", help="comma list of base, raw, data")
+    p.add_argument("--arms", default="base,raw,data", help=f"comma list of {', '.join(ARMS)}")
+    p.add_argument("--held-out-seeds", type=int, default=0, help="N MCQs as AIDE seeds; score on the rest")
+    p.add_argument("--aide-config", default=str(ROOT / "recipes" / "configs" / "aide_knowledge_lift.yaml"))
+    p.add_argument("--aide-engine", choices=["vllm-server", "transformers", "fake"], default="vllm-server",
+                   help="fake: the stock fake model (a wiring check: its answers are never supported)")
+    p.add_argument("--aide-data", help="dataset folder of a finished AIDE run (skips generating it)")
+    p.add_argument("--evol-data", help="dataset folder of a finished evol run (skips generating it)")
     p.add_argument("--raw-unit", choices=["document", "sentence"], default="document")
     p.add_argument("--steps", type=int, help="optimizer steps per trained arm (default: from --epochs)")
     p.add_argument("--epochs", type=float, default=8, help="passes over the raw-text rows that size --steps")
@@ -91,28 +115,109 @@ def run_graphgen_on_corpus(config_path: str, out: Path) -> tuple[str, dict]:
     return str(result.run_dir / "dataset"), figures
 
 
+def _aide_figures(result, wall: float) -> dict:
+    from synth_hf.summary import cost_per_supported_row
+
+    s, ds = result.summary, result.dataset
+    return {
+        "cost_per_supported_row": cost_per_supported_row(ds, s, wall),
+        "rows": len(ds), "llm_calls": s.get("llm_calls"), "tokens": s.get("llm_tokens"),
+        "annotator_support_rate": s.get("support_rate"), "rows_per_hop": s.get("rows_per_hop"),
+        "branches": dict(Counter(ds["branch"])) if len(ds) else {}, "quality": s.get("quality"),
+        "drops_by_reason": s.get("drops_by_reason"), "wall_s": round(wall, 1),
+        "rows_per_minute": round(60 * len(ds) / wall, 2) if wall else None,
+    }  # fmt: skip
+
+
+def run_aide_arms(config_path: str, seeds: list[dict], wanted: list[str], out: Path, engine: str) -> dict:
+    """AIDE and/or the Evol-style baseline from `seeds` (MCQ rows) on the benchmark's documents.
+    AIDE runs first: the baseline's budget is read from its summary (evol_budget), so asking for
+    `evol` alone still runs AIDE. Returns {arm: (dataset folder, figures)}."""
+    from synth_hf.config import apply_dotted, read_yaml_mapping
+    from synth_hf.data.knowledge_lift import DOCS_DIR
+    from synth_hf.evaluation.knowledge_lift import evol_budget, seed_qa_rows
+    from synth_hf.pipelines.aide import run_aide
+    from synth_hf.pipelines.aide_config import AIDEConfig
+
+    base = apply_dotted(read_yaml_mapping(config_path), {
+        "seeds.rows": seed_qa_rows(seeds), "seeds.id_column": "id", "documents.source": str(DOCS_DIR),
+        "run.output_dir": str(out), "run.use_cache": False,
+    })  # fmt: skip
+    results: dict = {}
+    out.mkdir(parents=True, exist_ok=True)
+
+    def generate(arm: str, data: dict) -> AIDEConfig:
+        config = AIDEConfig.model_validate(apply_dotted(data, {"run.name": arm}))
+        started = time.perf_counter()
+        print(f"[{time.strftime('%H:%M:%S')}] {arm}: generating from {len(seeds)} seeds", flush=True)
+        result = run_aide(config)
+        figures = _aide_figures(result, time.perf_counter() - started)
+        results[arm] = (str(result.run_dir / "dataset"), figures | {"summary": result.summary})
+        return config
+
+    with contextlib.ExitStack() as stack:
+        if engine == "vllm-server":
+            from synth_hf.models.serve import local_vllm_server
+
+            server = local_vllm_server(log_path=out / "vllm_server.log", extra_args=SEEDED_SERVER_ARGS)
+            url = stack.enter_context(server)
+            base["engine"] = {"engine": "openai", "options": {"base_url": url, "concurrency": 16}}
+        elif engine == "fake":
+            base["engine"] = {"engine": "fake", "options": {"responder": "synth_hf.steps.aide.fake_responder:respond"}}
+        aide = generate("aide", base)
+        if "evol" in wanted:
+            exp = aide.expansion
+            budget = evol_budget(results["aide"][1]["summary"], exp.children_per_node(1), exp.max_rows)
+            data = apply_dotted(base, {f"expansion.{k}": v for k, v in budget["expansion"].items()})
+            generate("evol", data)
+            results["evol"][1]["budget"] = budget
+    for _, figures in results.values():
+        figures.pop("summary")
+    return {arm: results[arm] for arm in wanted if arm in results}
+
+
 def main(argv: list[str] | None = None) -> int:
+    from datasets import Dataset
+
     from synth_hf.data.knowledge_lift import load_documents, load_gold_facts, load_mcq
-    from synth_hf.evaluation.knowledge_lift import data_figures, lift_table, raw_text_units, score_model
+    from synth_hf.evaluation.knowledge_lift import (
+        data_figures,
+        fact_overlap,
+        lift_table,
+        raw_text_units,
+        score_model,
+        seed_messages,
+        split_seeds,
+    )
     from synth_hf.models.resolve import resolve_model
     from synth_hf.train import load_sft_dataset, train_lora
 
     args = build_parser().parse_args(argv)
     arms = [a.strip() for a in args.arms.split(",") if a.strip()]
-    unknown = set(arms) - {"base", "raw", "data"}
+    unknown = set(arms) - set(ARMS)
     if unknown:
-        raise SystemExit(f"unknown arms {sorted(unknown)}; choose from base, raw, data")
-    graphgen_figures = None
-    if args.run_graphgen:
-        args.data, graphgen_figures = run_graphgen_on_corpus(args.graphgen_config, Path(args.out) / "graphgen")
-    if "data" in arms and not args.data:
-        arms.remove("data")  # nothing to train it on
+        raise SystemExit(f"unknown arms {sorted(unknown)}; choose from {', '.join(ARMS)}")
+    if set(arms) & set(SEEDED_ARMS) and not args.held_out_seeds:
+        raise SystemExit(f"arms {', '.join(SEEDED_ARMS)} need --held-out-seeds N (the seeds and the held-out split)")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    graphgen_figures = None
+    if args.run_graphgen:
+        args.data, graphgen_figures = run_graphgen_on_corpus(args.graphgen_config, out / "graphgen")
+    if "data" in arms and not args.data:
+        arms.remove("data")  # nothing to train it on
     t_start = time.perf_counter()
 
-    base = resolve_model(args.model)
     docs, facts, mcq = load_documents(), load_gold_facts(), load_mcq()
+    seeds, scored = split_seeds(mcq, args.held_out_seeds) if args.held_out_seeds else ([], mcq)
+    generated: dict = {}
+    to_generate = [a for a in ("aide", "evol") if a in arms and not getattr(args, f"{a}_data")]
+    if to_generate:
+        generated = run_aide_arms(args.aide_config, seeds, to_generate, out / "aide_runs", args.aide_engine)
+    for arm in ("aide", "evol"):
+        if getattr(args, f"{arm}_data"):
+            generated[arm] = (getattr(args, f"{arm}_data"), {"source": getattr(args, f"{arm}_data")})
+    base = resolve_model(args.model)
     raw = raw_text_units(docs, args.raw_unit)
     steps = args.steps or math.ceil(args.epochs * len(raw) / args.batch_size)
     budget = {
@@ -130,19 +235,36 @@ def main(argv: list[str] | None = None) -> int:
     if graphgen_figures:  # the headline of a run that made its data: what one supported row cost
         summary["cost_per_supported_row"] = graphgen_figures["cost_per_supported_row"]
     summary |= {"model": base, "corpus": {"documents": len(docs), "gold_facts": len(facts)}}
-    summary |= {"mcq": len(mcq), "budget": budget, "arms": {}}
-    data_rows = None
+    summary |= {"mcq": len(mcq), "scored_mcq": len(scored), "budget": budget}
+    if seeds:
+        summary["split"] = {
+            "rule": "split_seeds: per question type in proportion, evenly spaced in file order",
+            "seed_ids": [q["id"] for q in seeds],
+            "held_out": len(scored),
+            "held_out_by_type": dict(Counter(q["type"] for q in scored)),
+            "held_out_sharing_a_fact_with_a_seed": fact_overlap(seeds, scored),
+        }
+    summary["arms"] = {}
+    # training rows per trained arm (raw text is handled apart); figures measured on the held-out MCQs
+    train_sets: dict = {}
     if "data" in arms:
         dataset = load_sft_dataset(args.data)
         if "messages" not in dataset.column_names:
             raise SystemExit(f"--data {args.data} has no `messages` column: {dataset.column_names}")
-        data_rows = dataset
-        summary["data"] = {"source": str(args.data), **data_figures(list(dataset), facts, mcq)}
+        train_sets["data"] = dataset
+        summary["data"] = {"source": str(args.data), **data_figures(list(dataset), facts, scored)}
         summary["data"]["mixed_with_raw_text"] = args.mix_raw_text
         if graphgen_figures:
             summary["graphgen"] = graphgen_figures
+    if "seeds" in arms:
+        train_sets["seeds"] = Dataset.from_list(seed_messages(seeds))
+    for arm, (folder, figures) in generated.items():
+        # a run that kept no row saved an empty folder that `datasets` cannot load back
+        train_sets[arm] = load_sft_dataset(folder) if figures.get("rows", 1) else Dataset.from_list([])
+        figures = figures | {"dataset": folder, **data_figures(list(train_sets[arm]), facts, scored)}
+        summary.setdefault("generated", {})[arm] = figures
     summary["raw_text"] = data_figures(
-        [{"messages": [{"role": "user", "content": t}]} for t in raw], facts, mcq
+        [{"messages": [{"role": "user", "content": t}]} for t in raw], facts, scored
     )
 
     def log(msg: str) -> None:
@@ -163,28 +285,34 @@ def main(argv: list[str] | None = None) -> int:
         if arm == "raw":
             log(f"raw: LoRA on {len(raw)} raw-text rows, {steps} steps x {args.batch_size}")
             trained = train_lora(None, base, out / "adapter_raw", raw_text=raw, **train_kw)
-        elif arm == "data":
-            log(
-                f"data: LoRA on {len(data_rows)} rows{' + raw text' if args.mix_raw_text else ''}, {steps} steps"
-            )
-            mix = raw if args.mix_raw_text else None
-            trained = train_lora(data_rows, base, out / "adapter_data", raw_text=mix, **train_kw)
+        elif arm != "base":
+            rows = train_sets[arm]
+            if len(rows) == 0:  # a pipeline that kept nothing: say so, score the others
+                summary["arms"][arm] = {"error": "no training rows"}
+                log(f"{arm}: no training rows, not trained")
+                continue
+            mix = raw if arm == "data" and args.mix_raw_text else None
+            log(f"{arm}: LoRA on {len(rows)} rows{' + raw text' if mix else ''}, {steps} steps x {args.batch_size}")
+            trained = train_lora(rows, base, out / f"adapter_{arm}", raw_text=mix, **train_kw)
         if trained is not None:
             adapter = trained.output_dir
         train_s = time.perf_counter() - start
-        log(f"{arm}: scoring {len(mcq)} MCQs")
-        scores = score_model(base, adapter, mcq, args.eval_batch_size)
+        log(f"{arm}: scoring {len(scored)} MCQs")
+        scores = score_model(base, adapter, scored, args.eval_batch_size)
         scores["train_s"] = round(train_s, 1)
         scores["eval_s"] = round(time.perf_counter() - start - train_s, 1)
         if trained is not None:
+            scores["train_rows"] = trained.metrics["n_examples"]
             scores["train_loss"] = round(trained.train_loss, 4)
             scores["final_loss"] = trained.metrics["loss_history"][-1]["loss"]
             scores["epochs_done"] = trained.metrics["epochs_done"]
         summary["arms"][arm] = scores
         overall = scores["by_type"]["overall"]
         log(f"{arm}: accuracy per token {overall['accuracy_mean']:.3f}, summed {overall['accuracy_sum']:.3f}")
-    if "base" in summary["arms"]:
-        summary["lift_points"] = lift_table(summary["arms"])
+        (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")  # partial
+    scored_arms = {k: v for k, v in summary["arms"].items() if "by_type" in v}
+    if "base" in scored_arms:
+        summary["lift_points"] = lift_table(scored_arms)
     summary["wall_s"] = round(time.perf_counter() - t_start, 1)
     (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     print(json.dumps(summary, indent=2))

@@ -74,7 +74,8 @@ def _is_supported(row: dict) -> bool | None:
     """True / False when the row went through a support check, None when it did not."""
     if isinstance(row.get("supported"), bool):  # GraphGen's verify gate
         return row["supported"]
-    if row.get("verification") == "evidence" and isinstance(row.get("verified"), bool):  # grounded AIDE
+    # grounded AIDE; "evidence_sentence": the answer is the evidence sentence itself (fallback)
+    if row.get("verification") in ("evidence", "evidence_sentence") and isinstance(row.get("verified"), bool):
         return row["verified"]
     return None
 

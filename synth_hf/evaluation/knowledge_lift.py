@@ -119,3 +119,64 @@ def lift_table(arms: dict[str, dict[str, Any]], baseline: str = "base") -> dict[
                     100 * (s[metric] - base[kind][metric]), 1
                 )
     return table
+
+
+def split_seeds(mcq: Sequence[dict], n: int) -> tuple[list[dict], list[dict]]:
+    """Deterministic seed / held-out split of the benchmark's MCQs: (seeds, held_out).
+
+    `n` seeds are taken per question `type` in proportion to its size (largest remainder, ties to
+    the type seen first), evenly spaced through that type's questions in file order; no randomness,
+    so every arm and every rerun holds out the same questions. The seeds are never in `held_out`.
+    Raises ValueError unless 1 <= n < len(mcq).
+    """
+    if not 1 <= n < len(mcq):
+        raise ValueError(f"held-out seeds must be between 1 and {len(mcq) - 1}, got {n}")
+    groups: dict[str, list[int]] = {}
+    for i, row in enumerate(mcq):
+        groups.setdefault(row.get("type", "untyped"), []).append(i)
+    exact = {t: n * len(ix) / len(mcq) for t, ix in groups.items()}
+    take = {t: int(v) for t, v in exact.items()}
+    by_remainder = sorted(groups, key=lambda t: -(exact[t] - take[t]))  # stable: file order on ties
+    for t in by_remainder[: n - sum(take.values())]:
+        take[t] += 1
+    chosen = {ix[int((j + 0.5) * len(ix) / take[t])] for t, ix in groups.items() for j in range(take[t])}
+    return [mcq[i] for i in sorted(chosen)], [r for i, r in enumerate(mcq) if i not in chosen]
+
+
+def seed_qa_rows(seeds: Sequence[dict]) -> list[dict]:
+    """AIDE `qa` seeds from MCQs: {id, question, answer = the gold option's text}."""
+    return [{"id": s["id"], "question": s["question"], "answer": s["options"][s["answer"]]} for s in seeds]
+
+
+def seed_messages(seeds: Sequence[dict]) -> list[dict]:
+    """The seeds-only training set: one `messages` row per seed (question -> gold option text)."""
+    return [
+        {"messages": [{"role": "user", "content": r["question"]}, {"role": "assistant", "content": r["answer"]}]}
+        for r in seed_qa_rows(seeds)
+    ]
+
+
+def fact_overlap(seeds: Sequence[dict], held_out: Sequence[dict]) -> list[str]:
+    """Ids of held-out questions resting on a gold fact that a seed question also rests on."""
+    seen = {f for s in seeds for f in s.get("fact_ids", [])}
+    return [q["id"] for q in held_out if seen & set(q.get("fact_ids", []))]
+
+
+def evol_budget(aide_summary: dict[str, Any], children_per_node: int, max_rows: int | None) -> dict[str, Any]:
+    """Expansion overrides that give the Evol-style baseline the AIDE run's LLM call budget.
+
+    Evol makes no extraction call, so each call AIDE spent extracting attributes (read from
+    `aide_summary["stages"]`, `extract_attributes_h*`) buys the baseline one more child: one more
+    child per node than AIDE's `children_per_node`, and `max_rows` (when AIDE had a row cap) raised
+    by the extraction calls. Everything after synthesis is configured alike, so the remaining calls
+    (reflection, annotation) scale with the children in both arms.
+    """
+    extraction = sum(
+        int(s.get("llm_calls", 0))
+        for name, s in aide_summary.get("stages", {}).items()
+        if name.startswith("extract_attributes_h")
+    )
+    overrides: dict[str, Any] = {"method": "evol", "evol_children_per_node": children_per_node + 1}
+    if max_rows is not None:
+        overrides["max_rows"] = max_rows + extraction
+    return {"expansion": overrides, "extraction_calls_reinvested": extraction}

@@ -53,6 +53,23 @@ class GenParams:
     json_schema: dict | None = None  # only honoured by engines with native structured output
 
 
+def request_seed(seed: int | None, prompt: Any) -> int | None:
+    """The sampling seed of one prompt: `seed` mixed with the prompt's text (None stays None).
+
+    One seed for every request of a batch made the server draw the same random stream for each,
+    so prompts that differ in a word (AIDE's three operations on one parent) came back as the same
+    text. Mixing in the prompt keeps runs reproducible and gives each distinct prompt its own stream.
+    """
+    if seed is None:
+        return None
+    import hashlib
+    import json
+
+    text = prompt if isinstance(prompt, str) else json.dumps(prompt, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(f"{seed}\x00{text}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
 @dataclass
 class Completion:
     """One prompt's result: `n` texts plus token counts."""

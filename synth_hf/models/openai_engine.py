@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from synth_hf.models.base import Completion, GenParams, SynthLLM
+from synth_hf.models.base import Completion, GenParams, SynthLLM, request_seed
 from synth_hf.models.prompts import render_plain
 from synth_hf.models.rate_limit import Backoff, RateLimiter, RunBudget, classify, estimate_tokens
 from synth_hf.models.yesno import classify_answer_token
@@ -282,7 +282,7 @@ class OpenAIEngine(SynthLLM):
             if params.stop:
                 kwargs["stop"] = params.stop
             if params.seed is not None:
-                kwargs["seed"] = params.seed
+                kwargs["seed"] = request_seed(params.seed, messages)
             response, plain = self._request(messages, **kwargs)
             choices = sorted(response.choices, key=lambda c: c.index)
             texts = [(c.text if plain else c.message.content) or "" for c in choices]

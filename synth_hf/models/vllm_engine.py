@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import Field, PrivateAttr
 
-from synth_hf.models.base import Completion, GenParams, SynthLLM
+from synth_hf.models.base import Completion, GenParams, SynthLLM, request_seed
 from synth_hf.models.embedded import EMBEDDED_LLM_NAME
 from synth_hf.models.prompts import render_prompt
 from synth_hf.models.resolve import is_embedded, load_error, resolve_model
@@ -238,15 +238,18 @@ class VLLMEngine(SynthLLM):
             from vllm.sampling_params import StructuredOutputsParams
 
             extra["structured_outputs"] = StructuredOutputsParams(json=params.json_schema)
-        sampling = SamplingParams(
-            n=params.n,
-            max_tokens=params.max_new_tokens,
-            temperature=params.temperature,
-            top_p=params.top_p if params.temperature > 0 else 1.0,
-            stop=params.stop or None,
-            seed=params.seed,
-            **extra,
-        )
+        sampling = [  # one per prompt: each distinct prompt samples its own stream (request_seed)
+            SamplingParams(
+                n=params.n,
+                max_tokens=params.max_new_tokens,
+                temperature=params.temperature,
+                top_p=params.top_p if params.temperature > 0 else 1.0,
+                stop=params.stop or None,
+                seed=request_seed(params.seed, prompt),
+                **extra,
+            )
+            for prompt in prompts
+        ]
         outputs = self._llm.generate(self._token_prompts(prompts), sampling, use_tqdm=False)
         return [
             Completion(

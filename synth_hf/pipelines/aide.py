@@ -160,6 +160,17 @@ def _build(
                     input_batch_size=len(seeds),
                 )
             )
+        # evol children fill the attribute slots, one per slot, operations taken in turn
+        slots = (
+            {"attributes_per_node": exp.evol_children, "operations_per_node": 1, "n_operations": 1}
+            if exp.evol
+            else {
+                "attributes_per_node": exp.attributes_per_node,
+                "operations_per_node": exp.operations_per_node,
+                "n_operations": len(exp.operations),
+                "personas_per_node": exp.personas_per_node,
+            }
+        )
         for h in range(1, hops + 1):
             planner = S.PlanHop if exp.max_rows is None else S.BudgetedPlanHop
             stages.append(
@@ -169,26 +180,24 @@ def _build(
                     hop=h,
                     attribute_depth=attr_depth,
                     persona_depth=persona_depth,
-                    attributes_per_node=exp.attributes_per_node,
-                    operations_per_node=exp.operations_per_node,
-                    n_operations=len(exp.operations),
-                    personas_per_node=exp.personas_per_node,
+                    **slots,
                     max_rows=exp.max_rows,
                     **({"input_batch_size": batch} if exp.max_rows is None else {}),
                 )
             )
-            stages.append(
-                S.ExtractAttributes(
-                    name=f"extract_attributes_h{h}",
-                    llm=synthesizer,
-                    **frame,
-                    hop=h,
-                    attributes_per_node=exp.attributes_per_node,
-                    max_new_tokens=exp.extraction_max_new_tokens,
-                    input_batch_size=batch,
-                    **common,
+            if not exp.evol:  # evol needs no attributes: no extraction call
+                stages.append(
+                    S.ExtractAttributes(
+                        name=f"extract_attributes_h{h}",
+                        llm=synthesizer,
+                        **frame,
+                        hop=h,
+                        attributes_per_node=exp.attributes_per_node,
+                        max_new_tokens=exp.extraction_max_new_tokens,
+                        input_batch_size=batch,
+                        **common,
+                    )
                 )
-            )
             if h <= persona_depth:
                 stages.append(
                     S.RetrievePersonas(
@@ -210,6 +219,7 @@ def _build(
                     operation_order=list(exp.operations),
                     operations_per_node=exp.operations_per_node,
                     residual=h in exp.residual_hops,
+                    evol=exp.evol,
                     input_batch_size=batch,
                     **synth,
                 )
@@ -262,6 +272,7 @@ def _build(
                     **ann.model_dump(include=ANNOTATION_FIELDS),
                     generation_seed=run.seed,
                     grounded=documents is not None,
+                    evidence_fallback=ann.evidence_fallback,
                     input_batch_size=batch,
                     **common,
                 )
@@ -330,6 +341,8 @@ def run_aide(config: AIDEConfig) -> RunResult:
         "persona_pool": info.persona_pool,
         "residual_hops": exp.residual_hops,
         "branching": {
+            "method": exp.method,
+            "evol_children_per_node": exp.evol_children if exp.evol else None,
             "depth": exp.depth,
             "attribute_depth": exp.attribute_branch_depth,
             "persona_depth": exp.persona_branch_depth,

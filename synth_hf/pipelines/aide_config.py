@@ -53,6 +53,15 @@ class OperationConfig(ConfigBase):
 
 
 class ExpansionConfig(ConfigBase):
+    method: Literal["aide", "evol"] = Field(
+        default="aide",
+        description="'evol' = an Evol-Instruct-style baseline: each node gets `evol_children_per_node` "
+        "children by the operations alone (no attribute extraction, no personas, no seed block beyond "
+        "hop 1); reflection, dedup and annotation stay as configured.",
+    )
+    evol_children_per_node: int | None = Field(
+        default=None, ge=1, description="Evol only: children per node (None = what the AIDE branching gives)."
+    )
     depth: int = Field(default=2, description="K: number of hops.")
     attribute_depth: int | None = Field(
         default=None, ge=0, description="Hops with attribute children; None = K."
@@ -92,23 +101,42 @@ class ExpansionConfig(ConfigBase):
         return self
 
     @property
+    def evol(self) -> bool:
+        return self.method == "evol"
+
+    @property
+    def evol_children(self) -> int:
+        """Children per node of an evol run (operation slots; personas do not exist there)."""
+        if self.evol_children_per_node is not None:
+            return self.evol_children_per_node
+        return self.attributes_per_node * min(self.operations_per_node, len(self.operations)) + (
+            self.personas_per_node
+        )
+
+    @property
     def attribute_branch_depth(self) -> int:
+        if self.evol:  # evol children take the attribute slots, without attributes
+            return self.depth if self.operations and self.evol_children else 0
         if self.attributes_per_node == 0 or self.operations_per_node == 0 or not self.operations:
             return 0
         return min(self.depth, self.depth if self.attribute_depth is None else self.attribute_depth)
 
     @property
     def persona_branch_depth(self) -> int:
-        if self.personas_per_node == 0:
+        if self.evol or self.personas_per_node == 0:
             return 0
         return min(self.depth, self.depth if self.persona_depth is None else self.persona_depth)
 
     @property
     def residual_hops(self) -> list[int]:
+        if self.evol:  # hop 1 rewrites the seed itself; deeper hops never see it
+            return [1]
         last = self.depth if self.residual_depth is None else min(self.depth, self.residual_depth)
         return list(range(1, last + 1))
 
     def children_per_node(self, hop: int) -> int:
+        if self.evol:
+            return self.evol_children if hop <= self.attribute_branch_depth else 0
         attrs = self.attributes_per_node * min(self.operations_per_node, len(self.operations))
         return (attrs if hop <= self.attribute_branch_depth else 0) + (
             self.personas_per_node if hop <= self.persona_branch_depth else 0
@@ -149,6 +177,12 @@ class AnnotationConfig(ConfigBase):
     free_text_threshold: float = Field(default=0.35, ge=0, le=1, description="Token-F1 for free text.")
     on_disagreement: Literal["drop", "flag"] = "drop"
     max_new_tokens: int = Field(default=256, ge=8)
+    evidence_fallback: bool = Field(
+        default=False,
+        description="Grounded qa runs: when the annotator's answer fails the support check, answer with the "
+        "first evidence sentence that carries the question's names (verification: evidence_sentence); for "
+        "annotators too weak to phrase a supported answer.",
+    )
 
 
 class DocumentsConfig(ConfigBase):

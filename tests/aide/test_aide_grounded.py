@@ -86,7 +86,7 @@ def _rows(fmt: str) -> list[dict]:
     ]  # fmt: skip
 
 
-def _run_grounded(tmp_path, fmt: str, rows: list[dict]) -> tuple[list[dict], dict, int]:
+def _run_grounded(tmp_path, fmt: str, rows: list[dict], **step_kw) -> tuple[list[dict], dict, int]:
     import json
 
     passages = tmp_path / "passages.json"
@@ -97,7 +97,7 @@ def _run_grounded(tmp_path, fmt: str, rows: list[dict]) -> tuple[list[dict], dic
     rows = next(retrieve.process(rows))
     llm = FakeLLM(responder=f"{__name__}:answer_from_evidence")
     step = AnnotateAndVerify(name="annotate_h1", llm=llm, hop=1, seed_format=fmt, grounded=True,
-                             ledger_dir=str(tmp_path))  # fmt: skip
+                             ledger_dir=str(tmp_path), **step_kw)  # fmt: skip
     step.load()
     out = next(step.process(rows + [new_row(row_id="old", seed_id="s", hop=0, question="carried")]))
     assert out[-1]["row_id"] == "old"
@@ -159,3 +159,23 @@ def test_a_supported_span_must_answer_the_question_asked():
     assert about_question("What is the natural water reservoir?", "the water vole", reservoirs)
     assert ground_mcq("Which animal is the natural reservoir of Cryptococcus?", ["the water vole", "a crow"],
                       reservoirs) == (None, "answer_not_about_question")  # fmt: skip
+
+
+def test_evidence_sentence_fallback_answers_with_the_sentence_about_the_question(tmp_path):
+    """With `evidence_fallback`, the row whose annotator answer was unsupported ("Who first described
+    Zorvatide?" -> "Denmar Health") is answered by the evidence sentence that carries its name,
+    marked `evidence_sentence` and counted apart from the annotator's support rate."""
+    from synth_hf.steps.aide.grounding import evidence_sentence_answer
+
+    out, ledger, _ = _run_grounded(tmp_path, "qa", _rows("qa"), evidence_fallback=True)
+    assert [r["row_id"] for r in out] == ["r0", "r1"]
+    fallback = out[1]
+    assert fallback["verification"] == "evidence_sentence" and fallback["verified"] is True
+    assert fallback["answer"] in [e["sentence"] for e in fallback["evidence"]] and "Zorvatide" in fallback["answer"]
+    counters = ledger["annotate_h1"]["counters"]
+    assert counters["answered_by_evidence_sentence"] == 1 and counters.get("supported:persona", 0) == 0
+    assert out[0]["verification"] == "evidence"  # the supported answer keeps the annotator's
+    sentences = ["Quillan is known for its large grain mills.", "Zorvatide was approved in 2009."]
+    assert evidence_sentence_answer("When was Zorvatide approved?", sentences) == sentences[1]
+    assert evidence_sentence_answer("Which company makes Brevimast?", sentences) is None  # name missing
+    assert evidence_sentence_answer("When was Zorvatide approved?", ["Zorvatide was approved."]) is None

@@ -31,6 +31,7 @@ def test_report_separates_hops(tmp_path):
     assert hop2["self_bleu"] > hop1["self_bleu"]  # hop 2 repeats itself
     assert hop2["distinct_2"] < hop1["distinct_2"]
     assert hop1["seed_similarity"] > hop2["seed_similarity"] + 0.3  # hop 2 drifted off-task
+    assert hop2["embedding_spread"] < hop1["embedding_spread"]  # hop 2's rows are near-copies
     for block in (hop1, hop2, report["overall"]):
         assert 0 <= block["self_bleu"] <= 1 and 0 < block["distinct_1"] <= 1
     path = save_quality(report, tmp_path / "quality.json")
@@ -40,3 +41,13 @@ def test_report_separates_hops(tmp_path):
 def test_unknown_seed_id_is_an_error():
     with pytest.raises(ValueError, match="no seed text for seed ids"):
         quality_report(_dataset(), {"s0": SEEDS["s0"]}, embedder="hashing")
+
+
+def test_embedding_spread_is_mean_pairwise_cosine_distance():
+    import numpy as np
+
+    from synth_hf.steps.aide.quality import embedding_spread
+
+    assert embedding_spread(np.array([[1.0, 0.0], [1.0, 0.0]])) == 0.0
+    assert embedding_spread(np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])) == pytest.approx(1 - (0 - 1 + 0) / 3)
+    assert embedding_spread(np.array([[1.0, 0.0]])) is None

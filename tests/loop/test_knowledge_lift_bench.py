@@ -106,3 +106,63 @@ def test_benchmark_runs_all_arms_on_a_tiny_model(tiny_model: Path, tmp_path: Pat
         assert arm["by_type"]["overall"]["n"] == len(load_mcq())
     assert summary["data"]["rows"] == 4 and summary["data"]["mixed_with_raw_text"] is True
     assert set(summary["lift_points"]) == {"raw", "data"}
+
+
+def test_split_seeds_is_deterministic_stratified_and_disjoint() -> None:
+    from synth_hf.evaluation.knowledge_lift import split_seeds
+
+    mcq = load_mcq()
+    seeds, held_out = split_seeds(mcq, 10)
+    assert [q["id"] for q in seeds] == [q["id"] for q in split_seeds(mcq, 10)[0]]
+    assert len(seeds) == 10 and len(held_out) == len(mcq) - 10
+    assert not {q["id"] for q in seeds} & {q["id"] for q in held_out}
+    assert {q["id"] for q in seeds} | {q["id"] for q in held_out} == {q["id"] for q in mcq}
+    types = [q["type"] for q in seeds]  # 26 / 17 / 20 questions: 4.1 / 2.7 / 3.2 -> 4 / 3 / 3
+    assert (types.count("atomic"), types.count("aggregated"), types.count("multi_hop")) == (4, 3, 3)
+    for bad in (0, len(mcq)):
+        with pytest.raises(ValueError, match="held-out seeds"):
+            split_seeds(mcq, bad)
+
+
+def test_seed_rows_and_evol_budget() -> None:
+    from synth_hf.evaluation.knowledge_lift import evol_budget, fact_overlap, seed_messages, seed_qa_rows
+
+    mcq = load_mcq()
+    assert seed_qa_rows(mcq[:1]) == [{"id": "kl-001", "question": mcq[0]["question"], "answer": "Ostravirus"}]
+    assert seed_messages(mcq[:1])[0]["messages"][1] == {"role": "assistant", "content": "Ostravirus"}
+    shared = [q for q in mcq[1:] if set(q["fact_ids"]) & set(mcq[0]["fact_ids"])]
+    assert fact_overlap(mcq[:1], mcq[1:]) == [q["id"] for q in shared]
+    stages = {"extract_attributes_h1": {"llm_calls": 10}, "extract_attributes_h2": {"llm_calls": 7},
+              "synthesize_h1": {"llm_calls": 40}}  # fmt: skip
+    budget = evol_budget({"stages": stages}, children_per_node=4, max_rows=80)
+    assert budget == {
+        "expansion": {"method": "evol", "evol_children_per_node": 5, "max_rows": 97},
+        "extraction_calls_reinvested": 17,
+    }
+    assert "max_rows" not in evol_budget({"stages": stages}, 4, None)["expansion"]
+
+
+def test_benchmark_seeded_arms_score_only_held_out(tiny_model: Path, tmp_path: Path) -> None:  # noqa: F811
+    """seeds / evol / aide arms with a fake synthesizer (its answers are never supported by the
+    documents, so both pipelines keep no row: those arms say so) and a tiny trainee."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.knowledge_lift import main
+
+    with pytest.raises(SystemExit, match="need --held-out-seeds"):
+        main(["--arms", "base,aide"])
+    out = tmp_path / "kl"
+    args = ["--model", str(tiny_model), "--arms", "base,seeds,evol,aide", "--held-out-seeds", "10",
+            "--aide-engine", "fake", "--steps", "2", "--batch-size", "2", "--max-length", "64", "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    split = summary["split"]
+    assert summary["scored_mcq"] == split["held_out"] == len(load_mcq()) - 10
+    assert len(split["seed_ids"]) == 10
+    for arm in ("base", "seeds"):
+        assert summary["arms"][arm]["by_type"]["overall"]["n"] == split["held_out"]
+    assert summary["arms"]["seeds"]["train_rows"] == 9  # one seed prompt fills --max-length 64 (skipped, counted)
+    assert summary["arms"]["aide"] == summary["arms"]["evol"] == {"error": "no training rows"}
+    gen = summary["generated"]
+    assert gen["evol"]["budget"]["expansion"]["method"] == "evol"
+    assert gen["aide"]["rows"] == 0 and gen["aide"]["llm_calls"] > 0
+    assert set(summary["lift_points"]) == {"seeds"}

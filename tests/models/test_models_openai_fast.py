@@ -193,3 +193,20 @@ def test_failure_mid_batch_names_the_batch(server: FakeOpenAI) -> None:
         engine.generate_texts(["a", "b", "c", "d", "e", "BOOM"])
     with pytest.raises(EngineError, match=r"yes/no scoring failed on batch 1 \(prompts 2\.\.3\)"):
         engine.score_yes_no(["a", "b", "BOOM", "d"])
+
+
+def test_each_prompt_gets_its_own_reproducible_seed(server: FakeOpenAI) -> None:
+    """One run seed, but a distinct sampling seed per distinct prompt (the same seed for every
+    request made near-identical prompts come back as the same text); same prompt, same seed."""
+    from synth_hf.models.base import request_seed
+
+    engine = _engine(server)
+    engine.generate_texts(["rewrite: concretize", "rewrite: add constraints", "rewrite: concretize"], seed=7, temperature=0.7)
+    sent = [((r.get("messages") or [{}])[-1].get("content") or r.get("prompt"), r["seed"]) for r in server.requests]
+    by_prompt = {}
+    for prompt, seed in sent:  # requests run concurrently: match them by prompt, not by order
+        by_prompt.setdefault(prompt, set()).add(seed)
+    assert len(by_prompt) == 2 and all(len(seeds) == 1 for seeds in by_prompt.values())
+    assert by_prompt["rewrite: concretize"] != by_prompt["rewrite: add constraints"]
+    assert request_seed(7, "x") == request_seed(7, "x") != request_seed(8, "x")
+    assert request_seed(None, "x") is None and 0 <= request_seed(7, "x") < 2**31

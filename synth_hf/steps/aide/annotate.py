@@ -24,7 +24,12 @@ from pydantic import Field
 from synth_hf.items import LETTERS, read_answer, token_f1
 from synth_hf.models.base import GenParams
 from synth_hf.steps.aide.context import HopMixin
-from synth_hf.steps.aide.grounding import ground_free_text, ground_mcq, ground_true_false
+from synth_hf.steps.aide.grounding import (
+    evidence_sentence_answer,
+    ground_free_text,
+    ground_mcq,
+    ground_true_false,
+)
 from synth_hf.steps.aide.outputs import agree, majority
 from synth_hf.steps.aide.synthesis_prompts import grounded_solve_prompt, solve_prompt
 from synth_hf.steps.common.base import LLMStep
@@ -43,6 +48,9 @@ class AnnotateAndVerify(HopMixin, LLMStep):
     max_new_tokens: int = 256
     generation_seed: int | None = None
     grounded: bool = Field(default=False, description="Rows carry `evidence`; answers must rest on it.")
+    evidence_fallback: bool = Field(
+        default=False, description="Grounded qa: an unsupported answer is replaced by the evidence sentence."
+    )
 
     @property
     def inputs(self) -> list[str]:
@@ -160,11 +168,17 @@ class AnnotateAndVerify(HopMixin, LLMStep):
             branch = row.get("branch") or "attribute"
             counts[f"checked:{branch}"] = counts.get(f"checked:{branch}", 0) + 1
             counts[f"supported:{branch}"] = counts.get(f"supported:{branch}", 0) + (not why)
+            verification = "evidence"
+            if why and evidence and self.seed_format == "qa" and self.evidence_fallback:
+                fallback = evidence_sentence_answer(row["question"], evidence)
+                if fallback is not None:  # counted apart: the support rate stays the annotator's own
+                    answer, why, verification = fallback, "", "evidence_sentence"
+                    counts["answered_by_evidence_sentence"] = counts.get("answered_by_evidence_sentence", 0) + 1
             draft = row["draft_answer"]
             row.update(
                 answer=answer,
                 verified=not why,
-                verification="evidence",
+                verification=verification,
                 agreed=None if not draft or answer is None else agree(self.seed_format, draft, answer, self.free_text_threshold),
                 annotator_model=self.llm.model_name if id(row) in reply else "evidence",
             )  # fmt: skip

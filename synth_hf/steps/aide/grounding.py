@@ -48,22 +48,44 @@ def clean_answer(text: str | None) -> str:
     return line.strip(" \"'“”").rstrip(".").strip()
 
 
+def _question_terms(question: str, exclude: set[str]) -> tuple[set[str], set[str], int]:
+    """(names, other content words, how many of those words a sentence needs) of a question; the
+    question's first word and the `exclude` stems do not count."""
+    names = {stem(t) for t in tokens(question)[1:] if t[:1].isupper() and t.casefold() not in STOPWORDS}
+    names -= exclude
+    words = set(content_stems(question)) - exclude - names
+    return names, words, 0 if names else min(2, len(words))  # names tie a sentence to the question
+
+
+def _carries(sentence: str, names: set[str], words: set[str], need: int) -> bool:
+    present = set(content_stems(sentence)) | {t.casefold() for t in tokens(sentence)}
+    return names <= present and len(words & present) >= need
+
+
 def about_question(question: str, answer: str, evidence: list[str]) -> bool:
     """True when some evidence sentence that states `answer` also carries all the question's names, or,
     for a question that names nothing, two of its content words (all when it has fewer); the answer's
     own words and the question's first word do not count."""
-    answer_words = set(content_stems(answer))
-    names = {stem(t) for t in tokens(question)[1:] if t[:1].isupper() and t.casefold() not in STOPWORDS}
-    names -= answer_words
-    words = set(content_stems(question)) - answer_words - names
-    need = 0 if names else min(2, len(words))  # names tie the sentence to the question (verbs vary)
+    names, words, need = _question_terms(question, set(content_stems(answer)))
     for sentence in evidence:
         if not (contains_span(sentence, answer) or check_support(answer, [sentence]).supported):
             continue
-        present = set(content_stems(sentence)) | {t.casefold() for t in tokens(sentence)}
-        if names <= present and len(words & present) >= need:
+        if _carries(sentence, names, words, need):
             return True
     return False
+
+
+def evidence_sentence_answer(question: str, evidence: list[str]) -> str | None:
+    """The deterministic fallback for an annotator too weak to phrase a supported answer: the first
+    evidence sentence (retrieval order) that carries the question's names (or, without names, two of
+    its content words) and says more than the question does; None when no sentence qualifies.
+    Supported by construction, but it may state a neighbouring fact rather than answer the question."""
+    names, words, need = _question_terms(question, set())
+    asked = set(content_stems(question))
+    for sentence in evidence:
+        if _carries(sentence, names, words, need) and set(content_stems(sentence)) - asked:
+            return sentence.strip()
+    return None
 
 
 def ground_free_text(question: str, answer: str | None, evidence: list[str]) -> tuple[str | None, str]:

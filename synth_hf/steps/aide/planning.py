@@ -95,9 +95,16 @@ def child_id(parent_id: str, branch: str, k: int) -> str:
 
 
 def make_children(
-    parent: dict, hop: int, operations: list[str], operations_per_node: int, residual: bool
+    parent: dict,
+    hop: int,
+    operations: list[str],
+    operations_per_node: int,
+    residual: bool,
+    evol: bool = False,
 ) -> list[dict]:
-    """The child rows (question still empty) a planned, extracted, retrieved parent gets."""
+    """The child rows (question still empty) a planned, extracted, retrieved parent gets.
+    `evol`: the Evol-Instruct-style baseline, `attr_quota` children of branch "evol" taking the
+    operations in turn, with no attribute triplet and no persona."""
     from synth_hf.steps.aide.rows import new_row
 
     common = {
@@ -111,6 +118,12 @@ def make_children(
         "parent_options": list(parent["options"]),
         "residual": residual,
     }
+    if evol:
+        return [
+            new_row(row_id=child_id(parent["row_id"], "evol", k), branch="evol",
+                    operation=operations[(k - 1) % len(operations)], **common)
+            for k in range(1, parent["attr_quota"] + 1)
+        ] if operations else []  # fmt: skip
     children = []
     pairs = attribute_operation_pairs(len(parent["attributes"]), operations, operations_per_node)
     for k, (a, op) in enumerate(pairs[: parent["attr_quota"]], start=1):

@@ -19,7 +19,7 @@ ROW_DEFAULTS: dict[str, Any] = {
     "seed_id": "",
     "parent_id": None,
     "hop": 0,
-    "branch": "seed",  # seed | attribute | persona
+    "branch": "seed",  # seed | attribute | persona | evol (baseline)
     "operation": None,
     "question": "",
     "options": [],

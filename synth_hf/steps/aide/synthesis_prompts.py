@@ -27,6 +27,14 @@ OPERATION_INSTRUCTIONS: dict[str, str] = {
     "the focus attribute.",
 }
 
+# The Evol-Instruct-style baseline's wording of the same operations: no focus attribute.
+EVOL_INSTRUCTIONS: dict[str, str] = {
+    "concretize": "make it more specific: replace general ideas with a concrete case, numbers, names or a "
+    "situation.",
+    "add_constraints": "add one or two constraints or requirements, so that answering it takes more care.",
+    "add_reasoning": "change it so that answering needs several explicit reasoning steps.",
+}
+
 FORMAT_HINTS: dict[str, str] = {
     "qa": "as 'New question:' followed by a line 'Answer:' with its correct answer",
     "mcq": "with options A) to D), exactly one of them correct, followed by a line 'Answer:' with the "
@@ -130,7 +138,9 @@ def synthesis_prompt(
     previous: str | None = None,
 ) -> str:
     """The prompt for a child row (branch attribute or persona). The residual seed block is
-    added for hops >= 2 when `row['residual']`; at hop 1 the parent is the seed itself."""
+    added for hops >= 2 when `row['residual']`; at hop 1 the parent is the seed itself.
+    A row of branch "evol" (the baseline) gets the operation alone: no topic, focus or persona."""
+    evol = row["branch"] == "evol"
     triplet = row.get("attribute_triplet") or {}
     context = {
         "task_description": task_description,
@@ -138,7 +148,7 @@ def synthesis_prompt(
         "label": noun(fmt),
         "format_hint": FORMAT_HINTS[fmt],
         "demonstrations": [demo_block(fmt, d) for d in demonstrations],
-        "example": render("_example.jinja", fmt=fmt),
+        "example": render("_example.jinja", fmt=fmt, focus=not evol),
         "seed": seed_block(fmt, row) if row["residual"] and row["hop"] >= 2 else None,
         "parent": prompt_item(fmt, row["parent_question"], row["parent_options"], label=noun(fmt)),
         "topic": triplet.get("head") or row.get("topic") or "",
@@ -155,6 +165,9 @@ def synthesis_prompt(
     op = row.get("operation") or ""
     if op in operation_templates:
         return _custom(operation_templates[op]).render(**context).strip()
+    if evol:
+        context["instruction"] = EVOL_INSTRUCTIONS.get(op, context["instruction"])
+        return render("synthesize_evol.jinja", **context)
     return render("synthesize_operation.jinja", **context)
 
 

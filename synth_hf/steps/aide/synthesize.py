@@ -20,6 +20,7 @@ class SynthesizeChildren(SynthesisMixin, LLMStep):
     operation_order: list[str] = Field(default_factory=list, description="Operations used, in order.")
     operations_per_node: int = 3
     residual: bool = Field(default=True, description="This hop is a residual hop (seed in the prompts).")
+    evol: bool = Field(default=False, description="Evol-Instruct-style baseline: operations only.")
 
     @property
     def inputs(self) -> list[str]:
@@ -45,7 +46,7 @@ class SynthesizeChildren(SynthesisMixin, LLMStep):
         for parent in inputs:
             if parent["hop"] == self.hop - 1:
                 children += make_children(
-                    parent, self.hop, self.operation_order, self.operations_per_node, self.residual
+                    parent, self.hop, self.operation_order, self.operations_per_node, self.residual, self.evol
                 )
         prompts = [synthesis_prompt(c, **self.synthesis_kwargs()) for c in children]
         texts = self.llm.generate_texts(prompts, **self.generation_kwargs()) if prompts else []
@@ -63,6 +64,7 @@ class SynthesizeChildren(SynthesisMixin, LLMStep):
                 "children": len(children),
                 "children_attribute": sum(c["branch"] == "attribute" for c in children),
                 "children_persona": sum(c["branch"] == "persona" for c in children),
+                "children_evol": sum(c["branch"] == "evol" for c in children),
                 "seeds_consumed": seeds,
             },
         )
