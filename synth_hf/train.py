@@ -27,6 +27,7 @@ The template starts with `<bos>` on purpose: Gemma scores text without its BOS t
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 import time
 from collections.abc import Iterable
@@ -79,9 +80,12 @@ def adds_bos(tokenizer: Any) -> bool:
 
 
 def load_sft_dataset(dataset_or_path: Dataset | DatasetDict | str | Path) -> Dataset:
-    """A train split from a Dataset, DatasetDict, staged/saved folder, data file or Hub repo id."""
-    from datasets import load_dataset
+    """A train split from a Dataset, DatasetDict, staged/saved folder, data file, run folder or Hub repo id.
 
+    A run folder (with `dataset/` and `summary.json`, as graphgen/aide write) is read as its `dataset/`,
+    said on stderr. Raises FileNotFoundError for a path that is neither on disk nor a loadable Hub id,
+    ValueError for an unsupported file or a DatasetDict without a 'train' split.
+    """
     data = dataset_or_path
     if isinstance(data, (str, Path)):
         path = Path(data)
@@ -94,7 +98,11 @@ def load_sft_dataset(dataset_or_path: Dataset | DatasetDict | str | Path) -> Dat
 
             data = load_table(str(path))  # errors name the file, and the line of a jsonl/csv
         else:
-            data = load_dataset(str(data))  # a Hub repo id
+            from synth_hf.io.readers import _load_hub, _looks_like_path
+
+            if _looks_like_path(str(data)):
+                raise FileNotFoundError(f"no such file or directory: {str(data)!r}")
+            data = _load_hub(str(data), split=None)  # a Hub repo id; failures name the id, one error
     if isinstance(data, DatasetDict):
         if "train" not in data:
             raise ValueError(f"no 'train' split; splits are {list(data)}")
@@ -109,6 +117,9 @@ def _load_dir(path: Path) -> Dataset | DatasetDict:
 
     from synth_hf.hub import load_staged
 
+    if (path / "dataset").is_dir() and (path / "summary.json").is_file():
+        print(f"[train] {path} is a run folder: reading its dataset/", file=sys.stderr, flush=True)
+        path = path / "dataset"
     if (path / "dataset_dict.json").exists() or (path / "state.json").exists():
         return load_from_disk(str(path))
     if (path / "data").is_dir() and any((path / "data").glob("*.parquet")):

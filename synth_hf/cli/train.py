@@ -10,14 +10,18 @@ import argparse
 
 from synth_hf.cli.args import add_command, add_config_flags, add_field_flags, load_from_args
 
-NEEDS_OUT = "train needs --out DIR (or out: in --config)"
+NEEDS_OUT = "train needs --out DIR (or out: in --config); --dry-run does not"
 
 
 def config_from_args(args: argparse.Namespace):
-    """The TrainConfig of a command line: YAML (if any), then --set, then the flags, then validation."""
+    """The TrainConfig of a command line: YAML (if any), then --set, then the flags, then validation.
+
+    `--out` is required unless `--dry-run` (which writes nothing). Raises ValueError naming what is wrong.
+    """
     from synth_hf.config import TrainConfig
 
-    return load_from_args(TrainConfig, args, required={"out": NEEDS_OUT})
+    required = {} if getattr(args, "dry_run", False) else {"out": NEEDS_OUT}
+    return load_from_args(TrainConfig, args, required=required)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -65,4 +69,4 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     add_config_flags(p, "TrainConfig")
     add_field_flags(p, TrainConfig, positional=["dataset"], names={"epochs": ["--epochs", "--num-train-epochs"]})
-    p.add_argument("--dry-run", action="store_true", help="check the dataset against the tokenizer; train nothing")
+    p.add_argument("--dry-run", action="store_true", help="check the dataset against the tokenizer; train nothing (--out not needed)")

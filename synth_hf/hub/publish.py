@@ -9,6 +9,11 @@ from typing import Any
 from synth_hf.hub.secrets import assert_clean
 
 
+class MissingTokenError(RuntimeError, PermissionError):
+    """No Hugging Face token anywhere: a user's setup to fix (a PermissionError, so the CLI says it in
+    one line), and still a RuntimeError for callers that caught that before."""
+
+
 def resolve_token(token: str | None = None) -> str | None:
     """Explicit token, else $HF_TOKEN, else the cached `hf auth login` token."""
     if token:
@@ -38,7 +43,7 @@ def upload_folder(
         raise FileNotFoundError(f"nothing to upload: {folder} is not a folder")
     token = resolve_token(token) or getattr(api, "token", None)
     if not token:
-        raise RuntimeError(
+        raise MissingTokenError(
             f"No Hugging Face token: pass token=..., set HF_TOKEN or run `hf auth login`. "
             f"Nothing was uploaded; the staging folder is kept at {folder}"
         )

@@ -138,7 +138,7 @@ def report_skipped(skipped: list[dict[str, str]], prefix: str = "[input]") -> No
 
 
 # ------------------------------------------------------------------------------------------ loading
-def _load_hub(source: str, split: str) -> datasets.Dataset:
+def _load_hub(source: str, split: str | None) -> datasets.Dataset | datasets.DatasetDict:
     try:
         return datasets.load_dataset(source, split=split)
     except (FileNotFoundError, ConnectionError, OSError) as exc:

@@ -1,0 +1,86 @@
+"""User mistakes in `synth-hf train` / `publish` give one line on stderr and exit 2, never a traceback;
+a run folder is trained on as its dataset/, and `train --dry-run` needs no --out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from datasets import Dataset
+from test_loop_model import tiny_model  # noqa: F401 - the tiny Llama fixture
+
+from synth_hf.cli import main
+from synth_hf.train import load_sft_dataset
+
+
+def _run_dir(tmp_path: Path) -> Path:
+    """A folder shaped like graphgen/aide output: dataset/, summary.json and step batches that are no dataset."""
+    run = tmp_path / "gg1"
+    qa = [{"role": "user", "content": "What lowers glucose?"}, {"role": "assistant", "content": "Metformin."}]
+    Dataset.from_list([{"messages": qa, "mode": "atomic"}] * 2).save_to_disk(str(run / "dataset"))
+    (run / "summary.json").write_text(json.dumps({"stages": {}}))
+    (run / "batches").mkdir()
+    (run / "batches" / "chunk.jsonl").write_text('{"chunk": "text", "other": [1]}\n{"x": 1}\n')
+    return run
+
+
+def _one_line_error(err: str) -> None:
+    assert "Traceback" not in err and err.count("\n") == 1 and err.startswith("synth-hf: error:"), err
+
+
+def test_run_folder_is_read_as_its_dataset(tmp_path, capsys):
+    run = _run_dir(tmp_path)
+    assert load_sft_dataset(run)["mode"] == ["atomic", "atomic"]
+    assert f"{run} is a run folder: reading its dataset/" in capsys.readouterr().err
+
+
+def test_train_dry_run_on_a_run_folder_needs_no_out(tmp_path, tiny_model, capsys):  # noqa: F811
+    run = _run_dir(tmp_path)
+    assert main(["train", str(run), "--model", str(tiny_model), "--dry-run"]) == 0
+    out, err = capsys.readouterr()
+    assert "dry run: nothing trained" in out and "2 of 2 kept" in out
+    assert "run folder" in err and "Traceback" not in err
+
+
+def test_train_without_dry_run_still_needs_out(tmp_path, capsys):
+    assert main(["train", str(_run_dir(tmp_path))]) == 2
+    err = capsys.readouterr().err
+    _one_line_error(err)
+    assert "--out" in err
+
+
+@pytest.mark.parametrize("source", ["nope", "./nope", "data/chat.jsonl", "a/b/c"])
+def test_train_on_a_missing_dataset_is_one_line(tmp_path, monkeypatch, capsys, source):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", source, "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    _one_line_error(err)
+    assert repr(source) in err
+
+
+def test_train_on_an_unreachable_hub_id_is_one_line(tmp_path, monkeypatch, capsys):
+    import datasets
+
+    def offline(*args, **kwargs):  # what load_dataset raises with no network (after its retries)
+        raise ConnectionError("Couldn't reach 'nope' on the Hub (LocalEntryNotFoundError)")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(datasets, "load_dataset", offline)
+    assert main(["train", "nope", "--out", "x", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    _one_line_error(err)
+    assert "'nope' is not a local file or directory" in err and "Couldn't reach" in err
+
+
+def test_publish_without_token_is_one_line(tmp_path, monkeypatch, capsys):
+    import huggingface_hub
+
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setattr(huggingface_hub, "get_token", lambda: None)  # no cached login either
+    run = _run_dir(tmp_path)
+    assert main(["publish", str(run), "--method", "graphgen", "--repo-id", "me/ds"]) == 2
+    err = capsys.readouterr().err
+    _one_line_error(err)
+    assert "No Hugging Face token" in err and str(run / "hub") in err
+    assert (run / "hub" / "README.md").exists()  # staged, kept, nothing uploaded
