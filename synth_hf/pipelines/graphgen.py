@@ -68,6 +68,13 @@ def prepare_input(config: GraphGenConfig, corpus: tuple[Any, Any] | None = None)
     path = run_dir / INPUT_DIR
     stats_path = run_dir / INPUT_STATS
     previous = json.loads(stats_path.read_text()) if stats_path.exists() else {}
+    if previous.get("fingerprint") not in (None, fingerprint):
+        # distilabel's cache knows the pipeline, not its input: resuming it would replay the old run's
+        # batches downstream of the new input. The memo is keyed by input rows, so it stays.
+        print(f"[graphgen] the input differs from the last run in {run_dir}: recomputing "
+              "(batches whose input is unchanged are answered from the memo)", flush=True)  # fmt: skip
+        shutil.rmtree(run_dir / "cache", ignore_errors=True)
+        shutil.rmtree(config.run.ledger_dir, ignore_errors=True)
     if previous.get("fingerprint") != fingerprint or not path.exists():
         tmp = run_dir / (INPUT_DIR + ".tmp")
         dataset.save_to_disk(str(tmp))

@@ -182,3 +182,16 @@ def test_awkward_text_is_handled_and_every_row_is_supported(tmp_path, fakes_on_w
         assert verify_row({**row, **tf}) == "", row
         if row["mode"] not in ("aggregated", "true_false"):
             assert not contains_span(row["question"].split("\n")[0], row["answer_span"])
+
+
+@pytest.mark.timeout(900)
+def test_a_changed_input_in_the_same_run_folder_is_recomputed_not_replayed(tmp_path, fakes_on_worker_path):
+    # distilabel's cache knows the pipeline, not its input: a second run with fewer documents in the same
+    # folder once replayed the old batches and saved an empty dataset over the finished one
+    corpus = ["Aspirin inhibits Cyclooxygenase. Aspirin treats Headache.",
+              "Metformin lowers Glucose. Metformin treats Diabetes."]  # fmt: skip
+    first = run_graphgen(fake_config(str(tmp_path / "same"), corpus))
+    second = run_graphgen(fake_config(str(tmp_path / "same"), corpus[:1]))
+    fresh = run_graphgen(fake_config(str(tmp_path / "fresh"), corpus[:1]))
+    assert len(first.dataset) > len(second.dataset) > 0
+    assert sorted(second.dataset["question"]) == sorted(fresh.dataset["question"])
