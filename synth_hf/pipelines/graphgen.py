@@ -86,6 +86,15 @@ def prepare_input(config: GraphGenConfig, corpus: tuple[Any, Any] | None = None)
     return str(path), fingerprint, info
 
 
+def _absolute_input(config: GraphGenConfig) -> GraphGenConfig:
+    """The config with a local input path made absolute, so `--config <run>/config.yaml` re-runs from
+    any working directory (a Hub id stays as it is)."""
+    source = Path(config.input.source).expanduser()
+    if source.is_absolute() or not source.exists():
+        return config
+    return config.model_copy(update={"input": config.input.model_copy(update={"source": str(source.resolve())})})
+
+
 def build_graphgen(config: GraphGenConfig) -> Any:
     """The distilabel Pipeline for `config` (reads and saves the corpus as a side effect)."""
     return _build(config)[0]
@@ -131,7 +140,7 @@ def _build(
     # input and engines are checked before anything is written: a bad run leaves no folder
     corpus, engines = checked if checked is not None else _checked(config)
     run.run_dir.mkdir(parents=True, exist_ok=True)
-    (run.run_dir / "config.yaml").write_text(dump_config(config), encoding="utf-8")
+    (run.run_dir / "config.yaml").write_text(dump_config(_absolute_input(config)), encoding="utf-8")
     input_path, fingerprint, input_info = prepare_input(config, corpus)
     synth, trainee = engines["synthesizer"], engines["trainee"]
     tokenizer = tokenizer_reference(config.synthesizer)
@@ -322,6 +331,7 @@ def run_graphgen(config: GraphGenConfig) -> RunResult:
         "method": "graphgen",
         "synthesizer": engines.labels["synthesizer"],
         "trainee": engines.labels["trainee"],
+        "models": {role: engines.labels[role] for role in ("synthesizer", "trainee")},  # the card's Models
         "input": _read_json(run_dir / INPUT_STATS),
         "graph": {**plan.get("graph", {}), "dir": str(run_dir / GRAPH_DIR)},
         "partition": plan.get("partition", {}),
