@@ -27,16 +27,22 @@ def document_passages(docs: Iterable[tuple[str, str]]) -> list[dict]:
     return out
 
 
+def _terms(text: str) -> list[str]:
+    # single characters (a digit split off "gen1", a stray letter) would match any passage holding one
+    return [t for t in content_stems(text) if len(t) > 1]
+
+
 class BM25Index:
     """Okapi BM25 over passages' content stems. `search(query, k)` -> up to k `(passage, score)`
-    pairs, best first, score > 0 only (a query sharing no content word with any passage finds nothing).
+    pairs, best first, score > 0 only (a query sharing no content word with any passage finds nothing;
+    single-character terms do not count).
 
     `k1` (term saturation) and `b` (length normalisation) are the usual BM25 parameters."""
 
     def __init__(self, passages: list[dict], k1: float = 1.5, b: float = 0.75) -> None:
         self.passages = list(passages)
         self.k1, self.b = k1, b
-        self._tf = [Counter(content_stems(p["sentence"])) for p in self.passages]
+        self._tf = [Counter(_terms(p["sentence"])) for p in self.passages]
         self._len = [sum(tf.values()) for tf in self._tf]
         self._avg = (sum(self._len) / len(self._len)) if self._len else 0.0
         df: Counter = Counter()
@@ -47,7 +53,7 @@ class BM25Index:
 
     def scores(self, query: str) -> list[float]:
         """BM25 score of every passage for `query` (same order as `passages`)."""
-        terms = [t for t in dict.fromkeys(content_stems(query)) if t in self._idf]
+        terms = [t for t in dict.fromkeys(_terms(query)) if t in self._idf]
         out = []
         for tf, length in zip(self._tf, self._len):
             norm = self.k1 * (1 - self.b + self.b * length / (self._avg or 1))

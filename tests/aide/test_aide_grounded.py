@@ -33,6 +33,8 @@ def test_bm25_ranks_the_sentence_that_answers_first():
     assert hits[0][1] > hits[1][1] > 0
     assert index.search("What is the reservoir of Ostravirus?", 1)[0][0]["chunk_id"] == "kelmar:s1"
     assert index.search("photosynthesis in leaves", 3) == []  # no shared word: nothing, not noise
+    # a stray digit or letter split off a token ("gen1") matches nothing: "40 mg" must not be evidence
+    assert BM25Index(document_passages([("d", "The maximum is 9. Take 40 mg.")])).search("gen9 w4 x", 3) == []
 
 
 def test_free_text_answer_must_rest_on_the_evidence():
