@@ -41,15 +41,16 @@ def add_field_flag(parser: argparse.ArgumentParser, key: str, *flags: str, **kwa
     parser.add_argument(*flags, dest=PREFIX + key, default=argparse.SUPPRESS, **kwargs)
 
 
-def add_config_flags(parser: argparse.ArgumentParser, what: str, trailing_overrides: bool = False) -> None:
-    """`--config FILE` and repeatable `--set KEY=VALUE`; with `trailing_overrides` also positional
-    `key.path=value` items (the same as --set)."""
-    parser.add_argument("--config", help=f"YAML file with a {what}")
+def add_config_flags(parser: argparse.ArgumentParser, what: str, trailing_overrides: bool = False,
+                     example: str = "run.name=x") -> None:  # fmt: skip
+    """`--config FILE` and repeatable `--set KEY=VALUE` (`example`: a valid KEY=VALUE for the help); with
+    `trailing_overrides` also positional `key.path=value` items (the same as --set)."""
+    parser.add_argument("--config", help=f"YAML file with an {what}" if what[:1] in "AEIOU" else f"YAML file with a {what}")
     if trailing_overrides:
         parser.add_argument("overrides", nargs="*", help="overrides such as expansion.depth=1 run.name=try")
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE",
-        help="override any field before validation, e.g. --set run.name=x (repeatable)",
+        help=f"override any field before validation, e.g. --set {example} (repeatable)",
     )  # fmt: skip
 
 

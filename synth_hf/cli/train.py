@@ -67,6 +67,6 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
         description="LoRA SFT with TRL. Values from --config (a TrainConfig YAML) are overridden by --set, "
         "then by the flags.",
     )  # fmt: skip
-    add_config_flags(p, "TrainConfig")
+    add_config_flags(p, "TrainConfig", example="lr=0.001")
     add_field_flags(p, TrainConfig, positional=["dataset"], names={"epochs": ["--epochs", "--num-train-epochs"]})
     p.add_argument("--dry-run", action="store_true", help="check the dataset against the tokenizer; train nothing (--out not needed)")
