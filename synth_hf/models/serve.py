@@ -68,6 +68,16 @@ class LocalServer:
         }
 
 
+def server_log_env() -> dict[str, str]:
+    """Logging settings for the server's own log file: configured, at INFO (DEBUG when asked).
+
+    Importing `trl` sets VLLM_LOGGING_LEVEL=ERROR in os.environ, which a child would inherit and
+    so lose the INFO records its core report is read from; the file is never the console, so it
+    stays at INFO whatever a library set."""
+    asked = os.environ.get("VLLM_LOGGING_LEVEL", "INFO").upper()
+    return {"VLLM_CONFIGURE_LOGGING": "1", "VLLM_LOGGING_LEVEL": "DEBUG" if asked == "DEBUG" else "INFO"}
+
+
 @contextlib.contextmanager
 def start_local_vllm_server(
     model: str | None = None,
@@ -111,7 +121,7 @@ def start_local_vllm_server(
         cmd.append("--enforce-eager")
     # The server writes to its own log file, never the console: it keeps vLLM's logging on even in quiet
     # mode (VLLM_CONFIGURE_LOGGING=0 there would drop the records its core report is read from).
-    env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": str(kv_cache_gb), **added, "VLLM_CONFIGURE_LOGGING": "1"}
+    env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": str(kv_cache_gb), **added, **server_log_env()}
     log_file = open(log_path or os.devnull, "ab")  # noqa: SIM115 - lives as long as the server
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True)

@@ -159,3 +159,14 @@ def test_vllm_engine_starts_its_processes_with_the_core_settings(monkeypatch, tm
 def test_vllm_engine_rejects_a_negative_workload() -> None:
     with pytest.raises(ValueError):
         VLLMEngine(expected_decode_tokens=-5)
+
+
+def test_server_log_stays_at_info_when_a_library_silenced_vllm(monkeypatch) -> None:
+    """Importing trl sets VLLM_LOGGING_LEVEL=ERROR; the server's log must still hold the INFO
+    records the core report is read from (CI failed on exactly this after a trl test ran)."""
+    from synth_hf.models.serve import server_log_env
+
+    monkeypatch.setenv("VLLM_LOGGING_LEVEL", "ERROR")  # what `import trl` leaves in os.environ
+    assert server_log_env() == {"VLLM_CONFIGURE_LOGGING": "1", "VLLM_LOGGING_LEVEL": "INFO"}
+    monkeypatch.setenv("VLLM_LOGGING_LEVEL", "debug")
+    assert server_log_env()["VLLM_LOGGING_LEVEL"] == "DEBUG"
