@@ -147,3 +147,36 @@ def test_aggregated_rows_cover_every_sentence_of_an_entity_a_few_at_a_time():
     said = [e["sentence"] for r in rows for e in r["evidence"]]
     assert len(rows) == 2 and sorted(said) == sorted([S2, S3, *extra])
     assert plan.shortfalls["aggregated"].startswith("only")  # 50 asked, fewer entities to give
+
+
+def _cut_names_kg() -> KnowledgeGraph:
+    """Extraction debris of the 270M model: a node 'Kelmar' cut from 'Kelmar fever', a node 'town'."""
+    kg = KnowledgeGraph()
+    born = "Dr. Amara Lindqvar was born in the town of Lunthe."
+    lives = "Dr. Vell Orra lives in the town of Drosk."
+    sents = {"ostravirus": [S2b := "Ostravirus is the virus that causes Kelmar fever."],
+             "kelmar": [S2b], "kelmar fever": ["Kelmar fever is treated with Zorvatide."],
+             "amara": [born], "vell": [lives], "town": [born, lives]}  # fmt: skip
+    names = {"kelmar": "Kelmar", "kelmar fever": "Kelmar fever", "amara": "Dr. Amara Lindqvar",
+             "vell": "Dr. Vell Orra", "town": "town", "ostravirus": "Ostravirus"}  # fmt: skip
+    for node, ss in sents.items():
+        kg.add_node(node, name=names[node], entity_type="", description=" ".join(ss), source_ids=["c1"],
+                    loss=1.0, evidence=[{"chunk_id": "c1", "sentence": s} for s in ss])  # fmt: skip
+    for src, tgt, sentence in (("ostravirus", "kelmar", S2b), ("amara", "town", born), ("vell", "town", lives)):
+        kg.add_edge(src, tgt, keywords=[], description=sentence, source_ids=["c1"], loss=1.0,
+                    evidence=[{"chunk_id": "c1", "sentence": sentence}])  # fmt: skip
+    return kg
+
+
+def test_plan_asks_for_whole_names_and_never_links_through_a_bare_noun():
+    kg = _cut_names_kg()
+    assert two_hop_paths(kg) == []  # 'town' would link Dr. Lindqvar's birthplace to Dr. Orra's
+    plan = plan_grounded(kg, partition(kg, method="dfs", max_units=6, seed=0), {"c1": {"text": "", "language": "en"}},
+                         {"atomic": 1, "multiple_choice": 1}, ["plain"], rows_per_fact=2)  # fmt: skip
+    spans = {s["evidence"][0]["sentence"]: set() for s in plan.samples}
+    for s in plan.samples:
+        spans[s["evidence"][0]["sentence"]].add(s["answer_span"])
+        assert s["answer_span"] not in {"Kelmar", "town"}, s
+        assert not any(af.contains_span(s["answer_span"], a) for a in s["anchor_names"]), s
+    assert "Kelmar fever" in spans["Ostravirus is the virus that causes Kelmar fever."]
+    assert "town of Lunthe" in spans["Dr. Amara Lindqvar was born in the town of Lunthe."]

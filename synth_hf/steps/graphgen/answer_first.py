@@ -16,6 +16,7 @@ import random
 import re
 
 from synth_hf.steps.graphgen.examples import copied_from_examples
+from synth_hf.text.spans import is_generic_name, number_phrases, snap_span
 from synth_hf.text.substitute import same_kind
 from synth_hf.text.support import (
     check_support,
@@ -28,8 +29,6 @@ from synth_hf.text.support import (
 
 STOP = ["\n", "###"]
 BLANK = "____"
-_NUMBER_UNIT = re.compile(r"\d+(?:[.,]\d+)?(?:\s?(?:%|mg|g|kg|ml|l|km|m|cm|mm|days?|weeks?|months?|years?|hours?))?",
-                          re.IGNORECASE)  # fmt: skip
 
 QUESTION_PROMPT = """Write one question about the sentence. The answer to the question must be the given answer. \
 The question must not contain the answer.
@@ -72,7 +71,7 @@ EXAMPLE_QUESTIONS = {
 def answer_spans(sentence: str, names: list[str]) -> list[str]:
     """Answer candidates in a sentence: the given names it mentions, then its numbers (with a unit)."""
     spans = [n for n in names if n and contains_span(sentence, n)]
-    spans += [m.group(0).strip() for m in _NUMBER_UNIT.finditer(sentence)]
+    spans += number_phrases(sentence)
     return list(dict.fromkeys(spans))
 
 
@@ -108,23 +107,29 @@ def prepositional_tail(sentence: str) -> str:
     return ""
 
 
-def teaching_spans(sentence: str, names: list[str]) -> list[str]:
+def teaching_spans(sentence: str, names: list[str], known: list[str] = ()) -> list[str]:
     """Answer candidates ordered for teaching the fact forward, as questions usually ask it: the span that
     ends the sentence (its object: 'Kelmar fever is treated with <Zorvatide>'), else the predicate after
     the copula ('... side effect of Quenamycin is <a metallic taste>') or the last prepositional phrase, then the other names and numbers
     right to left, the sentence's subject last (a question that names the subject and relation needs
-    the object recalled; blanking the subject leaves the rest of the fact copyable from the question)."""
+    the object recalled; blanking the subject leaves the rest of the fact copyable from the question).
+    Each span is first widened to its whole phrase (`snap_span`, with the graph's `known` names); a bare
+    common noun ("town") comes after every other span."""
     body = sentence.strip().rstrip(".!?;:").strip()
     found = []
     for span in answer_spans(sentence, names):
+        span = snap_span(body, span, [*names, *known])
         m = span_pattern(span).search(body)
-        if m:
+        if m and span not in {f[2] for f in found}:
             found.append((m.start(), m.end(), span))
+    generic = [f for f in found if is_generic_name(f[2])]
+    if len(generic) < len(found):
+        found = [f for f in found if f not in generic]
     ending = [s for start, end, s in found if end >= len(body) and start > 0]
     tail = predicate_tail(sentence) or prepositional_tail(sentence)
     middle = [s for start, _, s in sorted(found, key=lambda f: -f[1]) if start > 0 and s not in ending]
     subject = [s for start, _, s in found if start == 0]
-    ordered = [*ending, *([tail] if tail and not ending else []), *middle, *subject]
+    ordered = [*ending, *([tail] if tail and not ending else []), *middle, *subject, *(g[2] for g in generic)]
     return list(dict.fromkeys(ordered))
 
 

@@ -27,6 +27,7 @@ from synth_hf.graph.store import KnowledgeGraph, edge_id
 from synth_hf.steps.graphgen.answer_first import teaching_spans
 from synth_hf.steps.graphgen.modes import get_mode, mode_names, planned_by
 from synth_hf.steps.graphgen.rows import majority_language
+from synth_hf.text.spans import is_generic_name, snap_span
 from synth_hf.text.support import contains_span
 
 _PLAN_FIELDS = ("answer_span", "answer_type", "anchor_names", "hidden_names", "tf_statement", "tf_label")
@@ -143,15 +144,19 @@ def plan_grounded(
                 if modes[mode] > len(facts):
                     emit.plan.shortfalls[mode] = f"only {len(facts)} facts with evidence in the graph"
         seen: Counter = Counter()  # per mode: which of its facts this is
+        known = [n for n in (_name(kg, x) for x in kg.graph.nodes) if len(n.split()) <= MAX_NAME_WORDS]
         for mode, u, ev, names, k in jobs:
-            spans = teaching_spans(ev["sentence"], names) or names
+            spans = teaching_spans(ev["sentence"], names, known) or names
             span = spans[k % len(spans)]
             endpoints = list(kg.edge_endpoints(u)) if kg.is_edge_unit(u) else [u]
-            span_type = next((_type(kg, n) for n in endpoints if _name(kg, n) == span), "")
-            anchors = [n for n in (_name(kg, x) for x in endpoints) if n != span]
+            named = [(x, _name(kg, x)) for x in endpoints]
+            # the node the (possibly widened) span names: its type picks the distractors
+            owner = next((x for x, n in named if n == span), None) or next(
+                (x for x, n in named if contains_span(span, n)), None)
+            anchors = [n for _, n in named if not contains_span(span, n) and not contains_span(n, span)]
             fields = get_mode(mode).plan_fields(ev["sentence"], seen[mode])
             seen[mode] += 1
-            emit(mode, f"unit:{u}", [u], [ev], answer_span=span, answer_type=span_type if span in names else "",
+            emit(mode, f"unit:{u}", [u], [ev], answer_span=span, answer_type=_type(kg, owner) if owner else "",
                  anchor_names=anchors, **fields)  # fmt: skip
     if not facts and single:
         for mode in single:
@@ -169,7 +174,8 @@ def plan_grounded(
         chosen = chosen or paths[:want]
         offset += want
         for a, b, c, e1, e2, ev1, ev2 in chosen:
-            emit(mode, f"path:{a}|{b}|{c}", [e1, e2], [ev1, ev2], path=[e1, e2], answer_span=_name(kg, c),
+            answer = snap_span(ev2["sentence"], _name(kg, c), [_name(kg, c)])
+            emit(mode, f"path:{a}|{b}|{c}", [e1, e2], [ev1, ev2], path=[e1, e2], answer_span=answer,
                  answer_type=_type(kg, c), anchor_names=[_name(kg, a)], hidden_names=[_name(kg, b)])  # fmt: skip
         if want > len(chosen):
             emit.plan.shortfalls[mode] = (
@@ -179,6 +185,7 @@ def plan_grounded(
     return emit.plan
 
 
+MAX_NAME_WORDS = 6  # longer "names" are extraction debris, never a span to widen to
 AGGREGATE_SENTENCES = 4  # sentences per aggregated answer: short enough for a 270M model to learn whole
 
 
@@ -203,7 +210,8 @@ def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph]
             counts = Counter()
             for node in sg.all_nodes():
                 counts[node] = len({e["sentence"] for e in _evidence(kg, node)})
-            focus = next((n for n, c in counts.most_common() if c >= 2 and n not in seen_focus), None)
+            focus = next((n for n, c in counts.most_common()
+                          if c >= 2 and n not in seen_focus and not is_generic_name(_name(kg, n))), None)  # fmt: skip
             if focus is None:
                 continue
             seen_focus.add(focus)
@@ -225,6 +233,8 @@ def two_hop_paths(kg: KnowledgeGraph) -> list[tuple[str, str, str, str, str, dic
     und = kg.graph.to_undirected(as_view=True)
     out = []
     for b in sorted(kg.graph.nodes):
+        if is_generic_name(_name(kg, b)):
+            continue  # "town" links every town's facts: not a bridge
         nbrs = sorted(und.neighbors(b))
         for a in nbrs:
             for c in nbrs:

@@ -1,0 +1,103 @@
+"""Answer spans as whole phrases: a name cut short ("Kelmar" of "Kelmar fever", "Lumera" of "Lumera
+Pharma", "Celsius" of "60 degrees Celsius") teaches half a fact and makes a cloze that gives the rest
+away ("____ fever"). `snap_span` widens a span to the phrase of the sentence it belongs to;
+`is_generic_name` flags a bare common noun ("town", "drug") that extraction sometimes makes a node of,
+which must not be a question's answer or a multi-hop link when anything more specific exists.
+
+Pure text logic (tests/text/test_spans.py); used by GraphGen's answer-first planning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from synth_hf.text.support import span_pattern
+
+# a number with what it counts or measures: "60 degrees Celsius", "40 mg", "3 days", "12%"
+NUMBER_PHRASE = re.compile(
+    r"\d+(?:[.,]\d+)?(?:\s?(?:%|°\s?[CF]\b|percent\b|degrees?(?:\s+(?:Celsius|Fahrenheit|C|F))?\b"
+    r"|mg\b|g\b|kg\b|ml\b|l\b|km\b|m\b|cm\b|mm\b|days?\b|weeks?\b|months?\b|years?\b|hours?\b|minutes?\b))?",
+    re.IGNORECASE,
+)
+# capitalised words that start a sentence or clause without being part of a name
+_NOT_NAME = {
+    "the", "a", "an", "in", "on", "at", "by", "from", "with", "to", "of", "for", "and", "or", "but", "its",
+    "his", "her", "their", "this", "that", "these", "those", "after", "before", "near", "into", "among", "it",
+    "he", "she", "they", "we", "when", "while", "since", "during", "both", "each", "all", "some", "most",
+}  # fmt: skip
+_JOINERS = {"of", "de", "del", "der", "van", "von", "la", "le"}  # inside a name: "University of Oskeval"
+_WORD = re.compile(r"[^\W\d_][\w'’-]*\.?|\d[\w.,]*")
+
+
+def number_phrases(sentence: str) -> list[str]:
+    """Every number of the sentence with its unit, if it has one ("60 degrees Celsius", "1987")."""
+    return [m.group(0).strip() for m in NUMBER_PHRASE.finditer(sentence)]
+
+
+def is_generic_name(name: str) -> bool:
+    """True for a bare common noun: one lowercase word without a digit ("town", "drug", "skin")."""
+    words = name.split()
+    return len(words) == 1 and words[0].islower() and not any(c.isdigit() for c in words[0])
+
+
+def _capital(word: str) -> bool:
+    return word[:1].isupper() and word.rstrip(".").casefold() not in _NOT_NAME
+
+
+def _widen_over_capitals(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """Extend [start, end) over adjacent capitalised words, and over a joiner between two of them."""
+    words = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(sentence)]
+    inside = [i for i, (s, e, _) in enumerate(words) if s >= start and e <= end + 1]
+    if not inside:
+        return start, end
+    first, last = inside[0], inside[-1]
+    generic = len(inside) == 1 and is_generic_name(words[first][2])
+    if not (_capital(words[first][2]) or words[first][2][:1].isdigit() or generic):
+        return start, end
+    while last + 1 < len(words):
+        nxt = words[last + 1][2]
+        gap = sentence[words[last][1] : words[last + 1][0]]
+        if gap.strip() or words[last][2].endswith((",", ";")):
+            break
+        if _capital(nxt) and not generic:
+            last += 1
+        elif nxt.casefold() in _JOINERS and last + 2 < len(words) and _capital(words[last + 2][2]):
+            last += 2
+            generic = False  # "town of Lunthe": the bare noun now names something
+        else:
+            break
+    if generic:  # a bare noun not followed by a name stays as it was
+        return start, end
+    while first > 0:
+        prev, gap = words[first - 1][2], sentence[words[first - 1][1] : words[first][0]]
+        if gap.strip() or prev.endswith((",", ";")):
+            break
+        if _capital(prev):
+            first -= 1
+        elif prev.casefold() in _JOINERS and first > 1 and _capital(words[first - 2][2]):
+            first -= 2
+        else:
+            break
+    return words[first][0], max(end, words[last][1] - (1 if words[last][2].endswith(".") else 0))
+
+
+def snap_span(sentence: str, span: str, names: Iterable[str] = ()) -> str:
+    """`span` widened to the whole phrase of `sentence` it is part of, as the sentence spells it.
+
+    In order: the longest of `names` (and of the sentence's number phrases) that contains the span where it
+    occurs; then adjacent capitalised words and joiners between them ("Lumera" -> "Lumera Pharma",
+    "Oskeval" -> "University of Oskeval"); a bare noun followed by "of <Name>" takes the name ("town" ->
+    "town of Lunthe"). A span the sentence does not contain is returned unchanged."""
+    m = span_pattern(span).search(sentence) if span.strip() else None
+    if not m:
+        return span
+    start, end = m.start(), m.end()
+    for other in [*names, *number_phrases(sentence)]:
+        if not other.strip():
+            continue
+        for o in span_pattern(other).finditer(sentence):
+            if o.start() <= start and o.end() >= end and o.end() - o.start() > end - start:
+                start, end = o.start(), o.end()
+    start, end = _widen_over_capitals(sentence, start, end)
+    return sentence[start:end].strip().rstrip(",;:")
