@@ -27,6 +27,13 @@ _NOT_NAME = {
     "he", "she", "they", "we", "when", "while", "since", "during", "both", "each", "all", "some", "most",
 }  # fmt: skip
 _JOINERS = {"of", "de", "del", "der", "van", "von", "la", "le"}  # inside a name: "University of Oskeval"
+# lowercase head nouns that end a name after a capitalised word: "Kelmar fever", "Sallow lung"
+HEAD_NOUNS = {
+    "fever", "syndrome", "disease", "disorder", "ague", "pox", "flu", "plague", "lung", "palsy", "rot", "blight",
+    "virus", "bacterium", "fungus", "worm", "mite", "fly", "midge", "snail", "tree", "river", "lake", "sea",
+    "mountain", "mountains", "island", "islands", "valley", "delta", "prize", "medal", "award", "institute",
+    "university", "hospital", "clinic", "method", "test", "scale", "index", "sign", "reaction",
+}  # fmt: skip
 _WORD = re.compile(r"[^\W\d_][\w'’-]*\.?|\d[\w.,]*")
 
 
@@ -62,6 +69,9 @@ def _widen_over_capitals(sentence: str, start: int, end: int) -> tuple[int, int]
             break
         if _capital(nxt) and not generic:
             last += 1
+        elif nxt.casefold() in HEAD_NOUNS and _capital(words[last][2]) and not generic:
+            last += 1  # "Kelmar" + "fever"
+            break
         elif nxt.casefold() in _JOINERS and last + 2 < len(words) and _capital(words[last + 2][2]):
             last += 2
             generic = False  # "town of Lunthe": the bare noun now names something
@@ -87,7 +97,8 @@ def snap_span(sentence: str, span: str, names: Iterable[str] = ()) -> str:
 
     In order: the longest of `names` (and of the sentence's number phrases) that contains the span where it
     occurs; then adjacent capitalised words and joiners between them ("Lumera" -> "Lumera Pharma",
-    "Oskeval" -> "University of Oskeval"); a bare noun followed by "of <Name>" takes the name ("town" ->
+    "Oskeval" -> "University of Oskeval") and a lowercase head noun of `HEAD_NOUNS` after them ("Kelmar"
+    -> "Kelmar fever"); a bare noun followed by "of <Name>" takes the name ("town" ->
     "town of Lunthe"). A span the sentence does not contain is returned unchanged."""
     m = span_pattern(span).search(sentence) if span.strip() else None
     if not m:

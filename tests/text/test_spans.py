@@ -13,6 +13,8 @@ LUNTHE = "Dr. Amara Lindqvar was born in the town of Lunthe."
     ("sentence", "span", "names", "whole"),
     [
         ("Ostravirus is the virus that causes Kelmar fever.", "Kelmar", ["Kelmar fever"], "Kelmar fever"),
+        ("Tolvane syndrome is a fungal disease.", "Tolvane", [], "Tolvane syndrome"),  # head noun, no node
+        ("Zorvatide treats Kelmar fever.", "Zorvatide", [], "Zorvatide"),  # a verb is not a head noun
         ("Ostravirus is destroyed by heating to 60 degrees Celsius.", "Celsius", [], "60 degrees Celsius"),
         ("Zorvatide is taken as 40 mg twice daily.", "40", [], "40 mg"),
         ("Zorvatide is manufactured by Lumera Pharma.", "Lumera", [], "Lumera Pharma"),
