@@ -180,3 +180,22 @@ def test_plan_asks_for_whole_names_and_never_links_through_a_bare_noun():
         assert not any(af.contains_span(s["answer_span"], a) for a in s["anchor_names"]), s
     assert "Kelmar fever" in spans["Ostravirus is the virus that causes Kelmar fever."]
     assert "town of Lunthe" in spans["Dr. Amara Lindqvar was born in the town of Lunthe."]
+
+
+def test_questions_the_270m_model_writes_for_the_wrong_answer_are_refused():
+    """Real questions the embedded model wrote, each for an answer it does not ask for."""
+    made = ["Brevimast is manufactured by Lumera Pharma."]
+    isolated = ["Plasmorix venna was first isolated in the town of Ebberlin."]
+    outbreak = ["The largest outbreak of Sallow lung struck in 1998 and affected 640 people."]
+    dose = ["Brevimast is given as a single dose of 600 mg."]
+    assert af.verify_question("What is Lumera Pharma?", "Brevimast", made) == "question_lacks_relation"
+    assert af.verify_question("In which year was Plasmorix venna first isolated?", "Ebberlin", isolated) == (
+        "question_asks_other_type: year")
+    assert af.verify_question("What disease struck in an outbreak?", "1998", outbreak) == (
+        "question_asks_other_type: not a number")
+    assert af.verify_question("What is the dose of 600 mg?", "Brevimast", dose) == "question_asks_other_type: number"
+    # the right questions for the same answers pass
+    assert af.verify_question("Which company manufactures Brevimast?", "Lumera Pharma", made) == ""
+    assert af.verify_question("Where was Plasmorix venna first isolated?", "town of Ebberlin", isolated) == ""
+    assert af.verify_question("In which year did the largest outbreak of Sallow lung strike?", "1998", outbreak) == ""
+    assert af.verify_question("What is the single dose of Brevimast?", "600 mg", dose) == ""

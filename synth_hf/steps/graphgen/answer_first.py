@@ -21,10 +21,13 @@ from synth_hf.text.substitute import same_kind
 from synth_hf.text.support import (
     check_support,
     contains_span,
+    content_stems,
     gives_away,
     inner_names,
     normalize_span,
     span_pattern,
+    stem,
+    tokens,
 )
 
 STOP = ["\n", "###"]
@@ -174,6 +177,33 @@ def verify_question(question: str, answer: str, evidence: list[str], must_name: 
     check = check_support(question, evidence, min_coverage=0.5)
     if check.reason.startswith(("number_", "low_coverage")):
         return f"question_unsupported: {check.reason.split(':')[0]}"
+    return asks_for_the_answer(question, answer, evidence)
+
+
+_ASKS_YEAR = re.compile(r"\b(?:which|what) year\b|\bwhen\b", re.IGNORECASE)
+_ASKS_NUMBER = re.compile(r"\b(?:how (?:many|much|long|old|often|far|big)|dose|temperature|percentage|number of|"
+                          r"age|amount|size|year|when|duration|rate)\b", re.IGNORECASE)  # fmt: skip
+_QUESTION_FRAME = {"name", "kind", "type", "thing", "something", "someone"}
+
+
+def asks_for_the_answer(question: str, answer: str, evidence: list[str]) -> str:
+    """'' when the question asks for what its answer is, else the reason: a year question whose answer
+    holds no year, a number question (dose, how many, ...) whose answer has no number, a number answer
+    to a question that asks for none, or a question that names no relation of the evidence beyond its
+    names ('What is Lumera Pharma?' for 'Brevimast is manufactured by Lumera Pharma') - the 270M model's
+    usual ways of writing a fluent question for the wrong answer."""
+    has_number = any(c.isdigit() for c in answer)
+    if _ASKS_YEAR.search(question) and not re.search(r"\b\d{4}\b", answer):
+        return "question_asks_other_type: year"
+    if _ASKS_NUMBER.search(question) and not has_number and not _ASKS_YEAR.search(question):
+        return "question_asks_other_type: number"
+    if has_number and not _ASKS_NUMBER.search(question) and re.match(r"\W*\d", answer):
+        return "question_asks_other_type: not a number"
+    names = {stem(w) for n in inner_names(question) for w in tokens(n)}
+    relation = [w for w in content_stems(question) if w not in names and w not in _QUESTION_FRAME]
+    evidence_stems = set(content_stems(" ".join(evidence)))
+    if not any(w in evidence_stems for w in relation):
+        return "question_lacks_relation"
     return ""
 
 
