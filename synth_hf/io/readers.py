@@ -60,6 +60,7 @@ def _looks_like_path(source: str) -> bool:
     """Hub ids are 'name' or 'owner/name'; anything else that is not on disk is a missing file."""
     return (
         source.startswith((".", "/", "~"))
+        or source.endswith("/")  # 'my_docs/' names a folder, never a Hub id
         or "\\" in source
         or source.count("/") > 1
         or known_suffix(source)

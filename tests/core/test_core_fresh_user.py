@@ -187,6 +187,13 @@ def test_unreachable_hub_fails_fast_without_asking_datasets(tmp_path, monkeypatc
     assert "'someone/data' is not a local file or directory" in err and "cannot be reached" in err
 
 
+def test_a_missing_folder_with_a_trailing_slash_is_not_a_hub_id(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--raw-text", "my_docs/", "--dry-run"]) == 2
+    err = _one_line_error(capsys.readouterr().err)
+    assert "no such file or directory: 'my_docs/'" in err and "Hub" not in err
+
+
 def test_offline_mode_asks_only_the_cache(tmp_path, monkeypatch):
     import datasets
 
