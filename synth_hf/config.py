@@ -130,17 +130,18 @@ class TrainConfig(ConfigBase):
     config_name: ClassVar[str] = "train config"
 
     dataset: str | None = Field(
-        default=None, description="messages / prompt-completion data: a saved or staged folder or a Hub id "
-        "(optional with raw_text)"
+        default=None, description="messages / prompt-completion data: a saved or staged folder, a data file "
+        "or a Hub id (may be left out when raw text is given: --raw-text)"
     )
     model: str | None = Field(default=None, description="base model folder or Hub id (default: embedded Gemma-3-270M)")
     out: str | None = Field(default=None, description="folder the adapter is written to")
     epochs: float = Field(default=1.0, gt=0, description="passes over the data")
     max_steps: int | None = Field(default=None, ge=1, description="fixed step count; overrides epochs")
     raw_text: str | None = Field(
-        default=None, description="corpus (folder, file or Hub id) trained as plain text beside the dataset"
+        default=None, description="documents (folder, file or Hub id) trained as plain text, alone or beside the "
+        "dataset"
     )
-    raw_text_column: str = Field(default="text", description="text column of a tabular raw_text corpus")
+    raw_text_column: str = Field(default="text", description="text column when --raw-text is a table (jsonl, csv, ...)")
     lr: float = Field(default=2e-4, gt=0, description="learning rate")
     lora_r: int = Field(default=8, ge=1, description="LoRA rank")
     lora_alpha: int = Field(default=16, ge=1, description="LoRA alpha")
@@ -220,7 +221,8 @@ def parse_set(items: list[str] | None) -> dict[str, Any]:
         try:
             overrides[key.strip()] = yaml.safe_load(value)  # "3" -> 3, "[a, b]" -> list, "null" -> None
         except yaml.YAMLError as err:
-            raise ValueError(f"--set {key.strip()}: value {value!r} is not valid YAML: {err}") from err
+            raise ValueError(f"--set {key.strip()}: value {value!r} is not valid YAML: "
+                             f"{describe_yaml_error(err)}") from err  # fmt: skip
     return overrides
 
 
@@ -264,10 +266,33 @@ def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:
-        raise ValueError(f"{path} is not valid YAML: {err}") from err
+        raise ValueError(describe_yaml_error(err, str(path))) from err
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping at the top level")  # noqa: TRY004 - CLI reports ValueErrors
     return data
+
+
+def describe_yaml_error(err: yaml.YAMLError, path: str | None = None) -> str:
+    """PyYAML's multi-line error as one line that points at the place: `c.yaml:4:5: invalid YAML:
+    expected ',' or ']', but got ':' (while parsing a flow sequence that starts at 3:15)`.
+    Line and column are 1-based; without `path` the message starts at `line L, column C:`."""
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    problem = getattr(err, "problem", None) or getattr(err, "context", None)
+    if mark is None or problem is None:  # not a marked error
+        if isinstance(err, yaml.reader.ReaderError):  # a control character, bad bytes: where in the text
+            char = f"#x{err.character:04x}" if isinstance(err.character, int) else repr(err.character)
+            text = f"{err.reason} (character {char} at offset {err.position})"
+        else:
+            text = " ".join(str(err).split())
+        return f"{path}: invalid YAML: {text}" if path else f"invalid YAML: {text}"
+    where = f"{mark.line + 1}:{mark.column + 1}"
+    message = f"{path}:{where}: invalid YAML: " if path else f"line {mark.line + 1}, column {mark.column + 1}: "
+    message += problem
+    context, context_mark = getattr(err, "context", None), getattr(err, "context_mark", None)
+    if context and context is not problem:
+        at = f" that starts at {context_mark.line + 1}:{context_mark.column + 1}" if context_mark else ""
+        message += f" ({context}{at})"
+    return message
 
 
 def validate_config(cls: type[T], data: dict[str, Any], where: str = "config") -> T:

@@ -43,6 +43,13 @@ def save_summary(summary: dict, path: str | Path) -> Path:
     return path
 
 
+def per_row_text(value: float | None, rows: int) -> str:
+    """A per-row figure for people: the number, or `n/a (0 rows)` when no row was kept to divide by."""
+    if value is None:
+        return "n/a (0 rows)" if not rows else "n/a"
+    return f"{value:g}"
+
+
 def format_summary(summary: dict) -> str:
     """Plain-text table (also printed to the terminal at the end of a run)."""
     lines = [f"{'stage':<28}{'in':>7}{'out':>7}{'calls':>8}{'tokens':>10}  dropped"]
@@ -50,9 +57,10 @@ def format_summary(summary: dict) -> str:
         dropped = ", ".join(f"{k}={v}" for k, v in s["dropped"].items()) or "-"
         tokens = s["input_tokens"] + s["output_tokens"]
         lines.append(f"{name:<28}{s['in']:>7}{s['out']:>7}{s['llm_calls']:>8}{tokens:>10}  {dropped}")
+    per_row = per_row_text(summary.get("llm_calls_per_row"), summary["final_rows"])
     lines.append(
         f"final rows: {summary['final_rows']}   LLM calls: {summary['llm_calls']}   "
-        f"tokens: {summary['llm_tokens']}   calls/row: {summary['llm_calls_per_row']}"
+        f"tokens: {summary['llm_tokens']}   calls/row: {per_row}"
     )
     skipped = (summary.get("input") or {}).get("skipped_files") or []
     if skipped:

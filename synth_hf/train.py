@@ -226,18 +226,11 @@ def train_lora(
     out = Path(out_dir)
     if isinstance(raw_text, str):
         raise TypeError("raw_text is a list of texts, not one string")
+    from synth_hf.train_mix import training_format
+
     texts = None if raw_text is None else list(raw_text)
-    if dataset_or_path is None:
-        if not texts:
-            raise ValueError("nothing to train on: give a dataset, raw_text, or both")
-        dataset, fmt = None, "raw_text"
-    else:
-        dataset = load_sft_dataset(dataset_or_path)
-        fmt = detect_format(dataset)
-        if len(dataset) == 0:
-            raise ValueError("the training dataset is empty")
-        if texts is not None and fmt != "messages":
-            raise ValueError(f"raw_text can only be mixed into a 'messages' dataset, not {fmt}")
+    dataset = None if dataset_or_path is None else load_sft_dataset(dataset_or_path)
+    fmt = training_format(dataset, texts)
     tokenizer = AutoTokenizer.from_pretrained(str(base_model))
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -336,21 +329,19 @@ def train_with_config(config: TrainConfig, raw_text: Iterable[str] | None = None
     `config.dataset`. Raises ValueError when there is nothing to train on or no `config.out`.
     """
     from synth_hf.models.resolve import resolve_model
+    from synth_hf.train_mix import read_raw_text
 
     texts = list(raw_text or [])
     if config.raw_text:
-        from synth_hf.io.readers import load_text_dataset
-
-        corpus, _ = load_text_dataset(config.raw_text, text_column=config.raw_text_column)
-        texts += corpus["text"]
-        print(f"raw text: {len(corpus)} documents from {config.raw_text}")
+        texts += read_raw_text(config.raw_text, config.raw_text_column)
     if config.dataset is None and not texts:
         raise ValueError("nothing to train on: give a dataset, --raw-text SOURCE, or both")
     if config.out is None:
         raise ValueError("no output folder for the adapter: set out (--out)")
-    return train_lora(
-        config.dataset, resolve_model(config.model), config.out, raw_text=texts or None, **config.lora_kwargs()
-    )
+    base_model = resolve_model(config.model)
+    # read the data before torch and TRL are imported: a wrong name fails in seconds
+    dataset = None if config.dataset is None else load_sft_dataset(config.dataset)
+    return train_lora(dataset, base_model, config.out, raw_text=texts or None, **config.lora_kwargs())
 
 
 def check_training_rows(

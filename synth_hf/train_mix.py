@@ -36,6 +36,34 @@ class MixStats:
         return asdict(self)
 
 
+def read_raw_text(source: str, text_column: str = "text") -> list[str]:
+    """The documents of a corpus source (folder, file or Hub id; see `synth_hf.io.readers`) as texts,
+    saying on stdout how many were read. Raises FileNotFoundError / ValueError as the readers do."""
+    from synth_hf.io.readers import load_text_dataset
+
+    corpus, _ = load_text_dataset(source, text_column=text_column)
+    print(f"raw text: {len(corpus)} documents from {source}")
+    return list(corpus["text"])
+
+
+def training_format(dataset: Dataset | None, texts: list[str] | None) -> str:
+    """The format a training run has: the dataset's ('messages' / 'prompt_completion') or 'raw_text'
+    when only texts are given. Raises ValueError when there is nothing to train on, the dataset is
+    empty, or texts would be mixed into a dataset that is not `messages`."""
+    from synth_hf.train import detect_format
+
+    if dataset is None:
+        if not texts:
+            raise ValueError("nothing to train on: give a dataset, raw_text, or both")
+        return "raw_text"
+    fmt = detect_format(dataset)
+    if len(dataset) == 0:
+        raise ValueError("the training dataset is empty")
+    if texts is not None and fmt != "messages":
+        raise ValueError(f"raw_text can only be mixed into a 'messages' dataset, not {fmt}")
+    return fmt
+
+
 def _passages(text: str, tokenizer: Any, budget: int) -> list[str]:
     """`text` as one passage when it fits `budget` tokens, else split without losing any of it."""
     from synth_hf.text.chunking import chunk_document, token_counter

@@ -70,5 +70,5 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         "--set, then by the flags.",
     )  # fmt: skip
     add_config_flags(parser, "AIDEConfig (see recipes/configs/aide_*.yaml)", trailing_overrides=True)
-    add_field_flag(parser, "seeds.source", "--seeds", help="Hub id or local file of seed rows (seeds.source)")
+    add_field_flag(parser, "seeds.source", "--seeds", metavar="SOURCE", help="Hub id or local file of seed rows (seeds.source)")
     add_run_flags(parser, dry_run_help="validate config and seeds, print the stages")

@@ -36,18 +36,27 @@ def add_command(
 
 
 def add_field_flag(parser: argparse.ArgumentParser, key: str, *flags: str, **kwargs: Any) -> None:
-    """A flag that sets the config field at dotted `key` (kwargs as for `add_argument`)."""
+    """A flag that sets the config field at dotted `key` (kwargs as for `add_argument`). Its help shows
+    `metavar` when given, else one named after the flag (`--limit N`), never the internal dest."""
     FLAG_NAMES[key] = flags[0]
+    if kwargs.get("action") is None and not kwargs.get("choices"):
+        kwargs.setdefault("metavar", flag_metavar(flags[0], kwargs.get("type")))
     parser.add_argument(*flags, dest=PREFIX + key, default=argparse.SUPPRESS, **kwargs)
+
+
+def flag_metavar(flag: str, kind: Any = None) -> str:
+    """The value placeholder of a flag in `--help`: N for counts, else the flag's own name upper-cased
+    (`--lr` -> LR)."""
+    return "N" if kind is int else flag.lstrip("-").replace("-", "_").upper()
 
 
 def add_config_flags(parser: argparse.ArgumentParser, what: str, trailing_overrides: bool = False,
                      example: str = "run.name=x") -> None:  # fmt: skip
     """`--config FILE` and repeatable `--set KEY=VALUE` (`example`: a valid KEY=VALUE for the help); with
     `trailing_overrides` also positional `key.path=value` items (the same as --set)."""
-    parser.add_argument("--config", help=f"YAML file with an {what}" if what[:1] in "AEIOU" else f"YAML file with a {what}")
+    parser.add_argument("--config", metavar="FILE", help=f"YAML file with an {what}" if what[:1] in "AEIOU" else f"YAML file with a {what}")
     if trailing_overrides:
-        parser.add_argument("overrides", nargs="*", help="overrides such as expansion.depth=1 run.name=try")
+        parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="overrides such as expansion.depth=1 run.name=try")
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE",
         help=f"override any field before validation, e.g. --set {example} (repeatable)",
@@ -56,7 +65,8 @@ def add_config_flags(parser: argparse.ArgumentParser, what: str, trailing_overri
 
 def add_run_flags(parser: argparse.ArgumentParser, dry_run_help: str) -> None:
     """Where a pipeline run writes, whether it reuses its cache, and `--dry-run`."""
-    add_field_flag(parser, "run.output_dir", "--output-dir", help="folder holding the run folders (run.output_dir)")
+    add_field_flag(parser, "run.output_dir", "--output-dir", metavar="DIR",
+                   help="folder holding the run folders (run.output_dir)")  # fmt: skip
     add_field_flag(parser, "run.name", "--name", help="run name (folder under the output dir)")
     add_field_flag(parser, "run.use_cache", "--no-cache", action="store_const", const=False,
                    help="recompute every step")  # fmt: skip
@@ -71,12 +81,14 @@ def add_field_flags(
     names: dict[str, str | list[str]] | None = None,
     only: Iterable[str] | None = None,
     positional: Iterable[str] = (),
+    metavars: dict[str, str] | None = None,
 ) -> None:
     """One flag per field of the pydantic class `cls` (`--max-length` for `max_length`; `names` renames
-    or adds aliases, `only` picks fields, `positional` makes optional positionals). Help and choices come
-    from the field. The dotted key is `key_prefix + field`. Raises TypeError for a field type no flag
-    can carry (lists, mappings) when it is asked for."""
-    names, positional = names or {}, set(positional)
+    or adds aliases, `only` picks fields, `positional` makes optional positionals, `metavars` names a
+    field's value in `--help`, e.g. `{"out": "DIR"}`; see `flag_metavar` otherwise). Help and choices
+    come from the field. The dotted key is `key_prefix + field`. Raises TypeError for a field type no
+    flag can carry (lists, mappings) when it is asked for."""
+    names, positional, metavars = names or {}, set(positional), metavars or {}
     for name, field in cls.model_fields.items():
         if only is not None and name not in only:
             continue
@@ -86,16 +98,16 @@ def add_field_flags(
         help_text = (field.description or "") + (f" (default {default})" if default not in (None, False) else "")
         if name in positional:
             FLAG_NAMES[key] = name
-            parser.add_argument(PREFIX + key, nargs="?", default=argparse.SUPPRESS, metavar=name,
-                                help=help_text)  # fmt: skip
+            parser.add_argument(PREFIX + key, nargs="?", default=argparse.SUPPRESS,
+                                metavar=metavars.get(name, name), help=help_text)  # fmt: skip
             continue
         flags = names.get(name) or [f"--{name.replace('_', '-')}"]
         flags = [flags] if isinstance(flags, str) else flags
         if kind is bool:
             add_field_flag(parser, key, *flags, action="store_true", help=help_text)
         else:
-            add_field_flag(parser, key, *flags, type=kind, choices=choices, metavar=None if choices else name.upper(),
-                           help=help_text)  # fmt: skip
+            metavar = None if choices else metavars.get(name) or flag_metavar(flags[0], kind)
+            add_field_flag(parser, key, *flags, type=kind, choices=choices, metavar=metavar, help=help_text)
 
 
 def _flag_type(annotation: Any, where: str) -> tuple[type, list | None]:

@@ -63,9 +63,9 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
         description="Evaluate the base model, and the adapter beside it when given, closed-book on the files given.",
     )  # fmt: skip
     p.add_argument("--model", default=None, help="base model (default: embedded Gemma-3-270M)")
-    p.add_argument("--adapter", help="LoRA adapter folder to compare against the base")
-    p.add_argument("--mcq", help="MedQA-style jsonl (question, options, answer_idx)")
-    p.add_argument("--open-qa", help="jsonl with question + answer")
-    p.add_argument("--statements", help="jsonl with statement + label")
-    p.add_argument("--out", default="outputs/eval", help="folder for the reports (default outputs/eval)")
+    p.add_argument("--adapter", metavar="DIR", help="LoRA adapter folder to compare against the base")
+    p.add_argument("--mcq", metavar="FILE", help="MedQA-style jsonl (question, options, answer_idx)")
+    p.add_argument("--open-qa", metavar="FILE", help="jsonl with question + answer")
+    p.add_argument("--statements", metavar="FILE", help="jsonl with statement + label")
+    p.add_argument("--out", default="outputs/eval", metavar="DIR", help="folder for the reports (default outputs/eval)")
     p.add_argument("--dry-run", action="store_true", help="check the evaluation files and the adapter; load no model")

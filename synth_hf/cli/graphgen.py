@@ -61,7 +61,9 @@ def register_cli(subparsers: Any) -> None:
         description="Run the GraphGen pipeline. Values from --config are overridden by --set, then by the flags.",
     )  # fmt: skip
     add_config_flags(parser, "GraphGenConfig")
-    add_field_flag(parser, "input.source", "--input", help="Hub dataset id or local file/folder (input.source)")
-    add_field_flag(parser, "input.text_column", "--text-column", help="text column of a table input (input.text_column)")
+    add_field_flag(parser, "input.source", "--input", metavar="SOURCE",
+                   help="Hub dataset id or local file/folder (input.source)")  # fmt: skip
+    add_field_flag(parser, "input.text_column", "--text-column", metavar="COLUMN",
+                   help="text column of a table input (input.text_column)")  # fmt: skip
     add_field_flag(parser, "input.limit", "--limit", type=int, help="use only the first N documents")
     add_run_flags(parser, dry_run_help="check the input and the engine options, print the resolved config")

@@ -57,11 +57,11 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
         description="Stage a run's dataset in the Hub layout (parquet shards, dataset card, report.html, "
         "pipeline.yaml, config.yaml) under RUN_DIR/hub, and upload it when --repo-id is given.",
     )  # fmt: skip
-    p.add_argument("run_dir", help="a run folder (with dataset/, summary.json) or a save_to_disk folder")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder (with dataset/, summary.json) or a save_to_disk folder")
     p.add_argument("--repo-id", help="Hub dataset repo to upload to (needs a token); without it, only stage")
     p.add_argument("--method", default="synthetic", help="method named on the card: graphgen, aide, ...")
     p.add_argument("--license", action="append", help="licence of a model or data source (repeatable)")
-    p.add_argument("--staging-dir", help="where to stage (default: RUN_DIR/hub)")
+    p.add_argument("--staging-dir", metavar="DIR", help="where to stage (default: RUN_DIR/hub)")
     p.add_argument("--private", action="store_true", help="create the Hub repo as private")
     p.add_argument("--revision", help="branch of the Hub repo to upload to")
     p.add_argument("--message", default="Upload synthetic dataset (synth_hf)", help="commit message of the upload")

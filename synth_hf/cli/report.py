@@ -21,5 +21,6 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         help="write the visual HTML report of a finished run (report.html in the run folder)",
         description="Rebuild report.html from what a GraphGen or AIDE run left in its folder.",
     )  # fmt: skip
-    parser.add_argument("run_dir", help="the run folder (output_dir/name), holding summary.json and dataset/")
-    parser.add_argument("--out", help="write the page here instead of RUN_DIR/report.html")
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="the run folder (output_dir/name), holding summary.json and dataset/")
+    parser.add_argument("--out", metavar="FILE", help="write the page here instead of RUN_DIR/report.html "
+                        "(missing folders are created; a folder gets report.html)")

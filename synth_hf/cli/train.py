@@ -29,8 +29,6 @@ def _train(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     if args.dry_run:
-        if config.dataset is None:
-            raise ValueError("--dry-run checks a dataset: give one")
         return _check(config)
     result = train_with_config(config)
     print(f"adapter: {result.output_dir}  steps: {result.global_step}  loss: {result.train_loss}")
@@ -38,23 +36,36 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _check(config) -> int:
-    """--dry-run: load the dataset and the tokenizer, check every row, print the outcome; no training."""
+    """--dry-run: read the dataset and/or the raw text, load the tokenizer, check every row and cut
+    the texts into training passages, print the outcome; no training."""
+    from synth_hf.models.resolve import resolve_model
+    from synth_hf.train import load_sft_dataset
+    from synth_hf.train_mix import read_raw_text, training_format
+
+    if config.dataset is None and not config.raw_text:
+        raise ValueError("--dry-run checks what would be trained: give a dataset, --raw-text SOURCE, or both")
+    base_model = resolve_model(config.model)
+    # the data before the slow tokenizer import: a wrong name fails in seconds
+    texts = read_raw_text(config.raw_text, config.raw_text_column) if config.raw_text else None
+    dataset = load_sft_dataset(config.dataset) if config.dataset is not None else None
+    fmt = training_format(dataset, texts)
+
     from transformers import AutoTokenizer
 
-    from synth_hf.models.resolve import resolve_model
-    from synth_hf.train import check_training_rows, detect_format, load_sft_dataset
+    from synth_hf.train import check_training_rows
+    from synth_hf.train_mix import raw_text_rows
 
-    base_model = resolve_model(config.model)
-    dataset = load_sft_dataset(config.dataset)
-    fmt = detect_format(dataset)
-    if len(dataset) == 0:
-        raise ValueError("the training dataset is empty")
     tokenizer = AutoTokenizer.from_pretrained(base_model)
-    _, report = check_training_rows(
-        dataset, fmt, tokenizer, config.max_length, config.invalid_rows, announce=False,
-        include_unverified=config.include_unverified,
-    )  # fmt: skip
-    print(report.describe())
+    if dataset is not None:
+        _, report = check_training_rows(
+            dataset, fmt, tokenizer, config.max_length, config.invalid_rows, announce=False,
+            include_unverified=config.include_unverified,
+        )  # fmt: skip
+        print(report.describe())
+    if texts is not None:
+        _, mix = raw_text_rows(texts, tokenizer, config.max_length)
+        print(f"raw text: {mix.raw_texts} texts -> {mix.raw_passages} training passages of at most "
+              f"{config.max_length} tokens ({mix.raw_tokens} tokens; {mix.raw_empty} blank texts skipped)")  # fmt: skip
     print("dry run: nothing trained")
     return 0
 
@@ -63,10 +74,16 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     from synth_hf.config import TrainConfig
 
     p = add_command(
-        sub, "train", _train, help="LoRA SFT with TRL on a dataset folder, staged folder or Hub id",
-        description="LoRA SFT with TRL. Values from --config (a TrainConfig YAML) are overridden by --set, "
-        "then by the flags.",
+        sub, "train", _train, help="LoRA SFT with TRL on a dataset (folder, file or Hub id), raw text, or both",
+        description="LoRA SFT with TRL on a messages / prompt-completion DATASET, on plain documents "
+        "(--raw-text SOURCE, no DATASET needed), or both. Values from --config (a TrainConfig YAML) are "
+        "overridden by --set, then by the flags.",
     )  # fmt: skip
     add_config_flags(p, "TrainConfig", example="lr=0.001")
-    add_field_flags(p, TrainConfig, positional=["dataset"], names={"epochs": ["--epochs", "--num-train-epochs"]})
-    p.add_argument("--dry-run", action="store_true", help="check the dataset against the tokenizer; train nothing (--out not needed)")
+    add_field_flags(
+        p, TrainConfig, positional=["dataset"], names={"epochs": ["--epochs", "--num-train-epochs"]},
+        metavars={"dataset": "DATASET", "model": "MODEL", "out": "DIR", "raw_text": "SOURCE",
+                  "raw_text_column": "COLUMN", "push_to_hub": "REPO_ID"},
+    )  # fmt: skip
+    p.add_argument("--dry-run", action="store_true", help="check the dataset and/or the raw text against the "
+                   "tokenizer; train nothing (--out not needed)")  # fmt: skip

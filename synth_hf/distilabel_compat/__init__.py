@@ -17,6 +17,10 @@ upstream behaviour it changes and why:
 - `worker_start.use_fork_server` — `distilabel.pipeline.local.mp` / `_NoDaemonPool`: step workers
   start from a fork server (upstream forks the caller, whose dead OpenMP pool hangs the worker after
   the caller ran torch on several threads).
+- `runtime_parameter.install` — `distilabel.mixins.runtime_parameters.RuntimeParameter`: the same
+  alias with its None default in a FieldInfo subclass (upstream's plain `Field(default=None)` inside
+  `Optional[...]` makes pydantic warn twice on every command that loads an engine). Installed by
+  `synth_hf/__init__.py`, before distilabel's model modules import the alias.
 - `fork_server_ready` — not a patch: imported last by the fork server, freezes its preloaded heap.
 """
 

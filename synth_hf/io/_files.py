@@ -26,7 +26,7 @@ BLOCK_BYTES = 1 << 20  # streaming read size; tests shrink it to exercise block 
 _BOUNDARIES = ("\n\n", "\n", ". ", " ")
 
 
-def _inner_suffix(path: Path) -> str:
+def inner_suffix(path: Path) -> str:
     """The format suffix, looking through one compression suffix ('' when there is none)."""
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] in COMPRESSION_SUFFIXES:
@@ -36,7 +36,7 @@ def _inner_suffix(path: Path) -> str:
 
 def file_kind(path: Path) -> str | None:
     """ "text", "html", "json", "csv", "tsv", "parquet" or None, looking through a compression suffix."""
-    inner = _inner_suffix(path)
+    inner = inner_suffix(path)
     if inner in TEXT_SUFFIXES:
         return "text"
     if inner in HTML_SUFFIXES:
@@ -185,7 +185,7 @@ def locate_bad_line(path: Path, kind: str) -> str | None:
     JSON lines: a line that is not valid JSON or not an object. CSV/TSV: a record whose field count
     differs from the header's (LINE is where the record ends, as the csv module counts).
     """
-    if _inner_suffix(path) not in LINE_FORMATS or kind not in ("json", "csv", "tsv"):
+    if inner_suffix(path) not in LINE_FORMATS or kind not in ("json", "csv", "tsv"):
         return None
     opener = _TEXT_OPENERS.get(path.suffix.lower(), open)
     try:

@@ -16,6 +16,7 @@ import datasets
 
 from synth_hf.io._files import (
     file_kind,
+    inner_suffix,
     is_compressed,
     is_valid_utf8,
     known_suffix,
@@ -28,6 +29,7 @@ from synth_hf.io._files import (
     split_long,
     transcode,
 )
+from synth_hf.io.hub_load import load_hub as _load_hub
 
 REPLACEMENT_CHAR = "\ufffd"
 
@@ -58,6 +60,7 @@ def _looks_like_path(source: str) -> bool:
     """Hub ids are 'name' or 'owner/name'; anything else that is not on disk is a missing file."""
     return (
         source.startswith((".", "/", "~"))
+        or source.endswith("/")  # 'my_docs/' names a folder, never a Hub id
         or "\\" in source
         or source.count("/") > 1
         or known_suffix(source)
@@ -66,6 +69,9 @@ def _looks_like_path(source: str) -> bool:
 
 
 TEXT_KINDS = ("text", "html")  # one document per file
+# Python package machinery (the corpora in synth_hf/data are packages): never a document, not listed
+PACKAGE_FILES = frozenset({"__init__.py"})
+PACKAGE_DIRS = frozenset({"__pycache__"})
 
 
 @dataclass
@@ -93,8 +99,10 @@ def _dir_plan(root: Path) -> SourcePlan:
         hidden = sorted(d for d in dirs if d.startswith("."))
         for d in hidden:
             plan.skipped.append({"path": str(Path(folder) / d), "reason": "hidden folder (name starts with '.')"})
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in PACKAGE_DIRS)
         for name in names:
+            if name in PACKAGE_FILES:  # a corpus shipped as a Python package: not the user's documents
+                continue
             path = Path(folder) / name
             reason = skip_reason(path) if path.is_file() else "not a regular file"
             if reason:
@@ -138,22 +146,12 @@ def report_skipped(skipped: list[dict[str, str]], prefix: str = "[input]") -> No
 
 
 # ------------------------------------------------------------------------------------------ loading
-def _load_hub(source: str, split: str | None) -> datasets.Dataset | datasets.DatasetDict:
-    try:
-        return datasets.load_dataset(source, split=split)
-    except (FileNotFoundError, ConnectionError, OSError) as exc:
-        # a bare name may also be a mistyped local path: say both
-        raise FileNotFoundError(
-            f"{source!r} is not a local file or directory, and loading it as a Hub dataset failed: {exc}"
-        ) from exc
-
-
 def _load_json_fallback(path: Path) -> datasets.Dataset:
     """A .json holding one object (or {"key": [rows]}) that the Arrow JSON reader rejects."""
     with open(path, encoding="utf-8", errors="replace") as fh:
         data = json.load(fh)
     if isinstance(data, dict):
-        lists = [v for v in data.values() if isinstance(v, list)]
+        lists = [v for v in data.values() if _is_record_list(v) and not _is_chat(v)]
         data = lists[0] if len(lists) == 1 else [data]
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise ValueError(f"{str(path)!r} is not a JSON list of objects")
@@ -185,7 +183,9 @@ def _load_tabular(kind: str, files: list[Path], stats: ReadStats | None) -> tupl
             except Exception as fallback_err:
                 raise _unreadable(kind, files, fallback_err) from fallback_err
         else:
-            wrapper = _wrapped_rows_field(ds) if kind == "json" and len(files) == 1 else None
+            # only a .json document can wrap its rows; each line of a .jsonl is a row already
+            one_document = kind == "json" and len(files) == 1 and inner_suffix(files[0]) == ".json"
+            wrapper = _wrapped_rows_field(ds) if one_document else None
             if wrapper is not None:  # {"meta": .., "data": [rows]} -> the rows
                 ds = datasets.load_dataset(kind, data_files=data_files, field=wrapper, split="train")
     return ds, bool(bad)
@@ -207,12 +207,22 @@ def _unreadable(kind: str, files: list[Path], err: Exception) -> ValueError:
 
 
 def _wrapped_rows_field(ds: datasets.Dataset) -> str | None:
-    """The one column of a single-row table that holds a list of records, if there is exactly one."""
+    """The one column of a single-row table that holds a list of records, if there is exactly one.
+    A list of chat turns (`messages`: role + content) is one conversation, not the table's rows."""
     if ds.num_rows != 1:
         return None
     row = ds[0]
-    fields = [k for k, v in row.items() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)]
+    fields = [k for k, v in row.items() if _is_record_list(v) and not _is_chat(v)]
     return fields[0] if len(fields) == 1 else None
+
+
+def _is_record_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(r, dict) for r in value)
+
+
+def _is_chat(records: list[dict]) -> bool:
+    """Turns of a conversation: TRL's `role`/`content` or ShareGPT's `from`/`value` in every record."""
+    return all({"role", "content"} <= r.keys() or {"from", "value"} <= r.keys() for r in records)
 
 
 def _read_doc_file(path: Path, max_chars: int) -> tuple[list[str], bool]:

@@ -15,17 +15,28 @@ def build_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write the HTML report of the finished run in `run_dir` (to `out`, default
     `run_dir/report.html`); returns its path.
 
+    `out` may be an existing folder (the page is `out/report.html`) or a file path whose missing
+    parent folders are created.
+
     Raises:
         FileNotFoundError: `run_dir` holds no finished run (no summary.json and no dataset/).
+        ValueError: the page cannot be written at `out` (a parent is a file, no permission...).
     """
     from synth_hf.report.collect import collect_run
     from synth_hf.report.page import render_page
 
     data = collect_run(run_dir)
     path = Path(out) if out is not None else Path(run_dir) / REPORT_FILE
+    if path.is_dir():
+        path = path / REPORT_FILE
+    page = render_page(data)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render_page(data), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(page, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as err:
+        raise ValueError(f"cannot write the report to {str(path)!r}: {err.strerror or err}") from err
     return path
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 log = logging.getLogger("synth_hf")
 
 FAILED_SHARE = 0.2  # this share of failed engine calls is worth the first line
-DROP_SHARE = 0.5  # a stage dropping more than this share of its input rows is worth a line
-MIN_ROWS = 4  # ... once it saw at least this many rows (one dropped row of two is not news)
+# A stage dropping more than this share of its input rows is worth a line, however few rows it saw
+# (2 of 3 chunks lost at extraction is most of a tiny corpus; one row of two is not "most").
+DROP_SHARE = 0.5
 LOW_MASS = 0.2  # mean probability mass of the yes/no tokens below this: the trainee did not answer yes/no
 
 
@@ -46,7 +47,7 @@ def run_notices(summary: dict, run_dir: str | Path | None = None) -> list[str]:
         # planning shortfalls are recorded as drops but are not input rows: they are the mode notes
         rows = {k: v for k, v in (stage.get("dropped") or {}).items() if "_shortfall" not in k}
         n_in, dropped = stage.get("in", 0), sum(rows.values())
-        if n_in >= MIN_ROWS and dropped / n_in > DROP_SHARE:
+        if n_in > 0 and dropped / n_in > DROP_SHARE:
             reasons = ", ".join(f"{k}={v}" for k, v in sorted(rows.items(), key=lambda kv: -kv[1]))
             notes.append(
                 f"stage {name} dropped {dropped} of {n_in} rows ({dropped / n_in:.0%}): {reasons} "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 
 import pytest
 
@@ -72,7 +74,8 @@ def test_notices_say_what_matters_once(tmp_path):
     assert "/completions" in text
     assert "held only 5%" in text and "same loss" in text
     assert "stage judge dropped 7 of 10 rows (70%): judge_below_threshold=6, unparseable=1" in text
-    assert "dedup" not in text and "tiny" not in text
+    assert "dedup" not in text  # 1 of 10 is not news
+    assert "stage tiny dropped 2 of 2 rows (100%)" in text  # most of a tiny stage is (fresh-user review)
     assert run_notices({"stages": {}, "calibration": {"n_statements": 5, "covered_mass_mean": 0.9}}) == []
 
 
@@ -85,7 +88,18 @@ def test_quiet_run_prints_no_library_records_but_logs_them(graphgen_run):
     # records of the step workers (other processes) crossed into the file
     worker_lines = [line for line in log.splitlines() if "distilabel" in line and "MainProcess" not in line]
     assert any("Processing batch" in line for line in worker_lines)
-    assert "UnsupportedFieldAttributeWarning" in log  # Python warnings are captured, not lost
+
+
+def test_python_warnings_reach_run_log(tmp_path):
+    # a process of its own: install() changes the root logger
+    code = (
+        "import sys, warnings; from synth_hf.runtime import logs; logs.install(sys.argv[1]); "
+        "warnings.warn('a library said something', UserWarning)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    log = (tmp_path / logs.RUN_LOG).read_text(encoding="utf-8")
+    assert "py.warnings" in log and "UserWarning: a library said something" in log  # captured, not lost
 
 
 def test_failing_engines_come_first_and_shortfalls_are_not_row_drops():
