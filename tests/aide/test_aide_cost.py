@@ -52,10 +52,13 @@ def test_groundable_is_the_precondition_of_a_supported_answer():
 
 
 def test_a_question_no_evidence_is_about_costs_no_annotator_call(tmp_path):
-    rows = [_row(0, "Which company manufactures Zorvatide?", None, ZORVATIDE),
-            _row(1, "Which company manufactures a drug?", None, ZORVATIDE)]  # fmt: skip
+    evidence = ["Fendoralin is manufactured by Castiva Labs.", *ZORVATIDE]
+    rows = [_row(0, "Which company manufactures Zorvatide?", None, evidence),
+            _row(1, "Which company manufactures a drug?", None, evidence)]  # fmt: skip
     out, ledger, llm = _annotate(tmp_path, rows, evidence_fallback=True)
     assert llm.usage["calls"] == 1 and len(llm.prompts_seen) == 1 and "Zorvatide?" in llm.prompts_seen[0]
+    # the annotator sees the sentences about the question only, not the other drug's maker
+    assert "Lumera Pharma" in llm.prompts_seen[0] and "Castiva" not in llm.prompts_seen[0]
     assert [r["row_id"] for r in out] == ["r0"] and out[0]["answer"] == "Lumera Pharma"
     assert ledger["dropped"] == {"evidence_not_about_question": 1}
     counters = ledger["counters"]  # still a generated row that failed the check: in the support rate

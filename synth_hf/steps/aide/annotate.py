@@ -16,8 +16,10 @@ annotator answers a free-text question from the row's evidence passages (one cal
 pass the support check. Deterministic checks come first and cost no call: a question no evidence
 sentence is about (`groundable`) is dropped (`evidence_not_about_question`; its fallback could not
 answer it either), and a draft answer from synthesis that already passes the support check is kept as
-the answer (`answered_by_draft`). Both still count as checked for the support rate; an MCQ's answer is its only option found in the evidence and a true/false label
-is what the evidence supports or contradicts (no call). Kept rows are `verified=True`; the others are
+the answer (`answered_by_draft`). Both still count as checked for the support rate. The annotator
+sees only the evidence sentences about the question (`question_sentences`). An MCQ's answer is its
+only option found in the evidence and a true/false label is what the evidence supports or contradicts
+(no call). Kept rows are `verified=True`; the others are
 dropped with the reason. Counters `checked:<branch>` / `supported:<branch>` give the support rate."""
 
 from distilabel.steps import StepInput
@@ -33,6 +35,7 @@ from synth_hf.steps.aide.grounding import (
     ground_mcq,
     ground_true_false,
     groundable,
+    question_sentences,
 )
 from synth_hf.steps.aide.outputs import agree, majority
 from synth_hf.steps.aide.synthesis_prompts import grounded_solve_prompt, solve_prompt
@@ -162,7 +165,10 @@ class AnnotateAndVerify(HopMixin, LLMStep):
                 if not why:  # synthesis already wrote a supported answer: the same check, no call
                     settled[id(r)] = (answer, "", "draft")
         free = [r for r in new if self.seed_format == "qa" and _sentences(r) and id(r) not in settled]
-        prompts = [grounded_solve_prompt(r["question"], _sentences(r)) for r in free]
+        # only the sentences about the question: Gemma-3-270M copied spans from the others
+        prompts = [
+            grounded_solve_prompt(r["question"], question_sentences(r["question"], _sentences(r))) for r in free
+        ]
         replies = self.llm.generate_texts(
             prompts, temperature=0.0, max_new_tokens=self.max_new_tokens, stop=GROUNDED_STOP,
             seed=self.generation_seed,

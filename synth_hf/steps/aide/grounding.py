@@ -83,8 +83,15 @@ def groundable(question: str, evidence: list[str]) -> bool:
     sentence puts those excluded terms in that sentence too, so a question that fails here cannot pass
     `ground_free_text` (up to a paraphrased answer that `check_support` accepts without every word) and
     has no `evidence_sentence_answer` either."""
+    return bool(question_sentences(question, evidence))
+
+
+def question_sentences(question: str, evidence: list[str]) -> list[str]:
+    """The evidence sentences that carry the question's names (or two of its content words), in
+    retrieval order: what the annotator is shown, since an answer copied from any other sentence is
+    about something else (`answer_not_about_question`). Empty when the question is not `groundable`."""
     names, words, need = _question_terms(question, set())
-    return any(_carries(sentence, names, words, need) for sentence in evidence)
+    return [sentence for sentence in evidence if _carries(sentence, names, words, need)]
 
 
 def evidence_sentence_answer(question: str, evidence: list[str]) -> str | None:
