@@ -185,12 +185,16 @@ class SynthLLM(LLM):
     ) -> list[StructuredResult]:
         """JSON per prompt: native constrained decoding where the engine has it, otherwise
         the schema goes into the prompt; unparseable rows are re-asked `structured_retries`
-        times and then returned with their raw text and the reason, never raised."""
+        times and then returned with their raw text and the reason, never raised. A greedy
+        request (temperature 0) under native constrained decoding is not re-asked: its reply can
+        only fail by being cut (max_new_tokens, a stop string), and the same greedy decode would be
+        cut again."""
         params = self._params(**kwargs)
         messages = [prompt_messages(p) for p in prompts]
         results: list[StructuredResult | None] = [None] * len(messages)
         pending = list(range(len(messages)))
-        for attempt in range(1, self.structured_retries + 2):
+        repeats = self.native_structured_output and params.temperature == 0
+        for attempt in range(1, (1 if repeats else self.structured_retries + 1) + 1):
             asked = [self._with_schema(messages[i], schema) for i in pending]
             texts = self.complete(asked, _with_json(params, schema, self.native_structured_output))
             still: list[int] = []

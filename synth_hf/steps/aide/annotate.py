@@ -13,8 +13,13 @@ A model that agrees with itself is not evidence of a right answer: without docum
 
 With documents (`grounded`), the evidence decides instead (`synth_hf.steps.aide.grounding`): the
 annotator answers a free-text question from the row's evidence passages (one call) and the answer must
-pass the support check; an MCQ's answer is its only option found in the evidence and a true/false label
-is what the evidence supports or contradicts (no call). Kept rows are `verified=True`; the others are
+pass the support check. Deterministic checks come first and cost no call: a question no evidence
+sentence is about (`groundable`) is dropped (`evidence_not_about_question`; its fallback could not
+answer it either), and a draft answer from synthesis that already passes the support check is kept as
+the answer (`answered_by_draft`). Both still count as checked for the support rate. The annotator
+sees only the evidence sentences about the question (`question_sentences`). An MCQ's answer is its
+only option found in the evidence and a true/false label is what the evidence supports or contradicts
+(no call). Kept rows are `verified=True`; the others are
 dropped with the reason. Counters `checked:<branch>` / `supported:<branch>` give the support rate."""
 
 from distilabel.steps import StepInput
@@ -29,6 +34,8 @@ from synth_hf.steps.aide.grounding import (
     ground_free_text,
     ground_mcq,
     ground_true_false,
+    groundable,
+    question_sentences,
 )
 from synth_hf.steps.aide.outputs import agree, majority
 from synth_hf.steps.aide.synthesis_prompts import grounded_solve_prompt, solve_prompt
@@ -146,8 +153,22 @@ class AnnotateAndVerify(HopMixin, LLMStep):
         before = self.llm.usage
         rows = [dict(r) for r in inputs]
         new = [r for r in rows if r["hop"] == self.hop]
-        free = [r for r in new if self.seed_format == "qa" and r["evidence"]]
-        prompts = [grounded_solve_prompt(r["question"], _sentences(r)) for r in free]
+        # free text: deterministic checks first, so a call is spent only where it can give a row
+        settled: dict[int, tuple[str | None, str, str]] = {}  # id(row) -> (answer, why, how)
+        for r in new:
+            if self.seed_format != "qa" or not _sentences(r):
+                continue
+            if not groundable(r["question"], _sentences(r)):
+                settled[id(r)] = (None, "evidence_not_about_question", "precheck")
+            elif r["draft_answer"]:
+                answer, why = ground_free_text(r["question"], r["draft_answer"], _sentences(r))
+                if not why:  # synthesis already wrote a supported answer: the same check, no call
+                    settled[id(r)] = (answer, "", "draft")
+        free = [r for r in new if self.seed_format == "qa" and _sentences(r) and id(r) not in settled]
+        # only the sentences about the question: Gemma-3-270M copied spans from the others
+        prompts = [
+            grounded_solve_prompt(r["question"], question_sentences(r["question"], _sentences(r))) for r in free
+        ]
         replies = self.llm.generate_texts(
             prompts, temperature=0.0, max_new_tokens=self.max_new_tokens, stop=GROUNDED_STOP,
             seed=self.generation_seed,
@@ -155,10 +176,17 @@ class AnnotateAndVerify(HopMixin, LLMStep):
         reply = {id(r): text for r, text in zip(free, replies)}
         verdicts: dict[int, str] = {}
         counts: dict[str, int] = {}
+
+        def bump(key: str) -> None:
+            counts[key] = counts.get(key, 0) + 1
+
         for row in new:
             evidence = _sentences(row)
+            how = "annotator"
             if not evidence:
                 answer, why = None, "no_evidence"
+            elif id(row) in settled:
+                answer, why, how = settled[id(row)]
             elif self.seed_format == "qa":
                 answer, why = ground_free_text(row["question"], reply.get(id(row)), evidence)
             elif self.seed_format == "mcq":
@@ -166,21 +194,24 @@ class AnnotateAndVerify(HopMixin, LLMStep):
             else:
                 answer, why = ground_true_false(row["question"], evidence)
             branch = row.get("branch") or "attribute"
-            counts[f"checked:{branch}"] = counts.get(f"checked:{branch}", 0) + 1
+            bump(f"checked:{branch}")
             counts[f"supported:{branch}"] = counts.get(f"supported:{branch}", 0) + (not why)
+            if how in ("draft", "precheck"):
+                bump({"draft": "answered_by_draft", "precheck": "dropped_before_call"}[how])
             verification = "evidence"
-            if why and evidence and self.seed_format == "qa" and self.evidence_fallback:
+            if why and evidence and self.seed_format == "qa" and self.evidence_fallback and how != "precheck":
                 fallback = evidence_sentence_answer(row["question"], evidence)
                 if fallback is not None:  # counted apart: the support rate stays the annotator's own
                     answer, why, verification = fallback, "", "evidence_sentence"
-                    counts["answered_by_evidence_sentence"] = counts.get("answered_by_evidence_sentence", 0) + 1
+                    bump("answered_by_evidence_sentence")
             draft = row["draft_answer"]
+            annotator = {"draft": row.get("synth_model") or "draft"}.get(how, self.llm.model_name)
             row.update(
                 answer=answer,
                 verified=not why,
                 verification=verification,
                 agreed=None if not draft or answer is None else agree(self.seed_format, draft, answer, self.free_text_threshold),
-                annotator_model=self.llm.model_name if id(row) in reply else "evidence",
+                annotator_model=annotator if id(row) in reply or how == "draft" else "evidence",
             )  # fmt: skip
             if self.seed_format == "mcq" and answer and answer in LETTERS[: len(row["options"])]:
                 row["answer_index"] = LETTERS.index(answer)
@@ -188,7 +219,8 @@ class AnnotateAndVerify(HopMixin, LLMStep):
                 verdicts[id(row)] = why
         kept = [r for r in rows if id(r) not in verdicts]
         dropped = [(r, verdicts[id(r)]) for r in rows if id(r) in verdicts]
-        counts |= {"annotated": len(new), "agreed_with_draft": sum(r["agreed"] is True for r in new)}
+        counts |= {"annotated": len(new), "agreed_with_draft": sum(r["agreed"] is True for r in new),
+                   "annotator_calls": len(prompts)}  # fmt: skip
         self.account(inputs, len(kept), dropped=dropped, usage_before=before, extra=counts)
         return kept
 

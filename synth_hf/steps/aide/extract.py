@@ -17,7 +17,7 @@ from pydantic import Field
 from synth_hf.models.base import StructuredResult
 from synth_hf.steps.aide.context import HopMixin
 from synth_hf.steps.aide.outputs import fallback_attributes, fallback_topic, normalize_extraction
-from synth_hf.steps.aide.synthesis_prompts import EXTRACTION_SCHEMA, extraction_prompt
+from synth_hf.steps.aide.synthesis_prompts import EXTRACTION_SCHEMA, extraction_prompt, extraction_schema
 from synth_hf.steps.common.base import LLMStep
 
 
@@ -48,10 +48,13 @@ class ExtractAttributes(HopMixin, LLMStep):
         prompts = [
             extraction_prompt(self.seed_format, rows[i]["question"], rows[i]["options"], k) for i in todo
         ]
+        # bounds only where decoding enforces them: in a prompt-only schema check, a reply with one
+        # attribute too many would fail and be re-asked, though normalize_extraction trims it anyway
+        native = getattr(self.llm, "native_structured_output", False)
         results = (
             self.llm.generate_json(
                 prompts,
-                EXTRACTION_SCHEMA,
+                extraction_schema(k) if native else EXTRACTION_SCHEMA,
                 max_new_tokens=self.max_new_tokens,
                 temperature=0.0,
                 stop=self.stop,

@@ -75,6 +75,25 @@ def about_question(question: str, answer: str, evidence: list[str]) -> bool:
     return False
 
 
+def groundable(question: str, evidence: list[str]) -> bool:
+    """True when some evidence sentence carries the question's names (or, without names, two of its
+    content words; all when it has fewer): the precondition of a supported free-text answer, checked
+    before an annotator call is spent. A supported answer needs a sentence that states it and carries
+    the question's terms other than the answer's own (`about_question`); an answer stated by its
+    sentence puts those excluded terms in that sentence too, so a question that fails here cannot pass
+    `ground_free_text` (up to a paraphrased answer that `check_support` accepts without every word) and
+    has no `evidence_sentence_answer` either."""
+    return bool(question_sentences(question, evidence))
+
+
+def question_sentences(question: str, evidence: list[str]) -> list[str]:
+    """The evidence sentences that carry the question's names (or two of its content words), in
+    retrieval order: what the annotator is shown, since an answer copied from any other sentence is
+    about something else (`answer_not_about_question`). Empty when the question is not `groundable`."""
+    names, words, need = _question_terms(question, set())
+    return [sentence for sentence in evidence if _carries(sentence, names, words, need)]
+
+
 def evidence_sentence_answer(question: str, evidence: list[str]) -> str | None:
     """The deterministic fallback for an annotator too weak to phrase a supported answer: the first
     evidence sentence (retrieval order) that carries the question's names (or, without names, two of

@@ -67,6 +67,22 @@ EXTRACTION_SCHEMA: dict = {
     "required": ["topic", "attributes"],
 }
 
+# Longest topic / attribute / relation a constrained decode may write (characters): a small model
+# otherwise loops inside a string until max_new_tokens cuts the JSON.
+EXTRACTION_MAX_CHARS = 80
+
+
+def extraction_schema(k: int) -> dict:
+    """EXTRACTION_SCHEMA bounded for native constrained decoding: at most `k` attributes and
+    EXTRACTION_MAX_CHARS per string, so the reply closes instead of repeating one attribute until it
+    is cut (Gemma-3-270M asked for 1 attribute wrote the same one until max_new_tokens)."""
+    text = {"type": "string", "maxLength": EXTRACTION_MAX_CHARS}
+    item = {**EXTRACTION_SCHEMA["properties"]["attributes"]["items"]}
+    item["properties"] = {"attribute": text, "relation": text}
+    attributes = {"type": "array", "items": item, "maxItems": max(1, k)}
+    return {**EXTRACTION_SCHEMA, "properties": {"topic": text, "attributes": attributes}}
+
+
 GRADE_SCHEMA: dict = {
     "type": "object",
     "properties": {
