@@ -39,6 +39,10 @@ def served_engine(url: str, replaced: EngineConfig) -> EngineConfig:
     return EngineConfig(engine="openai", options={**kept, "base_url": url, "concurrency": SERVER_CONCURRENCY})
 
 
+def _fields(roles: Sequence[str]) -> str:
+    return ", ".join(f"`{role}`" for role in roles)
+
+
 @dataclass
 class SharedServer:
     """The outcome of `shared_embedded_server`: `config` is what to run (served roles point at the
@@ -54,7 +58,7 @@ class SharedServer:
     def note(self) -> str:
         """The comment heading the run's `config.yaml` after a served run."""
         return (
-            f"This run's {', '.join(self.roles)} used one temporary local vLLM server of the embedded model\n"
+            f"This run's {_fields(self.roles)} used one temporary local vLLM server of the embedded model\n"
             f"({self.started_by}); re-running this file uses the in-process engines below instead."
         )
 
@@ -99,7 +103,7 @@ def shared_embedded_server(
     if not served:
         yield SharedServer(config=config, configured=config, started_by=started_by)
         return
-    log("serve", f"starting a local vLLM server of the embedded model for {', '.join(served)} (~1 min)")
+    log("serve", f"starting a local vLLM server of the embedded model for {_fields(served)} (~1 min)")
     with serve.start_local_vllm_server(log_path=log_path) as server:
         log("serve", f"{server.plan.mode} start in {server.load_s:.0f} s ({server.plan.reason}); "
             f"cores: {server.core_report()}")  # fmt: skip

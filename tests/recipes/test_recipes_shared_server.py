@@ -110,7 +110,7 @@ def test_graphgen_recipe_serves_embedded_roles_through_the_helper(harness, tmp_p
         assert role.engine == "openai" and role.options["base_url"] == URL
     assert harness.trained_with.synthesizer == EngineConfig(engine="transformers")
     run_dir = out / "graphgen"
-    _check_served_run(harness, run_dir, out, "synthesizer, trainee")
+    _check_served_run(harness, run_dir, out, "`synthesizer`, `trainee`")
     written = yaml.safe_load((run_dir / "config.yaml").read_text())
     assert written["synthesizer"]["engine"] == written["trainee"]["engine"] == "transformers"
 
@@ -124,7 +124,7 @@ def test_graphgen_recipe_keeps_a_named_engine(harness, tmp_path):
     assert ran.trainee == EngineConfig(
         engine="openai", model="remote-model", options={"base_url": "http://remote/v1"}
     )
-    _check_served_run(harness, out / "graphgen", out, "synthesizer")
+    _check_served_run(harness, out / "graphgen", out, "`synthesizer`")
 
 
 def test_aide_recipe_serves_embedded_roles_through_the_same_helper(harness, tmp_path):
@@ -144,7 +144,7 @@ def test_aide_recipe_serves_embedded_roles_through_the_same_helper(harness, tmp_
     assert ran.annotator_engine is None  # follows the (served) synthesizer engine
     assert harness.trained_with.engine.engine == "transformers"
     run_dir = out / "aide"
-    _check_served_run(harness, run_dir, out, "engine")
+    _check_served_run(harness, run_dir, out, "`engine`")
     written = yaml.safe_load((run_dir / "config.yaml").read_text())
     assert written["engine"] == {"engine": "transformers", "model": None,
                                  "options": {"batch_size": 8, "structured_retries": 0}}  # fmt: skip
