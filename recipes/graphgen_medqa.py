@@ -13,9 +13,10 @@ multi-hop), so the before/after shows what the data taught. Flags point it at re
 An engine is `ENGINE:MODEL` (ENGINE = transformers | vllm | openai; MODEL may be empty for the
 embedded model); `--openai-base-url` points the openai engine at `vllm serve` or a provider.
 
-By default (no engine flags) one local vLLM server of the embedded model is started for the run
-and every step talks to it through the OpenAI-compatible engine: the model loads once and all
-steps share continuous batching (on 2 CPU cores ~3.5x the throughput of per-step transformers).
+By default one local vLLM server of the embedded model is started for the run and every role left
+on the embedded in-process engine (no engine flag) talks to it through the OpenAI-compatible engine:
+the model loads once and all steps share continuous batching (on 2 CPU cores ~3.5x the throughput of
+per-step transformers); it stops before training. A role given another engine keeps it.
 `--no-serve` runs each step on its own in-process engine from the config instead.
 """
 
