@@ -19,6 +19,7 @@ from pathlib import Path
 
 from synth_hf.cli.args import FLAG_NAMES, add_config_flags, add_field_flags, field_flags
 from synth_hf.config import EngineConfig, TrainConfig, apply_dotted, read_yaml_mapping
+from synth_hf.models.serve import SEEDED_SERVER_ARGS
 from synth_hf.workflow import (
     EMBEDDED_LICENSES,
     WorkflowConfig,
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     # The server stops when this block ends: training and evaluation then have every core.
     served = shared_embedded_server(config, ("engine", "grader_engine", "annotator_engine"),
                                     enabled=not args.no_serve, log_path=out / "vllm_server.log",
-                                    started_by="recipes/aide_medqa.py")
+                                    started_by="recipes/aide_medqa.py", extra_args=SEEDED_SERVER_ARGS)
     with served as shared:
         log("aide", f"{len(seeds)} seeds, {len(held_out)} held-out questions; "
             f"engine {shared.config.engine.describe()}")

@@ -86,13 +86,16 @@ def shared_embedded_server(
     enabled: bool = True,
     log_path: str | Path | None = None,
     started_by: str = "synth_hf",
+    extra_args: list[str] | None = None,
 ) -> Iterator[SharedServer]:
     """Serve the embedded model for the `roles` (field names of the pydantic `config`) whose engine is
     the embedded in-process default, for the duration of the block.
 
     Yields a `SharedServer`. Nothing is started when `enabled` is False or no role qualifies (a role
     set to None, e.g. an AIDE grader that follows the synthesizer, is not one; it follows the served
-    role). The server's log goes to `log_path`; it always stops when the block ends. Raises what
+    role). `extra_args` go to the server's command line (e.g. `serve.SEEDED_SERVER_ARGS` for a pipeline
+    that seeds its sampling, as AIDE does). The server's log goes to `log_path`; it always stops when
+    the block ends. Raises what
     `synth_hf.models.serve.start_local_vllm_server` raises (RuntimeError, TimeoutError) when the
     server cannot start.
     """
@@ -104,7 +107,7 @@ def shared_embedded_server(
         yield SharedServer(config=config, configured=config, started_by=started_by)
         return
     log("serve", f"starting a local vLLM server of the embedded model for {_fields(served)} (~1 min)")
-    with serve.start_local_vllm_server(log_path=log_path) as server:
+    with serve.start_local_vllm_server(log_path=log_path, extra_args=extra_args) as server:
         log("serve", f"{server.plan.mode} start in {server.load_s:.0f} s ({server.plan.reason}); "
             f"cores: {server.core_report()}")  # fmt: skip
         update = {role: served_engine(server.url, getattr(config, role)) for role in served}

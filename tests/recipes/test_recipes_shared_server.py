@@ -22,6 +22,7 @@ import aide_medqa
 import graphgen_medqa
 
 from synth_hf.config import EngineConfig
+from synth_hf.models.serve import SEEDED_SERVER_ARGS
 from synth_hf.models.vllm_cpu import LoadPlan
 from synth_hf.pipelines.runner import RunResult
 from synth_hf.runtime import shared_server
@@ -38,6 +39,7 @@ class Harness:
         self.helper_calls: list[tuple[str, tuple]] = []
         self.ran_with = None  # the config the pipeline got
         self.trained_with = None  # the config close_the_loop got
+        self.server_args = None  # extra command-line arguments of the server
 
 
 @pytest.fixture
@@ -48,8 +50,9 @@ def harness(monkeypatch, tmp_path):
     h = Harness()
 
     @contextlib.contextmanager
-    def fake_server(log_path=None, **kwargs):
+    def fake_server(log_path=None, extra_args=None, **kwargs):
         h.events.append("start")
+        h.server_args = extra_args
         log = Path(log_path)
         log.write_text("reserve_cpu_num=0, core ids=[0, 1]\n")
         try:
@@ -109,6 +112,7 @@ def test_graphgen_recipe_serves_embedded_roles_through_the_helper(harness, tmp_p
     for role in (ran.synthesizer, ran.trainee):
         assert role.engine == "openai" and role.options["base_url"] == URL
     assert harness.trained_with.synthesizer == EngineConfig(engine="transformers")
+    assert harness.server_args is None  # GraphGen does not seed its sampling
     run_dir = out / "graphgen"
     _check_served_run(harness, run_dir, out, "`synthesizer`, `trainee`")
     written = yaml.safe_load((run_dir / "config.yaml").read_text())
@@ -143,6 +147,7 @@ def test_aide_recipe_serves_embedded_roles_through_the_same_helper(harness, tmp_
     }
     assert ran.annotator_engine is None  # follows the (served) synthesizer engine
     assert harness.trained_with.engine.engine == "transformers"
+    assert harness.server_args == SEEDED_SERVER_ARGS  # AIDE seeds its sampling: a vLLM CPU server needs these
     run_dir = out / "aide"
     _check_served_run(harness, run_dir, out, "`engine`")
     written = yaml.safe_load((run_dir / "config.yaml").read_text())
