@@ -130,8 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict] = {}
     with contextlib.ExitStack() as stack:
         if args.engine == "vllm-server":
-            from benchmarks.knowledge_lift import SEEDED_SERVER_ARGS
-            from synth_hf.models.serve import local_vllm_server
+            from synth_hf.models.serve import SEEDED_SERVER_ARGS, local_vllm_server
 
             server = local_vllm_server(log_path=out / "vllm_server.log", extra_args=SEEDED_SERVER_ARGS)
             url = stack.enter_context(server)

@@ -41,10 +41,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 ARMS = ("base", "raw", "data", "seeds", "evol", "aide")
-# vLLM 0.32 on CPU dies ("CPU Generator does not use offset") when a seeded request's prompt is
-# prefilled in chunks; AIDE seeds its sampling, so the server gets a step budget that holds the
-# prompts of all concurrent requests at once.
-SEEDED_SERVER_ARGS = ["--max-num-batched-tokens", "16384"]
 SEEDED_ARMS = ("seeds", "evol", "aide")
 
 
@@ -157,7 +153,7 @@ def run_aide_arms(config_path: str, seeds: list[dict], wanted: list[str], out: P
 
     with contextlib.ExitStack() as stack:
         if engine == "vllm-server":
-            from synth_hf.models.serve import local_vllm_server
+            from synth_hf.models.serve import SEEDED_SERVER_ARGS, local_vllm_server
 
             server = local_vllm_server(log_path=out / "vllm_server.log", extra_args=SEEDED_SERVER_ARGS)
             url = stack.enter_context(server)

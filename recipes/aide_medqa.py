@@ -4,6 +4,10 @@ With no arguments it runs offline on the embedded Gemma-3-270M: the first `recip
 questions of the shipped MedQA sample are the seeds, the remaining ones the evaluation split
 (seeds never leak into evaluation). `--seeds` / `--engine` / `--repo-id` point it at real data,
 a real model and the Hub, e.g. `--engine vllm:Qwen/Qwen2.5-7B-Instruct --seeds my/medqa.jsonl`.
+
+By default every role left on the embedded in-process engine (synthesizer, grader, annotator) talks
+to one local vLLM server of the embedded model, started for the run and stopped before training, as
+in recipes/graphgen_medqa.py; `--no-serve` runs the in-process engines of the config instead.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 
 from synth_hf.cli.args import FLAG_NAMES, add_config_flags, add_field_flags, field_flags
 from synth_hf.config import EngineConfig, TrainConfig, apply_dotted, read_yaml_mapping
+from synth_hf.models.serve import SEEDED_SERVER_ARGS
 from synth_hf.workflow import (
     EMBEDDED_LICENSES,
     WorkflowConfig,
@@ -55,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="outputs/aide_medqa")
     p.add_argument("--repo-id")
     p.add_argument("--private", action="store_true")
+    p.add_argument("--no-serve", action="store_true", help="do not start a shared local vLLM server")
     return p
 
 
@@ -92,6 +98,7 @@ def build_config(args: argparse.Namespace):
 
 def main(argv: list[str] | None = None) -> int:
     from synth_hf.pipelines.aide import run_aide
+    from synth_hf.runtime.shared_server import shared_embedded_server
 
     args = build_parser().parse_args(argv)
     require_token_for_upload(args.repo_id)
@@ -101,8 +108,16 @@ def main(argv: list[str] | None = None) -> int:
     eval_path = out / "eval_mcq.jsonl"
     eval_path.write_text("".join(json.dumps(r["raw"]) + "\n" for r in held_out), encoding="utf-8")
 
-    log("aide", f"{len(seeds)} seeds, {len(held_out)} held-out questions; engine {config.engine.describe()}")
-    result = timed("aide", lambda: run_aide(config))
+    # Roles on the embedded in-process default share one local vLLM server; named engines stay.
+    # The server stops when this block ends: training and evaluation then have every core.
+    served = shared_embedded_server(config, ("engine", "grader_engine", "annotator_engine"),
+                                    enabled=not args.no_serve, log_path=out / "vllm_server.log",
+                                    started_by="recipes/aide_medqa.py", extra_args=SEEDED_SERVER_ARGS)
+    with served as shared:
+        log("aide", f"{len(seeds)} seeds, {len(held_out)} held-out questions; "
+            f"engine {shared.config.engine.describe()}")
+        result = timed("aide", lambda: run_aide(shared.config))
+        shared.record(result)  # engine_load in the summary; config.yaml names the configured engines
     loop = WorkflowConfig(
         method="aide",
         out_dir=out,

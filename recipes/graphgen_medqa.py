@@ -13,22 +13,21 @@ multi-hop), so the before/after shows what the data taught. Flags point it at re
 An engine is `ENGINE:MODEL` (ENGINE = transformers | vllm | openai; MODEL may be empty for the
 embedded model); `--openai-base-url` points the openai engine at `vllm serve` or a provider.
 
-By default (no engine flags) one local vLLM server of the embedded model is started for the run
-and every step talks to it through the OpenAI-compatible engine: the model loads once and all
-steps share continuous batching (on 2 CPU cores ~3.5x the throughput of per-step transformers).
+By default one local vLLM server of the embedded model is started for the run and every role left
+on the embedded in-process engine (no engine flag) talks to it through the OpenAI-compatible engine:
+the model loads once and all steps share continuous batching (on 2 CPU cores ~3.5x the throughput of
+per-step transformers); it stops before training. A role given another engine keeps it.
 `--no-serve` runs each step on its own in-process engine from the config instead.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from pathlib import Path
 
 from synth_hf.cli.args import FLAG_NAMES, add_config_flags, add_field_flag, add_field_flags, field_flags
-from synth_hf.config import EngineConfig, RecipeConfig, TrainConfig, apply_dotted, read_yaml_mapping
-from synth_hf.runtime.artifacts import record_config
+from synth_hf.config import RecipeConfig, TrainConfig, apply_dotted, read_yaml_mapping
 from synth_hf.workflow import (
     EMBEDDED_LICENSES,
     WorkflowConfig,
@@ -39,10 +38,6 @@ from synth_hf.workflow import (
 )
 
 HERE = Path(__file__).resolve().parent
-SERVED_NOTE = (
-    "This run's synthesizer and trainee were one temporary local vLLM server of the embedded model\n"
-    "(recipes/graphgen_medqa.py); re-running this file uses the in-process engines below instead."
-)
 DATA = Path(__import__("synth_hf").__file__).resolve().parent / "data"
 DEFAULT_CONFIG = HERE / "configs" / "graphgen_medqa.yaml"
 
@@ -79,17 +74,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_field_flag(p, "run.use_cache", "--no-cache", action="store_const", const=False, help="recompute every stage")
     p.add_argument("--no-serve", action="store_true", help="do not start a shared local vLLM server")
     return p
-
-
-def record_engine_load(result, entries: dict) -> None:
-    """Add how the shared server started (mode, reason, load s, cores as vLLM reports them) to the
-    run summary, on disk and on screen."""
-    from synth_hf.summary import save_summary
-
-    result.summary["engine_load"] = {**result.summary.get("engine_load", {}), **entries}
-    save_summary(result.summary, result.run_dir / "summary.json")
-    for name, entry in entries.items():
-        print(f"engine load ({name}): {entry['mode']}, {entry['load_s']} s - {entry['reason']}", flush=True)
 
 
 def load_eval_set(source: str | None):
@@ -132,6 +116,7 @@ def build_config(args: argparse.Namespace):
 
 def main(argv: list[str] | None = None) -> int:
     from synth_hf.pipelines.graphgen import run_graphgen
+    from synth_hf.runtime.shared_server import shared_embedded_server
 
     args = build_parser().parse_args(argv)
     require_token_for_upload(args.repo_id)
@@ -139,31 +124,15 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     config = build_config(args)
     recipe = config.recipe or RecipeConfig()
-
-    # Only the embedded in-process default is swapped for the shared server; named engines stay.
-    embedded_default = EngineConfig(engine="transformers")
-    serve = not args.no_serve and config.synthesizer == embedded_default and config.trainee == embedded_default
-    configured = config  # what a re-run uses: the shared server below only stands in for it
+    # Roles on the embedded in-process default share one local vLLM server; named engines stay.
     # The server stops when this block ends: training and evaluation then have every core.
-    with contextlib.ExitStack() as stack:
-        server = None
-        if serve:
-            from synth_hf.models.serve import start_local_vllm_server
-
-            log("serve", "starting a local vLLM server of the embedded model (~1 min)")
-            server = stack.enter_context(start_local_vllm_server(log_path=out / "vllm_server.log"))
-            log("serve", f"{server.plan.mode} start in {server.load_s:.0f} s ({server.plan.reason}); "
-                f"cores: {server.core_report()}")
-            shared = EngineConfig(engine="openai", options={"base_url": server.url, "concurrency": 16})
-            config = config.model_copy(update={"synthesizer": shared, "trainee": shared})
-        log("graphgen", f"corpus {config.input.source}; synthesizer {config.synthesizer.describe()}; "
-            f"trainee {config.trainee.describe()}")
-        result = timed("graphgen", lambda: run_graphgen(config))
-        if server is not None:
-            record_engine_load(result, {"server": server.engine_load()})
-            # its URL dies with it: config.yaml (and the card) name the engines it stood in for
-            record_config(result.run_dir, configured, note=SERVED_NOTE)
-            config = configured
+    served = shared_embedded_server(config, ("synthesizer", "trainee"), enabled=not args.no_serve,
+                                    log_path=out / "vllm_server.log", started_by="recipes/graphgen_medqa.py")
+    with served as shared:
+        log("graphgen", f"corpus {config.input.source}; synthesizer {shared.config.synthesizer.describe()}; "
+            f"trainee {shared.config.trainee.describe()}")
+        result = timed("graphgen", lambda: run_graphgen(shared.config))
+        shared.record(result)  # engine_load in the summary; config.yaml names the configured engines
     embedded = config.synthesizer.model is None
     licenses = [EMBEDDED_LICENSES["gemma-3-270m (embedded)"]] if embedded else []
     loop = WorkflowConfig(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from synth_hf.cli.args import (
     FLAG_NAMES,
@@ -37,23 +38,54 @@ def config_from_args(args: argparse.Namespace):
     return load_from_args(AIDEConfig, args, extra, required={"seeds": NEEDS_SEEDS})
 
 
+def dry_run_report(config) -> dict:
+    """What `--dry-run` prints (JSON on stdout): seeds read, engines, documents, persona pool, the
+    stages, the plan (rows per hop and LLM requests at most; synth_hf.pipelines.aide_plan) and the run
+    folder a real run would write. Reads seeds and documents and builds the engines; writes nothing."""
+    from synth_hf.pipelines.aide import check_aide
+    from synth_hf.pipelines.aide_plan import plan_aide
+
+    info = check_aide(config)
+    exp = config.expansion
+    return {
+        "seeds": {"source": config.seeds.source or "inline rows", "valid": len(info.seeds),
+                  "refused": info.invalid_seeds},
+        "engines": info.models,
+        "documents": info.documents,
+        "persona_pool": info.persona_pool,
+        "stages": info.stages,
+        "residual_hops": exp.residual_hops,
+        "children_per_node": {h: exp.children_per_node(h) for h in range(1, exp.depth + 1)},
+        "planned": plan_aide(config, len(info.seeds)),
+        "run_folder": str(config.run.run_dir),
+    }  # fmt: skip
+
+
+def dry_run_line(report: dict) -> str:
+    """The one-line account of a dry run (stderr), in the manner of graphgen's."""
+    seeds, plan = report["seeds"], report["planned"]
+    refused = ", ".join(f"{k}={v}" for k, v in seeds["refused"].items())
+    docs = report["documents"]
+    engines = ", ".join(f"{role} {label}" for role, label in report["engines"].items())
+    retries = plan["reflection_retries_max"]
+    return (
+        f"[aide] dry run: seeds {seeds['source']}: {seeds['valid']} valid"
+        + (f" ({refused} refused)" if refused else "")
+        + (f"; documents {docs['source']}: {docs['documents']} documents, {docs['passages']} passages"
+           if docs else "; no documents (answers ungrounded)")
+        + f"; engines: {engines}; {len(report['stages'])} stages; planned at most {plan['rows']} rows "
+        f"over {len(plan['rows_per_hop'])} hop(s), {plan['llm_calls_total']} LLM calls"
+        + (f" (+ up to {retries} for reflection retries)" if retries else "")
+        + f"; run folder {report['run_folder']}; nothing written, no model loaded"
+    )  # fmt: skip
+
+
 def _run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     if args.dry_run:
-        from synth_hf.pipelines.aide import describe_stages
-
-        print(
-            json.dumps(
-                {
-                    "stages": describe_stages(config),
-                    "residual_hops": config.expansion.residual_hops,
-                    "children_per_node": {
-                        h: config.expansion.children_per_node(h) for h in range(1, config.expansion.depth + 1)
-                    },
-                },
-                indent=2,
-            )
-        )
+        report = dry_run_report(config)
+        print(json.dumps(report, indent=2))
+        print(dry_run_line(report), file=sys.stderr)
         return 0
     from synth_hf.pipelines.aide import run_aide
 
@@ -70,5 +102,7 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         "--set, then by the flags.",
     )  # fmt: skip
     add_config_flags(parser, "AIDEConfig (see recipes/configs/aide_*.yaml)", trailing_overrides=True)
-    add_field_flag(parser, "seeds.source", "--seeds", metavar="SOURCE", help="Hub id or local file of seed rows (seeds.source)")
-    add_run_flags(parser, dry_run_help="validate config and seeds, print the stages")
+    add_field_flag(parser, "seeds.source", "--seeds", metavar="SOURCE",
+                   help="Hub id or local file of seed rows (seeds.source)")
+    add_run_flags(parser, dry_run_help="check seeds, documents and engines; print the stages, the planned rows "
+                  "and LLM calls, and the run folder")

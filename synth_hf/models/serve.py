@@ -24,6 +24,11 @@ from typing import Any
 from synth_hf.models.vllm_cpu import LoadPlan, cpu_engine_env, plan_load, read_core_report
 from synth_hf.runtime.spinner import track
 
+# vLLM 0.32 on CPU dies ("CPU Generator does not use offset") when a seeded request's prompt is
+# prefilled in chunks; a server for seeded sampling (AIDE seeds its generation) gets a step budget
+# that holds the prompts of all concurrent requests at once.
+SEEDED_SERVER_ARGS = ["--max-num-batched-tokens", "16384"]
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that is free right now."""

@@ -300,9 +300,16 @@ def build_aide(config: AIDEConfig) -> Any:
     return _build(config)[0]
 
 
+def check_aide(config: AIDEConfig) -> AIDEBuild:
+    """What a dry run checks, writing nothing and building no persona pool: seeds (valid and refused),
+    demonstrations, engines (options, device, model reference) and documents are read and built.
+    Raises ValueError / FileNotFoundError with one clear message."""
+    return _build(config, dry_run=True)[1]
+
+
 def describe_stages(config: AIDEConfig) -> list[str]:
-    """Stage names of the pipeline `config` builds; writes nothing (the CLI's --dry-run)."""
-    return _build(config, dry_run=True)[1].stages
+    """Stage names of the pipeline `config` builds; writes nothing."""
+    return check_aide(config).stages
 
 
 def _record_seeds(run_dir: Path, ledger: Ledger, info: AIDEBuild) -> None:
@@ -324,7 +331,12 @@ def run_aide(config: AIDEConfig) -> RunResult:
 
     started = time.time()
     install(hold=True)  # run.log (with these records) once seeds, engines and documents are checked
-    pipeline, info = _build(config, on_checked=lambda: install(config.run.run_dir))
+
+    def checked() -> None:
+        install(config.run.run_dir)
+        print(f"[aide] run folder: {config.run.run_dir}", flush=True)
+
+    pipeline, info = _build(config, on_checked=checked)
     with runner.running(pipeline, config.run, "aide") as run:
         _record_seeds(run.run_dir, Ledger(run.ledger_dir), info)
         distiset = runner.execute(pipeline, run, sequential=config.sequential_steps, reset_ledger=False)
