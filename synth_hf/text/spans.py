@@ -112,3 +112,49 @@ def snap_span(sentence: str, span: str, names: Iterable[str] = ()) -> str:
                 start, end = o.start(), o.end()
     start, end = _widen_over_capitals(sentence, start, end)
     return sentence[start:end].strip().rstrip(",;:")
+
+
+_CATEGORY_END = {
+    "in", "of", "that", "which", "who", "whose", "used", "caused", "made", "found", "with", "by", "from", "for",
+    "and", "or", "to", "at", "on", "known", "where", "when", "since", "than",
+}  # fmt: skip
+
+
+# head nouns that stand in for one another as answers (a virus is a wrong answer where a fungus is asked)
+FAMILIES = {
+    "pathogen": {"virus", "bacterium", "bacteria", "fungus", "parasite", "pathogen", "microbe", "protozoan"},
+    "drug": {"drug", "medicine", "medication", "antibiotic", "antifungal", "antiviral", "antiparasitic", "vaccine"},
+    "place": {"town", "city", "capital", "village", "country", "region", "province", "port"},
+    "person": {"scientist", "professor", "doctor", "physician", "nurse", "farmer", "researcher", "chemist"},
+    "organisation": {"company", "firm", "manufacturer", "laboratory", "institute", "university", "hospital"},
+    "disease": {"disease", "illness", "infection", "syndrome", "disorder", "fever"},
+}  # fmt: skip
+_FAMILY_OF = {noun: family for family, nouns in FAMILIES.items() for noun in nouns}
+
+
+def category_of(name: str, sentences: Iterable[str]) -> str:
+    """What the corpus says `name` is, from sentences of the form '<name> is a/an/the <...> <noun> ...':
+    the head noun of that phrase ("Kelmar fever is an infectious disease caused by ..." -> "disease",
+    "Drosk is a town in ..." -> "town"), the most frequent one over `sentences`, as its family of
+    `FAMILIES` where it has one ("virus" -> "pathogen", "town" -> "place"); '' when none says.
+
+    A grounded stand-in for the extraction's entity type, which a small model gets wrong (it typed
+    "Kelmar fever" PERSON): distractors and substituted entities are then of the same kind."""
+    votes: dict[str, int] = {}
+    head = r"^\s*(?:the\s+)?" + span_pattern(name).pattern + r"\s+(?:is|was|are|were)\s+(?:a|an|the|one of the)\s+"
+    for sentence in sentences:
+        m = re.match(head, sentence, re.IGNORECASE)
+        if not m:
+            continue
+        phrase = []
+        for word in re.findall(r"[\w'-]+|[,;.]", sentence[m.end() :]):
+            if word in ",;." or word.casefold() in _CATEGORY_END:
+                break
+            phrase.append(word)
+        noun = phrase[-1] if phrase else ""
+        if noun.isalpha() and noun.islower():
+            votes[noun] = votes.get(noun, 0) + 1
+    if not votes:
+        return ""
+    noun = max(sorted(votes), key=votes.get)
+    return _FAMILY_OF.get(noun, noun)

@@ -45,3 +45,50 @@ def test_numbers_keep_their_units():
 def test_generic_names_are_bare_lowercase_words():
     assert [is_generic_name(n) for n in ("town", "drug", "Tarvonia", "60", "the grey marten", "gen1")] == [
         True, True, False, False, False, False]  # fmt: skip
+
+
+def test_category_is_what_the_corpus_says_the_entity_is():
+    from synth_hf.text.spans import category_of
+
+    said = ["Kelmar fever is an infectious disease caused by Ostravirus.", "Kelmar fever is treated with Zorvatide.",
+            "The Kelmar fever is a notifiable disease in Tarvonia."]  # fmt: skip
+    assert category_of("Kelmar fever", said) == "disease"
+    assert category_of("Drosk", ["Drosk is a town in the country of Kessaria."]) == "place"
+    assert category_of("Ostravirus", ["Ostravirus is the virus that causes Kelmar fever."]) == "pathogen"
+    assert category_of("Kell", ["Kell is a grain mill of Quillan."]) == "mill"  # no family: the noun
+    assert category_of("Zorvatide", ["Zorvatide is manufactured by Lumera Pharma."]) == ""  # no 'is a ...'
+    assert category_of("Lunthe", ["Lunthe is the capital of Kessaria."]) == "place"
+    assert category_of("Drosk", ["Kessaria is a country near Drosk."]) == ""  # Drosk is not the subject
+
+
+def test_distractors_are_of_the_kind_the_corpus_gives(tmp_path):
+    """The extraction typed 'Kelmar fever' PERSON; the corpus says it is a disease, and so are its distractors."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from synth_hf.steps.graphgen.answer_first import options_for
+    from synth_hf.steps.graphgen.corpus_index import CorpusIndex
+
+    text = ("Kelmar fever is an infectious disease. Sallow lung is a bacterial disease. Brindle ague is a parasitic "
+            "disease. Tolvane syndrome is a fungal disease. Anton Gorv is a farmer. Mirela Kavun is a nurse. "
+            "Pavel Orsink is a miller. Zorvatide is used to treat Kelmar fever.")  # fmt: skip
+    names = ["Kelmar fever", "Sallow lung", "Brindle ague", "Tolvane syndrome", "Anton Gorv", "Mirela Kavun",
+             "Pavel Orsink", "Zorvatide"]  # fmt: skip
+    pq.write_table(pa.table({"id": names, "name": names, "entity_type": ["PERSON"] * len(names)}),
+                   tmp_path / "nodes.parquet")  # fmt: skip
+    pq.write_table(pa.table({"chunk_id": ["c1"], "text": [text]}), tmp_path / "chunks.parquet")
+    index = CorpusIndex(str(tmp_path))
+    assert index.types["kelmar fever"] == "disease" and index.types["anton gorv"] == "person"
+    kind = index.types["kelmar fever"]
+    options = options_for("Kelmar fever", index.pool, kind, ["Zorvatide is used to treat Kelmar fever."], "k1")
+    assert sorted(options) == ["Brindle ague", "Sallow lung", "Tolvane syndrome"]
+
+
+def test_distractors_fill_up_from_the_same_type_first():
+    from synth_hf.steps.graphgen.answer_first import options_for
+
+    pool = [("Kelmar fever", "disease"), ("Sallow lung", "disease"), ("Brindle ague", "DISEASE"),
+            ("Anton Gorv", "farmer"), ("Mirela Kavun", ""), ("Tessin Award", "")]  # fmt: skip
+    for key in ("a", "b", "c", "d"):
+        options = options_for("Kelmar fever", pool, "disease", ["Kelmar fever spreads."], key)
+        assert {"Sallow lung", "Brindle ague"} <= set(options) and len(set(options)) == 3

@@ -263,14 +263,23 @@ def verify_answer(answer_text: str, span: str, evidence: list[str], last_hop: st
 
 def options_for(span: str, pool: list[tuple[str, str]], kind: str, evidence: list[str], key: str,
                 n: int = 3) -> list[str] | None:  # fmt: skip
-    """n distractors: names of the same kind (`same_kind`: type, else name shape) the evidence never mentions,
-    picked deterministically per `key`; None when fewer than n exist."""
+    """n distractors the evidence never mentions, picked deterministically per `key`: names of the same
+    type first (the corpus's category or the extraction's, case-insensitive), then names that `same_kind`
+    admits (type where both have one, name shape), then names of the same shape; None when fewer than n."""
     joined = " ".join(evidence)
-    for strict in (True, False):
-        cands = sorted({name for name, t in pool if same_kind(span, kind, name, t, strict)
-                        and not contains_span(joined, name) and normalize_span(name) != normalize_span(span)})  # fmt: skip
-        if len(cands) >= n:
-            break
-    else:
-        return None
-    return random.Random(int(hashlib.sha256(key.encode()).hexdigest()[:12], 16)).sample(cands, n)
+    rng = random.Random(int(hashlib.sha256(key.encode()).hexdigest()[:12], 16))
+    usable = sorted({name for name, _ in pool if not contains_span(joined, name)
+                     and normalize_span(name) != normalize_span(span)})  # fmt: skip
+    types = {name: t for name, t in pool}
+    tiers = [
+        [c for c in usable if kind and types.get(c, "").casefold() == kind.casefold() and same_kind(span, "", c, "")],
+        [c for c in usable if same_kind(span, kind, c, types.get(c, ""), True)],
+        [c for c in usable if same_kind(span, kind, c, types.get(c, ""), False)],
+    ]
+    picked: list[str] = []
+    for tier in tiers:
+        fresh = [c for c in tier if c not in picked]
+        picked += rng.sample(fresh, min(len(fresh), n - len(picked)))
+        if len(picked) == n:
+            return picked
+    return None

@@ -4,12 +4,14 @@ from collections import defaultdict
 from pathlib import Path
 
 from synth_hf.text.sentences import sentence_texts
+from synth_hf.text.spans import category_of
 from synth_hf.text.support import normalize_span
 
 
 class CorpusIndex:
     """Entity names/types of the graph and the corpus sentences that mention a name (inverted index on
-    the name's first word), read from the merge step's graph folder."""
+    the name's first word), read from the merge step's graph folder. An entity's type is what the corpus
+    says it is (`category_of`: "disease", "town"), else the extraction's label."""
 
     def __init__(self, graph_dir: str | None) -> None:
         self.pool: list[tuple[str, str]] = []
@@ -21,13 +23,6 @@ class CorpusIndex:
             return
         import pyarrow.parquet as pq
 
-        for row in pq.read_table(Path(graph_dir) / "nodes.parquet").to_pylist():
-            kind = row.get("entity_type") or ""
-            kind = "" if kind == "UNKNOWN" else kind
-            name = row.get("name") or row.get("id") or ""
-            self.pool.append((name, kind))
-            self.types[normalize_span(name)] = kind
-            self.names[str(row.get("id", name))] = name
         chunks = Path(graph_dir) / "chunks.parquet"
         if chunks.exists():
             for chunk in pq.read_table(chunks, columns=["text"]).to_pylist():
@@ -36,6 +31,14 @@ class CorpusIndex:
                     self._sentences.append(sentence)
                     for word in set(normalize_span(sentence).split()):
                         self._by_word[word].append(idx)
+        for row in pq.read_table(Path(graph_dir) / "nodes.parquet").to_pylist():
+            name = row.get("name") or row.get("id") or ""
+            kind = row.get("entity_type") or ""
+            # what the corpus says the entity is beats the extraction's type label
+            kind = category_of(name, self.sentences_mentioning(name)) or ("" if kind == "UNKNOWN" else kind)
+            self.pool.append((name, kind))
+            self.types[normalize_span(name)] = kind
+            self.names[str(row.get("id", name))] = name
 
     def sentences_mentioning(self, name: str) -> list[str]:
         words = normalize_span(name).split()

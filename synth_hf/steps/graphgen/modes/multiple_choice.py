@@ -15,7 +15,7 @@ from synth_hf.steps.graphgen import answer_first as af
 from synth_hf.steps.graphgen.modes import register
 from synth_hf.steps.graphgen.modes.atomic import Atomic
 from synth_hf.steps.graphgen.modes.base import GenContext, sentences, span_verdict
-from synth_hf.text.support import contains_span
+from synth_hf.text.support import contains_span, normalize_span
 
 
 @register
@@ -25,7 +25,9 @@ class MultipleChoice(Atomic):
 
     def render(self, row: dict[str, Any], question: str, ctx: GenContext) -> tuple[dict | None, str]:
         span, ev = row["answer_span"], sentences(row)
-        distractors = af.options_for(span, ctx.index.pool, row.get("answer_type", ""), ev, row["sample_id"])
+        # the kind the corpus gives the answer (index), else the plan's extraction type
+        kind = ctx.index.types.get(normalize_span(span)) or row.get("answer_type", "")
+        distractors = af.options_for(span, ctx.index.pool, kind, ev, row["sample_id"])
         if not distractors:
             return None, "mcq_too_few_distractors"
         options = [span, *distractors]
