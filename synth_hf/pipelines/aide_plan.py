@@ -45,14 +45,16 @@ def plan_aide(config: AIDEConfig, n_seeds: int) -> dict[str, Any]:
     for hop in range(1, hops + 1):
         want = frontier * exp.children_per_node(hop)
         rows = want if left is None else min(want, left)
-        # every parent that expands gets at least one child, so a budget also caps the parents
-        parents = (frontier if left is None else min(frontier, rows)) if rows else 0
+        # under a budget, parents fill their branching one after another (spread_budget)
+        per_node = exp.children_per_node(hop)
+        parents = (frontier if left is None else min(frontier, -(-rows // per_node))) if rows else 0
         if not exp.evol:
             calls[f"extract_attributes_h{hop}"] = parents
         calls[f"synthesize_h{hop}"] = rows
         if reflection.enabled:
-            calls[f"reflect_h{hop}"] = rows  # one grade per child when all pass the first time
-            retries += 2 * rows * reflection.max_attempts
+            graded = reflection.grader == "llm"  # the embedding grader makes no call
+            calls[f"reflect_h{hop}"] = rows if graded else 0  # one grade per child when all pass at once
+            retries += (1 + graded) * rows * reflection.max_attempts
         calls[f"annotate_h{hop}"] = rows * per_row_solve
         rows_per_hop[hop] = rows
         frontier = rows

@@ -44,22 +44,17 @@ def frontier_order(seed_ids: list[str]) -> list[int]:
 
 
 def spread_budget(wants: list[int], budget: int | None) -> list[int]:
-    """Give each row up to its want, one slot per row per round, until the budget runs out."""
+    """Give rows their whole want, in order, until the budget runs out (the last one gets what is
+    left). Callers pass rows interleaved across seeds (`frontier_order`), so a budget still reaches
+    every seed, while each parent that expands fills its branching: its extraction call is shared by
+    all its children instead of one call per child."""
     if budget is None:
         return list(wants)
-    quotas = [0] * len(wants)
-    left = max(0, budget)
-    while left > 0:
-        gave = False
-        for i, want in enumerate(wants):
-            if left == 0:
-                break
-            if quotas[i] < want:
-                quotas[i] += 1
-                left -= 1
-                gave = True
-        if not gave:
-            break
+    quotas, left = [], max(0, budget)
+    for want in wants:
+        give = min(max(0, want), left)
+        quotas.append(give)
+        left -= give
     return quotas
 
 
