@@ -5,7 +5,6 @@ ending in one line (exit 2) instead of a traceback."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from synth_hf.steps.common.ledger import Ledger
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "recipes"))
 
-import aide_medqa  # noqa: E402
+import aide_medqa
 
 SEED = "Which drug replaces lisinopril after a dry cough in hypertension?"
 
@@ -35,7 +34,9 @@ def _child(row_id: str, branch: str, question: str, parent: str = SEED) -> dict:
 
 def test_embedding_grades_follow_the_texts():
     copy = _child("copy", "persona", SEED)
-    near = _child("near", "attribute", "Which drug replaces lisinopril after a dry cough in an older patient?")
+    near = _child(
+        "near", "attribute", "Which drug replaces lisinopril after a dry cough in an older patient?"
+    )
     off = _child("off", "attribute", "How many moons does Jupiter have in total?")
     (rel_copy, div_copy, fb_copy), (rel_near, div_near, _), (rel_off, div_off, fb_off) = embedding_grades(
         [copy, near, off], "hashing"
@@ -64,7 +65,9 @@ def test_embedding_scorer_makes_no_grader_call_and_still_filters(tmp_path):
                        ledger_dir=str(tmp_path))  # fmt: skip
     step.load()
     rows = [
-        _child("a-near", "attribute", "Which drug replaces lisinopril after a dry cough in an older patient?"),
+        _child(
+            "a-near", "attribute", "Which drug replaces lisinopril after a dry cough in an older patient?"
+        ),
         _child("a-off", "attribute", "How many moons does Jupiter have in total?"),
         _child("p-copy", "persona", SEED),
         _child("p-new", "persona", "A nurse asks which blood test tracks warfarin therapy?"),
@@ -83,7 +86,11 @@ def test_recipe_asks_medqa_seeds_open_and_keeps_mcq_on_request(tmp_path):
     assert config.seeds.format == "qa" and config.reflection.grader == "embedding"
     assert config.annotation.evidence_fallback and config.expansion.depth == 2
     first = config.seeds.rows[0]
-    assert first == {"id": "htn-01", "question": seeds[0]["question"], "answer": "Losartan"}  # option B's text
+    assert first == {
+        "id": "htn-01",
+        "question": seeds[0]["question"],
+        "answer": "Losartan",
+    }  # option B's text
     args = aide_medqa.build_parser().parse_args(
         ["--out", str(tmp_path), "--engine", "fake:", "--set", "seeds.format=mcq", "--documents", "none"]
     )

@@ -29,7 +29,9 @@ class SelfReflect(SynthesisMixin, LLMStep):
     min_diversity: float = 5
     max_attempts: int = Field(default=2, ge=0)
     scorer: str = Field(default="llm", description="llm | embedding (no call; see embedding_grades)")
-    embedder: str | None = Field(default=None, description="Embedding scorer's model; None = embedded MiniLM.")
+    embedder: str | None = Field(
+        default=None, description="Embedding scorer's model; None = embedded MiniLM."
+    )
 
     @property
     def inputs(self) -> list[str]:
@@ -126,7 +128,11 @@ def embedding_grades(rows: list[dict], embedder: str | None = None) -> list[tupl
 
     if not rows:
         return []
-    texts = [r["question"] for r in rows] + [r["seed_question"] for r in rows] + [r["parent_question"] for r in rows]
+    texts = (
+        [r["question"] for r in rows]
+        + [r["seed_question"] for r in rows]
+        + [r["parent_question"] for r in rows]
+    )
     vecs = encode_texts(texts, embedder)
     n = len(rows)
     out = []
@@ -137,14 +143,19 @@ def embedding_grades(rows: list[dict], embedder: str | None = None) -> list[tupl
         if rows[i].get("branch") == "persona":
             feedback = f"It is too close to the parent (cosine {to_parent:.2f}); ask something new about it."
         else:
-            feedback = f"It drifts from the original example's topic (cosine {to_seed:.2f}); stay on its subject."
+            feedback = (
+                f"It drifts from the original example's topic (cosine {to_seed:.2f}); stay on its subject."
+            )
         out.append((relevance, diversity, feedback))
     return out
 
 
 def _feedback(row: dict) -> str:
     if row["branch"] == "persona":
-        score, advice = f"diversity {row['diversity'] or '?'}/10", "Change more: ask what this person would ask."
+        score, advice = (
+            f"diversity {row['diversity'] or '?'}/10",
+            "Change more: ask what this person would ask.",
+        )
     else:
         score, advice = f"relevance {row['relevance'] or '?'}/10", "Stay on the task of the original example."
     return f"{score}. {row['reflection_feedback'] or advice}"
