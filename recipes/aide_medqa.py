@@ -26,6 +26,7 @@ from synth_hf.workflow import (
     close_the_loop,
     log,
     require_token_for_upload,
+    run_recipe,
     timed,
 )
 
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repo-id")
     p.add_argument("--private", action="store_true")
     p.add_argument("--no-serve", action="store_true", help="do not start a shared local vLLM server")
+    p.add_argument("-v", "--verbose", action="store_true", help="show the traceback of an error")
     return p
 
 
@@ -82,6 +84,8 @@ def build_config(args: argparse.Namespace):
     }
     if args.documents.lower() != "none":
         fixed["documents"] = {**(raw.get("documents") or {}), "source": args.documents}
+    else:  # the YAML's documents block (top_k, ...) has no source of its own
+        fixed["documents"] = None
     flags = field_flags(args)
     if args.engine:
         engine, _, model = args.engine.partition(":")
@@ -93,7 +97,19 @@ def build_config(args: argparse.Namespace):
         raise ValueError(f"{args.seeds} has {len(rows)} questions; need more than {n_seeds} (seeds + evaluation)")
     seeds, held_out = rows[:n_seeds], rows[n_seeds:]
     assert not {r["id"] for r in seeds} & {r["id"] for r in held_out}, "seed leaked into the evaluation split"
-    return config.with_overrides({"seeds.rows": config.seeds.rows[:n_seeds]}), seeds, held_out
+    return config.with_overrides({"seeds.rows": seed_rows(seeds, config.seeds.format)}), seeds, held_out
+
+
+def seed_rows(rows: list[dict], fmt: str) -> list[dict]:
+    """The MedQA seeds in the config's seed format: `mcq` keeps options + answer letter; `qa` asks the
+    question open, answered by the correct option's text (a 270M synthesizer cannot write options of
+    which exactly one is in the documents; open questions are grounded as free text)."""
+    if fmt == "mcq":
+        return [{k: r[k] for k in ("id", "question", "options", "answer")} for r in rows]
+    if fmt == "qa":
+        return [{"id": r["id"], "question": r["question"], "answer": r["options"][ord(r["answer"]) - 65]}
+                for r in rows]  # fmt: skip
+    raise ValueError(f"seeds.format: {fmt!r} is not supported by this recipe (mcq or qa)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,4 +149,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_recipe(main, prog="aide_medqa"))

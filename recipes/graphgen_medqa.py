@@ -34,6 +34,7 @@ from synth_hf.workflow import (
     close_the_loop,
     log,
     require_token_for_upload,
+    run_recipe,
     timed,
 )
 
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--private", action="store_true")
     add_field_flag(p, "run.use_cache", "--no-cache", action="store_const", const=False, help="recompute every stage")
     p.add_argument("--no-serve", action="store_true", help="do not start a shared local vLLM server")
+    p.add_argument("-v", "--verbose", action="store_true", help="show the traceback of an error")
     return p
 
 
@@ -151,4 +153,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_recipe(main, prog="graphgen_medqa"))

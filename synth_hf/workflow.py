@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,53 @@ class WorkflowConfig:
     eval_sets: dict[str, Any] = field(default_factory=dict)  # mcq / open_qa / statements
     licenses: list[str] = field(default_factory=list)
     extra_card: dict[str, Any] = field(default_factory=dict)
+
+
+class RunOutcomeError(ValueError):
+    """A run finished but its outcome cannot go on (no rows to train on): what the user can change,
+    not a bug. A ValueError, so recipes and the CLI print it as one line (exit 2)."""
+
+
+# What to try when a run keeps nothing, per method (settings the user can change).
+NO_ROWS_HINTS = {
+    "aide": "try more seeds (--set recipe.num_seeds=N), more children (--set expansion.max_rows=N), "
+    "--set annotation.evidence_fallback=true, documents the seeds are about (--documents), "
+    "or a stronger --engine",
+    "graphgen": "try a larger corpus, more rows per fact (--set generation.rows_per_fact=2) or a stronger "
+    "synthesizer",
+}
+
+
+def no_rows_message(method: str, result: RunResult) -> str:
+    """One line: that `method` kept no row, its three largest drop reasons, where the summary is and
+    what to try."""
+    drops = result.summary.get("drops_by_reason") or {}
+    top = sorted(drops.items(), key=lambda kv: -kv[1])[:3]
+    reasons = ", ".join(f"{k}={v}" for k, v in top) or "no drops recorded"
+    hint = NO_ROWS_HINTS.get(method, "try more input or a stronger model")
+    return (f"{method} produced no rows (largest drops: {reasons}; all in {Path(result.run_dir) / 'summary.json'}); "
+            f"{hint}")  # fmt: skip
+
+
+def run_recipe(main: Callable[[list[str] | None], int], argv: list[str] | None = None, prog: str = "recipe") -> int:
+    """Run a recipe's `main(argv)` as a command: a user error (bad path, config or data, a run that kept
+    nothing: ValueError and the other `synth_hf.cli.USER_ERRORS`) prints one line `<prog>: error: ...`
+    and returns 2; with `-v` / `--verbose` in `argv` its traceback comes first. Ctrl-C returns 130.
+    Anything else is a bug and propagates with its traceback."""
+    from synth_hf.cli import USER_ERRORS
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = any(a in ("-v", "--verbose") for a in argv)
+    try:
+        return int(main(argv) or 0)
+    except USER_ERRORS as err:
+        if verbose:
+            traceback.print_exc()
+        print(f"{prog}: error: {' '.join(str(err).split())}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
 
 
 def log(stage: str, message: str) -> None:
@@ -78,9 +127,7 @@ def close_the_loop(result: RunResult, loop: WorkflowConfig, config: Any) -> dict
 
     out = Path(loop.out_dir)
     if len(result.dataset) == 0:
-        raise RuntimeError(
-            f"{loop.method} produced no rows; see {result.run_dir / 'summary.json'} for drops by reason"
-        )
+        raise RunOutcomeError(no_rows_message(loop.method, result))
     staged = stage_dataset(result.dataset, out / "hub", card_context=card_context(result, loop, config))
     log("publish", f"staged {len(result.dataset)} rows with dataset card at {staged}")
     uploaded = None

@@ -230,12 +230,14 @@ def _build(
                     S.SelfReflect(
                         name=f"reflect_h{h}",
                         llm=synthesizer,
-                        grader=engines.own("grader"),
+                        grader=engines.own("grader") if r.grader == "llm" else None,
                         **frame,
                         hop=h,
                         min_relevance=r.min_relevance,
                         min_diversity=r.min_diversity,
                         max_attempts=r.max_attempts,
+                        scorer=r.grader,
+                        embedder=config.personas.embedder,
                         input_batch_size=batch,
                         **synth,
                     )

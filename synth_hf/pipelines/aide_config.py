@@ -161,9 +161,17 @@ class PersonaConfig(ConfigBase):
 class ReflectionConfig(ConfigBase):
     """Self-reflection (on by default, as in the paper): attribute children are graded for relevance to
     the seed, persona children for diversity from their parent; failing rows are re-synthesized with
-    the feedback up to `max_attempts` times, then dropped and counted."""
+    the feedback up to `max_attempts` times, then dropped and counted. `grader: embedding` scores both
+    on the same 1-10 scale from embedding cosines instead of asking the grader model."""
 
     enabled: bool = True
+    grader: Literal["llm", "embedding"] = Field(
+        default="llm",
+        description="'llm' = the grader engine scores each child (one call); 'embedding' = no call: relevance "
+        "= 1 + 9 * cosine(child, seed), diversity = 1 + 9 * (1 - cosine(child, parent)), negative cosines "
+        "as 0, with `personas.embedder` (for graders that only copy the prompt's worked example, as "
+        "Gemma-3-270M does).",
+    )
     min_relevance: float = Field(default=6, ge=1, le=10, description="Attribute branch: relevance to the seed.")
     min_diversity: float = Field(default=5, ge=1, le=10, description="Persona branch: diversity from the parent.")
     max_attempts: int = Field(default=2, ge=0, description="Re-syntheses before a failing row is dropped.")

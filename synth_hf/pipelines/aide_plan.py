@@ -23,6 +23,17 @@ def _solve_requests_per_row(config: AIDEConfig) -> int:
     return 1
 
 
+def _expanding_parents(frontier: int, n_seeds: int, per_node: int, rows: int, budget: int | None) -> int:
+    """Parents that get children: all of them without a budget; under one, the rows are spread evenly
+    over the seeds and each seed fills whole parents first (`spread_budget`); a seed's share of the
+    frontier is equal when nothing was dropped."""
+    if not rows or budget is None or not n_seeds:
+        return frontier if rows else 0
+    share, extra = divmod(rows, n_seeds)
+    per_seed = frontier // n_seeds
+    return sum(min(per_seed, -(-(share + (i < extra)) // per_node)) for i in range(n_seeds))
+
+
 def plan_aide(config: AIDEConfig, n_seeds: int) -> dict[str, Any]:
     """The plan of `config` started from `n_seeds` valid seeds.
 
@@ -45,14 +56,14 @@ def plan_aide(config: AIDEConfig, n_seeds: int) -> dict[str, Any]:
     for hop in range(1, hops + 1):
         want = frontier * exp.children_per_node(hop)
         rows = want if left is None else min(want, left)
-        # every parent that expands gets at least one child, so a budget also caps the parents
-        parents = (frontier if left is None else min(frontier, rows)) if rows else 0
+        parents = _expanding_parents(frontier, n_seeds, exp.children_per_node(hop), rows, left)
         if not exp.evol:
             calls[f"extract_attributes_h{hop}"] = parents
         calls[f"synthesize_h{hop}"] = rows
         if reflection.enabled:
-            calls[f"reflect_h{hop}"] = rows  # one grade per child when all pass the first time
-            retries += 2 * rows * reflection.max_attempts
+            graded = reflection.grader == "llm"  # the embedding grader makes no call
+            calls[f"reflect_h{hop}"] = rows if graded else 0  # one grade per child when all pass at once
+            retries += (1 + graded) * rows * reflection.max_attempts
         calls[f"annotate_h{hop}"] = rows * per_row_solve
         rows_per_hop[hop] = rows
         frontier = rows

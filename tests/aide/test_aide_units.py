@@ -44,7 +44,10 @@ def test_branching_respects_branch_depths():
 
 def test_budget_is_spread_and_never_exceeded():
     assert spread_budget([3, 3, 3], None) == [3, 3, 3]
-    assert spread_budget([3, 3, 3], 4) == [2, 1, 1]
+    assert spread_budget([3, 3, 3], 4) == [2, 1, 1]  # each row its own group: one slot per row per round
+    # rows of one seed: its first row fills before its second (one extraction call per parent)
+    assert spread_budget([3, 3, 3, 3], 4, ["a", "a", "b", "b"]) == [2, 0, 2, 0]
+    assert spread_budget([3, 3, 3, 3], 9, ["a", "a", "b", "b"]) == [3, 2, 3, 1]
     assert spread_budget([1, 0, 5], 100) == [1, 0, 5]
     assert spread_budget([2, 2], 0) == [0, 0]
     assert frontier_order(["a", "a", "b", "b"]) == [0, 2, 1, 3]
@@ -71,7 +74,8 @@ def test_plan_rows_marks_leaves_and_budget():
     planned, extra = plan_rows(rows, 2, Branching(2, 1), max_rows=4 + 5)
     quotas = [r["attr_quota"] + r["persona_quota"] for r in planned]
     assert sum(quotas) == 5 and quotas[-1] == 0  # 4 alive generated rows leave 5 of 9
-    assert extra == {"frontier": 4, "expanding": 4, "leaves": 0, "planned_children": 5}
+    # seeds evenly (s0 3, s1 2), each filling its first parent: r0 (s0) and r1 (s1)
+    assert quotas[:2] == [3, 2] and extra == {"frontier": 4, "expanding": 2, "leaves": 2, "planned_children": 5}
     _, extra = plan_rows(rows, 2, Branching(2, 1), max_rows=4)
     assert extra["expanding"] == 0 and extra["leaves"] == 4
 

@@ -152,7 +152,7 @@ def test_aide_recipe_serves_embedded_roles_through_the_same_helper(harness, tmp_
     _check_served_run(harness, run_dir, out, "`engine`")
     written = yaml.safe_load((run_dir / "config.yaml").read_text())
     assert written["engine"] == {"engine": "transformers", "model": None,
-                                 "options": {"batch_size": 8, "structured_retries": 0}}  # fmt: skip
+                                 "options": {"batch_size": 16, "structured_retries": 0}}  # fmt: skip
 
 
 @pytest.mark.parametrize("recipe, argv", [

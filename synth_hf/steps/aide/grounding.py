@@ -97,11 +97,14 @@ def question_sentences(question: str, evidence: list[str]) -> list[str]:
 def evidence_sentence_answer(question: str, evidence: list[str]) -> str | None:
     """The deterministic fallback for an annotator too weak to phrase a supported answer: the first
     evidence sentence (retrieval order) that carries the question's names (or, without names, two of
-    its content words) and says more than the question does; None when no sentence qualifies.
+    its content words) and says more than the question does, skipping markdown headings ('# ...');
+    None when no sentence qualifies.
     Supported by construction, but it may state a neighbouring fact rather than answer the question."""
     names, words, need = _question_terms(question, set())
     asked = set(content_stems(question))
     for sentence in evidence:
+        if sentence.lstrip().startswith("#"):  # a document heading states no fact (8 of 31 recipe rows)
+            continue
         if _carries(sentence, names, words, need) and set(content_stems(sentence)) - asked:
             return sentence.strip()
     return None

@@ -43,21 +43,27 @@ def frontier_order(seed_ids: list[str]) -> list[int]:
     return [i for _, i in sorted(keyed)]
 
 
-def spread_budget(wants: list[int], budget: int | None) -> list[int]:
-    """Give each row up to its want, one slot per row per round, until the budget runs out."""
+def spread_budget(wants: list[int], budget: int | None, groups: list[str] | None = None) -> list[int]:
+    """Quotas per row, at most its want, summing to at most `budget`. Slots go round-robin across
+    `groups` (seeds; default: each row its own group), and inside a group to its first row until that
+    row's want is met, then its next: the budget reaches every seed evenly, while each expanding parent
+    fills its branching, so its one extraction call serves all its children."""
     if budget is None:
         return list(wants)
-    quotas = [0] * len(wants)
-    left = max(0, budget)
+    groups = list(groups) if groups is not None else [str(i) for i in range(len(wants))]
+    members: dict[str, list[int]] = {}
+    for i, g in enumerate(groups):
+        members.setdefault(g, []).append(i)
+    quotas, left = [0] * len(wants), max(0, budget)
     while left > 0:
         gave = False
-        for i, want in enumerate(wants):
-            if left == 0:
-                break
-            if quotas[i] < want:
-                quotas[i] += 1
-                left -= 1
-                gave = True
+        for rows in members.values():
+            open_rows = [i for i in rows if quotas[i] < wants[i]]
+            if left == 0 or not open_rows:
+                continue
+            quotas[open_rows[0]] += 1
+            left -= 1
+            gave = True
         if not gave:
             break
     return quotas
@@ -164,7 +170,8 @@ def plan_rows(
     budget = None if max_rows is None else max(0, max_rows - alive)
     order = [frontier[i] for i in frontier_order([rows[i]["seed_id"] for i in frontier])]
     expanding = 0
-    for idx, quota in zip(order, spread_budget([branching.total] * len(order), budget)):
+    seeds = [rows[i]["seed_id"] for i in order]
+    for idx, quota in zip(order, spread_budget([branching.total] * len(order), budget, seeds)):
         attr, persona = split_quota(quota, branching)
         rows[idx]["attr_quota"], rows[idx]["persona_quota"] = attr, persona
         expanding += bool(attr + persona)

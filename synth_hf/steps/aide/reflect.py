@@ -3,7 +3,10 @@
 decides depends on the branch: an attribute child must stay relevant to the seed (`min_relevance`),
 a persona child must differ from its parent (`min_diversity`). Below its threshold the row is
 re-synthesized with the grader's feedback (the same prompt as synthesis, residual seed included), at
-most `max_attempts` times; a row still failing is dropped, with its scores, and counted."""
+most `max_attempts` times; a row still failing is dropped, with its scores, and counted.
+
+`scorer="embedding"` grades without a call, on the same scale (`embedding_grades`): Gemma-3-270M as a
+grader copied one worked example's scores whatever the child said, so its grades decided nothing."""
 
 from distilabel.steps import StepInput
 from distilabel.typing import StepOutput
@@ -25,6 +28,10 @@ class SelfReflect(SynthesisMixin, LLMStep):
     min_relevance: float = 6
     min_diversity: float = 5
     max_attempts: int = Field(default=2, ge=0)
+    scorer: str = Field(default="llm", description="llm | embedding (no call; see embedding_grades)")
+    embedder: str | None = Field(
+        default=None, description="Embedding scorer's model; None = embedded MiniLM."
+    )
 
     @property
     def inputs(self) -> list[str]:
@@ -50,6 +57,11 @@ class SelfReflect(SynthesisMixin, LLMStep):
         return row["relevance"] is not None and row["relevance"] >= self.min_relevance
 
     def _grade(self, grader: SynthLLM, rows: list[dict]) -> None:
+        if self.scorer == "embedding":
+            for row, (relevance, diversity, feedback) in zip(rows, embedding_grades(rows, self.embedder)):
+                row.update(relevance=relevance, diversity=diversity, reflection_feedback=feedback)
+                row["grader_model"] = f"embedding:{self.embedder or 'all-MiniLM-L6-v2'}"
+            return
         prompts = [grade_prompt(self.seed_format, r) for r in rows]
         results = grader.generate_json(
             prompts, GRADE_SCHEMA, temperature=0.0, max_new_tokens=96, stop=GRADE_STOP
@@ -106,9 +118,44 @@ class SelfReflect(SynthesisMixin, LLMStep):
         yield kept
 
 
+def embedding_grades(rows: list[dict], embedder: str | None = None) -> list[tuple[float, float, str]]:
+    """(relevance, diversity, feedback) per row on the grader's 1-10 scale, from L2-normalised embeddings
+    of the texts (`encode_texts`): relevance = 1 + 9 * cos(question, seed_question), diversity =
+    1 + 9 * (1 - cos(question, parent_question)); a negative cosine counts as 0. Rounded to 0.1."""
+    import numpy as np
+
+    from synth_hf.steps.aide.personas import encode_texts
+
+    if not rows:
+        return []
+    texts = (
+        [r["question"] for r in rows]
+        + [r["seed_question"] for r in rows]
+        + [r["parent_question"] for r in rows]
+    )
+    vecs = encode_texts(texts, embedder)
+    n = len(rows)
+    out = []
+    for i in range(n):
+        to_seed = max(0.0, float(np.dot(vecs[i], vecs[n + i])))
+        to_parent = min(1.0, max(0.0, float(np.dot(vecs[i], vecs[2 * n + i]))))
+        relevance, diversity = round(1 + 9 * to_seed, 1), round(1 + 9 * (1 - to_parent), 1)
+        if rows[i].get("branch") == "persona":
+            feedback = f"It is too close to the parent (cosine {to_parent:.2f}); ask something new about it."
+        else:
+            feedback = (
+                f"It drifts from the original example's topic (cosine {to_seed:.2f}); stay on its subject."
+            )
+        out.append((relevance, diversity, feedback))
+    return out
+
+
 def _feedback(row: dict) -> str:
     if row["branch"] == "persona":
-        score, advice = f"diversity {row['diversity'] or '?'}/10", "Change more: ask what this person would ask."
+        score, advice = (
+            f"diversity {row['diversity'] or '?'}/10",
+            "Change more: ask what this person would ask.",
+        )
     else:
         score, advice = f"relevance {row['relevance'] or '?'}/10", "Stay on the task of the original example."
     return f"{score}. {row['reflection_feedback'] or advice}"
