@@ -14,12 +14,32 @@ from collections.abc import Iterable
 
 from synth_hf.text.support import span_pattern
 
-# a number with what it counts or measures: "60 degrees Celsius", "40 mg", "3 days", "12%"
+# spelled-out numbers (counted as numbers when a unit follows: "ten days", "fifty years")
+NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand"
+)
+_UNIT = (
+    r"%|°\s?[CF]\b|percent\b|degrees?(?:\s+(?:Celsius|Fahrenheit|C|F))?\b|mg\b|g\b|kg\b|ml\b|l\b|km\b|m\b|cm\b"
+    r"|mm\b|days?\b|weeks?\b|months?\b|years?\b|hours?\b|minutes?\b"
+)
+# a number with what it counts or measures: "60 degrees Celsius", "40 mg", "3-5 days", "ten days", "12%"
 NUMBER_PHRASE = re.compile(
-    r"\d+(?:[.,]\d+)?(?:\s?(?:%|°\s?[CF]\b|percent\b|degrees?(?:\s+(?:Celsius|Fahrenheit|C|F))?\b"
-    r"|mg\b|g\b|kg\b|ml\b|l\b|km\b|m\b|cm\b|mm\b|days?\b|weeks?\b|months?\b|years?\b|hours?\b|minutes?\b))?",
+    rf"\d+(?:[.,]\d+)?(?:\s?(?:-|–|to)\s?\d+(?:[.,]\d+)?)?(?:\s?(?:{_UNIT}))?"
+    rf"|\b(?:{NUMBER_WORDS})(?:[- ](?:{NUMBER_WORDS}))?\s(?:{_UNIT})",
     re.IGNORECASE,
 )
+_NUMBER_WORD = re.compile(rf"\b(?:{NUMBER_WORDS}|once|twice|half|first|second|third|fourth|fifth)\b", re.IGNORECASE)
+# capitalised words naming a unit, never an entity to ask about
+_UNIT_NAMES = {"celsius", "fahrenheit", "kelvin"}
+_ABBREVIATION = re.compile(r"^(?:Dr|Prof|Mr|Mrs|Ms|St|Mt|[A-Z])\.$")
+
+
+def has_number(text: str) -> bool:
+    """True when `text` holds a number: digits, or a number word ("ten", "twice", "third")."""
+    return any(c.isdigit() for c in text) or bool(_NUMBER_WORD.search(text))
+
+
 # capitalised words that start a sentence or clause without being part of a name
 _NOT_NAME = {
     "the", "a", "an", "in", "on", "at", "by", "from", "with", "to", "of", "for", "and", "or", "but", "its",
@@ -43,8 +63,11 @@ def number_phrases(sentence: str) -> list[str]:
 
 
 def is_generic_name(name: str) -> bool:
-    """True for a bare common noun: one lowercase word without a digit ("town", "drug", "skin")."""
+    """True for a bare common noun: one lowercase word without a digit ("town", "drug", "skin"), or the
+    name of a unit ("Celsius")."""
     words = name.split()
+    if len(words) == 1 and words[0].casefold().strip(".,") in _UNIT_NAMES:
+        return True
     return len(words) == 1 and words[0].islower() and not any(c.isdigit() for c in words[0])
 
 
@@ -65,11 +88,11 @@ def _widen_over_capitals(sentence: str, start: int, end: int) -> tuple[int, int]
     while last + 1 < len(words):
         nxt = words[last + 1][2]
         gap = sentence[words[last][1] : words[last + 1][0]]
-        if gap.strip() or words[last][2].endswith((",", ";")):
+        if gap.strip() or words[last][2].endswith((",", ";")) or _ends_sentence(words[last][2]):
             break
         if _capital(nxt) and not generic:
             last += 1
-        elif nxt.casefold() in HEAD_NOUNS and _capital(words[last][2]) and not generic:
+        elif nxt.rstrip(".").casefold() in HEAD_NOUNS and _capital(words[last][2]) and not generic:
             last += 1  # "Kelmar" + "fever"
             break
         elif nxt.casefold() in _JOINERS and last + 2 < len(words) and _capital(words[last + 2][2]):
@@ -81,7 +104,7 @@ def _widen_over_capitals(sentence: str, start: int, end: int) -> tuple[int, int]
         return start, end
     while first > 0:
         prev, gap = words[first - 1][2], sentence[words[first - 1][1] : words[first][0]]
-        if gap.strip() or prev.endswith((",", ";")):
+        if gap.strip() or prev.endswith((",", ";")) or _ends_sentence(prev):
             break
         if _capital(prev):
             first -= 1
@@ -89,7 +112,12 @@ def _widen_over_capitals(sentence: str, start: int, end: int) -> tuple[int, int]
             first -= 2
         else:
             break
-    return words[first][0], max(end, words[last][1] - (1 if words[last][2].endswith(".") else 0))
+    stop = words[last][1] - (1 if _ends_sentence(words[last][2]) else 0)
+    return min(start, words[first][0]), max(end, stop)
+
+
+def _ends_sentence(word: str) -> bool:
+    return word.endswith(".") and not _ABBREVIATION.match(word)
 
 
 def snap_span(sentence: str, span: str, names: Iterable[str] = ()) -> str:
@@ -148,13 +176,23 @@ def category_of(name: str, sentences: Iterable[str]) -> str:
             continue
         phrase = []
         for word in re.findall(r"[\w'-]+|[,;.]", sentence[m.end() :]):
-            if word in ",;." or word.casefold() in _CATEGORY_END:
-                break
-            phrase.append(word)
-        noun = phrase[-1] if phrase else ""
+            low = word.casefold()
+            if word in ",;." or low in _CATEGORY_END or (low.endswith("ed") and phrase):
+                break  # "a company based in ...": the participle starts what follows the noun
+            if not (low.endswith("ly") or low in {"very", "most", "more", "quite", "rather"}):
+                phrase.append(word)
+        noun = _singular(phrase[-1]) if phrase else ""
         if noun.isalpha() and noun.islower():
             votes[noun] = votes.get(noun, 0) + 1
     if not votes:
         return ""
     noun = max(sorted(votes), key=votes.get)
     return _FAMILY_OF.get(noun, noun)
+
+
+def _singular(noun: str) -> str:
+    """'diseases' -> 'disease', 'bacteria' stays: only the plurals of known family nouns."""
+    for cut, add in (("ies", "y"), ("es", ""), ("s", "")):
+        if noun.endswith(cut) and noun[: len(noun) - len(cut)] + add in _FAMILY_OF:
+            return noun[: len(noun) - len(cut)] + add
+    return noun

@@ -199,3 +199,42 @@ def test_questions_the_270m_model_writes_for_the_wrong_answer_are_refused():
     assert af.verify_question("Where was Plasmorix venna first isolated?", "town of Ebberlin", isolated) == ""
     assert af.verify_question("In which year did the largest outbreak of Sallow lung strike?", "1998", outbreak) == ""
     assert af.verify_question("What is the single dose of Brevimast?", "600 mg", dose) == ""
+
+
+def test_question_checks_read_spelled_numbers_cjk_and_refuse_empty_answers():
+    ev = ["Quenamycin is taken for ten days."]
+    assert af.verify_question("How long is Quenamycin taken?", "ten days", ev) == ""
+    assert af.verify_question("凯尔马热是由什么引起的？", "奥斯特拉病毒", ["凯尔马热是由奥斯特拉病毒引起的。"]) == ""
+    assert af.verify_question("What causes Kelmar fever?", "", [S2]) == "empty_answer"
+    assert af.wh_question(S2, "") is None and af.cloze_question(S2, "") is None
+
+
+def test_teaching_spans_never_ask_for_a_clause_a_pronoun_or_a_bare_noun():
+    outbreak = "The largest outbreak of Sallow lung struck in 1998 and affected 640 people."
+    assert "1998 and affected 640 people" not in af.teaching_spans(outbreak, ["Sallow lung"])
+    assert af.teaching_spans("Plasmorix venna lives inside the red blood cells of its host.",
+                             ["Plasmorix venna"]) == ["Plasmorix venna"]  # fmt: skip
+    age = "Tolvane syndrome is most common in people over fifty years of age."
+    assert af.teaching_spans(age, ["Tolvane syndrome", "age"])[0] == "fifty years"
+
+
+def test_multi_hop_hides_the_whole_link_and_aggregates_name_the_whole_focus():
+    kg = KnowledgeGraph()
+    s1 = "Fendoralin is an antifungal drug used to treat Tolvane syndrome."
+    s2 = "Tolvane syndrome is caused by Cryptomyces ardeni."
+    for node, name, sents in (("fen", "Fendoralin", [s1]), ("tol", "Tolvane", [s1, s2]),
+                              ("cry", "Cryptomyces ardeni", [s2]), ("drug", "drug", [s1])):  # fmt: skip
+        kg.add_node(node, name=name, entity_type="", description=" ".join(sents), source_ids=["c1"], loss=1.0,
+                    evidence=[{"chunk_id": "c1", "sentence": s} for s in sents])  # fmt: skip
+    for src, tgt, sentence in (("fen", "tol", s1), ("tol", "cry", s2), ("fen", "drug", s1)):
+        kg.add_edge(src, tgt, keywords=[], description=sentence, source_ids=["c1"], loss=1.0,
+                    evidence=[{"chunk_id": "c1", "sentence": sentence}])  # fmt: skip
+    plan = plan_grounded(kg, partition(kg, method="dfs", max_units=6, seed=0), {"c1": {"text": "", "language": "en"}},
+                         {"multi_hop": 4, "aggregated": 4}, ["plain"])  # fmt: skip
+    hops = [s for s in plan.samples if s["mode"] == "multi_hop"]
+    assert hops and all(s["hidden_names"] == ["Tolvane syndrome"] for s in hops)
+    assert all("drug" not in (s["answer_span"], *s["anchor_names"]) for s in hops)
+    template = af.multi_hop_template(s1, s2, "Tolvane syndrome", "Cryptomyces ardeni")
+    assert "Tolvane" not in template and "X syndrome" not in template
+    aggregated = [s["answer_span"] for s in plan.samples if s["mode"] == "aggregated"]
+    assert aggregated == ["Tolvane syndrome"]

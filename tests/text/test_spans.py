@@ -92,3 +92,27 @@ def test_distractors_fill_up_from_the_same_type_first():
     for key in ("a", "b", "c", "d"):
         options = options_for("Kelmar fever", pool, "disease", ["Kelmar fever spreads."], key)
         assert {"Sallow lung", "Brindle ague"} <= set(options) and len(set(options)) == 3
+
+
+@pytest.mark.parametrize(
+    ("sentence", "span", "whole"),
+    [
+        ("Answer (B) is right.", "(B)", "(B)"),  # never narrower than the span
+        ("It is Zorvatide. Kelmar fever is bad.", "Zorvatide", "Zorvatide"),  # not across a sentence end
+        ("Treat it for 3-5 days.", "3", "3-5 days"),
+        ("It is most common over fifty years of age.", "fifty", "fifty years"),
+        ("Dr. Amara Lindqvar was born in Lunthe.", "Amara Lindqvar", "Dr. Amara Lindqvar"),  # 'Dr.' is no end
+    ],
+)
+def test_snap_span_keeps_to_the_sentence_and_its_numbers(sentence, span, whole):
+    assert snap_span(sentence, span, []) == whole
+
+
+def test_categories_skip_participles_and_adverbs_and_read_plurals():
+    from synth_hf.text.spans import category_of, has_number
+
+    assert category_of("Lumera Pharma", ["Lumera Pharma is a company based in Brastow."]) == "organisation"
+    assert category_of("Sallow lung", ["Sallow lung is one of the diseases of rice farmers."]) == "disease"
+    assert category_of("Zorvatide", ["Zorvatide is a really effective drug."]) == "drug"
+    assert is_generic_name("Celsius")
+    assert has_number("ten days") and has_number("every third day") and not has_number("Lunthe")

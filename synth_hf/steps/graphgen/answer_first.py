@@ -16,7 +16,7 @@ import random
 import re
 
 from synth_hf.steps.graphgen.examples import copied_from_examples
-from synth_hf.text.spans import is_generic_name, number_phrases, snap_span
+from synth_hf.text.spans import has_number, is_generic_name, number_phrases, snap_span
 from synth_hf.text.substitute import same_kind
 from synth_hf.text.support import (
     check_support,
@@ -91,7 +91,9 @@ def predicate_tail(sentence: str) -> str:
     if not m or m.start() == 0:
         return ""
     tail = body[m.end() :].strip()
-    return tail if 0 < len(tail.split()) <= MAX_TAIL_WORDS else ""
+    if not tail or _CLAUSE.search(f" {tail} ") or tail.split()[0].casefold() in _PRONOUNS:
+        return ""
+    return tail if len(tail.split()) <= MAX_TAIL_WORDS else ""
 
 
 def prepositional_tail(sentence: str) -> str:
@@ -106,8 +108,14 @@ def prepositional_tail(sentence: str) -> str:
         if m.start() < len(body) // 3:
             return ""
         tail = body[m.end() :].strip()
+        if _CLAUSE.search(f" {tail} ") or tail.split()[0].casefold() in _PRONOUNS:
+            return ""  # "1998 and affected 640 people", "its host": not one phrase to ask for
         return tail if len(tail.split()) <= 7 else ""
     return ""
+
+
+_CLAUSE = re.compile(r"\s(?:and|but|or|which|that|who|where|while)\s|,", re.IGNORECASE)
+_PRONOUNS = {"its", "his", "her", "their", "our", "my", "your", "it", "them", "this", "these", "those"}
 
 
 def teaching_spans(sentence: str, names: list[str], known: list[str] = ()) -> list[str]:
@@ -130,6 +138,7 @@ def teaching_spans(sentence: str, names: list[str], known: list[str] = ()) -> li
         found = [f for f in found if f not in generic]
     ending = [s for start, end, s in found if end >= len(body) and start > 0]
     tail = predicate_tail(sentence) or prepositional_tail(sentence)
+    tail = "" if is_generic_name(tail) else tail
     middle = [s for start, _, s in sorted(found, key=lambda f: -f[1]) if start > 0 and s not in ending]
     subject = [s for start, _, s in found if start == 0]
     ordered = [*ending, *([tail] if tail and not ending else []), *middle, *subject, *(g[2] for g in generic)]
@@ -157,9 +166,11 @@ def verify_question(question: str, answer: str, evidence: list[str], must_name: 
     """'' when the question is usable, else the reason: not a question, too short/long, gives the answer
     away, copies a few-shot example, names something the evidence does not, lacks a required name
     (`must_name`: at least one of them) or names a hidden one (`must_not_name`, e.g. a multi-hop link)."""
-    if not question.endswith("?"):
+    if not answer.strip():
+        return "empty_answer"
+    if not question.rstrip().endswith(("?", "？")):
         return "not_a_question"
-    words = question.split()
+    words = tokens(question)  # a CJK character counts as a word
     if not 3 <= len(words) <= 40:
         return "question_length"
     if gives_away(question, answer):
@@ -192,12 +203,12 @@ def asks_for_the_answer(question: str, answer: str, evidence: list[str]) -> str:
     to a question that asks for none, or a question that names no relation of the evidence beyond its
     names ('What is Lumera Pharma?' for 'Brevimast is manufactured by Lumera Pharma') - the 270M model's
     usual ways of writing a fluent question for the wrong answer."""
-    has_number = any(c.isdigit() for c in answer)
+    numeric = has_number(answer)
     if _ASKS_YEAR.search(question) and not re.search(r"\b\d{4}\b", answer):
         return "question_asks_other_type: year"
-    if _ASKS_NUMBER.search(question) and not has_number and not _ASKS_YEAR.search(question):
+    if _ASKS_NUMBER.search(question) and not numeric and not _ASKS_YEAR.search(question):
         return "question_asks_other_type: number"
-    if has_number and not _ASKS_NUMBER.search(question) and re.match(r"\W*\d", answer):
+    if numeric and not _ASKS_NUMBER.search(question) and re.match(r"\W*\d", answer):
         return "question_asks_other_type: not a number"
     names = {stem(w) for n in inner_names(question) for w in tokens(n)}
     relation = [w for w in content_stems(question) if w not in names and w not in _QUESTION_FRAME]
@@ -209,6 +220,8 @@ def asks_for_the_answer(question: str, answer: str, evidence: list[str]) -> str:
 
 def cloze_question(sentence: str, answer: str) -> str | None:
     """'Fill in the blank: <sentence with the answer blanked>' (None when the span is not found)."""
+    if not answer.strip():
+        return None
     pattern = span_pattern(answer)
     blanked, n = pattern.subn(BLANK, sentence, count=1)
     return f"Fill in the blank: {blanked}" if n else None
@@ -220,6 +233,8 @@ _YEAR = re.compile(r"^(1[5-9]|20)\d\d$")
 def wh_question(sentence: str, answer: str) -> str | None:
     """The sentence asked back with its answer replaced by a wh-word: 'Kelmar fever is caused by what?',
     'Who developed Brevimast?', 'Ostravirus was first isolated in which year?' (None: span not found)."""
+    if not answer.strip():
+        return None
     pattern = span_pattern(answer)
     m = pattern.search(sentence)
     if not m:

@@ -123,6 +123,7 @@ def plan_grounded(
     rng = random.Random(seed)
     order = sorted(kg.unit_ids(), key=lambda u: (-_loss(kg, u), rng.random()))
     facts = [(u, ev, names) for u in order for ev, names in facts_of(kg, u)]
+    known = [n for n in (_name(kg, x) for x in kg.graph.nodes) if len(n.split()) <= MAX_NAME_WORDS]
     single = [m.name for m in planned_by("fact") if modes.get(m.name, 0)]
     if single:
         jobs: list[tuple[str, str, dict, list[str], int]] = []
@@ -144,7 +145,6 @@ def plan_grounded(
                 if modes[mode] > len(facts):
                     emit.plan.shortfalls[mode] = f"only {len(facts)} facts with evidence in the graph"
         seen: Counter = Counter()  # per mode: which of its facts this is
-        known = [n for n in (_name(kg, x) for x in kg.graph.nodes) if len(n.split()) <= MAX_NAME_WORDS]
         for mode, u, ev, names, k in jobs:
             spans = teaching_spans(ev["sentence"], names, known) or names
             span = spans[k % len(spans)]
@@ -174,9 +174,14 @@ def plan_grounded(
         chosen = chosen or paths[:want]
         offset += want
         for a, b, c, e1, e2, ev1, ev2 in chosen:
-            answer = snap_span(ev2["sentence"], _name(kg, c), [_name(kg, c)])
+            s1, s2 = ev1["sentence"], ev2["sentence"]
+            answer = snap_span(s2, _name(kg, c), known)
+            # hide the link as a whole phrase in both sentences ('X syndrome' would give 'Tolvane' away)
+            link = snap_span(s1, _name(kg, b), known)
+            link = link if contains_span(s2, link) else _name(kg, b)
             emit(mode, f"path:{a}|{b}|{c}", [e1, e2], [ev1, ev2], path=[e1, e2], answer_span=answer,
-                 answer_type=_type(kg, c), anchor_names=[_name(kg, a)], hidden_names=[_name(kg, b)])  # fmt: skip
+                 answer_type=_type(kg, c), anchor_names=[snap_span(s1, _name(kg, a), known)],
+                 hidden_names=[link])  # fmt: skip
         if want > len(chosen):
             emit.plan.shortfalls[mode] = (
                 "graph has no edges" if kg.num_edges == 0
@@ -220,7 +225,9 @@ def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph]
             for group in _groups(evidence, AGGREGATE_SENTENCES):  # every fact of the entity, a few per row
                 if emit.plan.planned.get(mode, 0) >= want:
                     break
-                emit(mode, sg.subgraph_id, [focus], group, answer_span=_name(kg, focus))
+                # the focus as its evidence spells it whole ("Kelmar" -> "Kelmar fever")
+                name = snap_span(evidence[0]["sentence"], _name(kg, focus), [_name(kg, focus)])
+                emit(mode, sg.subgraph_id, [focus], group, answer_span=name)
     if want and emit.plan.planned.get(mode, 0) < want:
         emit.plan.shortfalls[mode] = (
             f"only {emit.plan.planned.get(mode, 0)} entities with >= 2 evidence sentences in a subgraph"
@@ -235,7 +242,7 @@ def two_hop_paths(kg: KnowledgeGraph) -> list[tuple[str, str, str, str, str, dic
     for b in sorted(kg.graph.nodes):
         if is_generic_name(_name(kg, b)):
             continue  # "town" links every town's facts: not a bridge
-        nbrs = sorted(und.neighbors(b))
+        nbrs = [n for n in sorted(und.neighbors(b)) if not is_generic_name(_name(kg, n))]  # nor a start or answer
         for a in nbrs:
             for c in nbrs:
                 if a == c:
