@@ -151,3 +151,20 @@ def test_a_trailing_override_is_not_called_set_and_no_pydantic_prefix(capsys):
     err = _one_line_error(capsys.readouterr().err)
     assert "--set generation.modes.atomc=2: generation.modes: unknown generation modes" in err
     assert "Value error" not in err
+
+
+# ------------------------------------------------------------------------------- unverified rows
+def test_unverified_notice_only_when_most_rows_are_and_says_what_is_not_set():
+    from synth_hf.runtime.notices import run_notices
+
+    ungrounded = {"final_rows": 10, "unverified_rows": 7, "config": {"documents": None, "annotation": {}}}
+    (note,) = run_notices(ungrounded)
+    assert note.startswith("7 of 10 rows are not verified") and "documents.source" in note
+    assert run_notices({**ungrounded, "unverified_rows": 5}) == []  # half is not most
+    assert run_notices({"final_rows": 0, "unverified_rows": 0}) == []
+    grounded = {"final_rows": 4, "unverified_rows": 4,
+                "config": {"documents": {"source": "d"}, "annotation": {"evidence_fallback": False}}}  # fmt: skip
+    (note,) = run_notices(grounded)
+    assert "annotation.evidence_fallback=true" in note and "documents.source" not in note
+    grounded["config"]["annotation"]["evidence_fallback"] = True
+    assert "evidence_fallback" not in run_notices(grounded)[0]
