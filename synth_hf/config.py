@@ -98,9 +98,13 @@ class EngineConfig(ConfigBase):
         return build_engine({"engine": self.engine, **options})
 
     def describe(self) -> str:
+        """`engine:model` for messages; without a model, the embedded model for the engines that load it
+        (transformers, vllm) and the engine alone otherwise (`fake` runs no model)."""
         from synth_hf.models.embedded import EMBEDDED_LLM_NAME
 
-        return f"{self.engine}:{self.model or EMBEDDED_LLM_NAME}"
+        if self.model:
+            return f"{self.engine}:{self.model}"
+        return f"{self.engine}:{EMBEDDED_LLM_NAME}" if self.engine in ("transformers", "vllm") else self.engine
 
 
 class RunConfig(ConfigBase):

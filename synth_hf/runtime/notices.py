@@ -60,8 +60,8 @@ def run_notices(summary: dict, run_dir: str | Path | None = None) -> list[str]:
 
 def _probe_notes(summary: dict, run_dir: str | Path | None) -> list[str]:
     calibration = summary.get("calibration") or {}
-    if not calibration.get("n_statements"):
-        return []
+    if not calibration.get("n_statements") or (summary.get("probe_signal") or {}).get("flat"):
+        return []  # nothing probed, or the run's own flat-probe warning says it once
     notes = []
     mass = calibration.get("covered_mass_mean")
     if mass is not None and mass < LOW_MASS:

@@ -168,3 +168,36 @@ def test_unverified_notice_only_when_most_rows_are_and_says_what_is_not_set():
     assert "annotation.evidence_fallback=true" in note and "documents.source" not in note
     grounded["config"]["annotation"]["evidence_fallback"] = True
     assert "evidence_fallback" not in run_notices(grounded)[0]
+
+
+# ------------------------------------------------------------------------------- run messages
+def test_no_rows_hint_suggests_only_what_is_not_set():
+    from synth_hf.workflow import no_rows_hint
+
+    medqa = {"documents": {"source": "d"}, "annotation": {"evidence_fallback": True}, "expansion": {"max_rows": 80}}
+    hint = no_rows_hint("aide", medqa)
+    assert "evidence_fallback" not in hint and "expansion.max_rows" in hint and hint.startswith("try more seeds")
+    medqa["annotation"]["evidence_fallback"] = False
+    assert "--set annotation.evidence_fallback=true" in no_rows_hint("aide", medqa)
+    ungrounded = {"documents": None, "annotation": {}, "expansion": {"max_rows": None}}
+    hint = no_rows_hint("aide", ungrounded)  # the fallback needs documents; no cap to raise
+    assert "evidence_fallback" not in hint and "max_rows" not in hint and "--documents" in hint
+    assert "rows_per_fact" not in no_rows_hint("graphgen", {"generation": {"rows_per_fact": 2}})
+    assert "rows_per_fact=2" in no_rows_hint("graphgen", {"generation": {"rows_per_fact": 1}})
+
+
+def test_recipe_names_the_fake_engine_as_no_model():
+    sys.path.insert(0, str(ROOT / "recipes"))
+    import aide_medqa
+
+    args = aide_medqa.build_parser().parse_args(["--out", "/tmp/unused", "--engine", "fake"])
+    config, _, _ = aide_medqa.build_config(args)
+    assert config.engine.describe() == "fake"
+
+
+def test_a_flat_probe_is_noted_once():
+    from synth_hf.runtime.notices import run_notices
+
+    summary = {"calibration": {"n_statements": 40, "covered_mass_mean": 0.01}, "probe_signal": {"flat": True},
+               "warnings": ["flat trainee probe: yes/no tokens covered 1%; subgraphs follow graph order"]}  # fmt: skip
+    assert run_notices(summary) == summary["warnings"]
