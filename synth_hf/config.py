@@ -9,6 +9,7 @@ it, and `synth_hf.train.train_with_config` runs it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self, TypeVar
 
@@ -40,11 +41,14 @@ class ConfigBase(BaseModel):
         flag_names: dict[str, str] | None = None,
         required: dict[str, str] | None = None,
         data: dict[str, Any] | None = None,
+        positional: list[str] | None = None,
     ) -> Self:
         """Read YAML (or start empty), apply `set_items` (`"a.b=3"` strings or a dotted mapping), then
         `flags` (dotted mapping; `flag_names` maps a dotted key to the flag that set it), then validate.
         `required` maps dotted keys to the message raised when none of the sources gave a value.
         `data`: the file's mapping when the caller has read it already (`path` then only names it).
+        `positional`: `key.path=value` items typed without `--set` (a command's trailing overrides),
+        applied before `set_items` and blamed on the item as typed.
 
         Raises FileNotFoundError (missing file) or ValueError (invalid YAML, --set item or field).
         """
@@ -55,7 +59,8 @@ class ConfigBase(BaseModel):
             overrides = dict(set_items)
             origins.update({key: f"override {key}" for key in overrides})
         else:
-            overrides = parse_set(set_items)
+            overrides = parse_set(positional, label="override") | parse_set(set_items)
+            origins.update({item.partition("=")[0].strip(): f"override {item}" for item in positional or []})
             origins.update({item.partition("=")[0].strip(): f"--set {item}" for item in set_items or []})
         for key in flags or {}:
             origins[key] = (flag_names or {}).get(key, f"flag {key}")
@@ -93,9 +98,13 @@ class EngineConfig(ConfigBase):
         return build_engine({"engine": self.engine, **options})
 
     def describe(self) -> str:
+        """`engine:model` for messages; without a model, the embedded model for the engines that load it
+        (transformers, vllm) and the engine alone otherwise (`fake` runs no model)."""
         from synth_hf.models.embedded import EMBEDDED_LLM_NAME
 
-        return f"{self.engine}:{self.model or EMBEDDED_LLM_NAME}"
+        if self.model:
+            return f"{self.engine}:{self.model}"
+        return f"{self.engine}:{EMBEDDED_LLM_NAME}" if self.engine in ("transformers", "vllm") else self.engine
 
 
 class RunConfig(ConfigBase):
@@ -208,8 +217,9 @@ class RecipeConfig(ConfigBase):
         return data
 
 
-def parse_set(items: list[str] | None) -> dict[str, Any]:
+def parse_set(items: list[str] | None, label: str = "--set") -> dict[str, Any]:
     """`["a.b=3", "c=[x, y]"]` -> `{"a.b": 3, "c": ["x", "y"]}`; values are parsed as YAML.
+    `label` names where the items came from in errors (`--set`, or `override` for trailing items).
 
     Raises ValueError for an item without `=` or with an empty key.
     """
@@ -217,11 +227,11 @@ def parse_set(items: list[str] | None) -> dict[str, Any]:
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise ValueError(f"--set expects key.path=value, got {item!r}")
+            raise ValueError(f"{label} expects key.path=value, got {item!r}")
         try:
             overrides[key.strip()] = yaml.safe_load(value)  # "3" -> 3, "[a, b]" -> list, "null" -> None
         except yaml.YAMLError as err:
-            raise ValueError(f"--set {key.strip()}: value {value!r} is not valid YAML: "
+            raise ValueError(f"{label} {key.strip()}: value {value!r} is not valid YAML: "
                              f"{describe_yaml_error(err)}") from err  # fmt: skip
     return overrides
 
@@ -322,7 +332,9 @@ def describe_validation_error(
         where = ".".join(loc) or "(top level)"
         value = item.get("input")
         got = f" (got {value!r})" if isinstance(value, (str, int, float, bool)) and len(repr(value)) < 60 else ""
-        message = f"{item['msg']}{got}"
+        # pydantic prefixes a validator's own message with its error type: the message alone is plain
+        msg = re.sub(r"^(Value error|Assertion failed), ", "", item["msg"])
+        message = f"{msg}{got}"
         if item["type"] == "extra_forbidden":
             message = "unknown key" + _known_keys(cls, loc)
         source = _origin(loc, origins or {}) or path

@@ -45,25 +45,35 @@ class RunOutcomeError(ValueError):
     not a bug. A ValueError, so recipes and the CLI print it as one line (exit 2)."""
 
 
-# What to try when a run keeps nothing, per method (settings the user can change).
-NO_ROWS_HINTS = {
-    "aide": "try more seeds (--set recipe.num_seeds=N), more children (--set expansion.max_rows=N), "
-    "--set annotation.evidence_fallback=true, documents the seeds are about (--documents), "
-    "or a stronger --engine",
-    "graphgen": "try a larger corpus, more rows per fact (--set generation.rows_per_fact=2) or a stronger "
-    "synthesizer",
-}
+def no_rows_hint(method: str, config: dict) -> str:
+    """What to try when a `method` run keeps nothing: settings the user can change, leaving out what
+    `config` (the run's config as a mapping) already sets."""
+    if method == "aide":
+        tries = ["more seeds (--set recipe.num_seeds=N)"]
+        if (config.get("expansion") or {}).get("max_rows") is not None:
+            tries.append("more children (--set expansion.max_rows=N)")
+        if config.get("documents") and not (config.get("annotation") or {}).get("evidence_fallback"):
+            tries.append("--set annotation.evidence_fallback=true")
+        tries += ["documents the seeds are about (--documents)", "a stronger --engine"]
+    elif method == "graphgen":
+        tries = ["a larger corpus"]
+        if ((config.get("generation") or {}).get("rows_per_fact") or 0) < 2:
+            tries.append("more rows per fact (--set generation.rows_per_fact=2)")
+        tries.append("a stronger synthesizer")
+    else:
+        tries = ["more input", "a stronger model"]
+    return "try " + ", ".join(tries[:-1]) + (" or " if len(tries) > 1 else "") + tries[-1]
 
 
-def no_rows_message(method: str, result: RunResult) -> str:
+def no_rows_message(method: str, result: RunResult, config: Any = None) -> str:
     """One line: that `method` kept no row, its three largest drop reasons, where the summary is and
-    what to try."""
+    what to try (`config`: the run's pydantic config; else the summary's copy of it)."""
     drops = result.summary.get("drops_by_reason") or {}
     top = sorted(drops.items(), key=lambda kv: -kv[1])[:3]
     reasons = ", ".join(f"{k}={v}" for k, v in top) or "no drops recorded"
-    hint = NO_ROWS_HINTS.get(method, "try more input or a stronger model")
+    settings = config.model_dump(mode="json") if hasattr(config, "model_dump") else result.summary.get("config") or {}
     return (f"{method} produced no rows (largest drops: {reasons}; all in {Path(result.run_dir) / 'summary.json'}); "
-            f"{hint}")  # fmt: skip
+            f"{no_rows_hint(method, settings)}")  # fmt: skip
 
 
 def run_recipe(main: Callable[[list[str] | None], int], argv: list[str] | None = None, prog: str = "recipe") -> int:
@@ -127,7 +137,7 @@ def close_the_loop(result: RunResult, loop: WorkflowConfig, config: Any) -> dict
 
     out = Path(loop.out_dir)
     if len(result.dataset) == 0:
-        raise RunOutcomeError(no_rows_message(loop.method, result))
+        raise RunOutcomeError(no_rows_message(loop.method, result, config))
     staged = stage_dataset(result.dataset, out / "hub", card_context=card_context(result, loop, config))
     log("publish", f"staged {len(result.dataset)} rows with dataset card at {staged}")
     uploaded = None

@@ -26,7 +26,7 @@ def load_aide_config(path: str | None, overrides: list[str] | None = None, flags
     """
     from synth_hf.pipelines.aide_config import AIDEConfig
 
-    return AIDEConfig.load(path, overrides or [], flags, FLAG_NAMES, required={"seeds": NEEDS_SEEDS})
+    return AIDEConfig.load(path, [], flags, FLAG_NAMES, required={"seeds": NEEDS_SEEDS}, positional=overrides or [])
 
 
 def config_from_args(args: argparse.Namespace):

@@ -129,7 +129,7 @@ def field_flags(args: argparse.Namespace) -> dict[str, Any]:
 def load_from_args(
     cls: type, args: argparse.Namespace, extra: dict[str, Any] | None = None, required: dict[str, str] | None = None
 ) -> Any:
-    """`cls.load(--config, --set items (and trailing overrides), flags + extra, required)`; see ConfigBase.load."""
-    set_items = [*(getattr(args, "overrides", None) or []), *(getattr(args, "set", None) or [])]
+    """`cls.load(--config, trailing overrides then --set items, flags + extra, required)`; see ConfigBase.load."""
     flags = {**field_flags(args), **(extra or {})}
-    return cls.load(getattr(args, "config", None), set_items, flags, FLAG_NAMES, required)
+    return cls.load(getattr(args, "config", None), getattr(args, "set", None) or [], flags, FLAG_NAMES, required,
+                    positional=getattr(args, "overrides", None) or [])  # fmt: skip

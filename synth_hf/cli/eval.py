@@ -10,7 +10,7 @@ from synth_hf.cli.args import add_command
 
 def _eval(args: argparse.Namespace) -> int:
     from synth_hf.evaluation import compare, evaluate_model
-    from synth_hf.models.resolve import resolve_model
+    from synth_hf.models.resolve import is_embedded, resolve_model
 
     tasks = {"mcq": args.mcq, "open_qa": args.open_qa, "statements": args.statements}
     if not any(tasks.values()):
@@ -18,12 +18,14 @@ def _eval(args: argparse.Namespace) -> int:
     if args.adapter and not (Path(args.adapter) / "adapter_config.json").is_file():
         raise FileNotFoundError(f"no LoRA adapter at {args.adapter} (adapter_config.json missing)")
     usable = check_eval_sets(tasks)  # bad files fail here, before a model is loaded
+    # a named model must be findable (a folder, the Hub, or the HF cache); the embedded one always is
+    base = resolve_model(args.model) if not is_embedded(args.model) else None
     if args.dry_run:
         for name, (n_ok, skipped) in usable.items():
             print(f"{name}: {n_ok} items usable, {len(skipped)} skipped" + (f" (first: {skipped[0]})" if skipped else ""))
         print("dry run: no model loaded")
         return 0
-    base = resolve_model(args.model)
+    base = base or resolve_model(args.model)
     out = Path(args.out)
     before = evaluate_model(base, None, **tasks, out_path=out / "base.json")
     if not args.adapter:
@@ -68,4 +70,5 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--open-qa", metavar="FILE", help="jsonl with question + answer")
     p.add_argument("--statements", metavar="FILE", help="jsonl with statement + label")
     p.add_argument("--out", default="outputs/eval", metavar="DIR", help="folder for the reports (default outputs/eval)")
-    p.add_argument("--dry-run", action="store_true", help="check the evaluation files and the adapter; load no model")
+    p.add_argument("--dry-run", action="store_true", help="check the evaluation files, the adapter and that the "
+                   "model can be found; load no model")

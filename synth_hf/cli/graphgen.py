@@ -50,7 +50,7 @@ def _run(args: argparse.Namespace) -> int:
         first = ", ".join(f"{k}={v}" for k, v in list(drops.items())[:3]) or "no drops recorded"
         print(f"synth-hf: error: the run produced no rows ({first}; see the notes above and "
               f"{result.run_dir / 'summary.json'})", file=sys.stderr)  # fmt: skip
-        return 1
+        return 2  # like every error the user can act on (README: errors exit 2)
     return 0
 
 

@@ -22,5 +22,6 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         description="Rebuild report.html from what a GraphGen or AIDE run left in its folder.",
     )  # fmt: skip
     parser.add_argument("run_dir", metavar="RUN_DIR", help="the run folder (output_dir/name), holding summary.json and dataset/")
-    parser.add_argument("--out", metavar="FILE", help="write the page here instead of RUN_DIR/report.html "
-                        "(missing folders are created; a folder gets report.html)")
+    parser.add_argument("--out", metavar="PATH", help="write the page here instead of RUN_DIR/report.html; "
+                        "a path ending in /, an existing folder or a new path without a suffix is a folder "
+                        "and gets report.html (missing folders are created)")

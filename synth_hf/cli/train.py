@@ -38,7 +38,7 @@ def _train(args: argparse.Namespace) -> int:
 def _check(config) -> int:
     """--dry-run: read the dataset and/or the raw text, load the tokenizer, check every row and cut
     the texts into training passages, print the outcome; no training."""
-    from synth_hf.models.resolve import resolve_model
+    from synth_hf.models.resolve import load_error, resolve_model
     from synth_hf.train import load_sft_dataset
     from synth_hf.train_mix import read_raw_text, training_format
 
@@ -55,7 +55,10 @@ def _check(config) -> int:
     from synth_hf.train import check_training_rows
     from synth_hf.train_mix import raw_text_rows
 
-    tokenizer = AutoTokenizer.from_pretrained(base_model)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base_model)
+    except OSError as err:  # e.g. the Hub answered but has no such repo, or a proxy failed
+        raise load_error(config.model, err) from err
     if dataset is not None:
         _, report = check_training_rows(
             dataset, fmt, tokenizer, config.max_length, config.invalid_rows, announce=False,

@@ -309,6 +309,18 @@ def _read_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
+def probe_warning(signal: dict, n_statements: int | None, graph: dict) -> str | None:
+    """The one end-of-run line about a trainee probe without signal (None when it had signal): why,
+    and that loss-guided selection used graph order instead."""
+    if not signal.get("flat"):
+        return None
+    if not n_statements:
+        if not graph.get("nodes"):
+            return "the trainee was not probed: nothing was extracted from the input, so there was no statement to ask"
+        return "the trainee was not probed: the graph gave no statement to ask; subgraphs follow graph order"
+    return f"flat trainee probe: {signal.get('warning') or 'no signal'}; subgraphs follow graph order, not the loss"
+
+
 def run_graphgen(config: GraphGenConfig) -> RunResult:
     """Build and run GraphGen, save dataset / dropped rows / summary under the run folder.
     A rerun after a hard kill resumes from the finished batches (see `runner.running`);
@@ -343,10 +355,8 @@ def run_graphgen(config: GraphGenConfig) -> RunResult:
         "loss_guidance": plan.get("loss_guidance", ""),
         "support": support_summary(config.run.ledger_dir),
     }
-    warnings = []
-    if extra["probe_signal"].get("flat"):
-        warnings.append(f"flat trainee probe ({extra['probe_signal']['warning']}); {extra['loss_guidance']}")
-    extra["warnings"] = warnings
+    warning = probe_warning(extra["probe_signal"], extra["calibration"].get("n_statements"), extra["graph"])
+    extra["warnings"] = [warning] if warning else []
     if extra["support"].get("checked"):
         extra["support_rate"] = {"overall": extra["support"]["rate"]} | {
             m: v["rate"] for m, v in extra["support"]["per_mode"].items()

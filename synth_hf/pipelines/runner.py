@@ -263,6 +263,8 @@ def collect(
     if started is not None:
         extra["wall_time_s"] = round(time.time() - started, 1)
     summary = build_summary(run.ledger_dir, final_rows=len(dataset), extra=extra)
+    if "verified" in dataset.column_names:  # rows training leaves out unless --include-unverified
+        summary["unverified_rows"] = sum(v is False for v in dataset["verified"])
     out = run.run_dir
     save_dataset_atomically(dataset, out / "dataset")
     save_dataset_atomically(dropped, out / "dropped")

@@ -1,6 +1,7 @@
 """The few things at the end of a run that a user should act on, printed once and plainly:
 a stage that dropped most of its rows, a trainee probe without signal, an endpoint that fell back
-from chat to plain completions, requests refused by the budget. Also kept in `summary["notices"]`."""
+from chat to plain completions, requests refused by the budget, rows training would leave out as
+unverified. Also kept in `summary["notices"]`."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ def run_notices(summary: dict, run_dir: str | Path | None = None) -> list[str]:
             "as plain text (fine for a base model; check the served model otherwise)."
         )
     notes.extend(_probe_notes(summary, run_dir))
+    notes.extend(_unverified_notes(summary))
     for name, stage in (summary.get("stages") or {}).items():
         # planning shortfalls are recorded as drops but are not input rows: they are the mode notes
         rows = {k: v for k, v in (stage.get("dropped") or {}).items() if "_shortfall" not in k}
@@ -58,8 +60,8 @@ def run_notices(summary: dict, run_dir: str | Path | None = None) -> list[str]:
 
 def _probe_notes(summary: dict, run_dir: str | Path | None) -> list[str]:
     calibration = summary.get("calibration") or {}
-    if not calibration.get("n_statements"):
-        return []
+    if not calibration.get("n_statements") or (summary.get("probe_signal") or {}).get("flat"):
+        return []  # nothing probed, or the run's own flat-probe warning says it once
     notes = []
     mass = calibration.get("covered_mass_mean")
     if mass is not None and mass < LOW_MASS:
@@ -79,6 +81,27 @@ def _probe_notes(summary: dict, run_dir: str | Path | None) -> list[str]:
             "not prefer what the trainee does not know."
         )
     return notes
+
+
+def _unverified_notes(summary: dict) -> list[str]:
+    """Most rows `verified: false` (`summary["unverified_rows"]`): training leaves them out by default,
+    so a run that looks full may train on nothing. Says what would verify them, from the run's config."""
+    unverified, rows = int(summary.get("unverified_rows") or 0), int(summary.get("final_rows") or 0)
+    if not rows or unverified / rows <= DROP_SHARE:
+        return []
+    config = summary.get("config") or {}
+    share = f"none of the {rows} rows is" if unverified == rows else f"{unverified} of {rows} rows are not"
+    if not config.get("documents"):
+        todo = ("give documents the seeds are about (documents: {source: FILE_OR_FOLDER} in the config, or "
+                "--set documents.source=PATH): answers are then grounded in them and checked")  # fmt: skip
+    else:
+        todo = "check the annotation settings (annotation.verification"
+        if not (config.get("annotation") or {}).get("evidence_fallback"):
+            todo += "; annotation.evidence_fallback=true for an annotator too weak to phrase a supported answer"
+        todo += ")"
+    note = (f"{share} verified (verified: false: answers not checked against evidence), so training leaves "
+            f"them out by default; {todo}, or train with --include-unverified to keep them as they are.")  # fmt: skip
+    return [note]
 
 
 def _read(path: Path) -> dict:

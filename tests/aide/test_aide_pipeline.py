@@ -317,3 +317,12 @@ def test_cli_dry_run_lists_stages_and_rejects_k0(tmp_path, capsys):
     ]
     assert main(["aide", "--config", str(cfg_path), "--dry-run", "expansion.depth=0"]) == 2
     assert "K=0" in capsys.readouterr().err
+
+
+def test_an_ungrounded_run_says_its_rows_are_unverified(main_run):
+    # fresh-user report: every row verified: false and notices: [], then training kept 0 rows
+    result, _ = main_run
+    assert result.summary["unverified_rows"] == 144
+    (note,) = [n for n in result.summary["notices"] if "verified" in n]
+    assert note.startswith("none of the 144 rows is verified") and "documents.source" in note
+    assert "--include-unverified" in note

@@ -166,12 +166,12 @@ def test_a_set_typo_is_blamed_on_the_set_flag_not_the_file(tmp_path, capsys):
     # a bad value from a flag names the flag
     assert main(["graphgen", "--config", config, "--limit", "0", "--dry-run"]) == 2
     assert "--limit: input.limit:" in capsys.readouterr().err
-    # an AIDE typo given as a trailing override
+    # an AIDE typo given as a trailing override is blamed on that override (it is not a --set)
     seeds = tmp_path / "s.jsonl"
     seeds.write_text('{"question": "q?", "answer": "a"}\n')
     assert main(["aide", "--seeds", str(seeds), "expansion.dept=1", "--dry-run"]) == 2
     err = capsys.readouterr().err
-    assert "--set expansion.dept=1: expansion.dept: unknown key (did you mean 'depth'?" in err, err
+    assert "override expansion.dept=1: expansion.dept: unknown key (did you mean 'depth'?" in err, err
 
 
 def test_train_flags_yaml_and_python_share_one_declaration(tmp_path):

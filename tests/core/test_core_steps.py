@@ -124,7 +124,8 @@ def test_config_yaml_roundtrip(tmp_path):
     path.write_text("name: x\nbogus: 1\n")
     with pytest.raises(ValueError, match="bogus"):
         load_config(path, RunConfig)
-    assert EngineConfig(engine="fake").describe() == "fake:gemma-3-270m (embedded)"
+    assert EngineConfig(engine="fake").describe() == "fake"  # the fake engine is no model (fresh-user review)
+    assert EngineConfig(engine="vllm").describe() == "vllm:gemma-3-270m (embedded)"
 
 
 def test_step_replicas_finish_and_give_the_same_rows(tmp_path):
