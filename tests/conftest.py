@@ -16,3 +16,15 @@ def fakes_on_worker_path(request):
     """The requesting test module's folder on PYTHONPATH, so step workers import its fake responders."""
     with on_worker_path(request.path.parent):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _console_log_level_per_test():
+    """`synth-hf -v` sets SYNTH_HF_LOG_LEVEL for its process (one command per process outside tests);
+    in one pytest process a `main([..., "-v"])` would leave every later test's console verbose."""
+    before = os.environ.get("SYNTH_HF_LOG_LEVEL")
+    yield
+    if before is None:
+        os.environ.pop("SYNTH_HF_LOG_LEVEL", None)
+    else:
+        os.environ["SYNTH_HF_LOG_LEVEL"] = before
