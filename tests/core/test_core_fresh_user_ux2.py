@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_core_fresh_user import _finished_run
 
 from synth_hf.cli import main
 
@@ -96,17 +97,6 @@ def test_a_reachable_hub_keeps_the_id(no_hub, monkeypatch):
 
 
 # -------------------------------------------------------------------------------- report --out
-def _finished_run(tmp_path: Path) -> Path:
-    from datasets import Dataset
-
-    run = tmp_path / "run"
-    qa = [{"role": "user", "content": "q?"}, {"role": "assistant", "content": "a."}]
-    Dataset.from_list([{"messages": qa, "mode": "atomic"}]).save_to_disk(str(run / "dataset"))
-    summary = {"final_rows": 1, "stages": {}, "drops_by_reason": {}, "llm_calls": 0, "llm_tokens": 0}
-    (run / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
-    return run
-
-
 def test_report_out_folder_forms(tmp_path, capsys):
     run = _finished_run(tmp_path)
     assert main(["report", str(run), "--out", f"{tmp_path}/x/a/b/"]) == 0  # trailing slash: a folder
