@@ -90,10 +90,7 @@ def predicate_tail(sentence: str) -> str:
     m = _COPULA.search(body)
     if not m or m.start() == 0:
         return ""
-    tail = body[m.end() :].strip()
-    if not tail or _CLAUSE.search(f" {tail} ") or tail.split()[0].casefold() in _PRONOUNS:
-        return ""
-    return tail if len(tail.split()) <= MAX_TAIL_WORDS else ""
+    return _one_phrase(body[m.end() :], MAX_TAIL_WORDS)
 
 
 def prepositional_tail(sentence: str) -> str:
@@ -107,15 +104,21 @@ def prepositional_tail(sentence: str) -> str:
             continue  # inside a name
         if m.start() < len(body) // 3:
             return ""
-        tail = body[m.end() :].strip()
-        if _CLAUSE.search(f" {tail} ") or tail.split()[0].casefold() in _PRONOUNS:
-            return ""  # "1998 and affected 640 people", "its host": not one phrase to ask for
-        return tail if len(tail.split()) <= 7 else ""
+        return _one_phrase(body[m.end() :], 7)
     return ""
 
 
 _CLAUSE = re.compile(r"\s(?:and|but|or|which|that|who|where|while)\s|,", re.IGNORECASE)
 _PRONOUNS = {"its", "his", "her", "their", "our", "my", "your", "it", "them", "this", "these", "those"}
+
+
+def _one_phrase(tail: str, max_words: int) -> str:
+    """`tail` when it is one short phrase to ask for; '' for a clause ("1998 and affected 640 people"),
+    a pronoun phrase ("its host") or more than `max_words` words."""
+    words = tail.split()
+    if not words or len(words) > max_words or _CLAUSE.search(f" {tail.strip()} ") or words[0].casefold() in _PRONOUNS:
+        return ""
+    return tail.strip()
 
 
 def teaching_spans(sentence: str, names: list[str], known: list[str] = ()) -> list[str]:
