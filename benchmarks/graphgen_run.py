@@ -64,6 +64,9 @@ def main() -> int:
     parser.add_argument("--trainee-engine", choices=["vllm", "transformers"], default=None)
     parser.add_argument("--limit", type=int, default=2, help="documents of the corpus to use")
     add_run_arguments(parser)
+    # each stage gets the whole run as one batch (as benchmarks/aide_run.py gives each hop): steps call the
+    # engine once per input batch, so this is the best case for batching
+    parser.set_defaults(batch_size=512)
     args = parser.parse_args()
 
     from synth_hf.config import EngineConfig

@@ -63,7 +63,8 @@ class VLLMEngine(SynthLLM):
     cpu_kvcache_space_gb: int | None = Field(
         default=2, ge=1, description="Sets VLLM_CPU_KVCACHE_SPACE on CPU; None leaves the environment alone."
     )
-    batch_size: int = Field(default=64, ge=1)
+    # vLLM schedules its own batches: a call split into small sub-batches idles the engine on each one's tail
+    batch_size: int = Field(default=256, ge=1, description="Prompts per vLLM generate call (vLLM schedules within it).")
     trust_remote_code: bool = False
     extra_engine_args: dict[str, Any] = Field(default_factory=dict)
     native_structured_output: bool = True

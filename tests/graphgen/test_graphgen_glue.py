@@ -297,3 +297,30 @@ def test_merge_keeps_all_descriptions_when_the_summary_is_a_copied_example(tmp_p
     step = _step(MergeGraph, llm=drifter, graph_dir=str(tmp_path / "g2"), description_token_budget=8)
     [unit] = step.run_batch(rows)
     assert not unit["summarized"] and unit["description"] == "\n".join(descs)
+
+
+class _CountingLLM(FakeLLM):
+    """A fake engine that counts its loads (merge loads its engine only when it has something to summarise)."""
+
+    loads: int = 0
+
+    def load(self) -> None:
+        super().load()
+        object.__setattr__(self, "loads", self.loads + 1)
+
+
+def test_merge_loads_its_engine_only_when_a_unit_needs_a_summary(tmp_path):
+    from synth_hf.steps.graphgen.merge import MergeGraph
+
+    descs = ["ACE inhibitors block the conversion of angiotensin I.", "ACE inhibitors raise bradykinin levels."]
+    rows = [
+        {"chunk_id": f"c{i}", "text": "t", "language": "en", "relations": [],
+         "entities": [{"name": "ACE inhibitor", "entity_type": "drug class", "description": d}]}
+        for i, d in enumerate(descs)
+    ]  # fmt: skip
+    roomy = _step(MergeGraph, llm=_CountingLLM(), graph_dir=str(tmp_path / "g"), description_token_budget=512)
+    roomy.run_batch(rows)
+    assert roomy.llm.loads == 0 and roomy.llm.usage["calls"] == 0  # nothing over budget: no model load
+    tight = _step(MergeGraph, llm=_CountingLLM(), graph_dir=str(tmp_path / "g2"), description_token_budget=8)
+    tight.run_batch(rows)
+    assert tight.llm.loads == 1 and tight.llm.usage["calls"] == 1

@@ -127,10 +127,24 @@ class SynthGlobalStep(AccountingMixin, GlobalStep):
 
 class LLMMixin:
     llm: SynthLLM
+    # True: the engine loads at the step's first call, so a step that may make none (merge summarises
+    # only over-budget units) never pays a model load (~30 s for in-process vLLM on CPU)
+    lazy_llm: ClassVar[bool] = False
 
     def load(self) -> None:
         super().load()  # type: ignore[misc]
-        # the live display shows "loading <engine>" for this stage until the engine is up
+        if not self.lazy_llm:
+            self.load_llm()
+        # Benchmarks only ($SYNTH_HF_TRACE_DIR): every engine field (llm, a separate grader, ...)
+        # logs its calls under this step's name. Done here, in the worker, so nothing is pickled.
+        for field in type(self).model_fields:  # type: ignore[attr-defined]
+            engine = getattr(self, field, None)
+            if isinstance(engine, SynthLLM):
+                trace_engine(engine, self.name)  # type: ignore[attr-defined]
+
+    def load_llm(self) -> None:
+        """Load the step's engine (engines' `load` is idempotent); the live display shows
+        "loading <engine>" for this stage until it is up."""
         ledger = Ledger(self.ledger_dir) if getattr(self, "ledger_dir", None) else None
         engine = f"{type(self.llm).__name__}:{getattr(self.llm, 'model_name', '?')}"
         if ledger is not None:
@@ -138,12 +152,6 @@ class LLMMixin:
         self.llm.load()
         if ledger is not None:
             ledger.mark_loading(self.name, engine, done=True)  # type: ignore[attr-defined]
-        # Benchmarks only ($SYNTH_HF_TRACE_DIR): every engine field (llm, a separate grader, ...)
-        # logs its calls under this step's name. Done here, in the worker, so nothing is pickled.
-        for field in type(self).model_fields:  # type: ignore[attr-defined]
-            engine = getattr(self, field, None)
-            if isinstance(engine, SynthLLM):
-                trace_engine(engine, self.name)  # type: ignore[attr-defined]
 
     def unload(self) -> None:
         self.llm.unload()

@@ -93,6 +93,7 @@ class MergeGraph(GraphGenMixin, LLMGlobalStep):
     (GraphML + parquet) plus the chunk table to `graph_dir`."""
 
     replaces_columns: ClassVar[bool] = True
+    lazy_llm: ClassVar[bool] = True  # most graphs have no unit over the description budget
 
     graph_dir: str
     tokenizer: str = WHITESPACE
@@ -121,6 +122,7 @@ class MergeGraph(GraphGenMixin, LLMGlobalStep):
         over = units_over_budget(kg, load_token_counter(self.tokenizer), self.description_token_budget)
         if not over:
             return 0, 0, 0
+        self.load_llm()
         prompts = []
         for unit in over:
             data = kg.get_unit(unit)
