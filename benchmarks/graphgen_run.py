@@ -5,8 +5,9 @@ output row that passed the support check, engine utilisation, the targets (<= 3 
 supported row, utilisation >= 0.85) and whether each is met. Engine utilisation = (time to run the same
 prompts as one raw batched generate) / (pipeline time for those stages).
 
-    python benchmarks/graphgen_run.py                      # vLLM (CPU or GPU), medical corpus, 2 documents
-    python benchmarks/graphgen_run.py --engine transformers --limit 1
+    python benchmarks/graphgen_run.py                      # the `make demo` config on its corpus, in-process vLLM
+    python benchmarks/graphgen_run.py --config llm-heavy   # LLM paraphrases/negations, 2 medical documents
+    python benchmarks/graphgen_run.py --engine transformers --limit 2
 
 Every engine call of the LLM stages is traced (prompts, parameters, start/end); the "pipeline time" is
 the union of the LLM stages' busy spans (first batch start to last batch end, model loading excluded),
@@ -48,6 +49,43 @@ def corpus_source(limit: int, workdir: Path) -> str:
     return str(path)
 
 
+DEMO_CONFIG = ROOT / "recipes" / "configs" / "graphgen_medqa.yaml"
+
+
+def llm_heavy_config(limit: int, workdir: Path) -> dict:
+    """This benchmark's older config: quiz paraphrases and negations by the LLM, few rows per mode."""
+    return {
+        "input": {"source": corpus_source(limit, workdir), "limit": limit},
+        "chunking": {"chunk_size": 256, "overlap": 32},
+        "extraction": {"gleaning_rounds": 1, "max_new_tokens": 192},
+        "merge": {"description_token_budget": 128, "summary_max_new_tokens": 64},
+        "quiz": {"n_paraphrases": 2, "n_negations": 2, "max_new_tokens": 32},
+        "partition": {"method": "loss", "params": {"max_units": 6, "max_hops": 2}},
+        "generation": {
+            "modes": {"atomic": 8, "aggregated": 3, "multi_hop": 3, "cot": 3, "multiple_choice": 4, "true_false": 4},
+            "max_new_tokens": 128,
+        },
+    }
+
+
+def benchmark_config(args: argparse.Namespace, workdir: Path, synth: dict, trainee: dict) -> dict:
+    """The run's config mapping: the chosen YAML (or llm-heavy) with this benchmark's engines, run folder
+    and one input batch per stage; a relative corpus path is read from the repository root."""
+    from synth_hf.config import apply_dotted, read_yaml_mapping
+
+    if args.config == "llm-heavy":
+        data = llm_heavy_config(args.limit or 2, workdir)
+    else:
+        data = read_yaml_mapping(args.config)
+        source = Path(str(data.get("input", {}).get("source", "")))
+        if source.parts and not source.is_absolute() and not source.exists():
+            data = apply_dotted(data, {"input.source": str(ROOT / source)})
+        if args.limit:
+            data = apply_dotted(data, {"input.limit": args.limit})
+    run = {"output_dir": str(workdir), "name": "run", "input_batch_size": args.batch_size, "use_cache": False}
+    return {**data, "synthesizer": synth, "trainee": trainee, "run": {**data.get("run", {}), **run}}
+
+
 def main() -> int:
     from benchmarks.utilisation import (
         add_run_arguments,
@@ -62,7 +100,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--engine", choices=["vllm", "transformers"], default="vllm")
     parser.add_argument("--trainee-engine", choices=["vllm", "transformers"], default=None)
-    parser.add_argument("--limit", type=int, default=2, help="documents of the corpus to use")
+    parser.add_argument(
+        "--config",
+        default=str(DEMO_CONFIG),
+        help="GraphGen YAML to run on its own corpus (default: the `make demo` config); 'llm-heavy': the "
+        "older config of this benchmark (LLM paraphrases and negations on, 2 medical documents)",
+    )
+    parser.add_argument("--limit", type=int, default=None, help="documents of the corpus to use (llm-heavy: 2)")
     add_run_arguments(parser)
     # each stage gets the whole run as one batch (as benchmarks/aide_run.py gives each hop): steps call the
     # engine once per input batch, so this is the best case for batching
@@ -83,35 +127,7 @@ def main() -> int:
         return {"engine": name, "options": options}
 
     synth, trainee = engine(args.engine), engine(args.trainee_engine or args.engine)
-    config = GraphGenConfig.model_validate(
-        {
-            "input": {"source": corpus_source(args.limit, workdir), "limit": args.limit},
-            "synthesizer": synth,
-            "trainee": trainee,
-            "chunking": {"chunk_size": 256, "overlap": 32},
-            "extraction": {"gleaning_rounds": 1, "max_new_tokens": 192},
-            "merge": {"description_token_budget": 128, "summary_max_new_tokens": 64},
-            "quiz": {"n_paraphrases": 2, "n_negations": 2, "max_new_tokens": 32},
-            "partition": {"method": "loss", "params": {"max_units": 6, "max_hops": 2}},
-            "generation": {
-                "modes": {
-                    "atomic": 8,
-                    "aggregated": 3,
-                    "multi_hop": 3,
-                    "cot": 3,
-                    "multiple_choice": 4,
-                    "true_false": 4,
-                },
-                "max_new_tokens": 128,
-            },
-            "run": {
-                "output_dir": str(workdir),
-                "name": "run",
-                "input_batch_size": args.batch_size,
-                "use_cache": False,
-            },
-        }
-    )
+    config = GraphGenConfig.model_validate(benchmark_config(args, workdir, synth, trainee))
     started = time.time()
     result = run_graphgen(config)
     wall = time.time() - started
@@ -124,7 +140,8 @@ def main() -> int:
     numbers = {
         **headline(result.dataset, summary, wall, figures),
         "engine": args.engine,
-        "documents": args.limit,
+        "config": args.config,
+        "documents": summary.get("input", {}).get("documents_used", args.limit),
         "final_rows": rows,
         **run_figures(summary, wall),
         **figures,

@@ -191,6 +191,7 @@ def _build(
             description_token_budget=m.description_token_budget,
             summary_max_new_tokens=m.summary_max_new_tokens,
             embedding_merge=m.embedding_merge,
+            whole_names=m.whole_names,
             similarity_threshold=m.similarity_threshold,
             embedder=m.embedder,
             **frame,

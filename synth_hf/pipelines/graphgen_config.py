@@ -57,6 +57,11 @@ class ExtractionConfig(ConfigBase):
 
 
 class MergeConfig(ConfigBase):
+    whole_names: bool = Field(
+        default=True,
+        description="A name the extraction cut short ('Kelmar') joins the whole extracted name its every "
+        "evidence sentence spells ('Kelmar fever'), so facts about one entity meet in one node.",
+    )
     embedding_merge: bool = False
     similarity_threshold: float = Field(default=0.92, gt=0, le=1)
     embedder: str | None = Field(default=None, description="None = the embedded all-MiniLM-L6-v2.")

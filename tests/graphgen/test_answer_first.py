@@ -238,3 +238,27 @@ def test_multi_hop_hides_the_whole_link_and_aggregates_name_the_whole_focus():
     assert "Tolvane" not in template and "X syndrome" not in template
     aggregated = [s["answer_span"] for s in plan.samples if s["mode"] == "aggregated"]
     assert aggregated == ["Tolvane syndrome"]
+
+
+def test_two_hop_paths_rank_bridges_across_documents_first_then_round_robin():
+    from synth_hf.graph.merge import merge_records
+    from synth_hf.graph.records import RelationRecord
+
+    def rel(source, target, sentence, chunk):
+        return RelationRecord(source, target, ["r"], sentence, chunk, evidence=[{"chunk_id": chunk, "sentence": sentence}])
+
+    relations = [
+        rel("Ostravirus", "Kelmar fever", "Ostravirus is the virus that causes Kelmar fever.", "ostravirus"),
+        rel("Kelmar fever", "Zorvatide", "Kelmar fever is treated with Zorvatide.", "kelmar"),
+        rel("Kelmar fever", "dusk midge", "Kelmar fever is spread by the dusk midge.", "kelmar"),
+        rel("Zorvatide", "Lumera Pharma", "Zorvatide is manufactured by Lumera Pharma.", "zorvatide"),
+    ]
+    kg, _ = merge_records([], relations)
+    for s, t in kg.graph.edges:  # the trainee got the same-document facts most wrong
+        kg.graph.edges[s, t]["loss"] = 5.0 if t == "dusk midge" else 1.0
+    paths = two_hop_paths(kg)
+    cross = [p[5]["chunk_id"] != p[6]["chunk_id"] for p in paths]
+    assert any(cross) and not all(cross)
+    assert cross == sorted(cross, reverse=True)  # every cross-document path before any same-document one
+    # round robin: the first two paths go through different bridges
+    assert paths[0][1] != paths[1][1]

@@ -235,10 +235,16 @@ def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph]
 
 
 def two_hop_paths(kg: KnowledgeGraph) -> list[tuple[str, str, str, str, str, dict, dict]]:
-    """(a, b, c, edge a-b, edge b-c, sentence 1, sentence 2), loss-ranked: two edges through bridge b whose
-    sentences differ, where c is named only in the second sentence and a only in the first."""
+    """(a, b, c, edge a-b, edge b-c, sentence 1, sentence 2): two edges through bridge b whose sentences
+    differ, where c is named only in the second sentence and a only in the first.
+
+    Ranked for coverage when only some are asked for: paths whose two sentences come from different
+    chunks first (a bridge joining two documents is what a multi-hop question composes, as in HotpotQA's
+    bridge questions; two facts of one chunk are mostly about one subject, which aggregated rows teach),
+    then round-robin over bridges (highest-loss bridge first), each bridge's paths by loss (GraphGen §3.3:
+    what the trainee gets wrong first)."""
     und = kg.graph.to_undirected(as_view=True)
-    out = []
+    by_bridge: dict[str, list[tuple]] = {}
     for b in sorted(kg.graph.nodes):
         if is_generic_name(_name(kg, b)):
             continue  # "town" links every town's facts: not a bridge
@@ -249,12 +255,35 @@ def two_hop_paths(kg: KnowledgeGraph) -> list[tuple[str, str, str, str, str, dic
                     continue
                 e1 = edge_id(a, b) if kg.graph.has_edge(a, b) else edge_id(b, a)
                 e2 = edge_id(b, c) if kg.graph.has_edge(b, c) else edge_id(c, b)
-                ev1, ev2 = _evidence(kg, e1)[:1], _evidence(kg, e2)[:1]
-                if not ev1 or not ev2 or ev1[0]["sentence"] == ev2[0]["sentence"]:
-                    continue
-                s1, s2 = ev1[0]["sentence"], ev2[0]["sentence"]
                 na, nc = _name(kg, a), _name(kg, c)
-                if contains_span(s1, nc) or contains_span(s2, na):
-                    continue
-                out.append((a, b, c, e1, e2, ev1[0], ev2[0]))
-    return sorted(out, key=lambda p: -(_loss(kg, p[3]) + _loss(kg, p[4])))
+                pairs = [
+                    (x, y)
+                    for x in _evidence(kg, e1)
+                    for y in _evidence(kg, e2)
+                    if x["sentence"] != y["sentence"]
+                    and not contains_span(x["sentence"], nc)
+                    and not contains_span(y["sentence"], na)
+                ]
+                if pairs:
+                    x, y = next((p for p in pairs if _cross(p[0], p[1])), pairs[0])
+                    by_bridge.setdefault(b, []).append((a, b, c, e1, e2, x, y))
+    out: list[tuple] = []
+    for cross in (True, False):
+        queues = [
+            sorted((p for p in paths if _cross(p[5], p[6]) == cross), key=lambda p: -_path_loss(kg, p))
+            for _, paths in sorted(by_bridge.items())
+        ]
+        queues = sorted((q for q in queues if q), key=lambda q: -_path_loss(kg, q[0]))
+        while any(queues):
+            for q in queues:
+                if q:
+                    out.append(q.pop(0))
+    return out
+
+
+def _cross(ev1: dict, ev2: dict) -> bool:
+    return ev1.get("chunk_id") != ev2.get("chunk_id")
+
+
+def _path_loss(kg: KnowledgeGraph, path: tuple) -> float:
+    return _loss(kg, path[3]) + _loss(kg, path[4])

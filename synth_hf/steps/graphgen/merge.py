@@ -16,6 +16,7 @@ from synth_hf.graph.merge import (
 )
 from synth_hf.graph.records import EntityRecord, RelationRecord
 from synth_hf.graph.store import KnowledgeGraph
+from synth_hf.graph.whole_names import whole_name_aliases
 from synth_hf.steps.common.base import LLMGlobalStep
 from synth_hf.steps.graphgen.base import GraphGenMixin
 from synth_hf.steps.graphgen.examples import copied_from_examples
@@ -102,6 +103,7 @@ class MergeGraph(GraphGenMixin, LLMGlobalStep):
     embedding_merge: bool = False
     similarity_threshold: float = 0.92
     embedder: str | None = Field(default=None)
+    whole_names: bool = Field(default=True, description="Alias cut names to the whole name their evidence spells.")
 
     @property
     def inputs(self) -> list[str]:
@@ -149,9 +151,12 @@ class MergeGraph(GraphGenMixin, LLMGlobalStep):
     def run_batch(self, inputs: list[dict]) -> list[dict]:
         before = self.llm.usage
         entities, relations = records_from_rows(inputs)
-        aliases = {}
+        # names the extraction cut short ("Kelmar" of "Kelmar fever") join their whole name first
+        whole = whole_name_aliases(entities, relations) if self.whole_names else {}
+        aliases = dict(whole)
         if self.embedding_merge:
-            aliases = near_duplicate_aliases(entities, relations, self.similarity_threshold, self.embedder)
+            near = near_duplicate_aliases(entities, relations, self.similarity_threshold, self.embedder)
+            aliases |= {k: v for k, v in near.items() if k not in whole}
         kg, stats = merge_records(entities, relations, aliases=aliases)
         summarised, failed, unsupported = self.summarise(kg)
         graph_dir = Path(self.graph_dir)
@@ -171,6 +176,7 @@ class MergeGraph(GraphGenMixin, LLMGlobalStep):
                 "nodes": kg.num_nodes,
                 "edges": kg.num_edges,
                 "aliases": len(aliases),
+                "whole_name_aliases": len(whole),
                 "summarised": summarised,
                 "summary_failed": failed,
                 "summary_unsupported": unsupported,
