@@ -317,7 +317,8 @@ def _node_attrs(nid: str, acc: _NodeAcc) -> tuple[str, dict[str, Any]]:
     extra = {"evidence": evidence_list(acc.evidence)} if acc.evidence else {}
     return nid, {
         **extra,
-        "name": _majority(forms) if forms else nid,
+        # an alias's spelling never names the node ("ardeni" folded into "Cryptomyces ardeni")
+        "name": _majority({f: c for f, c in forms.items() if normalize_name(f) == nid} or forms) if forms else nid,
         "entity_type": _majority(types) if types else UNKNOWN_TYPE,
         "description": DESCRIPTION_SEP.join(descs),
         "descriptions": descs,

@@ -42,3 +42,10 @@ def test_names_stay_when_the_evidence_uses_them_alone_or_the_whole_phrase_is_no_
     # records without evidence are ignored
     bare = [EntityRecord("Kelmar", "thing", "", "c1"), _ent("Kelmar fever", TREAT)]
     assert whole_name_aliases(bare, []) == {}
+
+
+def test_the_node_keeps_the_whole_name_even_when_the_cut_one_is_more_frequent():
+    whole = "Tolvane syndrome is a fungal disease caused by Cryptomyces ardeni."
+    entities = [_ent("Cryptomyces ardeni", whole)] + [_ent("ardeni", whole) for _ in range(3)]
+    kg, _ = merge_records(entities, [], aliases=whole_name_aliases(entities, []))
+    assert kg.graph.nodes["cryptomyces ardeni"]["name"] == "Cryptomyces ardeni"

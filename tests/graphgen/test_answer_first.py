@@ -262,3 +262,21 @@ def test_two_hop_paths_rank_bridges_across_documents_first_then_round_robin():
     assert cross == sorted(cross, reverse=True)  # every cross-document path before any same-document one
     # round robin: the first two paths go through different bridges
     assert paths[0][1] != paths[1][1]
+
+
+def test_two_hop_paths_skip_siblings_the_start_itself_would_answer():
+    from synth_hf.graph.merge import merge_records
+    from synth_hf.graph.records import RelationRecord
+
+    def rel(source, target, sentence, chunk):
+        return RelationRecord(source, target, ["r"], sentence, chunk, evidence=[{"chunk_id": chunk, "sentence": sentence}])
+
+    kg, _ = merge_records([], [
+        rel("Zorvatide", "Lumera Pharma", "Zorvatide is manufactured by Lumera Pharma.", "zorvatide"),
+        rel("Brevimast", "Lumera Pharma", "Brevimast is manufactured by Lumera Pharma.", "brevimast"),
+        rel("Lumera Pharma", "Brastow", "Lumera Pharma has its headquarters in Brastow.", "lumera"),
+    ])  # fmt: skip
+    triples = [p[:3] for p in two_hop_paths(kg)]
+    # "X: Zorvatide is manufactured by X. ____ is manufactured by X" has Zorvatide itself as an answer
+    assert ("zorvatide", "lumera pharma", "brevimast") not in triples
+    assert ("zorvatide", "lumera pharma", "brastow") in triples

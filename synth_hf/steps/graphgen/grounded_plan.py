@@ -28,7 +28,7 @@ from synth_hf.steps.graphgen.answer_first import teaching_spans
 from synth_hf.steps.graphgen.modes import get_mode, mode_names, planned_by
 from synth_hf.steps.graphgen.rows import majority_language
 from synth_hf.text.spans import is_generic_name, snap_span
-from synth_hf.text.support import contains_span
+from synth_hf.text.support import contains_span, span_pattern
 
 _PLAN_FIELDS = ("answer_span", "answer_type", "anchor_names", "hidden_names", "tf_statement", "tf_label")
 
@@ -263,6 +263,7 @@ def two_hop_paths(kg: KnowledgeGraph) -> list[tuple[str, str, str, str, str, dic
                     if x["sentence"] != y["sentence"]
                     and not contains_span(x["sentence"], nc)
                     and not contains_span(y["sentence"], na)
+                    and not _sibling(x["sentence"], y["sentence"], na, nc)
                 ]
                 if pairs:
                     x, y = next((p for p in pairs if _cross(p[0], p[1])), pairs[0])
@@ -279,6 +280,13 @@ def two_hop_paths(kg: KnowledgeGraph) -> list[tuple[str, str, str, str, str, dic
                 if q:
                     out.append(q.pop(0))
     return out
+
+
+def _sibling(first: str, second: str, start: str, answer: str) -> bool:
+    """True when the second fact is the first one about another subject ("Zorvatide is manufactured by
+    Lumera Pharma" / "Brevimast is manufactured by Lumera Pharma"): the start itself would answer it."""
+    swapped = span_pattern(answer).sub(start, second, count=1)
+    return " ".join(swapped.casefold().split()) == " ".join(first.casefold().split())
 
 
 def _cross(ev1: dict, ev2: dict) -> bool:
