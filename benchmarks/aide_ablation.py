@@ -127,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         "expansion.max_rows": args.max_rows or None, "quality_report": True,
     })  # fmt: skip
     base["documents"] = {**base.get("documents", {}), "source": args.documents} if grounded else None
+    if not grounded:  # no evidence to answer from
+        base = apply_dotted(base, {"annotation.answer_source": "annotator"})
     results: dict[str, dict] = {}
     with contextlib.ExitStack() as stack:
         if args.engine == "vllm-server":

@@ -275,6 +275,7 @@ def _build(
                     generation_seed=run.seed,
                     grounded=documents is not None,
                     evidence_fallback=ann.evidence_fallback,
+                    answer_source=ann.answer_source,
                     input_batch_size=batch,
                     **common,
                 )

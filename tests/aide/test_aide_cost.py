@@ -151,3 +151,86 @@ def test_grounded_run_spends_annotator_calls_only_where_they_can_keep_a_row(tmp_
     for row in rows:
         assert row["verified"] is True
         assert check_support(row["answer"], [e["sentence"] for e in row["evidence"]]).supported, row
+
+
+def test_evidence_answer_source_makes_no_annotator_call(tmp_path):
+    """`answer_source="evidence"`: a supported draft is kept, an unsupported or missing draft is answered
+    by the evidence sentence about the question, an ungroundable question is dropped; no call at all,
+    and the support rate still counts only the drafts that passed."""
+    evidence = ["Fendoralin is manufactured by Castiva Labs.", *ZORVATIDE]
+    rows = [_row(0, "In which year was Zorvatide approved?", "2009", evidence),
+            _row(1, "Which company manufactures Zorvatide?", "Orvel Biotech", evidence),
+            _row(2, "Who makes Fendoralin?", None, evidence),
+            _row(3, "Which company manufactures a drug?", "Lumera Pharma", evidence)]  # fmt: skip
+    out, ledger, llm = _annotate(tmp_path, rows, answer_source="evidence")
+    assert llm.usage["calls"] == 0 and llm.prompts_seen == []
+    by_id = {r["row_id"]: r for r in out}
+    assert set(by_id) == {"r0", "r1", "r2"} and ledger["dropped"] == {"evidence_not_about_question": 1}
+    assert by_id["r0"]["answer"] == "2009" and by_id["r0"]["verification"] == "evidence"
+    assert by_id["r0"]["annotator_model"] == "synth-model"
+    assert by_id["r1"]["answer"] == "Zorvatide is manufactured by Lumera Pharma."
+    assert by_id["r2"]["answer"] == "Fendoralin is manufactured by Castiva Labs."
+    for row_id in ("r1", "r2"):
+        row = by_id[row_id]
+        assert row["verification"] == "evidence_sentence" and row["verified"] is True
+        assert row["annotator_model"] == "evidence"
+    counters = ledger["counters"]
+    assert counters["annotator_calls"] == 0 and counters["answered_by_evidence_sentence"] == 2
+    assert counters["answered_by_draft"] == 1 and counters["dropped_before_call"] == 1
+    assert counters["checked:attribute"] == 4 and counters["supported:attribute"] == 1  # only r0's draft
+    # the annotator mode, same rows: r1 and r2 each cost a call
+    out, ledger, llm = _annotate(tmp_path / "annotator", rows, evidence_fallback=True)
+    assert llm.usage["calls"] == 2 and ledger["counters"]["annotator_calls"] == 2
+
+
+def test_evidence_answer_source_needs_documents(tmp_path):
+    from pydantic import ValidationError
+
+    from synth_hf.pipelines.aide_config import AIDEConfig
+    from synth_hf.pipelines.aide_plan import plan_aide
+
+    data = {"seeds": {"rows": GROUNDED_SEEDS}, "annotation": {"answer_source": "evidence"}}
+    with pytest.raises(ValidationError, match="answer_source: evidence answers from the documents"):
+        AIDEConfig.model_validate(data)
+    plan = plan_aide(AIDEConfig.model_validate({**data, "documents": {"source": "docs"}}), 2)
+    assert plan["llm_calls"]["annotate_h1"] == plan["llm_calls"]["annotate_h2"] == 0
+    annotator = AIDEConfig.model_validate({**data, "documents": {"source": "docs"}, "annotation": {}})
+    assert plan_aide(annotator, 2)["llm_calls"]["annotate_h1"] == plan["rows_per_hop"][1]
+
+
+@pytest.mark.usefixtures("fakes_on_worker_path")
+def test_evidence_answer_source_run_spends_no_annotation_call_as_planned(tmp_path):
+    """Whole run with `answer_source: evidence`: the ledger's calls per stage are the dry-run plan's
+    (no annotation call), every kept row is answered by its supported draft or its evidence sentence."""
+    from synth_hf.pipelines.aide import run_aide
+    from synth_hf.pipelines.aide_config import AIDEConfig
+    from synth_hf.pipelines.aide_plan import plan_aide
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in GROUNDED_DOCS.items():
+        (docs / name).write_text(text)
+    data = config_data(str(tmp_path), "evidence", seeds={"rows": GROUNDED_SEEDS},
+                       expansion={"depth": 1, "attributes_per_node": 2, "operations_per_node": 2,
+                                  "personas_per_node": 0},
+                       annotation={"answer_source": "evidence"},
+                       dedup={"minhash_threshold": None}, documents={"source": str(docs), "top_k": 2})  # fmt: skip
+    data["engine"]["options"]["responder"] = "aide_cost_fakes:cost_kinds"
+    config = AIDEConfig.model_validate(data)
+    plan = plan_aide(config, len(GROUNDED_SEEDS))
+    result = run_aide(config)
+    summary = json.loads((result.run_dir / "summary.json").read_text())
+    spent = {name: s["llm_calls"] for name, s in summary["stages"].items() if "llm_calls" in s}
+    assert {k: v for k, v in spent.items() if v} == {k: v for k, v in plan["llm_calls"].items() if v}
+    assert plan["llm_calls"]["annotate_h1"] == 0 and summary["llm_calls"] == plan["llm_calls_total"]
+    counters = summary["stages"]["annotate_h1"]["counters"]
+    assert counters["annotator_calls"] == 0 and counters["answered_by_draft"] > 0
+    assert counters["answered_by_evidence_sentence"] > 0  # the unsupported drafts
+    rows = result.dataset.to_list()
+    assert len(rows) == counters["answered_by_draft"] + counters["answered_by_evidence_sentence"]
+    for row in rows:
+        evidence = [e["sentence"] for e in row["evidence"]]
+        assert row["verified"] is True and row["verification"] in ("evidence", "evidence_sentence")
+        assert check_support(row["answer"], evidence).supported, row
+    support = summary["support"]  # the evidence sentences are not counted as supported answers
+    assert support["supported"] == counters["answered_by_draft"] < len(rows)

@@ -84,7 +84,7 @@ def test_recipe_asks_medqa_seeds_open_and_keeps_mcq_on_request(tmp_path):
     args = aide_medqa.build_parser().parse_args(["--out", str(tmp_path), "--engine", "fake:"])
     config, seeds, _ = aide_medqa.build_config(args)
     assert config.seeds.format == "qa" and config.reflection.grader == "embedding"
-    assert config.annotation.evidence_fallback and config.expansion.depth == 2
+    assert config.annotation.answer_source == "evidence" and config.expansion.depth == 2
     first = config.seeds.rows[0]
     assert first == {
         "id": "htn-01",
@@ -97,6 +97,7 @@ def test_recipe_asks_medqa_seeds_open_and_keeps_mcq_on_request(tmp_path):
     config, _, _ = aide_medqa.build_config(args)
     assert config.seeds.rows[0]["options"][1] == "Losartan" and config.seeds.rows[0]["answer"] == "B"
     assert config.documents is None  # the YAML's documents block has no source of its own
+    assert config.annotation.answer_source == "annotator"  # nothing to answer from but the annotator
 
 
 def test_recipe_plan_fills_parents_before_spreading(tmp_path):
