@@ -193,6 +193,7 @@ def _build(
                         **frame,
                         hop=h,
                         attributes_per_node=exp.attributes_per_node,
+                        from_question=exp.attributes_from == "question",
                         max_new_tokens=exp.extraction_max_new_tokens,
                         input_batch_size=batch,
                         **common,

@@ -74,6 +74,13 @@ class ExpansionConfig(ConfigBase):
         "hops >= 2: as an extra 'original example' block). None = every hop.",
     )
     attributes_per_node: int = Field(default=2, ge=0)
+    attributes_from: Literal["llm", "question"] = Field(
+        default="llm",
+        description="Where a node's topic and attribute triplets come from: 'llm' = one extraction call per "
+        "expanding node (as in the paper; an unusable reply falls back to the question's words); 'question' "
+        "= the node's own question (its names as the topic, its other content words as attributes), no "
+        "call: for models whose extraction is mostly unusable.",
+    )
     operations_per_node: int = Field(default=3, ge=0)
     personas_per_node: int = Field(default=2, ge=0)
     max_rows: int | None = Field(default=None, ge=1, description="Cap on generated rows alive (all hops).")

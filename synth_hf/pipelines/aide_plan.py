@@ -57,8 +57,8 @@ def plan_aide(config: AIDEConfig, n_seeds: int) -> dict[str, Any]:
         want = frontier * exp.children_per_node(hop)
         rows = want if left is None else min(want, left)
         parents = _expanding_parents(frontier, n_seeds, exp.children_per_node(hop), rows, left)
-        if not exp.evol:
-            calls[f"extract_attributes_h{hop}"] = parents
+        if not exp.evol:  # attributes read from the question cost no call
+            calls[f"extract_attributes_h{hop}"] = parents if exp.attributes_from == "llm" else 0
         calls[f"synthesize_h{hop}"] = rows
         if reflection.enabled:
             graded = reflection.grader == "llm"  # the embedding grader makes no call

@@ -199,9 +199,11 @@ def test_evidence_answer_source_needs_documents(tmp_path):
 
 
 @pytest.mark.usefixtures("fakes_on_worker_path")
-def test_evidence_answer_source_run_spends_no_annotation_call_as_planned(tmp_path):
+@pytest.mark.parametrize("attributes_from", ["llm", "question"])
+def test_evidence_answer_source_run_spends_no_annotation_call_as_planned(tmp_path, attributes_from):
     """Whole run with `answer_source: evidence`: the ledger's calls per stage are the dry-run plan's
-    (no annotation call), every kept row is answered by its supported draft or its evidence sentence."""
+    (no annotation call; with attributes from the question, no extraction call either), every kept row
+    is answered by its supported draft or its evidence sentence."""
     from synth_hf.pipelines.aide import run_aide
     from synth_hf.pipelines.aide_config import AIDEConfig
     from synth_hf.pipelines.aide_plan import plan_aide
@@ -212,7 +214,7 @@ def test_evidence_answer_source_run_spends_no_annotation_call_as_planned(tmp_pat
         (docs / name).write_text(text)
     data = config_data(str(tmp_path), "evidence", seeds={"rows": GROUNDED_SEEDS},
                        expansion={"depth": 1, "attributes_per_node": 2, "operations_per_node": 2,
-                                  "personas_per_node": 0},
+                                  "personas_per_node": 0, "attributes_from": attributes_from},
                        annotation={"answer_source": "evidence"},
                        dedup={"minhash_threshold": None}, documents={"source": str(docs), "top_k": 2})  # fmt: skip
     data["engine"]["options"]["responder"] = "aide_cost_fakes:cost_kinds"
@@ -223,6 +225,11 @@ def test_evidence_answer_source_run_spends_no_annotation_call_as_planned(tmp_pat
     spent = {name: s["llm_calls"] for name, s in summary["stages"].items() if "llm_calls" in s}
     assert {k: v for k, v in spent.items() if v} == {k: v for k, v in plan["llm_calls"].items() if v}
     assert plan["llm_calls"]["annotate_h1"] == 0 and summary["llm_calls"] == plan["llm_calls_total"]
+    extraction = summary["stages"]["extract_attributes_h1"]
+    assert extraction["llm_calls"] == (len(GROUNDED_SEEDS) if attributes_from == "llm" else 0)
+    if attributes_from == "question":
+        assert extraction["counters"]["attributes_from_question"] == len(GROUNDED_SEEDS)
+        assert summary["llm_calls"] == summary["stages"]["synthesize_h1"]["llm_calls"]
     counters = summary["stages"]["annotate_h1"]["counters"]
     assert counters["annotator_calls"] == 0 and counters["answered_by_draft"] > 0
     assert counters["answered_by_evidence_sentence"] > 0  # the unsupported drafts
@@ -234,3 +241,38 @@ def test_evidence_answer_source_run_spends_no_annotation_call_as_planned(tmp_pat
         assert check_support(row["answer"], evidence).supported, row
     support = summary["support"]  # the evidence sentences are not counted as supported answers
     assert support["supported"] == counters["answered_by_draft"] < len(rows)
+
+
+def test_attributes_from_the_question_cost_no_extraction_call(tmp_path):
+    """`from_question`: topic = the question's names (else its longest content word), attributes = its
+    other words; leaves untouched, persona-only parents get a topic and no attribute, no call."""
+    from synth_hf.steps.aide.outputs import question_topic
+
+    llm = FakeLLM(default_reply='{"topic": "never asked", "attributes": []}')
+    step = ExtractAttributes(name="extract_h1", llm=llm, hop=1, attributes_per_node=2, from_question=True,
+                             ledger_dir=str(tmp_path))  # fmt: skip
+    step.load()
+    rows = [new_row(row_id="a", seed_id="a", hop=0, question="Which company manufactures Zorvatide?", attr_quota=2),
+            new_row(row_id="p", seed_id="p", hop=0, question="How do volcanoes form?", persona_quota=1),
+            new_row(row_id="leaf", seed_id="l", hop=0, question="What is Quenamycin made from?")]  # fmt: skip
+    out = {r["row_id"]: r for r in next(step.process(rows))}
+    assert llm.usage["calls"] == 0 and llm.prompts_seen == []
+    assert out["a"]["topic"] == "Zorvatide"
+    assert [a["attribute"] for a in out["a"]["attributes"]] == ["manufactures", "company"]
+    assert out["p"]["topic"] == "volcanoes" and out["p"]["attributes"] == []
+    assert out["leaf"]["topic"] is None  # a leaf gets no children: nothing to analyse
+    ledger = Ledger(tmp_path).stage_summary()["extract_h1"]
+    assert ledger["llm_calls"] == 0 and ledger["counters"]["attributes_from_question"] == 1
+    assert ledger["counters"]["skipped_leaves"] == 1
+    assert question_topic("Patients fall ill. Doctors see Kelmar fever in Valdoria.") == "Kelmar"  # not "Doctors"
+    assert question_topic("Where is the Harnveld Institute of Tropical Medicine?") == "Harnveld Institute"
+
+
+def test_plan_counts_no_extraction_call_for_attributes_from_the_question():
+    from synth_hf.pipelines.aide_config import AIDEConfig
+    from synth_hf.pipelines.aide_plan import plan_aide
+
+    data = {"seeds": {"rows": GROUNDED_SEEDS}, "expansion": {"attributes_from": "question"}}
+    plan = plan_aide(AIDEConfig.model_validate(data), 2)
+    assert plan["llm_calls"]["extract_attributes_h1"] == plan["llm_calls"]["extract_attributes_h2"] == 0
+    assert plan_aide(AIDEConfig.model_validate({"seeds": data["seeds"]}), 2)["llm_calls"]["extract_attributes_h1"] == 2
