@@ -44,7 +44,7 @@ CACHE_INTERVAL_S = 10.0
 # the annotation config fields the annotate step takes under the same names
 ANNOTATION_FIELDS = {
     "verification", "samples", "temperature", "min_agreement", "free_text_threshold", "on_disagreement",
-    "max_new_tokens",
+    "max_new_tokens", "evidence_fallback", "answer_source",
 }  # fmt: skip
 
 
@@ -238,6 +238,7 @@ def _build(
                         min_diversity=r.min_diversity,
                         max_attempts=r.max_attempts,
                         scorer=r.grader,
+                        copy_threshold=config.dedup.minhash_threshold,
                         embedder=config.personas.embedder,
                         input_batch_size=batch,
                         **synth,
@@ -275,8 +276,6 @@ def _build(
                     **ann.model_dump(include=ANNOTATION_FIELDS),
                     generation_seed=run.seed,
                     grounded=documents is not None,
-                    evidence_fallback=ann.evidence_fallback,
-                    answer_source=ann.answer_source,
                     input_batch_size=batch,
                     **common,
                 )
