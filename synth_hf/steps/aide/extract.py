@@ -107,7 +107,6 @@ class ExtractAttributes(HopMixin, LLMStep):
         )
         yield rows
 
-
     def _from_question(self, inputs: list[dict], rows: list[dict], todo: list[int]) -> list[dict]:
         for i in todo:
             row = rows[i]
