@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-rows", type=int, default=40, help="row cap per run (0 = none)")
     p.add_argument("--documents", default=str(DOCS), help="ground answers in these documents; 'none' = ungrounded")
     p.add_argument("--variants", default=",".join(VARIANTS), help=f"comma list of {', '.join(VARIANTS)}")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="config override for every variant, e.g. expansion.attributes_from=llm (repeatable)")
     p.add_argument("--out", default="outputs/aide_ablation")
     return p
 
@@ -104,7 +106,7 @@ def markdown(table: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from synth_hf.config import apply_dotted, read_yaml_mapping
+    from synth_hf.config import apply_dotted, parse_set, read_yaml_mapping
     from synth_hf.data.knowledge_lift import load_mcq
     from synth_hf.evaluation.knowledge_lift import seed_qa_rows, split_seeds
     from synth_hf.pipelines.aide import run_aide
@@ -127,6 +129,12 @@ def main(argv: list[str] | None = None) -> int:
         "expansion.max_rows": args.max_rows or None, "quality_report": True,
     })  # fmt: skip
     base["documents"] = {**base.get("documents", {}), "source": args.documents} if grounded else None
+    if not grounded:  # no evidence to answer from
+        base = apply_dotted(base, {"annotation.answer_source": "annotator"})
+    try:
+        base = apply_dotted(base, parse_set(args.set))
+    except ValueError as err:
+        raise SystemExit(f"aide_ablation: {err}") from None
     results: dict[str, dict] = {}
     with contextlib.ExitStack() as stack:
         if args.engine == "vllm-server":
@@ -151,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "seeds": args.seeds, "depth": args.depth, "max_rows": args.max_rows or None, "engine": args.engine,
         "documents": args.documents if grounded else None, "target_calls_per_kept_row_without_reflection": 2.1,
+        "overrides": args.set,
         "variants": results, "table": table,
     }  # fmt: skip
     (out / "ablation.json").write_text(json.dumps(report, indent=2), encoding="utf-8")

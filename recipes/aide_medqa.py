@@ -86,6 +86,7 @@ def build_config(args: argparse.Namespace):
         fixed["documents"] = {**(raw.get("documents") or {}), "source": args.documents}
     else:  # the YAML's documents block (top_k, ...) has no source of its own
         fixed["documents"] = None
+        fixed["annotation.answer_source"] = "annotator"  # no evidence to answer from
     flags = field_flags(args)
     if args.engine:
         engine, _, model = args.engine.partition(":")

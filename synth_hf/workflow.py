@@ -52,7 +52,9 @@ def no_rows_hint(method: str, config: dict) -> str:
         tries = ["more seeds (--set recipe.num_seeds=N)"]
         if (config.get("expansion") or {}).get("max_rows") is not None:
             tries.append("more children (--set expansion.max_rows=N)")
-        if config.get("documents") and not (config.get("annotation") or {}).get("evidence_fallback"):
+        ann = config.get("annotation") or {}
+        weak = not ann.get("evidence_fallback") and ann.get("answer_source", "annotator") == "annotator"
+        if config.get("documents") and weak:  # an evidence answer is not on yet
             tries.append("--set annotation.evidence_fallback=true")
         tries += ["documents the seeds are about (--documents)", "a stronger --engine"]
     elif method == "graphgen":

@@ -44,7 +44,7 @@ CACHE_INTERVAL_S = 10.0
 # the annotation config fields the annotate step takes under the same names
 ANNOTATION_FIELDS = {
     "verification", "samples", "temperature", "min_agreement", "free_text_threshold", "on_disagreement",
-    "max_new_tokens",
+    "max_new_tokens", "evidence_fallback", "answer_source",
 }  # fmt: skip
 
 
@@ -193,6 +193,7 @@ def _build(
                         **frame,
                         hop=h,
                         attributes_per_node=exp.attributes_per_node,
+                        from_question=exp.attributes_from == "question",
                         max_new_tokens=exp.extraction_max_new_tokens,
                         input_batch_size=batch,
                         **common,
@@ -237,6 +238,7 @@ def _build(
                         min_diversity=r.min_diversity,
                         max_attempts=r.max_attempts,
                         scorer=r.grader,
+                        copy_threshold=config.dedup.minhash_threshold,
                         embedder=config.personas.embedder,
                         input_batch_size=batch,
                         **synth,
@@ -274,7 +276,6 @@ def _build(
                     **ann.model_dump(include=ANNOTATION_FIELDS),
                     generation_seed=run.seed,
                     grounded=documents is not None,
-                    evidence_fallback=ann.evidence_fallback,
                     input_batch_size=batch,
                     **common,
                 )

@@ -74,6 +74,13 @@ class ExpansionConfig(ConfigBase):
         "hops >= 2: as an extra 'original example' block). None = every hop.",
     )
     attributes_per_node: int = Field(default=2, ge=0)
+    attributes_from: Literal["llm", "question"] = Field(
+        default="llm",
+        description="Where a node's topic and attribute triplets come from: 'llm' = one extraction call per "
+        "expanding node (as in the paper; an unusable reply falls back to the question's words); 'question' "
+        "= the node's own question (its names as the topic, its other content words as attributes), no "
+        "call: for models whose extraction is mostly unusable.",
+    )
     operations_per_node: int = Field(default=3, ge=0)
     personas_per_node: int = Field(default=2, ge=0)
     max_rows: int | None = Field(default=None, ge=1, description="Cap on generated rows alive (all hops).")
@@ -178,6 +185,14 @@ class ReflectionConfig(ConfigBase):
 
 
 class AnnotationConfig(ConfigBase):
+    """How new rows get their answers. Without documents: `verification` by the annotator. With documents
+    (grounded), free-text (qa) answers follow `answer_source`: a draft answer from synthesis that passes
+    the support check is kept in both modes; otherwise 'annotator' asks the annotator from the evidence
+    (one call; `evidence_fallback` then covers an unsupported reply) and 'evidence' answers with the
+    evidence sentence about the question without any call (what the shipped 270M recipes use: its
+    annotator's answer passed the check for 2 of 31 recipe rows). Grounded MCQ and true/false answers
+    come from the evidence in both modes."""
+
     verification: Literal["second_solve", "self_consistency", "none"] = "second_solve"
     samples: int = Field(default=3, ge=2, description="Self-consistency samples (one call, n samples).")
     temperature: float = Field(default=0.7, ge=0)
@@ -190,6 +205,13 @@ class AnnotationConfig(ConfigBase):
         description="Grounded qa runs: when the annotator's answer fails the support check, answer with the "
         "first evidence sentence that carries the question's names (verification: evidence_sentence); for "
         "annotators too weak to phrase a supported answer.",
+    )
+    answer_source: Literal["annotator", "evidence"] = Field(
+        default="annotator",
+        description="Grounded qa runs, when the draft answer fails the support check: 'annotator' = the "
+        "annotator answers from the evidence (one call per row); 'evidence' = the first evidence sentence "
+        "about the question is the answer (verification: evidence_sentence), no annotator call. Needs "
+        "`documents`.",
     )
 
 
@@ -238,6 +260,15 @@ class AIDEConfig(ConfigBase):
     recipe: RecipeConfig | None = Field(
         default=None, description="Used by recipes/*.py (seeds split, training); the pipeline ignores it."
     )
+
+    @model_validator(mode="after")
+    def _evidence_needs_documents(self) -> AIDEConfig:
+        if self.annotation.answer_source == "evidence" and self.documents is None:
+            raise ValueError(
+                "annotation.answer_source: evidence answers from the documents, but no documents are set: "
+                "give documents.source (or --documents), or use answer_source: annotator"
+            )
+        return self
 
 
 def apply_overrides(data: dict, overrides: list[str]) -> dict:

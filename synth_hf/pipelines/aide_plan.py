@@ -14,12 +14,12 @@ from synth_hf.pipelines.aide_config import AIDEConfig
 
 
 def _solve_requests_per_row(config: AIDEConfig) -> int:
-    """Annotation requests per row at most: grounded MCQ / true-false answers come from the evidence
-    (no request); every other annotation asks the annotator once (self-consistency samples ride on
-    that one request)."""
+    """Annotation requests per row at most: grounded MCQ / true-false answers, and grounded free text
+    with `answer_source: evidence`, come from the evidence (no request); every other annotation asks
+    the annotator once (self-consistency samples ride on that one request)."""
     fmt = config.seeds.format
     if config.documents is not None:
-        return 1 if fmt == "qa" else 0
+        return 1 if fmt == "qa" and config.annotation.answer_source == "annotator" else 0
     return 1
 
 
@@ -57,8 +57,8 @@ def plan_aide(config: AIDEConfig, n_seeds: int) -> dict[str, Any]:
         want = frontier * exp.children_per_node(hop)
         rows = want if left is None else min(want, left)
         parents = _expanding_parents(frontier, n_seeds, exp.children_per_node(hop), rows, left)
-        if not exp.evol:
-            calls[f"extract_attributes_h{hop}"] = parents
+        if not exp.evol:  # attributes read from the question cost no call
+            calls[f"extract_attributes_h{hop}"] = parents if exp.attributes_from == "llm" else 0
         calls[f"synthesize_h{hop}"] = rows
         if reflection.enabled:
             graded = reflection.grader == "llm"  # the embedding grader makes no call

@@ -96,8 +96,9 @@ def _unverified_notes(summary: dict) -> list[str]:
                 "--set documents.source=PATH): answers are then grounded in them and checked")  # fmt: skip
     else:
         todo = "check the annotation settings (annotation.verification"
-        if not (config.get("annotation") or {}).get("evidence_fallback"):
-            todo += "; annotation.evidence_fallback=true for an annotator too weak to phrase a supported answer"
+        ann = config.get("annotation") or {}
+        if not ann.get("evidence_fallback") and ann.get("answer_source", "annotator") == "annotator":
+            todo += "; annotation.evidence_fallback=true for an annotator too weak to phrase an answer"
         todo += ")"
     note = (f"{share} verified (verified: false: answers not checked against evidence), so training leaves "
             f"them out by default; {todo}, or train with --include-unverified to keep them as they are.")  # fmt: skip

@@ -28,3 +28,21 @@ def test_ablation_table_shape_and_effects(tmp_path, capsys):
     assert all(r["rows_per_minute"] > 0 for r in overall.values())
     printed = capsys.readouterr().out
     assert printed.startswith("[") and "| variant | hop | rows | relevance" in printed
+
+
+def test_ablation_overrides_reach_every_variant_and_bad_ones_are_one_line(tmp_path):
+    sys.path.insert(0, str(ROOT))
+    import pytest
+
+    from benchmarks.aide_ablation import main
+
+    out = tmp_path / "abl"
+    args = ["--engine", "fake", "--documents", "none", "--seeds", "1", "--depth", "1", "--max-rows", "0",
+            "--variants", "no_reflection", "--out", str(out), "--set", "expansion.attributes_from=llm"]  # fmt: skip
+    assert main(args) == 0
+    report = json.loads((out / "ablation.json").read_text())
+    assert report["overrides"] == ["expansion.attributes_from=llm"]
+    config = (out / "no_reflection" / "config.yaml").read_text()
+    assert "attributes_from: llm" in config and "answer_source: annotator" in config  # ungrounded
+    with pytest.raises(SystemExit, match="aide_ablation: --set expects key.path=value"):
+        main(args[:-1] + ["no-equals-sign"])

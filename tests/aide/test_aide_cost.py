@@ -151,3 +151,128 @@ def test_grounded_run_spends_annotator_calls_only_where_they_can_keep_a_row(tmp_
     for row in rows:
         assert row["verified"] is True
         assert check_support(row["answer"], [e["sentence"] for e in row["evidence"]]).supported, row
+
+
+def test_evidence_answer_source_makes_no_annotator_call(tmp_path):
+    """`answer_source="evidence"`: a supported draft is kept, an unsupported or missing draft is answered
+    by the evidence sentence about the question, an ungroundable question is dropped; no call at all,
+    and the support rate still counts only the drafts that passed."""
+    evidence = ["Fendoralin is manufactured by Castiva Labs.", *ZORVATIDE]
+    rows = [_row(0, "In which year was Zorvatide approved?", "2009", evidence),
+            _row(1, "Which company manufactures Zorvatide?", "Orvel Biotech", evidence),
+            _row(2, "Who makes Fendoralin?", None, evidence),
+            _row(3, "Which company manufactures a drug?", "Lumera Pharma", evidence)]  # fmt: skip
+    out, ledger, llm = _annotate(tmp_path, rows, answer_source="evidence")
+    assert llm.usage["calls"] == 0 and llm.prompts_seen == []
+    by_id = {r["row_id"]: r for r in out}
+    assert set(by_id) == {"r0", "r1", "r2"} and ledger["dropped"] == {"evidence_not_about_question": 1}
+    assert by_id["r0"]["answer"] == "2009" and by_id["r0"]["verification"] == "evidence"
+    assert by_id["r0"]["annotator_model"] == "synth-model"
+    assert by_id["r1"]["answer"] == "Zorvatide is manufactured by Lumera Pharma."
+    assert by_id["r2"]["answer"] == "Fendoralin is manufactured by Castiva Labs."
+    for row_id in ("r1", "r2"):
+        row = by_id[row_id]
+        assert row["verification"] == "evidence_sentence" and row["verified"] is True
+        assert row["annotator_model"] == "evidence"
+    counters = ledger["counters"]
+    assert counters["annotator_calls"] == 0 and counters["answered_by_evidence_sentence"] == 2
+    assert counters["answered_by_draft"] == 1 and counters["dropped_before_call"] == 1
+    assert counters["checked:attribute"] == 4 and counters["supported:attribute"] == 1  # only r0's draft
+    # the annotator mode, same rows: r1 and r2 each cost a call
+    out, ledger, llm = _annotate(tmp_path / "annotator", rows, evidence_fallback=True)
+    assert llm.usage["calls"] == 2 and ledger["counters"]["annotator_calls"] == 2
+
+
+def test_evidence_answer_source_needs_documents(tmp_path):
+    from pydantic import ValidationError
+
+    from synth_hf.pipelines.aide_config import AIDEConfig
+    from synth_hf.pipelines.aide_plan import plan_aide
+
+    data = {"seeds": {"rows": GROUNDED_SEEDS}, "annotation": {"answer_source": "evidence"}}
+    with pytest.raises(ValidationError, match="answer_source: evidence answers from the documents"):
+        AIDEConfig.model_validate(data)
+    plan = plan_aide(AIDEConfig.model_validate({**data, "documents": {"source": "docs"}}), 2)
+    assert plan["llm_calls"]["annotate_h1"] == plan["llm_calls"]["annotate_h2"] == 0
+    annotator = AIDEConfig.model_validate({**data, "documents": {"source": "docs"}, "annotation": {}})
+    assert plan_aide(annotator, 2)["llm_calls"]["annotate_h1"] == plan["rows_per_hop"][1]
+
+
+@pytest.mark.usefixtures("fakes_on_worker_path")
+@pytest.mark.parametrize("attributes_from", ["llm", "question"])
+def test_evidence_answer_source_run_spends_no_annotation_call_as_planned(tmp_path, attributes_from):
+    """Whole run with `answer_source: evidence`: the ledger's calls per stage are the dry-run plan's
+    (no annotation call; with attributes from the question, no extraction call either), every kept row
+    is answered by its supported draft or its evidence sentence."""
+    from synth_hf.pipelines.aide import run_aide
+    from synth_hf.pipelines.aide_config import AIDEConfig
+    from synth_hf.pipelines.aide_plan import plan_aide
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in GROUNDED_DOCS.items():
+        (docs / name).write_text(text)
+    data = config_data(str(tmp_path), "evidence", seeds={"rows": GROUNDED_SEEDS},
+                       expansion={"depth": 1, "attributes_per_node": 2, "operations_per_node": 2,
+                                  "personas_per_node": 0, "attributes_from": attributes_from},
+                       annotation={"answer_source": "evidence"},
+                       dedup={"minhash_threshold": None}, documents={"source": str(docs), "top_k": 2})  # fmt: skip
+    data["engine"]["options"]["responder"] = "aide_cost_fakes:cost_kinds"
+    config = AIDEConfig.model_validate(data)
+    plan = plan_aide(config, len(GROUNDED_SEEDS))
+    result = run_aide(config)
+    summary = json.loads((result.run_dir / "summary.json").read_text())
+    spent = {name: s["llm_calls"] for name, s in summary["stages"].items() if "llm_calls" in s}
+    assert {k: v for k, v in spent.items() if v} == {k: v for k, v in plan["llm_calls"].items() if v}
+    assert plan["llm_calls"]["annotate_h1"] == 0 and summary["llm_calls"] == plan["llm_calls_total"]
+    extraction = summary["stages"]["extract_attributes_h1"]
+    assert extraction["llm_calls"] == (len(GROUNDED_SEEDS) if attributes_from == "llm" else 0)
+    if attributes_from == "question":
+        assert extraction["counters"]["attributes_from_question"] == len(GROUNDED_SEEDS)
+        assert summary["llm_calls"] == summary["stages"]["synthesize_h1"]["llm_calls"]
+    counters = summary["stages"]["annotate_h1"]["counters"]
+    assert counters["annotator_calls"] == 0 and counters["answered_by_draft"] > 0
+    assert counters["answered_by_evidence_sentence"] > 0  # the unsupported drafts
+    rows = result.dataset.to_list()
+    assert len(rows) == counters["answered_by_draft"] + counters["answered_by_evidence_sentence"]
+    for row in rows:
+        evidence = [e["sentence"] for e in row["evidence"]]
+        assert row["verified"] is True and row["verification"] in ("evidence", "evidence_sentence")
+        assert check_support(row["answer"], evidence).supported, row
+    support = summary["support"]  # the evidence sentences are not counted as supported answers
+    assert support["supported"] == counters["answered_by_draft"] < len(rows)
+
+
+def test_attributes_from_the_question_cost_no_extraction_call(tmp_path):
+    """`from_question`: topic = the question's names (else its longest content word), attributes = its
+    other words; leaves untouched, persona-only parents get a topic and no attribute, no call."""
+    from synth_hf.steps.aide.outputs import question_topic
+
+    llm = FakeLLM(default_reply='{"topic": "never asked", "attributes": []}')
+    step = ExtractAttributes(name="extract_h1", llm=llm, hop=1, attributes_per_node=2, from_question=True,
+                             ledger_dir=str(tmp_path))  # fmt: skip
+    step.load()
+    rows = [new_row(row_id="a", seed_id="a", hop=0, question="Which company manufactures Zorvatide?", attr_quota=2),
+            new_row(row_id="p", seed_id="p", hop=0, question="How do volcanoes form?", persona_quota=1),
+            new_row(row_id="leaf", seed_id="l", hop=0, question="What is Quenamycin made from?")]  # fmt: skip
+    out = {r["row_id"]: r for r in next(step.process(rows))}
+    assert llm.usage["calls"] == 0 and llm.prompts_seen == []
+    assert out["a"]["topic"] == "Zorvatide"
+    assert [a["attribute"] for a in out["a"]["attributes"]] == ["manufactures", "company"]
+    assert out["p"]["topic"] == "volcanoes" and out["p"]["attributes"] == []
+    assert out["leaf"]["topic"] is None  # a leaf gets no children: nothing to analyse
+    ledger = Ledger(tmp_path).stage_summary()["extract_h1"]
+    assert ledger["llm_calls"] == 0 and ledger["counters"]["attributes_from_question"] == 1
+    assert ledger["counters"]["skipped_leaves"] == 1
+    assert question_topic("Patients fall ill. Doctors see Kelmar fever in Valdoria.") == "Kelmar"  # not "Doctors"
+    assert question_topic("Where is the Harnveld Institute of Tropical Medicine?") == "Harnveld Institute"
+
+
+def test_plan_counts_no_extraction_call_for_attributes_from_the_question():
+    from synth_hf.pipelines.aide_config import AIDEConfig
+    from synth_hf.pipelines.aide_plan import plan_aide
+
+    data = {"seeds": {"rows": GROUNDED_SEEDS}, "expansion": {"attributes_from": "question"}}
+    plan = plan_aide(AIDEConfig.model_validate(data), 2)
+    assert plan["llm_calls"]["extract_attributes_h1"] == plan["llm_calls"]["extract_attributes_h2"] == 0
+    assert plan_aide(AIDEConfig.model_validate({"seeds": data["seeds"]}), 2)["llm_calls"]["extract_attributes_h1"] == 2

@@ -219,6 +219,7 @@ def test_reflection_drops_what_keeps_failing(tmp_path):
         "resynthesis_unparsed": 0,
         "passed_first_try": 4,
         "reflection_failed": 4,
+        "copies_skipped_grading": 0,
     }
     assert stage["llm_calls"] == (10 + 6 + 4) + (6 + 4)
     assert stage["dropped"] == {"reflection_failed": 4}

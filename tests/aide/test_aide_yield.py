@@ -5,6 +5,7 @@ ending in one line (exit 2) instead of a traceback."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def test_recipe_asks_medqa_seeds_open_and_keeps_mcq_on_request(tmp_path):
     args = aide_medqa.build_parser().parse_args(["--out", str(tmp_path), "--engine", "fake:"])
     config, seeds, _ = aide_medqa.build_config(args)
     assert config.seeds.format == "qa" and config.reflection.grader == "embedding"
-    assert config.annotation.evidence_fallback and config.expansion.depth == 2
+    assert config.annotation.answer_source == "evidence" and config.expansion.depth == 2
     first = config.seeds.rows[0]
     assert first == {
         "id": "htn-01",
@@ -97,6 +98,7 @@ def test_recipe_asks_medqa_seeds_open_and_keeps_mcq_on_request(tmp_path):
     config, _, _ = aide_medqa.build_config(args)
     assert config.seeds.rows[0]["options"][1] == "Losartan" and config.seeds.rows[0]["answer"] == "B"
     assert config.documents is None  # the YAML's documents block has no source of its own
+    assert config.annotation.answer_source == "annotator"  # nothing to answer from but the annotator
 
 
 def test_recipe_plan_fills_parents_before_spreading(tmp_path):
@@ -146,3 +148,34 @@ def test_evidence_sentence_fallback_never_answers_with_a_heading():
     fact = "Metformin is the usual first-line drug for type 2 diabetes."
     assert evidence_sentence_answer(question, [heading, fact]) == fact
     assert evidence_sentence_answer(question, [heading]) is None
+
+
+def _counting_grader(prompt: str, index: int) -> str:
+    return '{"relevance": 9, "diversity": 8, "feedback": ""}'
+
+
+def _new_question(prompt: str, index: int) -> str:
+    return " Which drug replaces enalapril when a patient with kidney disease coughs?\nAnswer: losartan"
+
+
+def test_a_copy_of_the_parent_or_seed_is_resynthesized_without_a_grade_call(tmp_path):
+    """Reflection does not grade a child that copies its seed (it would score full relevance, pass, and
+    be dropped by dedup after the call): it is re-synthesized with fixed feedback, then graded."""
+    from synth_hf.steps.aide.reflect import COPY_FEEDBACK, copies_parent_or_seed
+
+    grader = FakeLLM(responder=f"{__name__}:_counting_grader", name="grader")
+    llm = FakeLLM(responder=f"{__name__}:_new_question")
+    step = SelfReflect(name="reflect", llm=llm, grader=grader, hop=1, max_attempts=1, copy_threshold=0.8,
+                       ledger_dir=str(tmp_path))  # fmt: skip
+    step.load()
+    rows = [_child("copy", "attribute", SEED + " "),  # the seed again
+            _child("new", "attribute", "Which drug replaces lisinopril after a dry cough in an older patient?")]  # fmt: skip
+    out = {r["row_id"]: r for r in next(step.process(rows))}
+    assert set(out) == {"copy", "new"} and out["copy"]["question"].startswith("Which drug replaces enalapril")
+    assert out["copy"]["reflection_attempts"] == 1 and COPY_FEEDBACK in llm.prompts_seen[0]
+    # graded: "new" once and the re-synthesized copy once; never the copy itself
+    graded = [re.findall(r"^New: (.*)$", p, re.MULTILINE)[-1].strip() for p in grader.prompts_seen]
+    assert grader.usage["calls"] == 2 and SEED not in graded and out["copy"]["question"] in graded
+    stage = Ledger(tmp_path).stage_summary()["reflect"]
+    assert stage["counters"]["copies_skipped_grading"] == 1 and stage["llm_calls"] == 3
+    assert not copies_parent_or_seed(rows[1], None)  # dedup off: no pre-check

@@ -158,6 +158,8 @@ def test_unverified_notice_only_when_most_rows_are_and_says_what_is_not_set():
     assert "annotation.evidence_fallback=true" in note and "documents.source" not in note
     grounded["config"]["annotation"]["evidence_fallback"] = True
     assert "evidence_fallback" not in run_notices(grounded)[0]
+    grounded["config"]["annotation"] = {"evidence_fallback": False, "answer_source": "evidence"}
+    assert "evidence_fallback" not in run_notices(grounded)[0]  # evidence answers already
 
 
 # ------------------------------------------------------------------------------- run messages
@@ -169,6 +171,8 @@ def test_no_rows_hint_suggests_only_what_is_not_set():
     assert "evidence_fallback" not in hint and "expansion.max_rows" in hint and hint.startswith("try more seeds")
     medqa["annotation"]["evidence_fallback"] = False
     assert "--set annotation.evidence_fallback=true" in no_rows_hint("aide", medqa)
+    medqa["annotation"]["answer_source"] = "evidence"  # the recipe's setting: the evidence answers already
+    assert "evidence_fallback" not in no_rows_hint("aide", medqa)
     ungrounded = {"documents": None, "annotation": {}, "expansion": {"max_rows": None}}
     hint = no_rows_hint("aide", ungrounded)  # the fallback needs documents; no cap to raise
     assert "evidence_fallback" not in hint and "max_rows" not in hint and "--documents" in hint

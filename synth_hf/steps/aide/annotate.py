@@ -17,7 +17,11 @@ pass the support check. Deterministic checks come first and cost no call: a ques
 sentence is about (`groundable`) is dropped (`evidence_not_about_question`; its fallback could not
 answer it either), and a draft answer from synthesis that already passes the support check is kept as
 the answer (`answered_by_draft`). Both still count as checked for the support rate. The annotator
-sees only the evidence sentences about the question (`question_sentences`). An MCQ's answer is its
+sees only the evidence sentences about the question (`question_sentences`). With
+`answer_source="evidence"` no annotator is asked: a groundable question whose draft is unsupported (or
+missing) is answered by its evidence sentence (`evidence_sentence_answer`, counted as
+`answered_by_evidence_sentence`, verification `evidence_sentence`) and counts as checked, not supported.
+An MCQ's answer is its
 only option found in the evidence and a true/false label is what the evidence supports or contradicts
 (no call). Kept rows are `verified=True`; the others are
 dropped with the reason. Counters `checked:<branch>` / `supported:<branch>` give the support rate."""
@@ -57,6 +61,11 @@ class AnnotateAndVerify(HopMixin, LLMStep):
     grounded: bool = Field(default=False, description="Rows carry `evidence`; answers must rest on it.")
     evidence_fallback: bool = Field(
         default=False, description="Grounded qa: an unsupported answer is replaced by the evidence sentence."
+    )
+    answer_source: str = Field(
+        default="annotator",
+        description="Grounded qa: 'annotator' asks the annotator when the draft is unsupported; 'evidence' "
+        "answers with the evidence sentence instead (no call).",
     )
 
     @property
@@ -160,10 +169,12 @@ class AnnotateAndVerify(HopMixin, LLMStep):
                 continue
             if not groundable(r["question"], _sentences(r)):
                 settled[id(r)] = (None, "evidence_not_about_question", "precheck")
-            elif r["draft_answer"]:
+            else:
                 answer, why = ground_free_text(r["question"], r["draft_answer"], _sentences(r))
-                if not why:  # synthesis already wrote a supported answer: the same check, no call
+                if r["draft_answer"] and not why:  # synthesis wrote a supported answer: the same check, no call
                     settled[id(r)] = (answer, "", "draft")
+                elif self.answer_source == "evidence":  # the evidence sentence answers below, no call
+                    settled[id(r)] = (None, why, "evidence")
         free = [r for r in new if self.seed_format == "qa" and _sentences(r) and id(r) not in settled]
         # only the sentences about the question: Gemma-3-270M copied spans from the others
         prompts = [
@@ -199,7 +210,8 @@ class AnnotateAndVerify(HopMixin, LLMStep):
             if how in ("draft", "precheck"):
                 bump({"draft": "answered_by_draft", "precheck": "dropped_before_call"}[how])
             verification = "evidence"
-            if why and evidence and self.seed_format == "qa" and self.evidence_fallback and how != "precheck":
+            fallback_on = self.evidence_fallback or how == "evidence"
+            if why and evidence and self.seed_format == "qa" and fallback_on and how != "precheck":
                 fallback = evidence_sentence_answer(row["question"], evidence)
                 if fallback is not None:  # counted apart: the support rate stays the annotator's own
                     answer, why, verification = fallback, "", "evidence_sentence"

@@ -6,7 +6,12 @@ untouched, so no call is ever spent on a leaf.
 
 A small model often returns no usable attribute (the topic again, '...' copied from the format, one
 attribute repeated): the row then takes attributes from its own question's words
-(`attributes_from_question`), so the attribute branch is never silently empty."""
+(`attributes_from_question`), so the attribute branch is never silently empty.
+
+`from_question=True` makes no call at all: every expanding row takes its topic (`question_topic`) and
+attributes from its own question's words; for models whose extraction is mostly unusable (Gemma-3-270M:
+6 of 9 extractions fell back to the question's words, and two of the others invented a relation the
+documents contradict)."""
 
 from typing import Any
 
@@ -16,7 +21,12 @@ from pydantic import Field
 
 from synth_hf.models.base import StructuredResult
 from synth_hf.steps.aide.context import HopMixin
-from synth_hf.steps.aide.outputs import fallback_attributes, fallback_topic, normalize_extraction
+from synth_hf.steps.aide.outputs import (
+    fallback_attributes,
+    fallback_topic,
+    normalize_extraction,
+    question_topic,
+)
 from synth_hf.steps.aide.synthesis_prompts import EXTRACTION_SCHEMA, extraction_prompt, extraction_schema
 from synth_hf.steps.common.base import LLMStep
 
@@ -24,6 +34,9 @@ from synth_hf.steps.common.base import LLMStep
 class ExtractAttributes(HopMixin, LLMStep):
     attributes_per_node: int = Field(default=2, ge=0)
     max_new_tokens: int = 160
+    from_question: bool = Field(
+        default=False, description="Topic and attributes from the question's own words, no call."
+    )
 
     # The JSON sits on one line in the few-shot examples: stop at the first blank line / next block.
     stop: list[str] = Field(default_factory=lambda: ["###", "\n\n", "\nQuestion", "\nStatement"])
@@ -45,6 +58,9 @@ class ExtractAttributes(HopMixin, LLMStep):
             if r["hop"] == self.hop - 1 and (r["attr_quota"] + r["persona_quota"]) > 0
         ]
         k = max(1, self.attributes_per_node)
+        if self.from_question:
+            yield self._from_question(inputs, rows, todo)
+            return
         prompts = [
             extraction_prompt(self.seed_format, rows[i]["question"], rows[i]["options"], k) for i in todo
         ]
@@ -90,6 +106,27 @@ class ExtractAttributes(HopMixin, LLMStep):
             },
         )
         yield rows
+
+    def _from_question(self, inputs: list[dict], rows: list[dict], todo: list[int]) -> list[dict]:
+        for i in todo:
+            row = rows[i]
+            row["topic"] = question_topic(row["question"])
+            wanted = self.attributes_per_node if row["attr_quota"] else 0
+            row["attributes"] = fallback_attributes(row["question"], row["topic"], [], wanted)
+            row["extraction_raw"] = None
+        with_quota = [rows[i] for i in todo if rows[i]["attr_quota"]]
+        self.account(
+            inputs,
+            len(rows),
+            usage_before=self.llm.usage,  # no call: the ledger says 0
+            extra={
+                "extracted": 0,
+                "attributes_from_question": len(with_quota),
+                "fewer_attributes": sum(len(r["attributes"]) < self.attributes_per_node for r in with_quota),
+                "skipped_leaves": sum(1 for r in rows if r["hop"] == self.hop - 1) - len(todo),
+            },
+        )
+        return rows
 
 
 def _salvage(result: StructuredResult) -> Any:

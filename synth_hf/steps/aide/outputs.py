@@ -159,6 +159,26 @@ def fallback_attributes(question: str, topic: str | None, have: list[dict], k: i
     return (have + extra)[:k]
 
 
+def question_topic(question: str) -> str:
+    """A topic read from the question alone: its first run of names after the first word ("Which
+    company manufactures Zorvatide?" -> "Zorvatide"), else its longest content word ("How do volcanoes
+    form?" -> "volcanoes", leaving the other words as attributes), else `fallback_topic`."""
+    from synth_hf.text.support import STOPWORDS
+    from synth_hf.text.support import tokens as split
+
+    run: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", question.strip()):  # a sentence's first word is no name
+        for tok in split(sentence)[1:]:
+            if tok[:1].isupper() and tok.casefold() not in STOPWORDS:
+                run.append(tok)
+            elif run:
+                return " ".join(run)
+        if run:
+            return " ".join(run)
+    content = [t for t in split(question) if t.casefold() not in STOPWORDS and not t.isdigit()]
+    return max(content, key=len).lower() if content else fallback_topic(question)
+
+
 def fallback_topic(question: str, words: int = 8) -> str:
     """A topic when extraction failed: the question's first words (still a fair retrieval query)."""
     return " ".join(str(question).split()[:words])

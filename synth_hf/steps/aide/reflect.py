@@ -6,7 +6,12 @@ re-synthesized with the grader's feedback (the same prompt as synthesis, residua
 most `max_attempts` times; a row still failing is dropped, with its scores, and counted.
 
 `scorer="embedding"` grades without a call, on the same scale (`embedding_grades`): Gemma-3-270M as a
-grader copied one worked example's scores whatever the child said, so its grades decided nothing."""
+grader copied one worked example's scores whatever the child said, so its grades decided nothing.
+
+A child whose question copies its parent's or the seed's (word 3-gram Jaccard >= `copy_threshold`, the
+dedup threshold: dedup would drop it after reflection) is not graded: it fails at once with fixed
+feedback and is re-synthesized (or dropped), counted as `copies_skipped_grading`. A copy of the seed
+scored full relevance and passed, so the grade call bought nothing but its later drop."""
 
 from distilabel.steps import StepInput
 from distilabel.typing import StepOutput
@@ -31,6 +36,9 @@ class SelfReflect(SynthesisMixin, LLMStep):
     scorer: str = Field(default="llm", description="llm | embedding (no call; see embedding_grades)")
     embedder: str | None = Field(
         default=None, description="Embedding scorer's model; None = embedded MiniLM."
+    )
+    copy_threshold: float | None = Field(
+        default=None, description="Word 3-gram Jaccard with the parent or seed at which a child is a copy."
     )
 
     @property
@@ -57,6 +65,8 @@ class SelfReflect(SynthesisMixin, LLMStep):
         return row["relevance"] is not None and row["relevance"] >= self.min_relevance
 
     def _grade(self, grader: SynthLLM, rows: list[dict]) -> None:
+        if not rows:
+            return
         if self.scorer == "embedding":
             for row, (relevance, diversity, feedback) in zip(rows, embedding_grades(rows, self.embedder)):
                 row.update(relevance=relevance, diversity=diversity, reflection_feedback=feedback)
@@ -80,8 +90,13 @@ class SelfReflect(SynthesisMixin, LLMStep):
         new = len(pending)
         resynth = unparsed = 0
         attempt, first_pass = 0, None
+        copies = 0
         while pending:
-            self._grade(grader, pending)
+            copied = [r for r in pending if copies_parent_or_seed(r, self.copy_threshold)]
+            for row in copied:
+                row.update(relevance=None, diversity=None, reflection_feedback=COPY_FEEDBACK)
+            copies += len(copied)
+            self._grade(grader, [r for r in pending if not any(r is c for c in copied)])
             pending = [r for r in pending if not self._passes(r)]
             first_pass = new - len(pending) if first_pass is None else first_pass
             if not pending or attempt >= self.max_attempts:
@@ -112,10 +127,29 @@ class SelfReflect(SynthesisMixin, LLMStep):
                 "resynthesized": resynth,
                 "resynthesis_unparsed": unparsed,
                 "passed_first_try": first_pass or 0,
+                "copies_skipped_grading": copies,
                 "reflection_failed": len(dropped),
             },
         )
         yield kept
+
+
+COPY_FEEDBACK = "It repeats the existing question; ask a different question about the focus."
+
+
+def copies_parent_or_seed(row: dict, threshold: float | None) -> bool:
+    """True when the row's question shares at least `threshold` of its word 3-grams (Jaccard, lowercased)
+    with its parent's or seed's question; False when `threshold` is None."""
+    from synth_hf.text.dedup import shingles
+
+    if threshold is None:
+        return False
+    mine = shingles(str(row.get("question") or ""))
+    for other in (row.get("parent_question"), row.get("seed_question")):
+        theirs = shingles(str(other or ""))
+        if mine and theirs and len(mine & theirs) / len(mine | theirs) >= threshold:
+            return True
+    return False
 
 
 def embedding_grades(rows: list[dict], embedder: str | None = None) -> list[tuple[float, float, str]]:
