@@ -14,8 +14,8 @@ from collections.abc import Iterable
 
 from synth_hf.graph.merge import normalize_name
 from synth_hf.graph.records import EntityRecord, RelationRecord
-from synth_hf.text.spans import snap_span
-from synth_hf.text.support import contains_span
+from synth_hf.text.spans import is_generic_name, snap_span
+from synth_hf.text.support import contains_span, span_pattern
 
 
 def whole_name_aliases(
@@ -24,8 +24,9 @@ def whole_name_aliases(
     """{cut name: whole name} (both as extracted) for `merge_records(aliases=...)`.
 
     A name is aliased when (1) at least one evidence sentence of its records (the entity records that
-    name it and the relation records it is an end of) mentions it, (2) in every such sentence it widens
-    to the same longer phrase, and (3) that phrase is itself an extracted name (no new name is made up).
+    name it and the relation records it is an end of) mentions it, (2) in every such sentence, at every
+    occurrence, it is part of the same longer phrase, (3) that phrase is itself an extracted name (no
+    new name is made up) and (4) it is not a bare common noun ("fever") or a unit.
     Records without evidence are ignored; names never mentioned in their evidence stay as they are.
     """
     surface: dict[str, str] = {}
@@ -46,11 +47,19 @@ def whole_name_aliases(
     known = list(surface.values())
     aliases: dict[str, str] = {}
     for key, name in surface.items():
+        if is_generic_name(name):
+            continue  # "fever" is a symptom of its own as often as a cut "Kelmar fever"
         mentions = [s for s in sentences[key] if contains_span(s, name)]
-        wholes = {normalize_name(snap_span(s, name, known)) for s in mentions}
+        spelled = {s: snap_span(s, name, known) for s in mentions}
+        wholes = {normalize_name(w) for w in spelled.values()}
         if len(wholes) != 1:
             continue
         (whole,) = wholes
-        if whole != key and whole in surface and len(whole) > len(key):
-            aliases[name] = surface[whole]
+        if whole == key or whole not in surface or len(whole) <= len(key):
+            continue
+        # every occurrence, not only the first: "The Harnveld Institute is located in Harnveld." names the
+        # town alone too, so "Harnveld" is a name of its own
+        if any(contains_span(span_pattern(w).sub(" ", s), name) for s, w in spelled.items()):
+            continue
+        aliases[name] = surface[whole]
     return aliases

@@ -266,7 +266,7 @@ class AIDEConfig(ConfigBase):
         if self.annotation.answer_source == "evidence" and self.documents is None:
             raise ValueError(
                 "annotation.answer_source: evidence answers from the documents, but no documents are set: "
-                "give documents.source (or --documents), or use answer_source: annotator"
+                "give documents.source (recipes/aide_medqa.py: --documents), or use answer_source: annotator"
             )
         return self
 

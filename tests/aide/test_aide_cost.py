@@ -160,12 +160,15 @@ def test_evidence_answer_source_makes_no_annotator_call(tmp_path):
     evidence = ["Fendoralin is manufactured by Castiva Labs.", *ZORVATIDE]
     rows = [_row(0, "In which year was Zorvatide approved?", "2009", evidence),
             _row(1, "Which company manufactures Zorvatide?", "Orvel Biotech", evidence),
-            _row(2, "Who makes Fendoralin?", None, evidence),
-            _row(3, "Which company manufactures a drug?", "Lumera Pharma", evidence)]  # fmt: skip
+            _row(2, "Who manufactures Fendoralin?", None, evidence),
+            _row(3, "Which company manufactures a drug?", "Lumera Pharma", evidence),
+            _row(4, "Who sets the price of Zorvatide?", None, evidence)]  # fmt: skip
     out, ledger, llm = _annotate(tmp_path, rows, answer_source="evidence")
     assert llm.usage["calls"] == 0 and llm.prompts_seen == []
     by_id = {r["row_id"]: r for r in out}
-    assert set(by_id) == {"r0", "r1", "r2"} and ledger["dropped"] == {"evidence_not_about_question": 1}
+    # r4: sentences about Zorvatide, none about its price - a neighbouring fact is no answer
+    assert set(by_id) == {"r0", "r1", "r2"}
+    assert ledger["dropped"] == {"evidence_not_about_question": 1, "evidence_does_not_answer_question": 1}
     assert by_id["r0"]["answer"] == "2009" and by_id["r0"]["verification"] == "evidence"
     assert by_id["r0"]["annotator_model"] == "synth-model"
     assert by_id["r1"]["answer"] == "Zorvatide is manufactured by Lumera Pharma."
@@ -177,10 +180,10 @@ def test_evidence_answer_source_makes_no_annotator_call(tmp_path):
     counters = ledger["counters"]
     assert counters["annotator_calls"] == 0 and counters["answered_by_evidence_sentence"] == 2
     assert counters["answered_by_draft"] == 1 and counters["dropped_before_call"] == 1
-    assert counters["checked:attribute"] == 4 and counters["supported:attribute"] == 1  # only r0's draft
+    assert counters["checked:attribute"] == 5 and counters["supported:attribute"] == 1  # only r0's draft
     # the annotator mode, same rows: r1 and r2 each cost a call
     out, ledger, llm = _annotate(tmp_path / "annotator", rows, evidence_fallback=True)
-    assert llm.usage["calls"] == 2 and ledger["counters"]["annotator_calls"] == 2
+    assert llm.usage["calls"] == 3 and ledger["counters"]["annotator_calls"] == 3
 
 
 def test_evidence_answer_source_needs_documents(tmp_path):

@@ -164,12 +164,14 @@ def test_a_supported_span_must_answer_the_question_asked():
 
 
 def test_evidence_sentence_fallback_answers_with_the_sentence_about_the_question(tmp_path):
-    """With `evidence_fallback`, the row whose annotator answer was unsupported ("Who first described
-    Zorvatide?" -> "Denmar Health") is answered by the evidence sentence that carries its name,
+    """With `evidence_fallback`, the row whose annotator answer was unsupported ("When was Zorvatide
+    approved?" -> "Denmar Health") is answered by the evidence sentence that states what it asks,
     marked `evidence_sentence` and counted apart from the annotator's support rate."""
     from synth_hf.steps.aide.grounding import evidence_sentence_answer
 
-    out, ledger, _ = _run_grounded(tmp_path, "qa", _rows("qa"), evidence_fallback=True)
+    rows = _rows("qa")
+    rows[1]["question"] = "When was Zorvatide approved?"
+    out, ledger, _ = _run_grounded(tmp_path, "qa", rows, evidence_fallback=True)
     assert [r["row_id"] for r in out] == ["r0", "r1"]
     fallback = out[1]
     assert fallback["verification"] == "evidence_sentence" and fallback["verified"] is True
@@ -181,3 +183,17 @@ def test_evidence_sentence_fallback_answers_with_the_sentence_about_the_question
     assert evidence_sentence_answer("When was Zorvatide approved?", sentences) == sentences[1]
     assert evidence_sentence_answer("Which company makes Brevimast?", sentences) is None  # name missing
     assert evidence_sentence_answer("When was Zorvatide approved?", ["Zorvatide was approved."]) is None
+
+
+def test_evidence_sentence_answer_must_state_the_relation_asked_about():
+    """A sentence that only shares the question's names states a neighbouring fact, not the answer."""
+    from synth_hf.steps.aide.grounding import evidence_sentence_answer
+
+    docs = ["Kelmar fever is treated with Zorvatide.", "Ostravirus was first isolated in 1987.",
+            "Zorvatide was approved for use in 2009.", "Brastow is the capital of Valdoria.",
+            "Brevimast was developed by Dr. Edda Norquist."]  # fmt: skip
+    for question in ("What vaccine prevents Kelmar fever?", "Can Ostravirus infect dogs?",
+                     "Who is responsible for the price of Zorvatide?", "Where does Valdoria live?"):  # fmt: skip
+        assert evidence_sentence_answer(question, docs) is None, question
+    assert evidence_sentence_answer("What drug treats Kelmar fever?", docs) == docs[0]
+    assert evidence_sentence_answer("Who developed Brevimast?", docs) == docs[4]

@@ -49,3 +49,15 @@ def test_the_node_keeps_the_whole_name_even_when_the_cut_one_is_more_frequent():
     entities = [_ent("Cryptomyces ardeni", whole)] + [_ent("ardeni", whole) for _ in range(3)]
     kg, _ = merge_records(entities, [], aliases=whole_name_aliases(entities, []))
     assert kg.graph.nodes["cryptomyces ardeni"]["name"] == "Cryptomyces ardeni"
+
+
+def test_a_name_used_alone_anywhere_in_a_sentence_or_a_common_noun_is_never_folded():
+    cases = [
+        ("Harnveld", "Harnveld Institute", "The Harnveld Institute is located in Harnveld."),
+        ("Marlow", "Marlow syndrome", "Marlow syndrome was first described by Edwin Marlow in 1952."),
+        ("Lunthe", "Lunthe virus", "The Lunthe virus was discovered in Lunthe."),
+        ("fever", "Kelmar fever", "Kelmar fever is spread by the dusk midge."),
+    ]
+    for short, whole, sentence in cases:
+        entities = [_ent(short, sentence), _ent(whole, sentence)]
+        assert whole_name_aliases(entities, []) == {}, sentence

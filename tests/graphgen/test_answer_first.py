@@ -280,3 +280,17 @@ def test_two_hop_paths_skip_siblings_the_start_itself_would_answer():
     # "X: Zorvatide is manufactured by X. ____ is manufactured by X" has Zorvatide itself as an answer
     assert ("zorvatide", "lumera pharma", "brevimast") not in triples
     assert ("zorvatide", "lumera pharma", "brastow") in triples
+
+
+def test_a_name_with_a_backslash_is_no_regex_replacement():
+    from synth_hf.graph.merge import merge_records
+    from synth_hf.graph.records import RelationRecord
+
+    def rel(source, target, sentence, chunk):
+        return RelationRecord(source, target, ["r"], sentence, chunk, evidence=[{"chunk_id": chunk, "sentence": sentence}])
+
+    kg, _ = merge_records([], [
+        rel(r"Tool X\1", "Lumera Pharma", r"Tool X\1 is made by Lumera Pharma.", "a"),
+        rel("Lumera Pharma", "Brastow", "Lumera Pharma has its headquarters in Brastow.", "b"),
+    ])  # fmt: skip
+    assert (r"tool x\1", "lumera pharma", "brastow") in [p[:3] for p in two_hop_paths(kg)]

@@ -216,6 +216,8 @@ class AnnotateAndVerify(HopMixin, LLMStep):
                 if fallback is not None:  # counted apart: the support rate stays the annotator's own
                     answer, why, verification = fallback, "", "evidence_sentence"
                     bump("answered_by_evidence_sentence")
+                elif how == "evidence":  # no sentence states the relation the question asks about
+                    why = "evidence_does_not_answer_question"
             draft = row["draft_answer"]
             annotator = {"draft": row.get("synth_model") or "draft"}.get(how, self.llm.model_name)
             row.update(

@@ -16,6 +16,8 @@ so drops count by kind: `unsupported_answer: low_coverage`, `mcq_supported_optio
 
 from __future__ import annotations
 
+import math
+
 import re
 
 from synth_hf.items import LETTERS
@@ -99,13 +101,17 @@ def evidence_sentence_answer(question: str, evidence: list[str]) -> str | None:
     evidence sentence (retrieval order) that carries the question's names (or, without names, two of
     its content words) and says more than the question does, skipping markdown headings ('# ...');
     None when no sentence qualifies.
-    Supported by construction, but it may state a neighbouring fact rather than answer the question."""
+    Supported by construction. It must also carry at least half of the question's other content words
+    (the relation asked about: "What vaccine prevents Kelmar fever?" is not answered by "Kelmar fever is
+    treated with Zorvatide."), so a neighbouring fact of the same entity is not taken for the answer."""
     names, words, need = _question_terms(question, set())
     asked = set(content_stems(question))
+    relation = math.ceil(len(words) / 2) if names else need
     for sentence in evidence:
         if sentence.lstrip().startswith("#"):  # a document heading states no fact (8 of 31 recipe rows)
             continue
-        if _carries(sentence, names, words, need) and set(content_stems(sentence)) - asked:
+        present = set(content_stems(sentence)) | {t.casefold() for t in tokens(sentence)}
+        if _carries(sentence, names, words, need) and len(words & present) >= relation and set(content_stems(sentence)) - asked:
             return sentence.strip()
     return None
 

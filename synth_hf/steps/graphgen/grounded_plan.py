@@ -170,9 +170,8 @@ def plan_grounded(
     for mode in (m.name for m in planned_by("path")):
         want = modes.get(mode, 0)
         # a later path mode (cot) takes the paths after the earlier one's (one path, one question)
-        chosen = paths[offset : offset + want] if offset < len(paths) else []
-        chosen = chosen or paths[:want]
-        offset += want
+        chosen = paths[offset : offset + want]  # never a path twice: dedup would drop the copy anyway
+        offset += len(chosen)
         for a, b, c, e1, e2, ev1, ev2 in chosen:
             s1, s2 = ev1["sentence"], ev2["sentence"]
             answer = snap_span(s2, _name(kg, c), known)
@@ -185,7 +184,8 @@ def plan_grounded(
         if want > len(chosen):
             emit.plan.shortfalls[mode] = (
                 "graph has no edges" if kg.num_edges == 0
-                else f"only {len(paths)} two-hop paths whose sentences keep start, link and answer apart"
+                else f"only {len(paths)} two-hop paths whose sentences keep start, link and answer apart "
+                "(each serves one path mode: multi_hop first, then cot)"
             )
     return emit.plan
 
@@ -285,7 +285,7 @@ def two_hop_paths(kg: KnowledgeGraph) -> list[tuple[str, str, str, str, str, dic
 def _sibling(first: str, second: str, start: str, answer: str) -> bool:
     """True when the second fact is the first one about another subject ("Zorvatide is manufactured by
     Lumera Pharma" / "Brevimast is manufactured by Lumera Pharma"): the start itself would answer it."""
-    swapped = span_pattern(answer).sub(start, second, count=1)
+    swapped = span_pattern(answer).sub(lambda _: start, second, count=1)  # a name may hold "\\1"
     return " ".join(swapped.casefold().split()) == " ".join(first.casefold().split())
 
 
