@@ -17,7 +17,6 @@ so drops count by kind: `unsupported_answer: low_coverage`, `mcq_supported_optio
 from __future__ import annotations
 
 import math
-
 import re
 
 from synth_hf.items import LETTERS
