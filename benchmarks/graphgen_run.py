@@ -110,7 +110,7 @@ def main() -> int:
     add_run_arguments(parser)
     # each stage gets the whole run as one batch (as benchmarks/aide_run.py gives each hop): steps call the
     # engine once per input batch, so this is the best case for batching
-    parser.set_defaults(batch_size=512)
+    parser.set_defaults(batch_size=512)  # shown by --help as the --batch-size default
     args = parser.parse_args()
 
     from synth_hf.config import EngineConfig
@@ -127,7 +127,10 @@ def main() -> int:
         return {"engine": name, "options": options}
 
     synth, trainee = engine(args.engine), engine(args.trainee_engine or args.engine)
-    config = GraphGenConfig.model_validate(benchmark_config(args, workdir, synth, trainee))
+    try:
+        config = GraphGenConfig.model_validate(benchmark_config(args, workdir, synth, trainee))
+    except (FileNotFoundError, ValueError) as err:  # a typo'd --config path or a bad YAML: one line
+        parser.exit(2, f"graphgen_run: --config {args.config}: {err}\n")
     started = time.time()
     result = run_graphgen(config)
     wall = time.time() - started

@@ -25,7 +25,7 @@ from typing import Any
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """The options every real-run benchmark shares."""
     parser.add_argument("--out", default=None, help="output folder (default: a temp dir)")
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=64, help="input and engine batch size (default: %(default)s)")
     parser.add_argument("--json", default=None, help="also write the numbers to this JSON file")
     parser.add_argument("--kv-cache-gb", type=int, default=1, help="vLLM CPU KV cache per engine")
 
