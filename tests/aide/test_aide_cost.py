@@ -25,6 +25,15 @@ from synth_hf.text.support import check_support
 ZORVATIDE = ["Zorvatide is manufactured by Lumera Pharma.", "Zorvatide was approved in 2009."]
 
 
+def _grounded_docs(tmp_path) -> Path:
+    """GROUNDED_DOCS written as one file each under tmp_path/docs."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in GROUNDED_DOCS.items():
+        (docs / name).write_text(text)
+    return docs
+
+
 def _row(i: int, question: str, draft: str | None, evidence: list[str]) -> dict:
     return new_row(row_id=f"r{i}", seed_id="s", hop=1, branch="attribute", question=question, draft_answer=draft,
                    seed_question="seed", synth_model="synth-model",
@@ -127,10 +136,7 @@ def test_grounded_run_spends_annotator_calls_only_where_they_can_keep_a_row(tmp_
     from synth_hf.pipelines.aide import run_aide
     from synth_hf.pipelines.aide_config import AIDEConfig
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name, text in GROUNDED_DOCS.items():
-        (docs / name).write_text(text)
+    docs = _grounded_docs(tmp_path)
     data = config_data(str(tmp_path), "cost", seeds={"rows": GROUNDED_SEEDS},
                        expansion={"depth": 1, "attributes_per_node": 2, "operations_per_node": 2,
                                   "personas_per_node": 0},
@@ -211,10 +217,7 @@ def test_evidence_answer_source_run_spends_no_annotation_call_as_planned(tmp_pat
     from synth_hf.pipelines.aide_config import AIDEConfig
     from synth_hf.pipelines.aide_plan import plan_aide
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name, text in GROUNDED_DOCS.items():
-        (docs / name).write_text(text)
+    docs = _grounded_docs(tmp_path)
     data = config_data(str(tmp_path), "evidence", seeds={"rows": GROUNDED_SEEDS},
                        expansion={"depth": 1, "attributes_per_node": 2, "operations_per_node": 2,
                                   "personas_per_node": 0, "attributes_from": attributes_from},

@@ -279,15 +279,23 @@ def test_merge_step_resolves_near_duplicates_summarises_and_saves(tmp_path):
     assert (tmp_path / "graph" / "graph.graphml").exists() and (tmp_path / "graph" / CHUNKS_FILE).exists()
 
 
-def test_merge_keeps_all_descriptions_when_the_summary_is_a_copied_example(tmp_path):
-    from synth_hf.steps.graphgen.merge import MergeGraph
+ACE_DESCS = ["ACE inhibitors block the conversion of angiotensin I.", "ACE inhibitors raise bradykinin levels."]
 
-    descs = ["ACE inhibitors block the conversion of angiotensin I.", "ACE inhibitors raise bradykinin levels."]
-    rows = [
+
+def _ace_rows(descs: list[str]) -> list[dict]:
+    """Extraction rows naming one entity once per description, each in its own chunk."""
+    return [
         {"chunk_id": f"c{i}", "text": "t", "language": "en", "relations": [],
          "entities": [{"name": "ACE inhibitor", "entity_type": "drug class", "description": d}]}
         for i, d in enumerate(descs)
     ]  # fmt: skip
+
+
+def test_merge_keeps_all_descriptions_when_the_summary_is_a_copied_example(tmp_path):
+    from synth_hf.steps.graphgen.merge import MergeGraph
+
+    descs = ACE_DESCS
+    rows = _ace_rows(descs)
     copycat = FakeLLM(rules={"Combine the notes": " Vienna is the capital of Austria and lies on the Danube."})
     step = _step(MergeGraph, llm=copycat, graph_dir=str(tmp_path / "g"), description_token_budget=8)
     [unit] = step.run_batch(rows)
@@ -312,12 +320,7 @@ class _CountingLLM(FakeLLM):
 def test_merge_loads_its_engine_only_when_a_unit_needs_a_summary(tmp_path):
     from synth_hf.steps.graphgen.merge import MergeGraph
 
-    descs = ["ACE inhibitors block the conversion of angiotensin I.", "ACE inhibitors raise bradykinin levels."]
-    rows = [
-        {"chunk_id": f"c{i}", "text": "t", "language": "en", "relations": [],
-         "entities": [{"name": "ACE inhibitor", "entity_type": "drug class", "description": d}]}
-        for i, d in enumerate(descs)
-    ]  # fmt: skip
+    rows = _ace_rows(ACE_DESCS)
     roomy = _step(MergeGraph, llm=_CountingLLM(), graph_dir=str(tmp_path / "g"), description_token_budget=512)
     roomy.run_batch(rows)
     assert roomy.llm.loads == 0 and roomy.llm.usage["calls"] == 0  # nothing over budget: no model load
