@@ -197,3 +197,13 @@ def test_evidence_sentence_answer_must_state_the_relation_asked_about():
         assert evidence_sentence_answer(question, docs) is None, question
     assert evidence_sentence_answer("What drug treats Kelmar fever?", docs) == docs[0]
     assert evidence_sentence_answer("Who developed Brevimast?", docs) == docs[4]
+
+
+def test_a_name_less_question_needs_half_its_words_said_back():
+    from synth_hf.steps.aide.grounding import evidence_sentence_answer
+
+    docs = ["Beta-blockers are not first-line for uncomplicated hypertension.",
+            "Metformin is the first-line drug for type 2 diabetes with normal kidney function."]  # fmt: skip
+    vignette = "What is the first-line drug for an adult with type 2 diabetes and normal kidney function?"
+    assert evidence_sentence_answer(vignette, docs) == docs[1]
+    assert evidence_sentence_answer(vignette, docs[:1]) is None  # shares 'first-line' and 'drug'-less words only
