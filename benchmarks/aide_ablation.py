@@ -135,6 +135,11 @@ def main(argv: list[str] | None = None) -> int:
         base = apply_dotted(base, parse_set(args.set))
     except ValueError as err:
         raise SystemExit(f"aide_ablation: {err}") from None
+    for name in names:  # every variant's config is checked before a server starts or a run begins
+        try:
+            AIDEConfig.model_validate(apply_dotted(base, {**VARIANTS[name], "run.name": name}))
+        except ValueError as err:  # pydantic's ValidationError is a ValueError
+            raise SystemExit(f"aide_ablation: {name}: " + "; ".join(str(err).splitlines())) from None
     results: dict[str, dict] = {}
     with contextlib.ExitStack() as stack:
         if args.engine == "vllm-server":

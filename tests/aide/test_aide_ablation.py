@@ -46,3 +46,17 @@ def test_ablation_overrides_reach_every_variant_and_bad_ones_are_one_line(tmp_pa
     assert "attributes_from: llm" in config and "answer_source: annotator" in config  # ungrounded
     with pytest.raises(SystemExit, match="aide_ablation: --set expects key.path=value"):
         main(args[:-1] + ["no-equals-sign"])
+
+
+def test_an_invalid_override_stops_before_any_variant_runs(tmp_path):
+    sys.path.insert(0, str(ROOT))
+    import pytest
+
+    from benchmarks.aide_ablation import main
+
+    out = tmp_path / "abl"
+    args = ["--engine", "fake", "--documents", "none", "--seeds", "1", "--depth", "1", "--out", str(out),
+            "--variants", "no_reflection", "--set", "annotation.answer_source=bogus"]  # fmt: skip
+    with pytest.raises(SystemExit, match="aide_ablation: no_reflection: .*answer_source"):
+        main(args)
+    assert not (out / "no_reflection").exists()  # refused before the run started
