@@ -270,8 +270,11 @@ def test_attributes_from_the_question_cost_no_extraction_call(tmp_path):
     ledger = Ledger(tmp_path).stage_summary()["extract_h1"]
     assert ledger["llm_calls"] == 0 and ledger["counters"]["attributes_from_question"] == 1
     assert ledger["counters"]["skipped_leaves"] == 1
-    assert question_topic("Patients fall ill. Doctors see Kelmar fever in Valdoria.") == "Kelmar"  # not "Doctors"
-    assert question_topic("Where is the Harnveld Institute of Tropical Medicine?") == "Harnveld Institute"
+    assert question_topic("Patients fall ill. Doctors see Kelmar fever in Valdoria.") == "Kelmar fever"  # not "Doctors"
+    where = "Where is the Harnveld Institute of Tropical Medicine?"
+    assert question_topic(where) == "Harnveld Institute of Tropical Medicine"
+    assert question_topic("What does Dr. Teodor Vasko study?") == "Dr. Teodor Vasko"  # "Dr." ends no sentence
+    assert question_topic("Zorvatide is made by which company?") == "Zorvatide"  # spelled as asked
 
 
 def test_plan_counts_no_extraction_call_for_attributes_from_the_question():

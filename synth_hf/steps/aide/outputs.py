@@ -160,23 +160,35 @@ def fallback_attributes(question: str, topic: str | None, have: list[dict], k: i
 
 
 def question_topic(question: str) -> str:
-    """A topic read from the question alone: its first run of names after the first word ("Which
-    company manufactures Zorvatide?" -> "Zorvatide"), else its longest content word ("How do volcanoes
-    form?" -> "volcanoes", leaving the other words as attributes), else `fallback_topic`."""
+    """A topic read from the question alone: its first run of names after a sentence's first word, as
+    the question spells it and widened to the whole phrase ("Which company manufactures Zorvatide?" ->
+    "Zorvatide", "What does Dr. Teodor Vasko study?" -> "Dr. Teodor Vasko", "... see Kelmar fever" ->
+    "Kelmar fever"), else its longest content word ("How do volcanoes form?" -> "volcanoes", leaving the
+    other words as attributes), else `fallback_topic`."""
+    from synth_hf.text.sentences import sentence_texts
     from synth_hf.text.support import STOPWORDS
     from synth_hf.text.support import tokens as split
 
-    run: list[str] = []
-    for sentence in re.split(r"(?<=[.!?])\s+", question.strip()):  # a sentence's first word is no name
-        for tok in split(sentence)[1:]:
+    for sentence in sentence_texts(question.strip()):  # "Dr." ends no sentence; a sentence's first word is no name
+        run: list[str] = []
+        for tok in split(sentence)[1:] + [""]:
             if tok[:1].isupper() and tok.casefold() not in STOPWORDS:
                 run.append(tok)
-            elif run:
-                return " ".join(run)
-        if run:
-            return " ".join(run)
+            elif run:  # the run as the sentence spells it, widened to its whole phrase ("Kelmar fever")
+                return _spelled(sentence, run)
     content = [t for t in split(question) if t.casefold() not in STOPWORDS and not t.isdigit()]
-    return max(content, key=len).lower() if content else fallback_topic(question)
+    return max(content, key=len) if content else fallback_topic(question)
+
+
+def _spelled(sentence: str, run: list[str]) -> str:
+    """A run of name tokens as the sentence spells it ("Dr. Teodor Vasko"), widened to its whole phrase."""
+    start = sentence.find(run[0])
+    end = sentence.find(run[-1], start) + len(run[-1]) if start >= 0 else -1
+    if start < 0 or end < start:
+        return " ".join(run)
+    from synth_hf.text.spans import snap_span
+
+    return snap_span(sentence, sentence[start:end])
 
 
 def fallback_topic(question: str, words: int = 8) -> str:
