@@ -92,11 +92,12 @@ class SelfReflect(SynthesisMixin, LLMStep):
         attempt, first_pass = 0, None
         copies = 0
         while pending:
-            copied = [r for r in pending if copies_parent_or_seed(r, self.copy_threshold)]
-            for row in copied:
-                row.update(relevance=None, diversity=None, reflection_feedback=COPY_FEEDBACK)
+            copied = {id(r) for r in pending if copies_parent_or_seed(r, self.copy_threshold)}
+            for row in pending:
+                if id(row) in copied:
+                    row.update(relevance=None, diversity=None, reflection_feedback=COPY_FEEDBACK)
             copies += len(copied)
-            self._grade(grader, [r for r in pending if not any(r is c for c in copied)])
+            self._grade(grader, [r for r in pending if id(r) not in copied])
             pending = [r for r in pending if not self._passes(r)]
             first_pass = new - len(pending) if first_pass is None else first_pass
             if not pending or attempt >= self.max_attempts:

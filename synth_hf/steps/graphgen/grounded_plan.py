@@ -249,17 +249,20 @@ def two_hop_paths(kg: KnowledgeGraph) -> list[tuple[str, str, str, str, str, dic
         if is_generic_name(_name(kg, b)):
             continue  # "town" links every town's facts: not a bridge
         nbrs = [n for n in sorted(und.neighbors(b)) if not is_generic_name(_name(kg, n))]  # nor a start or answer
+        # per neighbour, once per bridge: the edge into b (first hop) and out of b (last hop), as stored
+        into = {n: edge_id(n, b) if kg.graph.has_edge(n, b) else edge_id(b, n) for n in nbrs}
+        out_of = {n: edge_id(b, n) if kg.graph.has_edge(b, n) else edge_id(n, b) for n in nbrs}
+        evidence = {e: _evidence(kg, e) for e in {*into.values(), *out_of.values()}}
         for a in nbrs:
             for c in nbrs:
                 if a == c:
                     continue
-                e1 = edge_id(a, b) if kg.graph.has_edge(a, b) else edge_id(b, a)
-                e2 = edge_id(b, c) if kg.graph.has_edge(b, c) else edge_id(c, b)
+                e1, e2 = into[a], out_of[c]
                 na, nc = _name(kg, a), _name(kg, c)
                 pairs = [
                     (x, y)
-                    for x in _evidence(kg, e1)
-                    for y in _evidence(kg, e2)
+                    for x in evidence[e1]
+                    for y in evidence[e2]
                     if x["sentence"] != y["sentence"]
                     and not contains_span(x["sentence"], nc)
                     and not contains_span(y["sentence"], na)
