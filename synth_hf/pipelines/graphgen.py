@@ -221,6 +221,7 @@ def _build(
             modes=gen.modes,
             styles=gen.styles,
             rows_per_fact=gen.rows_per_fact,
+            aggregate_size=gen.aggregate_size,
             tokenizer=tokenizer,
             **frame,
         )

@@ -115,6 +115,12 @@ class GenerationConfig(ConfigBase):
         description="Rows per evidence sentence across atomic / multiple_choice / true_false (modes and "
         "answer spans rotate, so phrasings differ); 0 = use the per-mode counts instead.",
     )
+    aggregate_size: int = Field(
+        default=4,
+        ge=2,
+        description="Evidence sentences per aggregated row (an entity's facts, a few a row); two facts that "
+        "open with the entity are joined into one statement ('X is made by Y and was approved in 2009').",
+    )
     llm_questions: bool = Field(
         default=True, description="Ask the synthesizer to phrase questions (else templates only)."
     )

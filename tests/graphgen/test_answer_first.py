@@ -147,6 +147,23 @@ def test_aggregated_rows_cover_every_sentence_of_an_entity_a_few_at_a_time():
     said = [e["sentence"] for r in rows for e in r["evidence"]]
     assert len(rows) == 2 and sorted(said) == sorted([S2, S3, *extra])
     assert plan.shortfalls["aggregated"].startswith("only")  # 50 asked, fewer entities to give
+    pairs = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, {"aggregated": 50}, ["concise"],
+                          aggregate_size=2)
+    rows = [s for s in pairs.samples if s["answer_span"] == "Ostravirus"]
+    assert [len(r["evidence"]) for r in rows] == [2, 3]
+    assert _groups([0, 1, 2], 2) == [[0, 1, 2]]
+    assert sorted(e["sentence"] for r in rows for e in r["evidence"]) == sorted([S2, S3, *extra])
+
+
+def test_aggregated_answer_joins_two_facts_of_the_entity_and_stays_supported():
+    from synth_hf.steps.graphgen.modes import get_mode
+
+    ev = [{"chunk_id": "c1", "sentence": "Zorvatide is manufactured by Lumera Pharma."},
+          {"chunk_id": "c2", "sentence": "Zorvatide was approved for use in 2009."}]
+    row = {"mode": "aggregated", "style": "concise", "answer_span": "Zorvatide", "evidence": ev}
+    out, reason = get_mode("aggregated").generate(row, "", None)
+    assert reason == "" and out["answer"] == "Zorvatide is manufactured by Lumera Pharma and was approved for use in 2009."
+    assert verify_row({**row, **out}) == ""
 
 
 def _cut_names_kg() -> KnowledgeGraph:

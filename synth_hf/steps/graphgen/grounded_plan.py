@@ -8,7 +8,7 @@ The modes and their planner (fact / entity / path) come from the registry (`mode
   fact its first row is an open (atomic) question, the others rotate over the other modes and spans
   (1 row a fact: modes rotate over the facts); 0 uses the per-mode counts;
 - aggregated: one entity's facts inside a partition subgraph (>= 2 sentences), every one of them, a few
-  (AGGREGATE_SENTENCES) a row; entities in rounds over the loss-ranked subgraphs until the count is met;
+  (`aggregate_size`, default AGGREGATE_SENTENCES) a row; entities in rounds over the loss-ranked subgraphs until the count is met;
 - multi_hop / cot: two edges A-B, B-C through a bridge B, answer C from the second (last-hop) sentence.
 Source: GraphGen (Chen et al., 2025) §3.3-3.4 (subgraph sampling, QA modes), made answer-first.
 """
@@ -113,9 +113,11 @@ def plan_grounded(
     styles: list[str],
     rows_per_fact: int = 1,
     seed: int = 0,
+    aggregate_size: int = 0,
 ) -> Plan:
     """`kg` carries the probe's losses; `chunks`: {chunk_id: {"text", "language"}}; `modes`: samples per
-    registered mode (`modes/`), ValueError for a mode that is not registered."""
+    registered mode (`modes/`), ValueError for a mode that is not registered; `aggregate_size`: evidence
+    sentences per aggregated row (0 = AGGREGATE_SENTENCES)."""
     unknown = sorted(set(modes) - set(mode_names()))
     if unknown:
         raise ValueError(f"unknown QA modes {unknown}; registered: {list(mode_names())}")
@@ -163,7 +165,7 @@ def plan_grounded(
             emit.plan.shortfalls[mode] = "no unit of the graph has an evidence sentence"
 
     for mode in (m.name for m in planned_by("entity")):
-        _plan_entities(emit, kg, subgraphs, mode, modes.get(mode, 0))
+        _plan_entities(emit, kg, subgraphs, mode, modes.get(mode, 0), aggregate_size or AGGREGATE_SENTENCES)
 
     paths = two_hop_paths(kg)
     offset = 0
@@ -198,12 +200,17 @@ def _groups(items: list, size: int) -> list[list]:
     """`items` in consecutive groups of <= `size`, none of a single item when there are >= 2 in all."""
     groups = [items[i : i + size] for i in range(0, len(items), size)]
     if len(groups) > 1 and len(groups[-1]) == 1:
-        groups[-2:] = [groups[-2][:-1], [groups[-2][-1], *groups[-1]]]
+        if size > 2:
+            groups[-2:] = [groups[-2][:-1], [groups[-2][-1], *groups[-1]]]
+        else:  # pairs: the odd one out joins the last pair
+            groups[-2:] = [groups[-2] + groups[-1]]
     return groups
 
 
-def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph], mode: str, want: int) -> None:
-    """`want` samples of `mode`, each one entity's evidence (>= 2 sentences) in a high-loss subgraph."""
+def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph], mode: str, want: int,
+                   size: int) -> None:  # fmt: skip
+    """`want` samples of `mode`, each <= `size` of one entity's evidence sentences (>= 2 in all) in a
+    high-loss subgraph."""
     ranked = sorted(subgraphs, key=lambda sg: -(subgraph_loss(kg, sg) or 0.0))
     seen_focus: set[str] = set()
     progress = True
@@ -222,7 +229,7 @@ def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph]
             seen_focus.add(focus)
             progress = True
             evidence = list({e["sentence"]: e for e in _evidence(kg, focus)}.values())
-            for group in _groups(evidence, AGGREGATE_SENTENCES):  # every fact of the entity, a few per row
+            for group in _groups(evidence, size):  # every fact of the entity, a few per row
                 if emit.plan.planned.get(mode, 0) >= want:
                     break
                 # the focus as its evidence spells it whole ("Kelmar" -> "Kelmar fever")

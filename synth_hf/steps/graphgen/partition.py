@@ -51,6 +51,7 @@ class PartitionAndPlan(GraphGenMixin, SynthGlobalStep):
     styles: list[str] = Field(default_factory=lambda: ["concise"])
     max_hop_edges: int = 4
     rows_per_fact: int = 1
+    aggregate_size: int = 0
     tokenizer: str = WHITESPACE
 
     @property
@@ -87,6 +88,7 @@ class PartitionAndPlan(GraphGenMixin, SynthGlobalStep):
             self.styles,
             rows_per_fact=self.rows_per_fact,
             seed=self.seed,
+            aggregate_size=self.aggregate_size,
         )
         info = {
             "partition": {**parts.stats.to_dict(), "params": self.params, "seed": self.seed},

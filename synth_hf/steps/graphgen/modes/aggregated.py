@@ -1,5 +1,6 @@
 """aggregated: what the sources say about one entity; the answer is its evidence sentences (>= 2, from
-one partition subgraph). The question is a fixed phrasing per style; no LLM.
+one partition subgraph), two that open with the entity joined into one statement (`join_facts`). The
+question is a fixed phrasing per style; no LLM.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from typing import Any
 
 from synth_hf.steps.graphgen.modes import register
 from synth_hf.steps.graphgen.modes.base import GenContext, QAMode, sentences, span_verdict
+from synth_hf.text.compose import join_facts
 
 QUESTIONS = {
     "concise": "What do the sources say about {name}?",
@@ -26,7 +28,8 @@ class Aggregated(QAMode):
 
     def generate(self, row: dict[str, Any], raw: str, ctx: GenContext) -> tuple[dict | None, str]:
         question = QUESTIONS.get(row["style"], QUESTIONS["concise"]).format(name=row["answer_span"])
-        return {"question": question, "answer": " ".join(sentences(row)), "generator": "template"}, ""
+        answer = " ".join(join_facts(sentences(row), row["answer_span"]))
+        return {"question": question, "answer": answer, "generator": "template"}, ""
 
     def verify(self, row: dict[str, Any], evidence: list[str]) -> str:
         return span_verdict(row, evidence, row["answer"], question_check=False)  # the question names it
