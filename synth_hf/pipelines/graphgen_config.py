@@ -126,8 +126,10 @@ class GenerationConfig(ConfigBase):
     )
     template_style: Literal["cloze", "wh"] = Field(
         default="cloze",
-        description="Fallback question when the LLM's is refused: 'Fill in the blank: ...' or the sentence "
-        "asked back with a wh-word (measured on the knowledge-lift benchmark: cloze 34.9 % vs wh 25.4 %).",
+        description="Template question when the LLM's is refused (or off): 'Fill in the blank: ...' or the "
+        "sentence asked back with a wh-word; multi-hop / CoT: a two-hop cloze with the link as 'X', or the "
+        "second fact asked back with the link described by the first ('The drug that Brindle ague is treated "
+        "with was developed by whom?'). Knowledge-lift figures for both: README, Benchmarks.",
     )
     answer_with_evidence: bool = Field(
         default=True, description="Answers give the span, then the evidence sentence(s) it rests on."

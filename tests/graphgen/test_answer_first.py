@@ -151,6 +151,10 @@ def test_aggregated_rows_cover_every_sentence_of_an_entity_a_few_at_a_time():
                           aggregate_size=2)
     rows = [s for s in pairs.samples if s["answer_span"] == "Ostravirus"]
     assert [len(r["evidence"]) for r in rows] == [2, 3]
+    many = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, {"aggregated": 50},
+                         ["concise", "detailed", "exam"], aggregate_size=2)  # fmt: skip
+    styles = [s["style"] for s in many.samples if s["answer_span"] == "Ostravirus"]
+    assert len(set(styles)) == len(styles) == 2  # one entity's rows never share a question
     assert _groups([0, 1, 2], 2) == [[0, 1, 2]]
     assert sorted(e["sentence"] for r in rows for e in r["evidence"]) == sorted([S2, S3, *extra])
 
@@ -164,6 +168,14 @@ def test_aggregated_answer_joins_two_facts_of_the_entity_and_stays_supported():
     out, reason = get_mode("aggregated").generate(row, "", None)
     assert reason == "" and out["answer"] == "Zorvatide is manufactured by Lumera Pharma and was approved for use in 2009."
     assert verify_row({**row, **out}) == ""
+    # each statement against the evidence: one sentence's negation is not weighed against another's
+    neg = [{"chunk_id": "c1", "sentence": "Without treatment, Kelmar fever lasts about three weeks."},
+           {"chunk_id": "c1", "sentence": "The first recorded outbreak of Kelmar fever took place in 1985."}]
+    row = {"mode": "aggregated", "style": "concise", "answer_span": "Kelmar fever", "evidence": neg}
+    out, _ = get_mode("aggregated").generate(row, "", None)
+    assert verify_row({**row, **out}) == ""
+    flipped = {**row, **out, "answer": out["answer"].replace("took place", "did not take place")}
+    assert verify_row(flipped).endswith("negation_mismatch")
 
 
 def _cut_names_kg() -> KnowledgeGraph:
@@ -311,3 +323,37 @@ def test_a_name_with_a_backslash_is_no_regex_replacement():
         rel("Lumera Pharma", "Brastow", "Lumera Pharma has its headquarters in Brastow.", "b"),
     ])  # fmt: skip
     assert (r"tool x\1", "lumera pharma", "brastow") in [p[:3] for p in two_hop_paths(kg)]
+
+
+def test_two_hop_wh_describes_the_hidden_link_by_the_first_fact():
+    q = af.two_hop_wh("Brindle ague is treated with Brevimast.", "Brevimast was developed by Dr. Edda Norquist.",
+                      "Brevimast", "Dr. Edda Norquist", "drug")
+    assert q == "The drug that Brindle ague is treated with was developed by whom?"
+    q = af.two_hop_wh("Plasmorix venna was first isolated in the town of Ebberlin.",
+                      "Ebberlin is a town in the country of Tarvonia.", "Ebberlin", "Tarvonia", "place")
+    assert q == "The town that Plasmorix venna was first isolated in is a town in the country of what?"
+    q = af.two_hop_wh("Kelmar fever is caused by Ostravirus.", "Ostravirus was first isolated in 1994.",
+                      "Ostravirus", "1994", "")
+    assert q == "The one that Kelmar fever is caused by was first isolated in which year?"
+    assert "Ostravirus" not in q and "1994" not in q
+    # the link opens the first fact; a person is 'who'
+    assert af.link_description("Dr. Soren Haldt first isolated Ostravirus.", "Dr. Soren Haldt", "person") == (
+        "the person who first isolated Ostravirus")
+    # the link inside the first sentence: no description, the caller keeps the cloze template
+    assert af.two_hop_wh("The drug Zorvatide cures Kelmar fever quickly.", "Zorvatide is made by Lumera Pharma.",
+                         "Zorvatide", "Lumera Pharma") is None
+    assert af.two_hop_wh("Zorvatide is made by Lumera Pharma.", "Nothing here.", "Lumera Pharma", "Oskeval") is None
+
+
+def test_multi_hop_template_style_picks_the_two_hop_wh_question_or_the_cloze():
+    from synth_hf.steps.graphgen.modes import get_mode
+    from synth_hf.steps.graphgen.modes.base import GenContext
+
+    ev = [{"chunk_id": "c1", "sentence": "Brindle ague is treated with Brevimast."},
+          {"chunk_id": "c2", "sentence": "Brevimast was developed by Dr. Edda Norquist."}]
+    row = {"mode": "multi_hop", "evidence": ev, "hidden_names": ["Brevimast"], "anchor_names": ["Brindle ague"],
+           "answer_span": "Dr. Edda Norquist"}
+    mode = get_mode("multi_hop")
+    assert mode.template(row, GenContext(template_style="wh")) == (
+        "The one that Brindle ague is treated with was developed by whom?")
+    assert mode.template(row, GenContext()).startswith("X is defined by this fact: Brindle ague is treated with X.")

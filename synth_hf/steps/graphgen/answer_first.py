@@ -270,6 +270,51 @@ def multi_hop_template(first: str, second: str, link: str, answer: str) -> str |
     return f"X is defined by this fact: {one} {blanked}"
 
 
+_NOUN_OF = re.compile(r"\s*\bthe\s+([a-z]+)\s+of\s*$")
+_NOUNS = {"pathogen": "pathogen", "drug": "drug", "place": "place", "person": "person",
+          "organisation": "organisation", "disease": "disease"}  # fmt: skip
+
+
+def link_description(first: str, link: str, kind: str = "") -> str | None:
+    """The link entity described by the first hop, without its name: 'Kelmar fever is caused by
+    Ostravirus' -> 'the disease that is caused by Ostravirus' (link opens the sentence);
+    'Brindle ague is treated with Brevimast' -> 'the drug that Brindle ague is treated with' (link ends
+    it; 'was first isolated in the town of Ebberlin' -> 'the town that ... was first isolated in').
+    `kind`: what the corpus says the link is (`category_of` family: disease, drug, pathogen, place,
+    person, organisation; else 'one'). None when the link sits inside the sentence."""
+    body = first.strip().rstrip(".!?;:").strip()
+    m = span_pattern(link).search(body)
+    if not m:
+        return None
+    noun = _NOUNS.get(kind.casefold(), "one")
+    rel = "who" if noun == "person" else "that"
+    if m.start() == 0 and body[m.end() :].strip():
+        return f"the {noun} {rel} {body[m.end():].strip()}"
+    if m.end() == len(body) and body[: m.start()].strip():
+        head = body[: m.start()]
+        of = _NOUN_OF.search(head)
+        if of:  # "... in the town of <link>": the sentence names the link's kind itself
+            noun, rel, head = of.group(1), "that", head[: of.start()]
+        return f"the {noun} {rel} {head.strip()}"
+    return None
+
+
+def two_hop_wh(first: str, second: str, link: str, answer: str, kind: str = "") -> str | None:
+    """A two-hop wh-question that names the start and hides the link: the second hop asked back with
+    a wh-word, its link replaced by the first hop's description of it ('Brindle ague is treated with
+    Brevimast' + 'Brevimast was developed by Dr. Edda Norquist' -> 'The drug that Brindle ague is
+    treated with was developed by whom?'). None when either part cannot be built."""
+    asked, described = wh_question(second, answer), link_description(first, link, kind)
+    if not asked or not described:
+        return None
+    m = span_pattern(link).search(asked)
+    if not m:
+        return None
+    if m.start() == 0:
+        described = described[0].upper() + described[1:]
+    return f"{asked[: m.start()]}{described}{asked[m.end():]}"
+
+
 def verify_answer(answer_text: str, span: str, evidence: list[str], last_hop: str | None = None) -> str:
     """'' when the answer is supported: the span occurs in the evidence (in the last hop's sentence for
     multi-hop) and the whole answer passes the support check; else the reason."""

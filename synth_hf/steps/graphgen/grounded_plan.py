@@ -16,6 +16,7 @@ Source: GraphGen (Chen et al., 2025) §3.3-3.4 (subgraph sampling, QA modes), ma
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import random
 from collections import Counter
@@ -79,7 +80,8 @@ class _Emitter:
         self.kg, self.chunks, self.styles, self.seed = kg, chunks, styles, seed
         self.plan = Plan()
 
-    def __call__(self, mode: str, sg_id: str, unit_ids: list[str], evidence: list[dict], **extra: Any) -> None:
+    def __call__(self, mode: str, sg_id: str, unit_ids: list[str], evidence: list[dict], style: str = "",
+                 **extra: Any) -> None:  # fmt: skip
         unknown = set(extra) - {"path", *_PLAN_FIELDS}
         if unknown:
             raise ValueError(f"mode {mode!r} planned unknown sample fields {sorted(unknown)}")
@@ -91,7 +93,7 @@ class _Emitter:
         finite = [x for x in losses if isinstance(x, (int, float)) and math.isfinite(x)]
         rng = random.Random(_seed(self.seed, sample_id))
         self.plan.samples.append({
-            "sample_id": sample_id, "mode": mode, "style": rng.choice(self.styles), "subgraph_id": sg_id,
+            "sample_id": sample_id, "mode": mode, "style": style or rng.choice(self.styles), "subgraph_id": sg_id,
             "node_ids": [u for u in unit_ids if not self.kg.is_edge_unit(u)],
             "edge_ids": [u for u in unit_ids if self.kg.is_edge_unit(u)],
             "path_edge_ids": extra.pop("path", []), "evidence": evidence,
@@ -229,15 +231,19 @@ def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph]
             seen_focus.add(focus)
             progress = True
             evidence = list({e["sentence"]: e for e in _evidence(kg, focus)}.values())
+            first = random.Random(_seed(emit.seed, focus)).randrange(len(emit.styles))
+            styles = itertools.islice(itertools.cycle(emit.styles), first, None)
             for group in _groups(evidence, size):  # every fact of the entity, a few per row
                 if emit.plan.planned.get(mode, 0) >= want:
                     break
                 # the focus as its evidence spells it whole ("Kelmar" -> "Kelmar fever")
                 name = snap_span(evidence[0]["sentence"], _name(kg, focus), [_name(kg, focus)])
-                emit(mode, sg.subgraph_id, [focus], group, answer_span=name)
+                # the entity's rows rotate over the styles: one question twice would be a near-duplicate
+                emit(mode, sg.subgraph_id, [focus], group, answer_span=name, style=next(styles))
     if want and emit.plan.planned.get(mode, 0) < want:
         emit.plan.shortfalls[mode] = (
-            f"only {emit.plan.planned.get(mode, 0)} entities with >= 2 evidence sentences in a subgraph"
+            f"only {emit.plan.planned.get(mode, 0)} rows: every entity with >= 2 evidence sentences in a "
+            "subgraph is covered"
         )
 
 

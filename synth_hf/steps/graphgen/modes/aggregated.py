@@ -10,6 +10,7 @@ from typing import Any
 from synth_hf.steps.graphgen.modes import register
 from synth_hf.steps.graphgen.modes.base import GenContext, QAMode, sentences, span_verdict
 from synth_hf.text.compose import join_facts
+from synth_hf.text.sentences import sentence_texts
 
 QUESTIONS = {
     "concise": "What do the sources say about {name}?",
@@ -32,4 +33,9 @@ class Aggregated(QAMode):
         return {"question": question, "answer": answer, "generator": "template"}, ""
 
     def verify(self, row: dict[str, Any], evidence: list[str]) -> str:
-        return span_verdict(row, evidence, row["answer"], question_check=False)  # the question names it
+        # statement by statement: one sentence's "not" must not be weighed against another's
+        for statement in sentence_texts(row["answer"]) or [row["answer"]]:
+            reason = span_verdict(row, evidence, statement, question_check=False)  # the question names it
+            if reason:
+                return reason
+        return ""

@@ -1,6 +1,7 @@
 """multi_hop: two edges A-B, B-C through a bridge entity B; the question names A, hides B, and its
 answer C rests on the second (last-hop) sentence. The LLM phrases the question from both facts; a
-two-hop cloze that hides the link covers the path when the LLM's question is refused.
+template that hides the link covers the path when the LLM's question is refused: a two-hop cloze, or
+with `template_style: wh` the second fact asked back with the link described by the first.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from synth_hf.items import qa_answer
 from synth_hf.steps.graphgen import answer_first as af
 from synth_hf.steps.graphgen.modes import register
 from synth_hf.steps.graphgen.modes.base import GenContext, QAMode, sentences, span_verdict
+from synth_hf.text.support import normalize_span
 
 
 def _first(names: list[str] | None) -> str:
@@ -28,8 +30,13 @@ class MultiHop(QAMode):
                                    row["answer_span"])  # fmt: skip
 
     def template(self, row: dict[str, Any], ctx: GenContext) -> str | None:
-        ev = sentences(row)
-        return af.multi_hop_template(ev[0], ev[-1], _first(row["hidden_names"]), row["answer_span"])
+        ev, link = sentences(row), _first(row["hidden_names"])
+        if ctx.template_style == "wh":  # 'The drug that Brindle ague is treated with was developed by whom?'
+            kind = ctx.index.types.get(normalize_span(link), "")
+            asked = af.two_hop_wh(ev[0], ev[-1], link, row["answer_span"], kind)
+            if asked:
+                return asked
+        return af.multi_hop_template(ev[0], ev[-1], link, row["answer_span"])
 
     def render(self, row: dict[str, Any], question: str, ctx: GenContext) -> tuple[dict | None, str]:
         evidence = sentences(row) if ctx.answer_with_evidence else ()
