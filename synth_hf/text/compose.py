@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from synth_hf.text.support import span_pattern
+from synth_hf.text.support import has_negation, span_pattern
 
 _END = ".!?;:。！？"
 
@@ -32,8 +32,11 @@ def _predicate(sentence: str, subject: str) -> str | None:
 
 def join_same_subject(first: str, second: str, subject: str) -> str | None:
     """One sentence stating both facts when both open with `subject`: the first sentence, 'and', the
-    second's predicate. None when either sentence does not open with the subject (the caller keeps the
-    two sentences as they are)."""
+    second's predicate. None when either sentence does not open with the subject or carries a negation
+    ('X should not be taken in pregnancy and was developed by Y' would blur what 'not' covers): the
+    caller keeps the two sentences as they are."""
+    if has_negation(first) or has_negation(second):
+        return None
     one, two = _predicate(first, subject), _predicate(second, subject)
     if one is None or two is None:
         return None

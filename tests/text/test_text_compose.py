@@ -17,6 +17,9 @@ def test_no_join_when_a_sentence_does_not_open_with_the_subject():
     assert join_same_subject("The dose of Zorvatide is 40 mg.", "Zorvatide is a drug.", "Zorvatide") is None
     # a longer name that merely starts with the subject is another subject
     assert join_same_subject("Kelmar fever is a disease.", "Kelmar feverwort is a plant.", "Kelmar fever") is None
+    # a negation would blur its scope once joined
+    assert join_same_subject("Brevimast should not be taken during pregnancy.", "Brevimast was developed by Dr. Edda Norquist.",
+                             "Brevimast") is None
     # possessive / apposition: nothing to join
     assert join_same_subject("Kelmar fever is a disease.", "Kelmar fever's vector is the dusk midge.", "Kelmar fever") is None
 
