@@ -25,7 +25,7 @@ from synth_hf.steps.aide.answer_first import (
     settle_question,
 )
 from synth_hf.steps.aide.context import SynthesisMixin
-from synth_hf.steps.aide.planning import make_children
+from synth_hf.steps.aide.planning import branch_counts, hop_children
 from synth_hf.steps.aide.synthesis_prompts import answer_first_prompt
 from synth_hf.steps.common.base import LLMGlobalStep
 
@@ -62,12 +62,9 @@ class SynthesizeAnswerFirst(SynthesisMixin, LLMGlobalStep):
         kept = [dict(r) for r in inputs if r["hop"] != 0]
         seeds = {(r["seed_question"], r["seed_answer"]) for r in inputs}
         used = index.seed_facts(sorted(seeds)) | {e["chunk_id"] for r in kept for e in r.get("evidence") or []}
-        children = []
-        for parent in inputs:
-            if parent["hop"] == self.hop - 1:
-                children += make_children(
-                    parent, self.hop, self.operation_order, self.operations_per_node, self.residual, self.evol
-                )
+        children = hop_children(
+            inputs, self.hop, self.operation_order, self.operations_per_node, self.residual, self.evol
+        )
         ready, dropped = [], []
         for child in children:
             found = index.pick(retrieval_query(child), used)
@@ -94,17 +91,7 @@ class SynthesizeAnswerFirst(SynthesisMixin, LLMGlobalStep):
             if child["question_rejected"]:
                 why = f"question_rejected: {child['question_rejected'].split(':')[0]}"
                 counts[why] = counts.get(why, 0) + 1
-        self.account(
-            inputs,
-            len(kept) + len(good),
-            dropped=dropped,
-            usage_before=before,
-            extra={
-                "children": len(children),
-                **{f"children_{b}": sum(c["branch"] == b for c in children) for b in ("attribute", "persona", "evol")},
-                "seeds_consumed": len(inputs) - len(kept),
-                "evidence_sentences_used": len(ready),
-                **counts,
-            },
-        )  # fmt: skip
+        extra = {**branch_counts(children), "seeds_consumed": len(inputs) - len(kept),
+                 "evidence_sentences_used": len(ready), **counts}  # fmt: skip
+        self.account(inputs, len(kept) + len(good), dropped=dropped, usage_before=before, extra=extra)
         yield kept + good
