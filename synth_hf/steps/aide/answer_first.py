@@ -14,7 +14,13 @@ followed by the sentence, so it is supported by construction (annotation still c
 from __future__ import annotations
 
 from synth_hf.items import qa_answer
-from synth_hf.text.answer_first import clean_question, cloze_question, teaching_spans, verify_question, wh_question
+from synth_hf.text.answer_first import (
+    clean_question,
+    cloze_question,
+    teaching_spans,
+    verify_question,
+    wh_question,
+)
 from synth_hf.text.grounding import candidate_names
 from synth_hf.text.retrieval import BM25Index
 from synth_hf.text.sentences import Sentence

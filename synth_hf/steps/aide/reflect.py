@@ -21,7 +21,12 @@ from synth_hf.models.base import SynthLLM
 from synth_hf.steps.aide.answer_first import question_generation, settle_question
 from synth_hf.steps.aide.context import SynthesisMixin
 from synth_hf.steps.aide.outputs import apply_synthesis, read_grade
-from synth_hf.steps.aide.synthesis_prompts import GRADE_SCHEMA, answer_first_prompt, grade_prompt, synthesis_prompt
+from synth_hf.steps.aide.synthesis_prompts import (
+    GRADE_SCHEMA,
+    answer_first_prompt,
+    grade_prompt,
+    synthesis_prompt,
+)
 from synth_hf.steps.common.base import LLMStep
 
 GRADE_STOP = ["###", "\n\n", "\nOriginal example"]  # the JSON sits on one line
