@@ -22,6 +22,7 @@ from synth_hf.steps.aide.answer_first import (
     attach_fact,
     retrieval_query,
     settle_question,
+    specific,
 )
 from synth_hf.steps.aide.rows import new_row
 from synth_hf.text.retrieval import document_passages
@@ -61,6 +62,15 @@ def test_pick_takes_the_best_unused_sentence_with_a_span_and_skips_headings():
     assert again["chunk_id"] != passage["chunk_id"] and not again["sentence"].startswith("#")
     everything = {p["chunk_id"] for p in index.passages}
     assert index.pick("When was Zorvatide approved?", everything) is None
+
+
+def test_pick_skips_a_span_whose_question_would_name_no_relation():
+    passage, span = _index().pick("How is Kelmar fever spread by the dusk midge?", set())
+    assert passage["sentence"] == "Kelmar fever is spread by the bite of the dusk midge."
+    # the predicate asked back is "Kelmar fever is what?": the subject is asked instead
+    assert span == "Kelmar fever"
+    assert not specific("Kelmar fever is what?", passage["sentence"], ["Kelmar"])
+    assert specific("What is spread by the bite of the dusk midge?", passage["sentence"], ["Kelmar"])
 
 
 def test_seed_facts_are_the_sentences_that_answer_a_seed():

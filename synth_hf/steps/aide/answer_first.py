@@ -25,9 +25,10 @@ from synth_hf.text.grounding import candidate_names
 from synth_hf.text.retrieval import BM25Index
 from synth_hf.text.sentences import Sentence
 from synth_hf.text.spans import snap_span
-from synth_hf.text.support import contains_span
+from synth_hf.text.support import contains_span, content_stems
 
 NO_EVIDENCE = "no_unused_evidence"  # drop reason: every sentence the query finds is used (or has no span)
+_FRAME = {"blank", "fill", "year", "whom"}  # words of the template frames, not of the fact
 QUESTION_STOP = ["\n", "###"]
 QUESTION_MAX_TOKENS = 64  # one question on one line
 
@@ -57,14 +58,17 @@ class FactIndex:
         return teaching_spans(sentence, self.names_in(sentence), self.names)
 
     def pick(self, query: str, used: set[str]) -> tuple[dict, str] | None:
-        """The best-ranked passage for `query` whose chunk_id is not in `used`, that is not a markdown
-        heading and has an answer span: (passage, span), or None. Does not add to `used`."""
+        """The best-ranked passage for `query` whose chunk_id is not in `used` and is not a markdown
+        heading, with its first answer span whose template question asks a relation (`specific`):
+        (passage, span), or None. Does not add to `used`."""
         for passage, _ in self.bm25.search(query, len(self.passages)):
-            if passage["chunk_id"] in used or passage["sentence"].lstrip().startswith("#"):
+            sentence = passage["sentence"]
+            if passage["chunk_id"] in used or sentence.lstrip().startswith("#"):
                 continue
-            spans = self.spans(passage["sentence"])
-            if spans:
-                return passage, spans[0]
+            names = self.names_in(sentence)
+            for span in self.spans(sentence):
+                if specific(template_question(sentence, span), sentence, names):
+                    return passage, span
         return None
 
     def seed_facts(self, seeds: list[tuple[str, str]]) -> set[str]:
@@ -98,6 +102,15 @@ def anchors(sentence: str, span: str, names: list[str]) -> list[str]:
         if not contains_span(span, whole) and not contains_span(whole, span) and whole not in out:
             out.append(whole)
     return out
+
+
+def specific(question: str | None, sentence: str, names: list[str]) -> bool:
+    """False for no question, or one that says nothing beyond the sentence's names: the predicate of
+    "Kelmar fever is spread by the bite of the dusk midge." asked back is "Kelmar fever is what?"."""
+    if not question:
+        return False
+    named = {w for n in names for w in content_stems(snap_span(sentence, n, names))}
+    return bool(set(content_stems(question)) - named - _FRAME)
 
 
 def template_question(sentence: str, span: str) -> str | None:
