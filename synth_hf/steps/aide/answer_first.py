@@ -25,7 +25,7 @@ from synth_hf.text.grounding import candidate_names
 from synth_hf.text.retrieval import BM25Index
 from synth_hf.text.sentences import Sentence
 from synth_hf.text.spans import snap_span
-from synth_hf.text.support import contains_span, content_stems
+from synth_hf.text.support import contains_span, content_stems, span_pattern
 
 NO_EVIDENCE = "no_unused_evidence"  # drop reason: every sentence the query finds is used (or has no span)
 _FRAME = {"blank", "fill", "year", "whom"}  # words of the template frames, not of the fact
@@ -49,13 +49,17 @@ class FactIndex:
         self.names = candidate_names(sentences)
 
     def names_in(self, sentence: str) -> list[str]:
-        """The corpus names that occur in `sentence` (whole tokens)."""
-        low = sentence.casefold()
-        return [n for n in self.names if n.casefold() in low and contains_span(sentence, n)]
+        """The corpus names that `sentence` spells as names: capitalised there as in the name ("adverse"
+        in "Typical adverse effects" is not the sentence-initial "Adverse"), not opened by a function
+        word ("Because ACE")."""
+        return [n for n in self.names if n in sentence and contains_span(sentence, n)
+                and n.split()[0].casefold() not in _OPENERS]  # fmt: skip
 
     def spans(self, sentence: str) -> list[str]:
-        """Answer spans of `sentence` in teaching order (its object first); [] when it has none."""
-        return teaching_spans(sentence, self.names_in(sentence), self.names)
+        """Answer spans of `sentence` in teaching order (its object first), leaving out a span glued to a
+        word ("1" of "GLP-1") or opened by a function word ("Because ACE"); [] when it has none."""
+        spans = teaching_spans(sentence, self.names_in(sentence), self.names)
+        return [s for s in spans if not _glued(sentence, s) and s.split()[0].casefold() not in _OPENERS]
 
     def pick(self, query: str, used: set[str]) -> tuple[dict, str] | None:
         """The best-ranked passage for `query` whose chunk_id is not in `used` and is not a markdown
@@ -82,6 +86,20 @@ class FactIndex:
                 if about_question(question, answer, [passage["sentence"]]):
                     out.add(passage["chunk_id"])
         return out
+
+
+_OPENERS = {"because", "although", "when", "while", "if", "since", "unless", "whereas", "after", "before"}
+
+
+def _glued(sentence: str, span: str) -> bool:
+    """True when every occurrence of `span` in `sentence` continues a word ("GLP-1", "HbA1c")."""
+    found = False
+    for m in span_pattern(span).finditer(sentence):
+        found = True
+        before, after = sentence[: m.start()][-1:], sentence[m.end() :][:1]
+        if not (before.isalnum() or before == "-" or after.isalnum() or (after == "-" and sentence[m.end() + 1 : m.end() + 2].isalnum())):
+            return False
+    return found
 
 
 def retrieval_query(child: dict) -> str:
