@@ -206,3 +206,13 @@ def test_reflection_resynthesizes_answer_first_rows_on_their_fact(tmp_path, monk
     assert again and all(r["reflection_attempts"] == 1 and r["generator"] == "llm" for r in again)
     reflect = json.loads((result.run_dir / "summary.json").read_text())["stages"]["reflect_h1"]["counters"]
     assert reflect["resynthesized"] == reflect["graded"] - reflect["passed_first_try"] > 0
+
+
+@pytest.mark.usefixtures("fakes_on_worker_path")
+def test_evol_baseline_is_written_answer_first_too(tmp_path):
+    """The Evol-style baseline on a grounded config gets the same answer-first children (only its
+    prompts' wording and branching differ), so the knowledge-lift comparison stays like for like."""
+    result = _run(tmp_path, "af_evol", expansion={"method": "evol", "depth": 1, "evol_children_per_node": 2})
+    rows = result.dataset.to_list()
+    _check_rows(rows)
+    assert rows and {r["branch"] for r in rows} == {"evol"}
