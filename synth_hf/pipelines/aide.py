@@ -4,10 +4,12 @@ Stage list (a linear chain; every stage carries finished rows forward and only a
 
     load_seeds -> [persona_pool] ->
       for h in 1..H:  plan_h -> extract_attributes_h -> [retrieve_personas_h] -> synthesize_h
-                      -> [reflect_h] -> [dedup_h] -> annotate_h
+                      -> [reflect_h] -> [dedup_h] -> [retrieve_evidence_h] -> annotate_h
     -> format_aide
 
-H = max(attribute depth, persona depth) <= K. `plan_h` gives each row of hop h-1 its child quota
+H = max(attribute depth, persona depth) <= K. With documents, synthesize_h is answer first (each child
+written for an unused sentence of the documents, `config.answer_first_on`) or free, followed by
+retrieve_evidence_h. `plan_h` gives each row of hop h-1 its child quota
 (branching limits, depths, row budget); rows without one are leaves and are never extracted.
 Residual connection: the seed is in every synthesis prompt (operations, personas, re-synthesis)
 of hops 1..residual_depth: at hop 1 as the parent itself, at hops >= 2 as an extra block.
@@ -25,7 +27,7 @@ from typing import Any
 
 from synth_hf.pipelines import runner
 from synth_hf.pipelines.aide_config import BUILTIN_OPERATIONS, AIDEConfig
-from synth_hf.pipelines.aide_grounding import read_documents, support_summary
+from synth_hf.pipelines.aide_grounding import read_documents, support_summary, synthesis_stage
 from synth_hf.pipelines.engines import RunEngines, build_engines
 from synth_hf.pipelines.runner import RunResult
 from synth_hf.runtime.artifacts import finish_run
@@ -211,20 +213,7 @@ def _build(
                         input_batch_size=batch,
                     )
                 )
-            stages.append(
-                S.SynthesizeChildren(
-                    name=f"synthesize_h{h}",
-                    llm=synthesizer,
-                    **frame,
-                    hop=h,
-                    operation_order=list(exp.operations),
-                    operations_per_node=exp.operations_per_node,
-                    residual=h in exp.residual_hops,
-                    evol=exp.evol,
-                    input_batch_size=batch,
-                    **synth,
-                )
-            )
+            stages.append(synthesis_stage(config, h, synthesizer, {**frame, **synth}, passages_path, batch))
             if config.reflection.enabled:
                 r = config.reflection
                 stages.append(
@@ -256,7 +245,7 @@ def _build(
                         reference_texts=[s["question"] for s in seeds],
                     )
                 )
-            if documents is not None:
+            if documents is not None and not config.answer_first_on:  # answer-first rows carry their fact
                 stages.append(
                     S.RetrieveEvidence(
                         name=f"retrieve_evidence_h{h}",
@@ -369,6 +358,7 @@ def run_aide(config: AIDEConfig) -> RunResult:
         },
         "reflection": config.reflection.enabled,
         "documents": info.documents,
+        "answer_first": config.answer_first_on,
         "verification": config.annotation.verification,
         "config": config.model_dump(mode="json"),
     }

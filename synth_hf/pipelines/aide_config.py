@@ -82,6 +82,13 @@ class ExpansionConfig(ConfigBase):
         "call: for models whose extraction is mostly unusable.",
     )
     operations_per_node: int = Field(default=3, ge=0)
+    answer_first: bool | None = Field(
+        default=None,
+        description="Grounded qa runs: each child is written for a fact of the documents (an unused evidence "
+        "sentence retrieved for its parent + attribute / persona, and an answer span of it); the LLM only "
+        "phrases the question, a refused one becomes a template question. None = on when `documents` are set, "
+        "`annotation.answer_source` is 'evidence' and seeds are qa; false = free synthesis, answered afterwards.",
+    )
     personas_per_node: int = Field(default=2, ge=0)
     max_rows: int | None = Field(default=None, ge=1, description="Cap on generated rows alive (all hops).")
     operations: list[str] = Field(default_factory=lambda: list(BUILTIN_OPERATIONS))
@@ -260,6 +267,23 @@ class AIDEConfig(ConfigBase):
     recipe: RecipeConfig | None = Field(
         default=None, description="Used by recipes/*.py (seeds split, training); the pipeline ignores it."
     )
+
+    @property
+    def answer_first_on(self) -> bool:
+        """Whether children are written answer first (`expansion.answer_first`, None resolved)."""
+        if self.expansion.answer_first is not None:
+            return self.expansion.answer_first
+        return self.documents is not None and self.annotation.answer_source == "evidence" and self.seeds.format == "qa"
+
+    @model_validator(mode="after")
+    def _answer_first_needs_documents(self) -> AIDEConfig:
+        if self.expansion.answer_first and (self.documents is None or self.seeds.format != "qa"):
+            raise ValueError(
+                "expansion.answer_first writes open questions for sentences of the documents: it needs "
+                f"documents.source and seeds.format: qa (got documents={'set' if self.documents else 'none'}, "
+                f"format={self.seeds.format}); set expansion.answer_first: false otherwise"
+            )
+        return self
 
     @model_validator(mode="after")
     def _evidence_needs_documents(self) -> AIDEConfig:

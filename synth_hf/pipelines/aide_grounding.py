@@ -1,12 +1,14 @@
 """Grounded AIDE, run level: read the user's documents into evidence passages (for the retrieval
-steps) and summarise the support rate from the annotate stages' counters."""
+steps), pick each hop's synthesis step (answer first or free) and summarise the support rate from the
+annotate stages' counters."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from synth_hf.pipelines.aide_config import DocumentsConfig
+from synth_hf.pipelines.aide_config import AIDEConfig, DocumentsConfig
 from synth_hf.steps.common.ledger import Ledger
 
 
@@ -33,6 +35,21 @@ def read_documents(d: DocumentsConfig | None, passages_path: str, dry_run: bool)
         print(f"[aide] documents: skipped {item.get('path')}: {item.get('reason')}", flush=True)
     return {"source": d.source, "documents": len(ds), "passages": len(passages), "top_k": d.top_k,
             "skipped_files": skipped}  # fmt: skip
+
+
+def synthesis_stage(config: AIDEConfig, hop: int, llm: Any, kwargs: dict, passages_path: str, batch: int) -> Any:
+    """Hop `hop`'s synthesis step (build it inside the pipeline's context): `SynthesizeAnswerFirst` when
+    `config.answer_first_on` (a global step over the documents' passages), else `SynthesizeChildren`;
+    `kwargs` are the frame and synthesis fields both take."""
+    from synth_hf.steps import aide as S
+
+    exp = config.expansion
+    common = {"name": f"synthesize_h{hop}", "llm": llm, "hop": hop, "operation_order": list(exp.operations),
+              "operations_per_node": exp.operations_per_node, "residual": hop in exp.residual_hops,
+              "evol": exp.evol, **kwargs}  # fmt: skip
+    if config.answer_first_on:
+        return S.SynthesizeAnswerFirst(**common, passages_path=passages_path)
+    return S.SynthesizeChildren(**common, input_batch_size=batch)
 
 
 def support_summary(ledger_dir: str | Path) -> dict:

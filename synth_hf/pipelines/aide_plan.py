@@ -14,10 +14,12 @@ from synth_hf.pipelines.aide_config import AIDEConfig
 
 
 def _solve_requests_per_row(config: AIDEConfig) -> int:
-    """Annotation requests per row at most: grounded MCQ / true-false answers, and grounded free text
-    with `answer_source: evidence`, come from the evidence (no request); every other annotation asks
+    """Annotation requests per row at most: answer-first rows, grounded MCQ / true-false answers, and
+    grounded free text with `answer_source: evidence`, come from the evidence (no request); every other annotation asks
     the annotator once (self-consistency samples ride on that one request)."""
     fmt = config.seeds.format
+    if config.answer_first_on:  # the answer is the fact the question was written for
+        return 0
     if config.documents is not None:
         return 1 if fmt == "qa" and config.annotation.answer_source == "annotator" else 0
     return 1

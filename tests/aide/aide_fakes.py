@@ -98,3 +98,25 @@ def grounded(prompt: str, index: int) -> str:
         first = prompt.rsplit("Evidence:", 1)[1].strip().splitlines()[0].lstrip("- ").rstrip(".")
         return " " + " ".join(first.split()[-3:])
     return respond(prompt, index)
+
+
+def answer_first_or_empty(prompt: str, index: int) -> str:
+    """The normal fake model, except that one answer-first reply in three is empty (its child gets the
+    template question)."""
+    _log(prompt)
+    if kind(prompt) == "answer_first_synthesis" and int(hashlib.sha256(prompt.encode()).hexdigest()[:4], 16) % 3 == 0:
+        return ""
+    return respond(prompt, index)
+
+
+def answer_first_low_grades(prompt: str, index: int) -> str:
+    """The normal fake model, except that a first answer-first question ("According to ...") is graded 2/10
+    on both scores and its re-synthesis (a prompt with the rejected attempt) asks "Going by ..." instead,
+    which passes."""
+    _log(prompt)
+    reply = respond(prompt, index)
+    if kind(prompt) == "answer_first_synthesis" and "Rejected attempt:" in prompt:
+        return reply.replace("According to the documents", "Going by the documents")
+    if kind(prompt) == "grade" and "New: According to" in prompt.rsplit("###", 1)[-1]:
+        return '{"relevance": 2, "diversity": 2, "feedback": "too plain"}'
+    return reply

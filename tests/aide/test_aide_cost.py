@@ -220,7 +220,8 @@ def test_evidence_answer_source_run_spends_no_annotation_call_as_planned(tmp_pat
     docs = _grounded_docs(tmp_path)
     data = config_data(str(tmp_path), "evidence", seeds={"rows": GROUNDED_SEEDS},
                        expansion={"depth": 1, "attributes_per_node": 2, "operations_per_node": 2,
-                                  "personas_per_node": 0, "attributes_from": attributes_from},
+                                  "personas_per_node": 0, "attributes_from": attributes_from,
+                                  "answer_first": False},  # free synthesis, answered afterwards
                        annotation={"answer_source": "evidence"},
                        dedup={"minhash_threshold": None}, documents={"source": str(docs), "top_k": 2})  # fmt: skip
     data["engine"]["options"]["responder"] = "aide_cost_fakes:cost_kinds"

@@ -121,3 +121,45 @@ def test_embedded_model_grounded_run_keeps_only_supported_rows(tmp_path):
         assert row["verified"] is True and check_support(row["answer"], evidence).supported, row
     assert any(r["branch"] == "attribute" for r in rows), summary["stages"]
     assert summary["support_rate"]["overall"] == summary["support"]["supported"] / summary["support"]["checked"]
+
+
+@pytest.mark.slow
+def test_embedded_model_answer_first_run_keeps_supported_rows_from_both_branches(tmp_path):
+    """Answer-first AIDE on Gemma-3-270M (documents, `answer_source: evidence`, 2 seeds, depth 1, all three
+    operations, one persona, reflection on): every kept row is supported by its one evidence sentence,
+    no sentence serves two rows, and the attribute branch yields rows."""
+    from collections import Counter
+
+    from synth_hf.text.support import check_support
+
+    cfg = _lift_config(tmp_path, "answer_first", reflection={"grader": "embedding", "max_attempts": 1},
+                       expansion={"depth": 1, "attributes_per_node": 1, "personas_per_node": 1,
+                                  "attributes_from": "question", "max_new_tokens": 64},
+                       annotation={"answer_source": "evidence"})  # fmt: skip
+    assert cfg.answer_first_on
+    result = run_aide(cfg)
+    rows = result.dataset.to_list()
+    summary = result.summary
+    print(json.dumps({k: summary.get(k) for k in ("drops_by_reason", "llm_calls", "wall_time_s")}, indent=1))
+    print(json.dumps([{k: r[k] for k in ("branch", "generator", "question_rejected", "question", "answer")} for r in rows], indent=1))
+    assert rows, summary["drops_by_reason"]
+    for row in rows:
+        evidence = [e["sentence"] for e in row["evidence"]]
+        assert row["verified"] is True and row["verification"] == "answer_first"
+        assert len(evidence) == 1 and check_support(row["answer"], evidence).supported, row
+    assert max(Counter(r["evidence"][0]["chunk_id"] for r in rows).values()) == 1
+    assert any(r["branch"] == "attribute" for r in rows), summary["stages"]
+    assert summary["stages"]["synthesize_h1"]["counters"]["children_attribute"] == 6  # 2 seeds x 1 x 3 operations
+
+
+def _lift_config(tmp_path, name: str, **sections) -> AIDEConfig:
+    """A grounded AIDE config on the embedded model: knowledge-lift seeds kl-002 and kl-004 (question ->
+    gold option), its documents, `sections` on top."""
+    mcq = {r["id"]: r for r in map(json.loads, (KNOWLEDGE_LIFT / "mcq.jsonl").read_text().splitlines())}
+    seeds = [{"question": mcq[i]["question"], "answer": mcq[i]["options"][mcq[i]["answer"]]} for i in ("kl-002", "kl-004")]
+    return AIDEConfig.model_validate({
+        "run": {"output_dir": str(tmp_path), "name": name, "use_cache": False, "input_batch_size": 16},
+        "engine": {"engine": "transformers", "options": {"batch_size": 16, "structured_retries": 0}},
+        "seeds": {"rows": seeds, "task_description": "Answer questions about invented diseases and drugs."},
+        "documents": {"source": str(KNOWLEDGE_LIFT / "docs")}, "quality_report": False, **sections,
+    })  # fmt: skip

@@ -11,6 +11,7 @@ from synth_hf.steps.aide.reflect import SelfReflect
 from synth_hf.steps.aide.retrieve import RetrievePersonas
 from synth_hf.steps.aide.retrieve_evidence import RetrieveEvidence
 from synth_hf.steps.aide.synthesize import SynthesizeChildren
+from synth_hf.steps.aide.synthesize_answer_first import SynthesizeAnswerFirst
 
 __all__ = [
     "AnnotateAndVerify",
@@ -23,5 +24,6 @@ __all__ = [
     "RetrieveEvidence",
     "RetrievePersonas",
     "SelfReflect",
+    "SynthesizeAnswerFirst",
     "SynthesizeChildren",
 ]

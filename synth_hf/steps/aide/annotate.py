@@ -21,7 +21,9 @@ sees only the evidence sentences about the question (`question_sentences`). With
 `answer_source="evidence"` no annotator is asked: a groundable question whose draft is unsupported (or
 missing) is answered by its evidence sentence (`evidence_sentence_answer`, counted as
 `answered_by_evidence_sentence`, verification `evidence_sentence`) and counts as checked, not supported.
-An MCQ's answer is its
+A row written answer first
+(`answer_span` set, `synthesize_answer_first.py`) is answered by its span and sentence: no call, but the
+same checks (`answer_first_verdict`), verification `answer_first`, counted as `answered_first`. An MCQ's answer is its
 only option found in the evidence and a true/false label is what the evidence supports or contradicts
 (no call). Kept rows are `verified=True`; the others are
 dropped with the reason. Counters `checked:<branch>` / `supported:<branch>` give the support rate."""
@@ -32,6 +34,7 @@ from pydantic import Field
 
 from synth_hf.items import LETTERS, read_answer, token_f1
 from synth_hf.models.base import GenParams
+from synth_hf.steps.aide.answer_first import answer_first_verdict
 from synth_hf.steps.aide.context import HopMixin
 from synth_hf.steps.aide.grounding import (
     evidence_sentence_answer,
@@ -165,6 +168,10 @@ class AnnotateAndVerify(HopMixin, LLMStep):
         # free text: deterministic checks first, so a call is spent only where it can give a row
         settled: dict[int, tuple[str | None, str, str]] = {}  # id(row) -> (answer, why, how)
         for r in new:
+            if r.get("answer_span") and _sentences(r):  # answer-first: answered by construction, checked here
+                why = answer_first_verdict(r["question"], r["answer_span"], r["draft_answer"], _sentences(r))
+                settled[id(r)] = (None if why else r["draft_answer"], why, "answer_first")
+                continue
             if self.seed_format != "qa" or not _sentences(r):
                 continue
             if not groundable(r["question"], _sentences(r)):
@@ -207,11 +214,12 @@ class AnnotateAndVerify(HopMixin, LLMStep):
             branch = row.get("branch") or "attribute"
             bump(f"checked:{branch}")
             counts[f"supported:{branch}"] = counts.get(f"supported:{branch}", 0) + (not why)
-            if how in ("draft", "precheck"):
-                bump({"draft": "answered_by_draft", "precheck": "dropped_before_call"}[how])
-            verification = "evidence"
+            if how in ("draft", "precheck", "answer_first"):
+                bump({"draft": "answered_by_draft", "precheck": "dropped_before_call",
+                      "answer_first": "answered_first"}[how])  # fmt: skip
+            verification = "answer_first" if how == "answer_first" else "evidence"
             fallback_on = self.evidence_fallback or how == "evidence"
-            if why and evidence and self.seed_format == "qa" and fallback_on and how != "precheck":
+            if why and evidence and self.seed_format == "qa" and fallback_on and how not in ("precheck", "answer_first"):
                 fallback = evidence_sentence_answer(row["question"], evidence)
                 if fallback is not None:  # counted apart: the support rate stays the annotator's own
                     answer, why, verification = fallback, "", "evidence_sentence"

@@ -4,7 +4,8 @@ and dry runs of a config without a real model.
 
 Children are unique ("gen<N> w.. w.." where N = parent's generation + 1, so the hop of any
 prompt is readable), drafts and solves agree, grades pass: nothing is filtered unless a caller
-wraps `respond` to make it fail on purpose.
+wraps `respond` to make it fail on purpose. An answer-first prompt gets its fact asked back
+("According to the documents, <fact with the answer as 'what'>?").
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ def _words(text: str, n: int = 10) -> str:
 
 
 def kind(prompt: str) -> str:
+    if "is answered by the given fact" in prompt:
+        return "answer_first_synthesis"
     if prompt.startswith("Analyse each"):
         return "extract"
     if "Rate a new" in prompt:
@@ -91,6 +94,11 @@ def respond(prompt: str, index: int) -> str:
         return json.dumps({"topic": f"topic {_hash(item, 6)}", "attributes": attrs})
     if what == "grade":
         return json.dumps({"relevance": 8, "diversity": 7, "feedback": "fine"})
+    if what == "answer_first_synthesis":  # the fact asked back: accepted unless the span is a number
+        tail = prompt.rsplit("###", 1)[-1]
+        fact = re.findall(r"^Fact: (.*)$", tail, re.MULTILINE)[-1].rstrip(".")
+        answer = re.findall(r"^Answer: (.*)$", tail, re.MULTILINE)[-1]
+        return f" According to the documents, {fact.replace(answer, 'what', 1)}?"
     if what in ("persona_synthesis", "operation_synthesis"):
         fmt = prompt_format(prompt)
         question = child_text(prompt)

@@ -159,6 +159,23 @@ def make_children(
     return children
 
 
+def hop_children(
+    rows: list[dict], hop: int, operations: list[str], operations_per_node: int, residual: bool, evol: bool = False
+) -> list[dict]:
+    """`make_children` of every row of hop `hop` - 1 in `rows`, in stream order."""
+    out: list[dict] = []
+    for parent in rows:
+        if parent["hop"] == hop - 1:
+            out += make_children(parent, hop, operations, operations_per_node, residual, evol)
+    return out
+
+
+def branch_counts(children: list[dict]) -> dict[str, int]:
+    """A synthesis batch's ledger counters: children made, and per branch (attribute, persona, evol)."""
+    per_branch = {f"children_{b}": sum(c["branch"] == b for c in children) for b in ("attribute", "persona", "evol")}
+    return {"children": len(children), **per_branch}
+
+
 def plan_rows(
     rows: list[dict], hop: int, branching: Branching, max_rows: int | None
 ) -> tuple[list[dict], dict]:

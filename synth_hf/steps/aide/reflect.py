@@ -18,9 +18,15 @@ from distilabel.typing import StepOutput
 from pydantic import Field
 
 from synth_hf.models.base import SynthLLM
+from synth_hf.steps.aide.answer_first import question_generation, settle_question
 from synth_hf.steps.aide.context import SynthesisMixin
 from synth_hf.steps.aide.outputs import apply_synthesis, read_grade
-from synth_hf.steps.aide.synthesis_prompts import GRADE_SCHEMA, grade_prompt, synthesis_prompt
+from synth_hf.steps.aide.synthesis_prompts import (
+    GRADE_SCHEMA,
+    answer_first_prompt,
+    grade_prompt,
+    synthesis_prompt,
+)
 from synth_hf.steps.common.base import LLMStep
 
 GRADE_STOP = ["###", "\n\n", "\nOriginal example"]  # the JSON sits on one line
@@ -82,6 +88,24 @@ class SelfReflect(SynthesisMixin, LLMStep):
             )
             row["grader_model"] = grader.model_name
 
+    def _resynthesize(self, rows: list[dict]) -> int:
+        """Re-synthesize `rows` with their feedback, each with the prompt that made it (answer-first rows:
+        the same fact and answer, the question checked again or templated); returns how many replies were
+        unusable (those rows keep their old question)."""
+        unusable = 0
+        plain = [r for r in rows if not r.get("answer_span")]
+        grounded = [r for r in rows if r.get("answer_span")]
+        kwargs = self.generation_kwargs()
+        for group, make, params in ((plain, synthesis_prompt, kwargs), (grounded, answer_first_prompt, question_generation(kwargs))):
+            prompts = [make(r, **self.synthesis_kwargs(), previous=r["question"], feedback=_feedback(r)) for r in group]
+            for row, text in zip(group, self.llm.generate_texts(prompts, **params) if prompts else []):
+                row["reflection_attempts"] += 1
+                if row.get("answer_span"):
+                    unusable += settle_question(row, text, row.get("fact_names") or []) is not None
+                else:
+                    unusable += apply_synthesis(row, text, self.seed_format) is not None
+        return unusable  # fmt: skip
+
     def process(self, inputs: StepInput) -> StepOutput:  # type: ignore[override]
         grader = self.grader or self.llm
         before, grader_before = self.llm.usage, grader.usage
@@ -103,14 +127,8 @@ class SelfReflect(SynthesisMixin, LLMStep):
             if not pending or attempt >= self.max_attempts:
                 break
             attempt += 1
-            prompts = [
-                synthesis_prompt(r, **self.synthesis_kwargs(), previous=r["question"], feedback=_feedback(r))
-                for r in pending
-            ]
-            for row, text in zip(pending, self.llm.generate_texts(prompts, **self.generation_kwargs())):
-                row["reflection_attempts"] += 1
-                resynth += 1
-                unparsed += apply_synthesis(row, text, self.seed_format) is not None  # keeps the old text
+            resynth += len(pending)
+            unparsed += self._resynthesize(pending)
         failing = {id(r) for r in pending}
         kept = [r for r in rows if id(r) not in failing]
         dropped = [(r, "reflection_failed") for r in pending]

@@ -47,6 +47,10 @@ ROW_DEFAULTS: dict[str, Any] = {
     "reflection_attempts": 0,
     "reflection_feedback": None,
     "evidence": [],  # [{"chunk_id", "sentence"}]: passages of the user's documents (grounded runs)
+    "answer_span": None,  # answer-first rows: the span of the evidence sentence that answers the question
+    "generator": None,  # answer-first rows: "llm" (the synthesizer's question passed) | "template"
+    "question_rejected": None,  # answer-first rows: why the synthesizer's question was refused
+    "fact_names": [],  # answer-first rows: corpus names in the evidence sentence (the question's anchors)
     "verified": None,  # True only when the answer passed the support check against `evidence`
     "agreed": None,  # an independent solve agreed with the answer (not proof: same model twice)
     "agreement": None,

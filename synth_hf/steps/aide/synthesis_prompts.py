@@ -35,6 +35,14 @@ EVOL_INSTRUCTIONS: dict[str, str] = {
     "add_reasoning": "change it so that answering needs several explicit reasoning steps.",
 }
 
+# Answer-first wording (grounded runs): the fact is fixed, so an operation shapes only how it is asked;
+# "names" are left out, since a name the fact does not hold gets the question refused.
+ANSWER_FIRST_INSTRUCTIONS: dict[str, str] = {
+    "concretize": "make it concrete: set it in a situation in which someone needs the answer",
+    "add_constraints": "add one or two conditions taken from the fact",
+    "add_reasoning": "ask it so that answering takes a reasoning step through the fact",
+}
+
 FORMAT_HINTS: dict[str, str] = {
     "qa": "as 'New question:' followed by a line 'Answer:' with its correct answer",
     "mcq": "with options A) to D), exactly one of them correct, followed by a line 'Answer:' with the "
@@ -185,6 +193,38 @@ def synthesis_prompt(
         context["instruction"] = EVOL_INSTRUCTIONS.get(op, context["instruction"])
         return render("synthesize_evol.jinja", **context)
     return render("synthesize_operation.jinja", **context)
+
+
+def answer_first_prompt(
+    row: dict,
+    *,
+    fmt: str,
+    task_description: str | None,
+    operations: dict[str, str],
+    feedback: str | None = None,
+    previous: str | None = None,
+    **_: object,
+) -> str:
+    """The answer-first prompt for a child that carries its fact (`evidence[0]`) and `answer_span`: the
+    parent question as the way to ask, the operation (or persona) as the instruction, the seed on
+    residual hops >= 2 (as in `synthesis_prompt`); `previous` / `feedback` on re-synthesis."""
+    op = row.get("operation") or ""
+    if row["branch"] == "persona":
+        instruction = f"ask it as this person would: {row.get('persona') or ''}"
+    else:
+        instruction = ANSWER_FIRST_INSTRUCTIONS.get(op) or operations.get(op) or op
+    return render(
+        "synthesize_answer_first.jinja",
+        task_description=task_description,
+        noun=noun(fmt),
+        seed=" ".join(row["seed_question"].split()) if row["residual"] and row["hop"] >= 2 else None,
+        parent=" ".join(str(row["parent_question"]).split()),
+        instruction=instruction,
+        fact=row["evidence"][0]["sentence"],
+        answer=row["answer_span"],
+        feedback=feedback,
+        previous=previous,
+    )
 
 
 _EXTRACTION_EXAMPLES = [

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from synth_hf.steps.aide.context import SynthesisMixin
 from synth_hf.steps.aide.outputs import apply_synthesis
-from synth_hf.steps.aide.planning import make_children
+from synth_hf.steps.aide.planning import branch_counts, hop_children
 from synth_hf.steps.aide.synthesis_prompts import synthesis_prompt
 from synth_hf.steps.common.base import LLMStep
 
@@ -42,12 +42,9 @@ class SynthesizeChildren(SynthesisMixin, LLMStep):
         before = self.llm.usage
         kept = [dict(r) for r in inputs if r["hop"] != 0]
         seeds = len(inputs) - len(kept)
-        children = []
-        for parent in inputs:
-            if parent["hop"] == self.hop - 1:
-                children += make_children(
-                    parent, self.hop, self.operation_order, self.operations_per_node, self.residual, self.evol
-                )
+        children = hop_children(
+            inputs, self.hop, self.operation_order, self.operations_per_node, self.residual, self.evol
+        )
         prompts = [synthesis_prompt(c, **self.synthesis_kwargs()) for c in children]
         texts = self.llm.generate_texts(prompts, **self.generation_kwargs()) if prompts else []
         good, dropped = [], []
@@ -60,12 +57,6 @@ class SynthesizeChildren(SynthesisMixin, LLMStep):
             len(kept) + len(good),
             dropped=dropped,
             usage_before=before,
-            extra={
-                "children": len(children),
-                "children_attribute": sum(c["branch"] == "attribute" for c in children),
-                "children_persona": sum(c["branch"] == "persona" for c in children),
-                "children_evol": sum(c["branch"] == "evol" for c in children),
-                "seeds_consumed": seeds,
-            },
+            extra={**branch_counts(children), "seeds_consumed": seeds},
         )
         yield kept + good

@@ -1,0 +1,173 @@
+"""Answer-first synthesis for grounded AIDE (pure logic; the step is `synthesize_answer_first.py`).
+
+A small model asked to rewrite a question freely rarely asks what the user's documents say (Gemma-3-270M:
+0 grounded rows of 16 calls). So each child starts from the documents instead: its parent (and its
+attribute or persona) retrieves an evidence sentence not used before in the run, an answer span of that
+sentence is chosen (`teaching_spans`, shared with GraphGen), and the LLM only phrases the question for
+that sentence and answer in the style of the parent / operation / persona. The question is checked
+(`verify_question`: not a question, gives the answer away, names what the sentence does not, asks for
+another type of answer, names no relation); a refused one is replaced by a template question built from
+the sentence (`wh_question`, else `cloze_question`), marked `generator: template`. The answer is the span
+followed by the sentence, so it is supported by construction (annotation still checks it).
+"""
+
+from __future__ import annotations
+
+from synth_hf.items import qa_answer
+from synth_hf.text.answer_first import (
+    clean_question,
+    cloze_question,
+    teaching_spans,
+    verify_question,
+    wh_question,
+)
+from synth_hf.text.grounding import candidate_names
+from synth_hf.text.retrieval import BM25Index
+from synth_hf.text.sentences import Sentence
+from synth_hf.text.spans import snap_span
+from synth_hf.text.support import contains_span, content_stems, span_pattern
+
+NO_EVIDENCE = "no_unused_evidence"  # drop reason: every sentence the query finds is used (or has no span)
+_FRAME = {"blank", "fill", "year", "whom"}  # words of the template frames, not of the fact
+QUESTION_STOP = ["\n", "###"]
+QUESTION_MAX_TOKENS = 64  # one question on one line
+
+
+def question_generation(kwargs: dict) -> dict:
+    """The synthesis generation settings `kwargs` for a one-line question (stop at the line's end)."""
+    return {**kwargs, "stop": QUESTION_STOP, "max_new_tokens": min(kwargs["max_new_tokens"], QUESTION_MAX_TOKENS)}
+
+
+class FactIndex:
+    """The user's document sentences (`passages`: [{chunk_id, sentence}]) as facts to ask about: BM25
+    retrieval plus the corpus's names (capitalised spans, `candidate_names`), which answer spans widen to."""
+
+    def __init__(self, passages: list[dict]) -> None:
+        self.passages = list(passages)
+        self.bm25 = BM25Index(self.passages)
+        sentences = [Sentence(i, 0, len(p["sentence"]), p["sentence"]) for i, p in enumerate(self.passages)]
+        self.names = candidate_names(sentences)
+
+    def names_in(self, sentence: str) -> list[str]:
+        """The corpus names that `sentence` spells as names: capitalised there as in the name ("adverse"
+        in "Typical adverse effects" is not the sentence-initial "Adverse"), not opened by a function
+        word ("Because ACE")."""
+        return [n for n in self.names if n in sentence and contains_span(sentence, n)
+                and n.split()[0].casefold() not in _OPENERS]  # fmt: skip
+
+    def spans(self, sentence: str) -> list[str]:
+        """Answer spans of `sentence` in teaching order (its object first), leaving out a span glued to a
+        word ("1" of "GLP-1") or opened by a function word ("Because ACE"); [] when it has none."""
+        spans = teaching_spans(sentence, self.names_in(sentence), self.names)
+        return [s for s in spans if not _glued(sentence, s) and s.split()[0].casefold() not in _OPENERS]
+
+    def pick(self, query: str, used: set[str]) -> tuple[dict, str] | None:
+        """The best-ranked passage for `query` whose chunk_id is not in `used` and is not a markdown
+        heading, with its first answer span whose template question asks a relation (`specific`):
+        (passage, span), or None. Does not add to `used`."""
+        for passage, _ in self.bm25.search(query, len(self.passages)):
+            sentence = passage["sentence"]
+            if passage["chunk_id"] in used or sentence.lstrip().startswith("#"):
+                continue
+            names = self.names_in(sentence)
+            for span in self.spans(sentence):
+                if specific(template_question(sentence, span), sentence, names):
+                    return passage, span
+        return None
+
+    def seed_facts(self, seeds: list[tuple[str, str]]) -> set[str]:
+        """chunk_ids of the sentences that state a seed's answer (`seeds`: (question, answer) pairs) and
+        carry the question's words: the seed's own fact, which a child would only ask again."""
+        from synth_hf.steps.aide.grounding import about_question
+
+        out: set[str] = set()
+        for question, answer in seeds:
+            for passage, _ in self.bm25.search(f"{question} {answer}", 5):
+                if about_question(question, answer, [passage["sentence"]]):
+                    out.add(passage["chunk_id"])
+        return out
+
+
+_OPENERS = {"because", "although", "when", "while", "if", "since", "unless", "whereas", "after", "before"}
+
+
+def _glued(sentence: str, span: str) -> bool:
+    """True when every occurrence of `span` in `sentence` continues a word ("GLP-1", "HbA1c")."""
+    found = False
+    for m in span_pattern(span).finditer(sentence):
+        found = True
+        before, after = sentence[: m.start()][-1:], sentence[m.end() :][:1]
+        if not (before.isalnum() or before == "-" or after.isalnum() or (after == "-" and sentence[m.end() + 1 : m.end() + 2].isalnum())):
+            return False
+    return found
+
+
+def retrieval_query(child: dict) -> str:
+    """What a child's evidence is retrieved with: its parent's question, topic and its attribute (attribute
+    branch) or persona (persona branch)."""
+    triplet = child.get("attribute_triplet") or {}
+    steer = child.get("persona") if child.get("branch") == "persona" else triplet.get("tail")
+    parts = [child.get("parent_question") or "", triplet.get("head") or child.get("topic") or "", steer or ""]
+    return " ".join(p for p in parts if p)
+
+
+def anchors(sentence: str, span: str, names: list[str]) -> list[str]:
+    """Names of the sentence, outside the answer, of which the question must name one (whole phrases);
+    [] when the sentence has none (then nothing is required)."""
+    out = []
+    for name in names:
+        whole = snap_span(sentence, name, names)
+        if not contains_span(span, whole) and not contains_span(whole, span) and whole not in out:
+            out.append(whole)
+    return out
+
+
+def specific(question: str | None, sentence: str, names: list[str]) -> bool:
+    """False for no question, or one that says nothing beyond the sentence's names: the predicate of
+    "Kelmar fever is spread by the bite of the dusk midge." asked back is "Kelmar fever is what?"."""
+    if not question:
+        return False
+    named = {w for n in names for w in content_stems(snap_span(sentence, n, names))}
+    return bool(set(content_stems(question)) - named - _FRAME)
+
+
+def template_question(sentence: str, span: str) -> str | None:
+    """The deterministic question for a fact: the sentence asked back with a wh-word, else a cloze."""
+    return wh_question(sentence, span) or cloze_question(sentence, span)
+
+
+def attach_fact(child: dict, passage: dict, span: str) -> None:
+    """Give a child its evidence sentence, answer span and answer (span, then the sentence)."""
+    child["evidence"] = [{"chunk_id": passage["chunk_id"], "sentence": passage["sentence"]}]
+    child["answer_span"] = span
+    child["draft_answer"] = qa_answer(span, [passage["sentence"]])
+
+
+def settle_question(child: dict, raw: str | None, names: list[str]) -> str | None:
+    """Set the child's question from the LLM's reply `raw` when `verify_question` accepts it
+    (`generator: llm`), else the template question (`generator: template`, `question_rejected`: why).
+    Returns None, or the drop reason when not even a template can be made (span not in the sentence)."""
+    sentence, span = child["evidence"][0]["sentence"], child["answer_span"]
+    question = clean_question(raw or "")
+    why = verify_question(question, span, [sentence], must_name=anchors(sentence, span, names)) if raw else "no_llm_output"
+    if why:
+        question = template_question(sentence, span)
+        if question is None:
+            return f"no_question: {why}"
+    child.update(question=question, options=[], generator="template" if why else "llm", question_rejected=why or None)
+    return None
+
+
+def answer_first_verdict(question: str, span: str, answer: str, evidence: list[str]) -> str:
+    """'' when an answer-first row rests on its evidence: the question does not contain the span, the span
+    is in the evidence, the whole answer passes the support check, and the sentence that states the span
+    carries the question's names (`about_question`); else the reason (the annotation's check)."""
+    from synth_hf.steps.aide.grounding import about_question
+    from synth_hf.text.answer_first import gives_away, verify_answer
+
+    if gives_away(question, span):
+        return "question_gives_answer"
+    why = verify_answer(answer, span, evidence)
+    if why:
+        return why
+    return "" if about_question(question, span, evidence) else "answer_not_about_question"
