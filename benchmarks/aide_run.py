@@ -4,6 +4,7 @@
     python benchmarks/aide_run.py --engine transformers --seeds 2
     python benchmarks/aide_run.py --engine fake            # wiring check in seconds (no model)
     python benchmarks/aide_run.py --documents none         # ungrounded: no support check, no headline
+    python benchmarks/aide_run.py --synthesis free         # MCQ seeds, free synthesis + second solve (before answer-first)
 
 The headline (first in the JSON) is `cost_per_supported_row`: LLM calls, tokens and wall seconds per
 kept row whose answer was verified against its evidence (grounded in `--documents`, by default the
@@ -34,12 +35,16 @@ SEEDS_FILE = ROOT / "synth_hf" / "data" / "medqa_sample.jsonl"
 CORPUS_DIR = ROOT / "synth_hf" / "data" / "medical_corpus"
 
 
-def medqa_seeds(n: int) -> list[dict]:
-    """The first `n` MedQA rows as AIDE MCQ seeds (option list + answer letter)."""
+def medqa_seeds(n: int, open_questions: bool = False) -> list[dict]:
+    """The first `n` MedQA rows as AIDE MCQ seeds (option list + answer letter), or with
+    `open_questions` as open seeds answered by the correct option's text (answer-first synthesis)."""
     rows = []
     for line in SEEDS_FILE.read_text(encoding="utf-8").splitlines()[:n]:
         row = json.loads(line)
         letters = sorted(row["options"])
+        if open_questions:
+            rows.append({"id": row["id"], "question": row["question"], "answer": row["options"][row["answer_idx"]]})
+            continue
         rows.append(
             {
                 "id": row["id"],
@@ -74,8 +79,17 @@ def main() -> int:
         default=str(CORPUS_DIR),
         help="ground the answers in these documents (default: bundled medical corpus); 'none' = ungrounded",
     )
+    parser.add_argument(
+        "--synthesis",
+        choices=["answer-first", "free"],
+        default="answer-first",
+        help="answer-first (default with documents): open seeds, each child written for an evidence sentence "
+        "and its answer span; free: MCQ seeds, children synthesized freely and answered by a second solve",
+    )
     add_run_arguments(parser)
     args = parser.parse_args()
+    grounded = args.documents.lower() != "none"
+    answer_first = grounded and args.synthesis == "answer-first"
 
     from synth_hf.config import EngineConfig
     from synth_hf.pipelines.aide import run_aide
@@ -90,7 +104,7 @@ def main() -> int:
     elif args.engine == "vllm":
         options["cpu_kvcache_space_gb"] = args.kv_cache_gb
     engine = {"engine": args.engine, "options": options}
-    seeds = medqa_seeds(args.seeds)
+    seeds = medqa_seeds(args.seeds, open_questions=answer_first)
     per_seed = args.attributes * args.operations + args.personas
     config = AIDEConfig.model_validate(
         {
@@ -104,7 +118,7 @@ def main() -> int:
             "engine": engine,
             "seeds": {
                 "rows": seeds,
-                "format": "mcq",
+                "format": "qa" if answer_first else "mcq",
                 "task_description": "Answer USMLE-style clinical multiple-choice questions about common medications.",
             },
             "expansion": {
@@ -123,9 +137,13 @@ def main() -> int:
                 "cache_dir": str(workdir / "emb"),
             },
             "reflection": {"enabled": args.reflection, "max_attempts": 1},
-            "annotation": {"verification": "second_solve", "on_disagreement": "flag", "max_new_tokens": 64},
+            "annotation": (
+                {"answer_source": "evidence", "max_new_tokens": 64}
+                if answer_first
+                else {"verification": "second_solve", "on_disagreement": "flag", "max_new_tokens": 64}
+            ),
             "quality_report": False,
-            "documents": None if args.documents.lower() == "none" else {"source": args.documents},
+            "documents": {"source": args.documents} if grounded else None,
             # one engine loaded at a time: four vLLM engines at once run a 24 GB machine out of memory
             "sequential_steps": True,
         }

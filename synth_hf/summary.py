@@ -82,8 +82,10 @@ def _is_supported(row: dict) -> bool | None:
     """True / False when the row went through a support check, None when it did not."""
     if isinstance(row.get("supported"), bool):  # GraphGen's verify gate
         return row["supported"]
-    # grounded AIDE; "evidence_sentence": the answer is the evidence sentence itself (fallback)
-    if row.get("verification") in ("evidence", "evidence_sentence") and isinstance(row.get("verified"), bool):
+    # grounded AIDE; "evidence_sentence": the answer is the evidence sentence itself (fallback);
+    # "answer_first": the child was written for its evidence sentence's answer span (checked all the same)
+    checked = ("evidence", "evidence_sentence", "answer_first")
+    if row.get("verification") in checked and isinstance(row.get("verified"), bool):
         return row["verified"]
     return None
 

@@ -32,7 +32,7 @@ def test_targets_missed_are_reported_and_compared_unrounded():
 def test_grounded_aide_rows_count_only_evidence_verified():
     rows = [
         {"verified": True, "verification": "evidence"},
-        {"verified": True, "verification": "evidence"},
+        {"verified": True, "verification": "answer_first"},  # written for its evidence, then checked
         {"verified": False, "verification": "second_solve"},  # not a support check
     ]
     cost = cost_per_supported_row(datasets.Dataset.from_list(rows), SUMMARY, wall_s=2.0)
