@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from synth_hf.text.compose import closed_sentence
+
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 FORMATS = ("qa", "mcq", "true_false")
 TRUE_FALSE_STEM = "True or false:"
@@ -35,7 +37,7 @@ def _with_evidence(head: str, evidence: Sequence[str]) -> str:
     head = str(head).strip()
     if head and not head.endswith(_END[1:]):
         head = head.rstrip(".") + "."
-    tail = " ".join(str(s).strip() for s in evidence if str(s).strip())
+    tail = " ".join(closed_sentence(str(s)) for s in evidence if str(s).strip())
     return f"{head} {tail}" if tail else head
 
 
@@ -75,7 +77,7 @@ def true_false_answer(label: bool, evidence: Sequence[str] = ()) -> str:
 def cot_answer(steps: Sequence[str], answer: str) -> str:
     """Each step in order ('First, ...', 'Then, ...'), then 'So the answer is <answer>.'."""
     leads = ["First,", *["Then,"] * max(0, len(steps) - 1)]
-    chain = " ".join(f"{lead} {step}" for lead, step in zip(leads, steps))
+    chain = " ".join(f"{lead} {closed_sentence(step)}" for lead, step in zip(leads, steps))
     return f"{chain} So the answer is {answer}.".strip()
 
 

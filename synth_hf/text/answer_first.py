@@ -17,13 +17,15 @@ import random
 import re
 
 from synth_hf.text.examples import copied_from_examples
-from synth_hf.text.spans import has_number, is_generic_name, number_phrases, snap_span
+from synth_hf.text.compose import predicate
+from synth_hf.text.spans import FAMILIES, has_number, is_generic_name, number_phrases, snap_span
 from synth_hf.text.substitute import same_kind
 from synth_hf.text.support import (
     check_support,
     contains_span,
     content_stems,
     gives_away,
+    has_negation,
     inner_names,
     normalize_span,
     span_pattern,
@@ -73,10 +75,22 @@ EXAMPLE_QUESTIONS = {
 
 
 def answer_spans(sentence: str, names: list[str]) -> list[str]:
-    """Answer candidates in a sentence: the given names it mentions, then its numbers (with a unit)."""
+    """Answer candidates in a sentence: the given names it mentions, then its numbers (with a unit);
+    never a span glued to a hyphen ('Zorvatide' of 'Zorvatide-XR', the '1' of 'GLP-1'), whose blank
+    would ask for part of a word."""
     spans = [n for n in names if n and contains_span(sentence, n)]
     spans += number_phrases(sentence)
-    return list(dict.fromkeys(spans))
+    return [x for x in dict.fromkeys(spans) if not glued(sentence, x)]
+
+
+def glued(sentence: str, span: str) -> bool:
+    """True when every occurrence of `span` in `sentence` touches a hyphen (part of a longer word)."""
+    found = list(span_pattern(span).finditer(sentence))
+    return bool(found) and all(
+        sentence[max(0, m.start() - 1) : m.start()] in "-‐–" and m.start() > 0
+        or sentence[m.end() : m.end() + 1] in ("-", "‐") and m.end() < len(sentence)
+        for m in found
+    )
 
 
 _COPULA = re.compile(r"\s(?:is|are|was|were)\s+(?:(?:also|usually|often|mainly|only|not|first)\s+)*", re.IGNORECASE)
@@ -219,7 +233,29 @@ def asks_for_the_answer(question: str, answer: str, evidence: list[str]) -> str:
     evidence_stems = set(content_stems(" ".join(evidence)))
     if not any(w in evidence_stems for w in relation):
         return "question_lacks_relation"
+    said = next((s for s in reversed(evidence) if contains_span(s, answer)), evidence[-1] if evidence else "")
+    if has_negation(question) != has_negation(said):
+        return "question_negation_mismatch"  # "Who does not manufacture Zorvatide?" -> the maker
+    clause = answer_clause(said, answer)
+    if not any(w in set(content_stems(clause)) for w in relation):
+        return "question_asks_other_relation"  # "Who approved Zorvatide?" for "... made by <Y> and approved in 2009"
     return ""
+
+
+_CLAUSE_CUT = re.compile(r"[,;]|\b(?:and|but|while|whereas|which|who)\b", re.IGNORECASE)
+
+
+def answer_clause(sentence: str, answer: str) -> str:
+    """The clause of `sentence` that holds `answer` ('Zorvatide is made by Lumera Pharma and was approved
+    in 2009', '2009' -> ' was approved in 2009'), cut at commas, semicolons and conjunctions outside
+    the answer; the whole sentence when the answer is not found or spans a cut."""
+    m = span_pattern(answer).search(sentence)
+    if not m:
+        return sentence
+    cuts = [c for c in _CLAUSE_CUT.finditer(sentence) if c.end() <= m.start() or c.start() >= m.end()]
+    start = max((c.end() for c in cuts if c.end() <= m.start()), default=0)
+    end = min((c.start() for c in cuts if c.start() >= m.end()), default=len(sentence))
+    return sentence[start:end]
 
 
 def cloze_question(sentence: str, answer: str) -> str | None:
@@ -278,42 +314,53 @@ _NOUNS = {"pathogen": "pathogen", "drug": "drug", "place": "place", "person": "p
 
 def link_description(first: str, link: str, kind: str = "") -> str | None:
     """The link entity described by the first hop, without its name: 'Kelmar fever is caused by
-    Ostravirus' -> 'the disease that is caused by Ostravirus' (link opens the sentence);
-    'Brindle ague is treated with Brevimast' -> 'the drug that Brindle ague is treated with' (link ends
-    it; 'was first isolated in the town of Ebberlin' -> 'the town that ... was first isolated in').
-    `kind`: what the corpus says the link is (`category_of` family: disease, drug, pathogen, place,
-    person, organisation; else 'one'). None when the link sits inside the sentence."""
+    Ostravirus' -> 'the disease that is caused by Ostravirus' (link opens the sentence and a verb
+    follows); 'Brindle ague is treated with Brevimast' -> 'the drug that Brindle ague is treated with'
+    (link ends it; '... was first isolated in the town of Ebberlin' -> 'the town that ... was first
+    isolated in', for place nouns only). `kind`: what the *corpus* says the link is (`category_of`
+    family: disease, drug, pathogen, place, person, organisation; else 'one'). None when the link
+    sits inside the sentence, is glued to other text ('Zorvatide-XR', "Zorvatide's") or the first
+    sentence has more than one clause (the description would say more than the fact)."""
     body = first.strip().rstrip(".!?;:").strip()
     m = span_pattern(link).search(body)
-    if not m:
+    if not m or re.search(r"[,;:]", body):
         return None
     noun = _NOUNS.get(kind.casefold(), "one")
     rel = "who" if noun == "person" else "that"
-    if m.start() == 0 and body[m.end() :].strip():
-        return f"the {noun} {rel} {body[m.end():].strip()}"
-    if m.end() == len(body) and body[: m.start()].strip():
-        head = body[: m.start()]
-        of = _NOUN_OF.search(head)
-        if of:  # "... in the town of <link>": the sentence names the link's kind itself
-            noun, rel, head = of.group(1), "that", head[: of.start()]
-        return f"the {noun} {rel} {head.strip()}"
-    return None
+    if m.start() == 0:
+        rest = predicate(body, link)
+        return f"the {noun} {rel} {rest}" if rest else None
+    head = body[: m.start()]
+    if m.end() != len(body) or not head.endswith(" ") or not re.search(r"[A-Za-z]\s$", head):
+        return None
+    of = _NOUN_OF.search(head)
+    if of and of.group(1) in FAMILIES["place"]:  # "... in the town of <link>": the sentence names its kind
+        noun, rel, head = of.group(1), "that", head[: of.start()]
+    head = head.strip()
+    if head.split()[0] in {"The", "A", "An"}:
+        head = head[0].lower() + head[1:]
+    return f"the {noun} {rel} {head}"
 
 
 def two_hop_wh(first: str, second: str, link: str, answer: str, kind: str = "") -> str | None:
     """A two-hop wh-question that names the start and hides the link: the second hop asked back with
     a wh-word, its link replaced by the first hop's description of it ('Brindle ague is treated with
     Brevimast' + 'Brevimast was developed by Dr. Edda Norquist' -> 'The drug that Brindle ague is
-    treated with was developed by whom?'). None when either part cannot be built."""
+    treated with was developed by whom?'). None when either part cannot be built, the link in the
+    second sentence is glued to other text, or the question would still name the link or give the
+    answer away."""
     asked, described = wh_question(second, answer), link_description(first, link, kind)
     if not asked or not described:
         return None
     m = span_pattern(link).search(asked)
-    if not m:
+    if not m or asked[m.end() : m.end() + 1] not in (" ", "?") or asked[max(0, m.start() - 1) : m.start()] not in ("", " "):
         return None
     if m.start() == 0:
         described = described[0].upper() + described[1:]
-    return f"{asked[: m.start()]}{described}{asked[m.end():]}"
+    question = f"{asked[: m.start()]}{described}{asked[m.end():]}"
+    if contains_span(question, link) or gives_away(question, answer):
+        return None
+    return question
 
 
 def verify_answer(answer_text: str, span: str, evidence: list[str], last_hop: str | None = None) -> str:

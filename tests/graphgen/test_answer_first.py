@@ -357,3 +357,43 @@ def test_multi_hop_template_style_picks_the_two_hop_wh_question_or_the_cloze():
     assert mode.template(row, GenContext(template_style="wh")) == (
         "The one that Brindle ague is treated with was developed by whom?")
     assert mode.template(row, GenContext()).startswith("X is defined by this fact: Brindle ague is treated with X.")
+
+
+def test_two_hop_wh_refuses_descriptions_the_sources_do_not_give():
+    # "the polymerase of Ostravirus" is no statement of what Ostravirus is: 'the X of' only for places
+    q = af.two_hop_wh("Zorvatide works by blocking the polymerase of Ostravirus.",
+                      "Ostravirus was first isolated in the town of Harnveld.", "Ostravirus", "Harnveld", "pathogen")
+    assert q is None or "polymerase that" not in q
+    # a first fact of two clauses, a link glued to other text, a leading article
+    assert af.link_description("The one that treats Kelmar fever, Quenamycin treats Tolvane syndrome-XR.",
+                               "Tolvane syndrome") is None
+    assert af.two_hop_wh("Zorvatide treats Kelmar fever.", "Kelmar fever-XR is sold by Lumera Pharma.",
+                         "Kelmar fever", "Lumera Pharma") is None
+    assert af.link_description("Zorvatide's maker is Lumera Pharma.", "Zorvatide") is None
+    assert af.link_description("The implant is made by Orvel Biotech.", "Orvel Biotech", "organisation") == (
+        "the organisation that the implant is made by")
+    # the link named again elsewhere in the second fact: the question would name it
+    assert af.two_hop_wh("Brindle ague is treated with Brevimast.",
+                         "Brevimast was approved in 2009, and Brevimast is made in Ebberlin.",
+                         "Brevimast", "Ebberlin") is None
+
+
+def test_a_question_must_ask_the_relation_next_to_its_answer_and_keep_its_polarity():
+    s = ["Zorvatide is manufactured by Lumera Pharma and was approved in 2009."]
+    assert af.verify_question("Who manufactures Zorvatide?", "Lumera Pharma", s) == ""
+    assert af.verify_question("In which year was Zorvatide approved?", "2009", s) == ""
+    # fluent questions for the wrong relation of the same sentence
+    assert af.verify_question("Who was Zorvatide approved by?", "Lumera Pharma", s) == "question_asks_other_relation"
+    assert af.verify_question("Which company approved Zorvatide in 2009?", "Lumera Pharma", s) == (
+        "question_asks_other_relation")
+    assert af.verify_question("When was Zorvatide manufactured?", "2009", s) == "question_asks_other_relation"
+    # the opposite of the sentence
+    assert af.verify_question("Who does not manufacture Zorvatide?", "Lumera Pharma", s) == "question_negation_mismatch"
+    assert af.answer_clause(s[0], "2009").strip() == "was approved in 2009."
+    assert af.answer_clause(s[0], "Lumera Pharma").strip() == "Zorvatide is manufactured by Lumera Pharma"
+
+
+def test_a_span_glued_to_a_hyphen_is_never_an_answer():
+    assert af.answer_spans("Lumera Pharma makes Zorvatide-XR.", ["Lumera Pharma", "Zorvatide"]) == ["Lumera Pharma"]
+    assert "1" not in af.answer_spans("GLP-1 agonists lower weight.", [])
+    assert af.answer_spans("Zorvatide - a drug - is made by Lumera Pharma.", ["Zorvatide"]) == ["Zorvatide"]

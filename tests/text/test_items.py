@@ -28,6 +28,9 @@ S1 = "Zorvatide is used to treat Kelmar fever."
 def test_answers_come_first_then_the_evidence():
     assert qa_answer("Kelmar fever", [S1]) == f"Kelmar fever. {S1}"
     assert qa_answer("Kelmar fever.") == qa_answer("Kelmar fever") == "Kelmar fever."
+    # evidence sentences without an end mark do not run together
+    assert qa_answer("Ebberlin", ["X is made by Lumera Pharma", "Lumera Pharma is based in Ebberlin"]) == (
+        "Ebberlin. X is made by Lumera Pharma. Lumera Pharma is based in Ebberlin.")
     assert qa_answer("Dr.") == "Dr." and qa_answer("Why?") == "Why?"
     assert mcq_question("Which disease?", ["Kelmar fever", "Sallow lung"]) == (
         "Which disease?\nA) Kelmar fever\nB) Sallow lung")

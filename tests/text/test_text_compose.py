@@ -32,3 +32,28 @@ def test_join_facts_pairs_consecutive_sentences_and_keeps_the_rest_in_order():
                    "Kelmar fever is treated with Zorvatide and occurs in Harnveld."]
     assert join_facts([], "X") == []
     assert join_facts(["X is a drug."], "X") == ["X is a drug."]
+
+
+def test_joins_that_would_say_what_the_sources_do_not_are_refused():
+    # a subject that only starts a longer name
+    assert join_same_subject("Kelmar is a town in Norway.", "Kelmar fever is caused by Ostravirus.", "Kelmar") is None
+    assert join_same_subject("Zorvatide-XR is a drug.", "Zorvatide was approved in 2009.", "Zorvatide") is None
+    # the first sentence has two clauses: the joined predicate would attach to its last subject
+    assert join_same_subject("Zorvatide treats Kelmar fever, Quenamycin treats Tolvane syndrome.",
+                             "Zorvatide is rarely used in children.", "Zorvatide") is None
+    assert join_same_subject("Zorvatide treats Kelmar fever and Quenamycin treats Tolvane syndrome.",
+                             "Zorvatide was approved in 2009.", "Zorvatide") is None
+    # the rest of the sentence is no predicate: a number, a colon, a capitalised word
+    assert join_same_subject("Zorvatide was approved in 2009.", "Zorvatide 20 mg is taken twice daily.", "Zorvatide") is None
+    assert join_same_subject("Zorvatide was approved in 2009.", "Zorvatide: approved in 2009.", "Zorvatide") is None
+    # hedges limit a clause like a negation does
+    assert join_same_subject("Zorvatide is safe unless combined with alcohol.", "Zorvatide was approved in 2009.",
+                             "Zorvatide") is None
+    # other languages keep their sentences (the joint is the English 'and')
+    de = ["Zorvatid wird von Lumera Pharma hergestellt.", "Zorvatid wurde 2009 zugelassen."]
+    assert join_facts(de, "Zorvatid", "de") == de
+
+
+def test_sentences_without_an_end_mark_do_not_run_together():
+    out = join_facts(["Zorvatide is manufactured by Lumera Pharma", "Lumera Pharma is based in Ebberlin"], "Zorvatide")
+    assert out == ["Zorvatide is manufactured by Lumera Pharma.", "Lumera Pharma is based in Ebberlin."]

@@ -29,7 +29,7 @@ class Aggregated(QAMode):
 
     def generate(self, row: dict[str, Any], raw: str, ctx: GenContext) -> tuple[dict | None, str]:
         question = QUESTIONS.get(row["style"], QUESTIONS["concise"]).format(name=row["answer_span"])
-        answer = " ".join(join_facts(sentences(row), row["answer_span"]))
+        answer = " ".join(join_facts(sentences(row), row["answer_span"], row.get("language") or "en"))
         return {"question": question, "answer": answer, "generator": "template"}, ""
 
     def verify(self, row: dict[str, Any], evidence: list[str]) -> str:

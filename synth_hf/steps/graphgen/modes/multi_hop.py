@@ -12,7 +12,7 @@ from synth_hf.items import qa_answer
 from synth_hf.steps.graphgen import answer_first as af
 from synth_hf.steps.graphgen.modes import register
 from synth_hf.steps.graphgen.modes.base import GenContext, QAMode, sentences, span_verdict
-from synth_hf.text.support import normalize_span
+from synth_hf.text.spans import category_of
 
 
 def _first(names: list[str] | None) -> str:
@@ -32,7 +32,8 @@ class MultiHop(QAMode):
     def template(self, row: dict[str, Any], ctx: GenContext) -> str | None:
         ev, link = sentences(row), _first(row["hidden_names"])
         if ctx.template_style == "wh":  # 'The drug that Brindle ague is treated with was developed by whom?'
-            kind = ctx.index.types.get(normalize_span(link), "")
+            # only what the corpus says the link is (the extraction's label typed Lumera Pharma a drug)
+            kind = category_of(link, ctx.index.sentences_mentioning(link))
             asked = af.two_hop_wh(ev[0], ev[-1], link, row["answer_span"], kind)
             if asked:
                 return asked
