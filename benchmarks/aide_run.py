@@ -81,15 +81,19 @@ def main() -> int:
     )
     parser.add_argument(
         "--synthesis",
-        choices=["answer-first", "free"],
-        default="answer-first",
-        help="answer-first (default with documents): open seeds, each child written for an evidence sentence "
-        "and its answer span; free: MCQ seeds, children synthesized freely and answered by a second solve",
+        choices=["auto", "answer-first", "free"],
+        default="auto",
+        help="answer-first: open seeds, each child written for an evidence sentence and its answer span "
+        "(needs documents); free: MCQ seeds, children synthesized freely and answered by a second solve; "
+        "auto (default): answer-first with documents, free without",
     )
     add_run_arguments(parser)
     args = parser.parse_args()
     grounded = args.documents.lower() != "none"
-    answer_first = grounded and args.synthesis == "answer-first"
+    if args.synthesis == "answer-first" and not grounded:  # asked explicitly: never fall back silently
+        parser.exit(2, f"{parser.prog}: error: --synthesis answer-first writes children for sentences of the "
+                    "documents: it needs --documents (not 'none'); use --synthesis free for an ungrounded run\n")
+    answer_first = grounded and args.synthesis != "free"
 
     from synth_hf.config import EngineConfig
     from synth_hf.pipelines.aide import run_aide

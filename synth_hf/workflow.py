@@ -67,15 +67,20 @@ def no_rows_hint(method: str, config: dict) -> str:
     return "try " + ", ".join(tries[:-1]) + (" or " if len(tries) > 1 else "") + tries[-1]
 
 
-def no_rows_message(method: str, result: RunResult, config: Any = None) -> str:
-    """One line: that `method` kept no row, its three largest drop reasons, where the summary is and
-    what to try (`config`: the run's pydantic config; else the summary's copy of it)."""
+def no_rows_detail(method: str, result: RunResult, config: Any = None) -> str:
+    """Why a `method` run kept no row, as one clause: '(largest drops: ...; all in <summary.json>); try
+    ...' (its three largest drop reasons, where the summary is, what to try; `config`: the run's
+    pydantic config, else the summary's copy of it)."""
     drops = result.summary.get("drops_by_reason") or {}
     top = sorted(drops.items(), key=lambda kv: -kv[1])[:3]
     reasons = ", ".join(f"{k}={v}" for k, v in top) or "no drops recorded"
     settings = config.model_dump(mode="json") if hasattr(config, "model_dump") else result.summary.get("config") or {}
-    return (f"{method} produced no rows (largest drops: {reasons}; all in {Path(result.run_dir) / 'summary.json'}); "
-            f"{no_rows_hint(method, settings)}")  # fmt: skip
+    return f"(largest drops: {reasons}; all in {Path(result.run_dir) / 'summary.json'}); {no_rows_hint(method, settings)}"
+
+
+def no_rows_message(method: str, result: RunResult, config: Any = None) -> str:
+    """One line: that `method` kept no row, and `no_rows_detail`."""
+    return f"{method} produced no rows {no_rows_detail(method, result, config)}"
 
 
 def run_recipe(main: Callable[[list[str] | None], int], argv: list[str] | None = None, prog: str = "recipe") -> int:

@@ -14,6 +14,7 @@ from synth_hf.cli.args import (
     add_run_flags,
     field_flags,
     load_from_args,
+    no_rows_status,
 )
 
 NEEDS_SEEDS = "aide needs seeds: --seeds SOURCE, --set seeds.source=SOURCE, or a seeds: block in --config"
@@ -54,6 +55,7 @@ def dry_run_report(config) -> dict:
         "documents": info.documents,
         "persona_pool": info.persona_pool,
         "stages": info.stages,
+        "answer_first": config.answer_first_on,
         "residual_hops": exp.residual_hops,
         "children_per_node": {h: exp.children_per_node(h) for h in range(1, exp.depth + 1)},
         "planned": plan_aide(config, len(info.seeds)),
@@ -73,6 +75,8 @@ def dry_run_line(report: dict) -> str:
         + (f" ({refused} refused)" if refused else "")
         + (f"; documents {docs['source']}: {docs['documents']} documents, {docs['passages']} passages"
            if docs else "; no documents (answers ungrounded)")
+        + ("; answer-first synthesis on (children asked about unused document sentences)"
+           if report.get("answer_first") else "")
         + f"; engines: {engines}; {len(report['stages'])} stages; planned at most {plan['rows']} rows "
         f"over {len(plan['rows_per_hop'])} hop(s), {plan['llm_calls_total']} LLM calls"
         + (f" (+ up to {retries} for reflection retries)" if retries else "")
@@ -91,7 +95,7 @@ def _run(args: argparse.Namespace) -> int:
 
     result = run_aide(config)
     print(f"AIDE: {len(result.dataset)} rows -> {result.run_dir}")
-    return 0
+    return no_rows_status("aide", result)
 
 
 def register_cli(subparsers: argparse._SubParsersAction) -> None:

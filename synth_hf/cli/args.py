@@ -15,6 +15,7 @@ so a flag the user did not type never overrides the file.
 from __future__ import annotations
 
 import argparse
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterable
@@ -133,3 +134,15 @@ def load_from_args(
     flags = {**field_flags(args), **(extra or {})}
     return cls.load(getattr(args, "config", None), getattr(args, "set", None) or [], flags, FLAG_NAMES, required,
                     positional=getattr(args, "overrides", None) or [])  # fmt: skip
+
+
+def no_rows_status(method: str, result: Any) -> int:
+    """The exit status of a finished `method` run (graphgen, aide): 0 when it kept rows, else 2 (like
+    every error the user can act on) after one line on stderr: the largest drops, where the summary is
+    and what to try (`synth_hf.workflow.no_rows_detail`)."""
+    if len(result.dataset):
+        return 0
+    from synth_hf.workflow import no_rows_detail
+
+    print(f"synth-hf: error: the run produced no rows {no_rows_detail(method, result)}", file=sys.stderr)
+    return 2

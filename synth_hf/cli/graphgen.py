@@ -6,7 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-from synth_hf.cli.args import add_command, add_config_flags, add_field_flag, add_run_flags, load_from_args
+from synth_hf.cli.args import (
+    add_command,
+    add_config_flags,
+    add_field_flag,
+    add_run_flags,
+    load_from_args,
+    no_rows_status,
+)
 
 NEEDS_INPUT = "graphgen needs an input: --input SOURCE, --set input.source=SOURCE, or an input: block in --config"
 
@@ -45,13 +52,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"synth-hf graphgen: {err}", file=sys.stderr)
         return 130
     print(f"[graphgen] {len(result.dataset)} rows saved to {result.run_dir / 'dataset'}")
-    if not len(result.dataset):
-        drops = result.summary.get("drops_by_reason") or {}
-        first = ", ".join(f"{k}={v}" for k, v in list(drops.items())[:3]) or "no drops recorded"
-        print(f"synth-hf: error: the run produced no rows ({first}; see the notes above and "
-              f"{result.run_dir / 'summary.json'})", file=sys.stderr)  # fmt: skip
-        return 2  # like every error the user can act on (README: errors exit 2)
-    return 0
+    return no_rows_status("graphgen", result)
 
 
 def register_cli(subparsers: Any) -> None:

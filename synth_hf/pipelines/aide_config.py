@@ -34,7 +34,10 @@ class SeedConfig(ConfigBase):
     @model_validator(mode="after")
     def _one_source(self) -> SeedConfig:
         if (self.source is None) == (self.rows is None):
-            raise ValueError("seeds: give exactly one of 'source' (dataset) or 'rows' (inline list)")
+            # no "seeds:" prefix: the config error already names the field (it was said twice)
+            raise ValueError("give exactly one of 'source' (dataset) or 'rows' (inline list); a recipe config "
+                             "(recipes/configs/aide_medqa.yaml) leaves both out for its recipe to fill: "
+                             "run the recipe, or give --seeds FILE")
         return self
 
 

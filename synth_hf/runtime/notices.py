@@ -48,11 +48,15 @@ def run_notices(summary: dict, run_dir: str | Path | None = None) -> list[str]:
     for name, stage in (summary.get("stages") or {}).items():
         # planning shortfalls are recorded as drops but are not input rows: they are the mode notes
         rows = {k: v for k, v in (stage.get("dropped") or {}).items() if "_shortfall" not in k}
-        n_in, dropped = stage.get("in", 0), sum(rows.values())
+        # a synthesis stage drops children it planned, not its input rows (2 parents, 12 children)
+        planned = (stage.get("counters") or {}).get("children")
+        n_in, dropped = planned or stage.get("in", 0), sum(rows.values())
+        what = "planned children" if planned else "rows"
         if n_in > 0 and dropped / n_in > DROP_SHARE:
             reasons = ", ".join(f"{k}={v}" for k, v in sorted(rows.items(), key=lambda kv: -kv[1]))
+            share = f" ({dropped / n_in:.0%})" if dropped <= n_in else ""  # never a share over 100 %
             notes.append(
-                f"stage {name} dropped {dropped} of {n_in} rows ({dropped / n_in:.0%}): {reasons} "
+                f"stage {name} dropped {dropped} of {n_in} {what}{share}: {reasons} "
                 "(the rows and reasons are in the run's dropped/ dataset)."
             )
     return notes

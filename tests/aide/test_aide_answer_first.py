@@ -61,7 +61,7 @@ def test_pick_takes_the_best_unused_sentence_with_a_span_and_skips_headings():
     again, _ = index.pick("When was Zorvatide approved?", {passage["chunk_id"]})
     assert again["chunk_id"] != passage["chunk_id"] and not again["sentence"].startswith("#")
     everything = {p["chunk_id"] for p in index.passages}
-    assert index.pick("When was Zorvatide approved?", everything) is None
+    assert index.pick("When was Zorvatide approved?", everything) == "evidence_already_used"
 
 
 def test_pick_skips_a_span_whose_question_would_name_no_relation():
@@ -183,7 +183,7 @@ def test_grounded_run_writes_children_answer_first_without_reuse(tmp_path):
     synth = stages["synthesize_h1"]["counters"]
     assert synth["generator_llm"] + synth["generator_template"] == synth["evidence_sentences_used"]
     # 12 usable sentences, 2 answer the seeds: hop 2 runs out of facts and says so
-    assert summary["drops_by_reason"].get("no_unused_evidence", 0) > 0
+    assert summary["drops_by_reason"].get("evidence_already_used", 0) > 0
     assert summary["support"]["checked"] == summary["support"]["supported"] == len(rows)
 
 

@@ -14,6 +14,7 @@ followed by the sentence, so it is supported by construction (annotation still c
 from __future__ import annotations
 
 from synth_hf.items import qa_answer
+from synth_hf.steps.aide.fact_sentences import fact_passages
 from synth_hf.text.answer_first import (
     clean_question,
     cloze_question,
@@ -22,12 +23,17 @@ from synth_hf.text.answer_first import (
     wh_question,
 )
 from synth_hf.text.grounding import candidate_names
+from synth_hf.text.language import UNDETERMINED, detect_language
 from synth_hf.text.retrieval import BM25Index
 from synth_hf.text.sentences import Sentence
 from synth_hf.text.spans import snap_span
 from synth_hf.text.support import contains_span, content_stems, span_pattern
 
-NO_EVIDENCE = "no_unused_evidence"  # drop reason: every sentence the query finds is used (or has no span)
+# drop reasons of a child that gets no fact, before any call (most telling first when candidates mix)
+NO_MATCH = "no_matching_sentence"  # the query shares no word with any usable sentence
+ALL_USED = "evidence_already_used"  # every matching sentence already serves another row of the run
+SEED_FACT = "evidence_is_seed_fact"  # the matching sentences (or the rest of them) state a seed's answer
+NO_SPAN = "no_answer_span"  # the matching sentences have no answer span to ask for (e.g. CJK text)
 _FRAME = {"blank", "fill", "year", "whom"}  # words of the template frames, not of the fact
 QUESTION_STOP = ["\n", "###"]
 QUESTION_MAX_TOKENS = 64  # one question on one line
@@ -39,14 +45,19 @@ def question_generation(kwargs: dict) -> dict:
 
 
 class FactIndex:
-    """The user's document sentences (`passages`: [{chunk_id, sentence}]) as facts to ask about: BM25
-    retrieval plus the corpus's names (capitalised spans, `candidate_names`), which answer spans widen to."""
+    """The user's document sentences (`passages`: [{chunk_id, sentence}]) as facts to ask about: those
+    that can stand alone (`fact_passages`: no question, heading, table row, pronoun subject or negation;
+    emphasis and bullets stripped; `skipped` counts the others per reason), BM25 retrieval over them,
+    plus the corpus's names (capitalised spans, `candidate_names`), which answer spans widen to."""
 
     def __init__(self, passages: list[dict]) -> None:
-        self.passages = list(passages)
+        passages = list(passages)
+        self.passages, self.skipped = fact_passages(passages)
+        self.languages = document_languages(passages)
         self.bm25 = BM25Index(self.passages)
         sentences = [Sentence(i, 0, len(p["sentence"]), p["sentence"]) for i, p in enumerate(self.passages)]
         self.names = candidate_names(sentences)
+        self._has_spans: bool | None = None
 
     def names_in(self, sentence: str) -> list[str]:
         """The corpus names that `sentence` spells as names: capitalised there as in the name ("adverse"
@@ -61,31 +72,74 @@ class FactIndex:
         spans = teaching_spans(sentence, self.names_in(sentence), self.names)
         return [s for s in spans if not _glued(sentence, s) and s.split()[0].casefold() not in _OPENERS]
 
-    def pick(self, query: str, used: set[str]) -> tuple[dict, str] | None:
-        """The best-ranked passage for `query` whose chunk_id is not in `used` and is not a markdown
-        heading, with its first answer span whose template question asks a relation (`specific`):
-        (passage, span), or None. Does not add to `used`."""
+    def pick(self, query: str, used: set[str], reserved: set[str] = frozenset()) -> tuple[dict, str] | str:
+        """The best-ranked passage for `query` whose chunk_id is neither in `used` (serves another row)
+        nor in `reserved` (a seed's fact), with its first answer span whose template question asks a
+        relation (`specific`): (passage, span); else the drop reason (ALL_USED, SEED_FACT, NO_SPAN:
+        whichever held most of the matching sentences; NO_MATCH when none matched, NO_SPAN when no
+        sentence of the documents has a span). Does not add to `used`."""
+        seen = {ALL_USED: 0, SEED_FACT: 0, NO_SPAN: 0}
         for passage, _ in self.bm25.search(query, len(self.passages)):
             sentence = passage["sentence"]
-            if passage["chunk_id"] in used or sentence.lstrip().startswith("#"):
+            if passage["chunk_id"] in used:
+                seen[ALL_USED] += 1
                 continue
-            names = self.names_in(sentence)
+            if passage["chunk_id"] in reserved:
+                seen[SEED_FACT] += 1
+                continue
+            names, english = self.names_in(sentence), self.english(passage["chunk_id"])
             for span in self.spans(sentence):
-                if specific(template_question(sentence, span), sentence, names):
+                if specific(template_question(sentence, span, english), sentence, names):
                     return passage, span
-        return None
+            seen[NO_SPAN] += 1
+        best = max(seen, key=lambda k: seen[k])  # dict order breaks ties
+        if seen[best]:
+            return best
+        # nothing matched: say so, unless no sentence at all has a span (CJK text: no word to match either)
+        return NO_MATCH if self.has_spans() else NO_SPAN
+
+    def has_spans(self) -> bool:
+        """Whether any fact sentence has an answer span (computed once)."""
+        if self._has_spans is None:
+            self._has_spans = any(self.spans(p["sentence"]) for p in self.passages)
+        return self._has_spans
+
+    def english(self, chunk_id: str) -> bool:
+        """Whether the passage's document is in English (or its language is undetermined)."""
+        return self.languages.get(document_id(chunk_id), "en") in ("en", UNDETERMINED)
 
     def seed_facts(self, seeds: list[tuple[str, str]]) -> set[str]:
-        """chunk_ids of the sentences that state a seed's answer (`seeds`: (question, answer) pairs) and
-        carry the question's words: the seed's own fact, which a child would only ask again."""
+        """chunk_ids of the sentences that state a seed's answer (`seeds`: (question, answer) pairs): every
+        sentence holding the answer span and a content word or name of the seed question (so restatements
+        such as "Kelmar fever responds well when treated with Zorvatide." are reserved too, wherever they
+        rank), plus the top BM25 hits that `about_question` accepts. A child would only ask them again."""
         from synth_hf.steps.aide.grounding import about_question
 
         out: set[str] = set()
         for question, answer in seeds:
+            asked = set(content_stems(question)) - set(content_stems(answer))
+            for passage in self.passages:
+                sentence = passage["sentence"]
+                if asked & set(content_stems(sentence)) and contains_span(sentence, answer):
+                    out.add(passage["chunk_id"])
             for passage, _ in self.bm25.search(f"{question} {answer}", 5):
                 if about_question(question, answer, [passage["sentence"]]):
                     out.add(passage["chunk_id"])
         return out
+
+
+def document_id(chunk_id: str) -> str:
+    """The document of a passage id `<doc_id>:s<n>`."""
+    return chunk_id.rsplit(":s", 1)[0]
+
+
+def document_languages(passages: list[dict]) -> dict[str, str]:
+    """ISO-639-1 language of each document (all its sentences together: one short sentence such as
+    "Zorvatide treats Kelmar fever." alone is often taken for another language)."""
+    texts: dict[str, list[str]] = {}
+    for passage in passages:
+        texts.setdefault(document_id(passage["chunk_id"]), []).append(passage["sentence"])
+    return {doc: detect_language(" ".join(sentences)) for doc, sentences in texts.items()}
 
 
 _OPENERS = {"because", "although", "when", "while", "if", "since", "unless", "whereas", "after", "before"}
@@ -131,13 +185,19 @@ def specific(question: str | None, sentence: str, names: list[str]) -> bool:
     return bool(set(content_stems(question)) - named - _FRAME)
 
 
-def template_question(sentence: str, span: str) -> str | None:
-    """The deterministic question for a fact: the sentence asked back with a wh-word, else a cloze."""
+def template_question(sentence: str, span: str, english: bool = True) -> str | None:
+    """The deterministic question for a fact: the sentence asked back with a wh-word, else a cloze; a
+    cloze only when the sentence is not English (`english`: its document's language; an English wh-word
+    inside a German sentence made "Zorvatid wurde which year zugelassen?")."""
+    if not english:
+        return cloze_question(sentence, span)
     return wh_question(sentence, span) or cloze_question(sentence, span)
 
 
-def attach_fact(child: dict, passage: dict, span: str) -> None:
-    """Give a child its evidence sentence, answer span and answer (span, then the sentence)."""
+def attach_fact(child: dict, passage: dict, span: str, english: bool = True) -> None:
+    """Give a child its evidence sentence, answer span and answer (span, then the sentence), and whether
+    the sentence is English (`fact_english`: its template question is a cloze otherwise)."""
+    child["fact_english"] = english
     child["evidence"] = [{"chunk_id": passage["chunk_id"], "sentence": passage["sentence"]}]
     child["answer_span"] = span
     child["draft_answer"] = qa_answer(span, [passage["sentence"]])
@@ -151,7 +211,7 @@ def settle_question(child: dict, raw: str | None, names: list[str]) -> str | Non
     question = clean_question(raw or "")
     why = verify_question(question, span, [sentence], must_name=anchors(sentence, span, names)) if raw else "no_llm_output"
     if why:
-        question = template_question(sentence, span)
+        question = template_question(sentence, span, child.get("fact_english", True) is not False)
         if question is None:
             return f"no_question: {why}"
     child.update(question=question, options=[], generator="template" if why else "llm", question_rejected=why or None)

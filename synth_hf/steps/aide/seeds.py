@@ -24,6 +24,11 @@ def _raw_seed_table(cfg: Any) -> tuple[list[dict], list[str], str]:
 def load_seeds(cfg: Any) -> tuple[list[dict], list[tuple[dict, str]]]:
     """Valid seed rows and the (raw row, reason) of those that cannot be seeds."""
     raws, columns, where = _raw_seed_table(cfg)
+    if cfg.rows is not None and not cfg.rows:  # `rows: []`: a config whose recipe or benchmark fills it
+        raise ValueError(
+            "the config's seeds.rows is empty: it is filled by the recipe or benchmark that ships this config; "
+            "to run it here give seeds (--seeds FILE, or rows under seeds.rows)"
+        )
     check_columns(columns, cfg.format, cfg)
     seeds: list[dict] = []
     invalid: list[tuple[dict, str]] = []

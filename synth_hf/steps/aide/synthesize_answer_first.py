@@ -5,7 +5,10 @@ best evidence sentence for its parent + attribute / persona that no row of the r
 a seed's answer), take its answer span, then one call asks the synthesizer for the question in the
 parent's / operation's / persona's way; a refused question becomes a template question
 (`synth_hf.steps.aide.answer_first`). A child whose query finds no unused sentence with a span is
-dropped before any call (`no_unused_evidence`). Residual connection as in SynthesizeChildren.
+dropped before any call, with why: `evidence_already_used`, `evidence_is_seed_fact`, `no_answer_span`
+or `no_matching_sentence`. Document sentences that cannot stand as a fact (questions, pronoun subjects,
+negations, table rows, headings) are never used: counted as `sentences_skipped_<reason>`. Residual
+connection as in SynthesizeChildren.
 
 Global: every sentence serves at most one row of the run, so the step sees the whole stream (the rows
 of earlier hops carry the sentences they used)."""
@@ -17,7 +20,6 @@ from distilabel.typing import StepOutput
 from pydantic import Field, PrivateAttr
 
 from synth_hf.steps.aide.answer_first import (
-    NO_EVIDENCE,
     FactIndex,
     attach_fact,
     question_generation,
@@ -61,17 +63,18 @@ class SynthesizeAnswerFirst(SynthesisMixin, LLMGlobalStep):
         index = self.index()
         kept = [dict(r) for r in inputs if r["hop"] != 0]
         seeds = {(r["seed_question"], r["seed_answer"]) for r in inputs}
-        used = index.seed_facts(sorted(seeds)) | {e["chunk_id"] for r in kept for e in r.get("evidence") or []}
+        reserved = index.seed_facts(sorted(seeds))
+        used = {e["chunk_id"] for r in kept for e in r.get("evidence") or []}
         children = hop_children(
             inputs, self.hop, self.operation_order, self.operations_per_node, self.residual, self.evol
         )
         ready, dropped = [], []
         for child in children:
-            found = index.pick(retrieval_query(child), used)
-            if found is None:
-                dropped.append((child, NO_EVIDENCE))
+            found = index.pick(retrieval_query(child), used, reserved)
+            if isinstance(found, str):  # no fact for this child: the reason
+                dropped.append((child, found))
                 continue
-            attach_fact(child, *found)
+            attach_fact(child, *found, english=index.english(found[0]["chunk_id"]))
             child["fact_names"] = index.names_in(found[0]["sentence"])
             used.add(found[0]["chunk_id"])
             ready.append(child)
@@ -91,7 +94,9 @@ class SynthesizeAnswerFirst(SynthesisMixin, LLMGlobalStep):
             if child["question_rejected"]:
                 why = f"question_rejected: {child['question_rejected'].split(':')[0]}"
                 counts[why] = counts.get(why, 0) + 1
+        skipped = {f"sentences_skipped_{k}": v for k, v in sorted(index.skipped.items())}
         extra = {**branch_counts(children), "seeds_consumed": len(inputs) - len(kept),
-                 "evidence_sentences_used": len(ready), **counts}  # fmt: skip
+                 "evidence_sentences_used": len(ready), "seed_fact_sentences": len(reserved), **skipped,
+                 **counts}  # fmt: skip
         self.account(inputs, len(kept) + len(good), dropped=dropped, usage_before=before, extra=extra)
         yield kept + good
