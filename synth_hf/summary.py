@@ -101,13 +101,14 @@ def cost_per_supported_row(
 
     rows: the final output rows (dicts or a `datasets.Dataset`). A row is supported when its
     `supported` column is True (GraphGen) or it was verified against evidence (AIDE with documents:
-    `verification == "evidence"` and `verified` True). summary: the run summary (`llm_calls`,
+    `verification` evidence / evidence_sentence / answer_first and `verified` True). summary: the run summary (`llm_calls`,
     `llm_tokens`, missing counts read as 0; `support.checked` > 0 marks a checked run even when the
     gate dropped every row). wall_s: the run's wall time in seconds.
     engine_utilisation: raw batched time / pipeline LLM time (benchmarks/utilisation.py), if measured.
 
     Returns {supported_rows, output_rows, unchecked_rows, llm_calls, llm_tokens, wall_s,
-    engine_utilisation, targets, met, all_met, note}. Per-row figures are None when no row is
+    engine_utilisation, questions_by_generator ({generator: rows}, from a `generator` column: llm /
+    template), targets, met, all_met, note}. Per-row figures are None when no row is
     supported (`met` False: nothing was bought) or when no row went through a support check
     (`met` None: the run cannot say). `met[k]` is None for a figure that was not measured.
     Raises ValueError for a negative wall time.
@@ -115,8 +116,11 @@ def cost_per_supported_row(
     if wall_s is None or wall_s < 0:
         raise ValueError(f"wall_s must be a non-negative number of seconds, got {wall_s!r}")
     targets = {**COST_TARGETS, **(targets or {})}
-    flags = [_is_supported(dict(r)) for r in rows]
+    rows = [dict(r) for r in rows]
+    flags = [_is_supported(r) for r in rows]
     supported = sum(f is True for f in flags)
+    # who wrote the questions: "100 % supported" reads differently when templates wrote them all
+    generators = Counter(str(r["generator"]) for r in rows if r.get("generator"))
     unchecked = sum(f is None for f in flags)
     # rows the support gate dropped are not in `rows`; the summary still says the run was checked
     checked = len(flags) - unchecked + ((summary.get("support") or {}).get("checked") or 0)
@@ -125,6 +129,8 @@ def cost_per_supported_row(
     per_row = {k: (v / supported if supported else None) for k, v in raw.items()}
     if supported:
         note = f"{supported} of {len(flags)} output rows supported"
+        if generators:
+            note += "; questions by " + ", ".join(f"{k}: {v}" for k, v in sorted(generators.items()))
     elif checked:
         note = f"no supported output row ({len(flags)} output rows): the run bought nothing"
     else:
@@ -142,6 +148,7 @@ def cost_per_supported_row(
         "unchecked_rows": unchecked,
         **{k: None if v is None else round(v, 1 if k == "llm_tokens" else 3) for k, v in per_row.items()},
         "engine_utilisation": engine_utilisation,
+        "questions_by_generator": dict(sorted(generators.items())),
         "targets": {
             "llm_calls": f"<= {targets['llm_calls']:g}",
             "wall_s": f"<= {targets['wall_s']:g}",

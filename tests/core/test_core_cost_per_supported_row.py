@@ -62,3 +62,11 @@ def test_missing_counts_read_as_zero_and_bad_wall_time_is_an_error():
     assert cost["llm_calls"] == 0.0 and cost["llm_tokens"] == 0.0
     with pytest.raises(ValueError, match="wall_s"):
         cost_per_supported_row([{"supported": True}], SUMMARY, wall_s=-1.0)
+
+
+def test_says_who_wrote_the_questions_of_the_supported_rows():
+    rows = [{"supported": True, "generator": "template"}] * 3 + [{"supported": True, "generator": "llm"}]
+    cost = cost_per_supported_row(rows, SUMMARY, wall_s=4.0)
+    assert cost["questions_by_generator"] == {"llm": 1, "template": 3}
+    assert cost["note"] == "4 of 4 output rows supported; questions by llm: 1, template: 3"
+    assert cost_per_supported_row([{"supported": True}], SUMMARY, wall_s=1.0)["questions_by_generator"] == {}
