@@ -39,6 +39,8 @@ def test_sentences_that_cannot_stand_as_facts_are_skipped_and_counted():
                      "Neither Zorvatide nor Quenamycin is approved in Norway."]:  # fmt: skip
         assert skip_reason(sentence), sentence
     assert skip_reason("Zorvatide is manufactured by Lumera Pharma.") == ""
+    assert skip_reason("- Zorvatide: 20 mg twice daily") == "label_value"  # not "Zorvatide: what twice daily?"
+    assert skip_reason("Dr. Lin said the dose is 20 mg.") == ""
     assert clean_fact("* __Brevimast__ is made by `Castiva Labs`.") == "Brevimast is made by Castiva Labs."
     # what the index asks: only the plain fact, never a question, pronoun or negation asked back
     passage, span = index.pick("When was Zorvatide approved?", set())

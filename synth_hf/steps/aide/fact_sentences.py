@@ -3,7 +3,8 @@
 A sentence is asked back as a question with its answer span replaced, so it must state one fact on its
 own: not a question ("Q: Who makes Zorvatide?" asked back became "Q: Who makes what??"), not resting on
 an earlier sentence ("It is also sold by what?": whose "it"?), not negated ("Zorvatide is not
-manufactured by what?" has no single answer), and not a table row or heading (no sentence at all).
+manufactured by what?" has no single answer), and not a table row, heading or "label: value" line (no
+sentence at all).
 Markdown emphasis and list bullets are stripped first, so "- **Zorvatide** is made by Lumera Pharma."
 is the plain fact.
 """
@@ -15,8 +16,10 @@ import re
 from synth_hf.text.support import has_negation
 
 # skip reasons, counted per document sentence in the synthesize step (`sentences_skipped_<reason>`)
-HEADING, TABLE_ROW, QUESTION, PRONOUN, NEGATION, EMPTY = (
-    "heading", "table_row", "question", "pronoun_subject", "negation", "empty")  # fmt: skip
+HEADING, TABLE_ROW, QUESTION, PRONOUN, NEGATION, EMPTY, LABEL = (
+    "heading", "table_row", "question", "pronoun_subject", "negation", "empty", "label_value")  # fmt: skip
+# "Zorvatide: 20 mg twice daily" - a label and its value, no statement ("Zorvatide: what twice daily?")
+_LABEL_VALUE = re.compile(r"^[^:.!?]{1,60}:\s")
 
 # words that make a sentence lean on another one when they open it (approximated as: among its first
 # SUBJECT_WORDS words, which also catches "Like ACE inhibitors they can cause ...")
@@ -36,7 +39,8 @@ def clean_fact(sentence: str) -> str:
 
 def skip_reason(sentence: str) -> str:
     """'' when the (cleaned) sentence can stand as a fact, else why not: heading, table_row, question,
-    pronoun_subject (it/they/he/she/this/these/those among its first words), negation, empty."""
+    pronoun_subject (it/they/he/she/this/these/those among its first words), negation, label_value
+    ("Zorvatide: 20 mg twice daily"), empty."""
     raw = sentence.strip()
     if raw.startswith("#"):
         return HEADING
@@ -47,6 +51,8 @@ def skip_reason(sentence: str) -> str:
         return EMPTY
     if text.rstrip().endswith(("?", "？")):
         return QUESTION
+    if _LABEL_VALUE.match(text):
+        return LABEL
     if _LEANING & {w.casefold() for w in re.findall(r"[^\W\d_]+", text)[:SUBJECT_WORDS]}:
         return PRONOUN
     if has_negation(text):
