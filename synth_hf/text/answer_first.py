@@ -16,8 +16,8 @@ import hashlib
 import random
 import re
 
-from synth_hf.text.examples import copied_from_examples
 from synth_hf.text.compose import predicate
+from synth_hf.text.examples import copied_from_examples
 from synth_hf.text.spans import FAMILIES, has_number, is_generic_name, number_phrases, snap_span
 from synth_hf.text.substitute import same_kind
 from synth_hf.text.support import (

@@ -5,9 +5,9 @@ from __future__ import annotations
 from synth_hf.graph.partition import partition
 from synth_hf.graph.store import KnowledgeGraph, edge_id
 from synth_hf.items import qa_answer
-from synth_hf.steps.graphgen import answer_first as af
 from synth_hf.steps.graphgen.grounded_plan import plan_grounded, two_hop_paths
 from synth_hf.steps.graphgen.verify import verify_row
+from synth_hf.text import answer_first as af
 
 S1 = "Zorvatide is used to treat Kelmar fever."
 S2 = "Kelmar fever is caused by Ostravirus."

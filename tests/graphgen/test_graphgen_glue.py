@@ -71,7 +71,7 @@ def test_parse_items_takes_distinct_list_items():
 
 
 def test_few_shot_copies_are_recognised_everywhere():
-    from synth_hf.steps.graphgen.examples import copied_from_examples, grounded
+    from synth_hf.text.examples import copied_from_examples, grounded
 
     assert copied_from_examples("Vienna is the capital of Austria.", "Metformin lowers glucose.")
     assert not copied_from_examples("Vienna is the capital of Austria.", "Notes: Vienna is a city in Austria.")

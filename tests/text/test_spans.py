@@ -66,8 +66,8 @@ def test_distractors_are_of_the_kind_the_corpus_gives(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from synth_hf.steps.graphgen.answer_first import options_for
     from synth_hf.steps.graphgen.corpus_index import CorpusIndex
+    from synth_hf.text.answer_first import options_for
 
     text = ("Kelmar fever is an infectious disease. Sallow lung is a bacterial disease. Brindle ague is a parasitic "
             "disease. Tolvane syndrome is a fungal disease. Anton Gorv is a farmer. Mirela Kavun is a nurse. "
@@ -85,7 +85,7 @@ def test_distractors_are_of_the_kind_the_corpus_gives(tmp_path):
 
 
 def test_distractors_fill_up_from_the_same_type_first():
-    from synth_hf.steps.graphgen.answer_first import options_for
+    from synth_hf.text.answer_first import options_for
 
     pool = [("Kelmar fever", "disease"), ("Sallow lung", "disease"), ("Brindle ague", "DISEASE"),
             ("Anton Gorv", "farmer"), ("Mirela Kavun", ""), ("Tessin Award", "")]  # fmt: skip

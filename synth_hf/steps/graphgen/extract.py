@@ -7,7 +7,6 @@ rests on a sentence: descriptions and relation texts are the evidence sentences 
 
 from synth_hf.steps.common.base import LLMStep
 from synth_hf.steps.graphgen.base import GraphGenMixin
-from synth_hf.steps.graphgen.examples import copied_from_examples
 from synth_hf.steps.graphgen.extract_prompts import (
     END,
     extraction_prompt,
@@ -16,6 +15,7 @@ from synth_hf.steps.graphgen.extract_prompts import (
     record_lines,
     with_forced_prefix,
 )
+from synth_hf.text.examples import copied_from_examples
 from synth_hf.text.grounding import ground_records
 from synth_hf.text.parsing import parse_kg_records
 from synth_hf.text.sentences import split_sentences

@@ -5,10 +5,10 @@ mode asks and renders is its file in `modes/`."""
 from pydantic import PrivateAttr
 
 from synth_hf.steps.common.base import LLMStep
-from synth_hf.steps.graphgen import answer_first as af
 from synth_hf.steps.graphgen.base import GraphGenMixin
 from synth_hf.steps.graphgen.corpus_index import CorpusIndex
 from synth_hf.steps.graphgen.modes import GenContext, get_mode
+from synth_hf.text import answer_first as af
 
 
 class GenerateQA(GraphGenMixin, LLMStep):

@@ -25,9 +25,9 @@ from typing import Any
 
 from synth_hf.graph.partition import Subgraph, subgraph_loss
 from synth_hf.graph.store import KnowledgeGraph, edge_id
-from synth_hf.steps.graphgen.answer_first import teaching_spans
 from synth_hf.steps.graphgen.modes import get_mode, mode_names, planned_by
 from synth_hf.steps.graphgen.rows import majority_language
+from synth_hf.text.answer_first import teaching_spans
 from synth_hf.text.spans import is_generic_name, snap_span
 from synth_hf.text.support import contains_span, span_pattern
 

@@ -19,10 +19,10 @@ from synth_hf.graph.store import KnowledgeGraph
 from synth_hf.graph.whole_names import whole_name_aliases
 from synth_hf.steps.common.base import LLMGlobalStep
 from synth_hf.steps.graphgen.base import GraphGenMixin
-from synth_hf.steps.graphgen.examples import copied_from_examples
 from synth_hf.steps.graphgen.merge_prompts import STOP, summary_prompt
 from synth_hf.steps.graphgen.rows import UNIT_COLUMNS, kg_to_unit_rows
 from synth_hf.steps.graphgen.tokens import WHITESPACE, load_token_counter
+from synth_hf.text.examples import copied_from_examples
 from synth_hf.text.support import check_support
 
 CHUNKS_FILE = "chunks.parquet"

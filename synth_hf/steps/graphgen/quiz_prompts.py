@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from synth_hf.steps.graphgen.examples import copied_from_examples
+from synth_hf.text.examples import copied_from_examples
 
 PARAPHRASE_TEMPLATE = """Rewrite each statement in other words. Every rewrite must keep exactly the same meaning.
 

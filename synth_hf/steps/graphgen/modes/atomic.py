@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from synth_hf.items import qa_answer
-from synth_hf.steps.graphgen import answer_first as af
 from synth_hf.steps.graphgen.modes import register
 from synth_hf.steps.graphgen.modes.base import GenContext, QAMode, sentences, span_verdict
+from synth_hf.text import answer_first as af
 
 
 @register

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from synth_hf.steps.graphgen import answer_first as af
 from synth_hf.steps.graphgen.corpus_index import CorpusIndex
+from synth_hf.text import answer_first as af
 
 # fact: one evidence sentence per sample, modes rotating over the facts (`rows_per_fact`);
 # entity: one entity's sentences inside a partition subgraph; path: two edges through a bridge entity.

@@ -11,10 +11,10 @@ import random
 from typing import Any
 
 from synth_hf.items import mcq_answer, mcq_question, split_mcq_answer
-from synth_hf.steps.graphgen import answer_first as af
 from synth_hf.steps.graphgen.modes import register
 from synth_hf.steps.graphgen.modes.atomic import Atomic
 from synth_hf.steps.graphgen.modes.base import GenContext, sentences, span_verdict
+from synth_hf.text import answer_first as af
 from synth_hf.text.support import contains_span, normalize_span
 
 
