@@ -84,11 +84,12 @@ def answer_spans(sentence: str, names: list[str]) -> list[str]:
 
 
 def glued(sentence: str, span: str) -> bool:
-    """True when every occurrence of `span` in `sentence` touches a hyphen (part of a longer word)."""
+    """True when every occurrence of `span` in `sentence` continues a word: a letter or digit, or a
+    hyphen, right before or after it ("Zorvatide" of "Zorvatide-XR", the "1" of "GLP-1" or "HbA1c")."""
     found = list(span_pattern(span).finditer(sentence))
     return bool(found) and all(
-        sentence[max(0, m.start() - 1) : m.start()] in "-‐–" and m.start() > 0
-        or sentence[m.end() : m.end() + 1] in ("-", "‐") and m.end() < len(sentence)
+        (m.start() > 0 and (sentence[m.start() - 1].isalnum() or sentence[m.start() - 1] in "-‐–"))
+        or (m.end() < len(sentence) and (sentence[m.end()].isalnum() or sentence[m.end()] in "-‐"))
         for m in found
     )
 

@@ -18,6 +18,7 @@ from synth_hf.steps.aide.fact_sentences import fact_passages
 from synth_hf.text.answer_first import (
     clean_question,
     cloze_question,
+    glued,
     teaching_spans,
     verify_question,
     wh_question,
@@ -27,7 +28,7 @@ from synth_hf.text.language import UNDETERMINED, detect_language
 from synth_hf.text.retrieval import BM25Index
 from synth_hf.text.sentences import Sentence
 from synth_hf.text.spans import snap_span
-from synth_hf.text.support import contains_span, content_stems, span_pattern
+from synth_hf.text.support import contains_span, content_stems
 
 # drop reasons of a child that gets no fact, before any call (most telling first when candidates mix)
 NO_MATCH = "no_matching_sentence"  # the query shares no word with any usable sentence
@@ -70,7 +71,7 @@ class FactIndex:
         """Answer spans of `sentence` in teaching order (its object first), leaving out a span glued to a
         word ("1" of "GLP-1") or opened by a function word ("Because ACE"); [] when it has none."""
         spans = teaching_spans(sentence, self.names_in(sentence), self.names)
-        return [s for s in spans if not _glued(sentence, s) and s.split()[0].casefold() not in _OPENERS]
+        return [s for s in spans if not glued(sentence, s) and s.split()[0].casefold() not in _OPENERS]
 
     def pick(self, query: str, used: set[str], reserved: set[str] = frozenset()) -> tuple[dict, str] | str:
         """The best-ranked passage for `query` whose chunk_id is neither in `used` (serves another row)
@@ -143,17 +144,6 @@ def document_languages(passages: list[dict]) -> dict[str, str]:
 
 
 _OPENERS = {"because", "although", "when", "while", "if", "since", "unless", "whereas", "after", "before"}
-
-
-def _glued(sentence: str, span: str) -> bool:
-    """True when every occurrence of `span` in `sentence` continues a word ("GLP-1", "HbA1c")."""
-    found = False
-    for m in span_pattern(span).finditer(sentence):
-        found = True
-        before, after = sentence[: m.start()][-1:], sentence[m.end() :][:1]
-        if not (before.isalnum() or before == "-" or after.isalnum() or (after == "-" and sentence[m.end() + 1 : m.end() + 2].isalnum())):
-            return False
-    return found
 
 
 def retrieval_query(child: dict) -> str:
