@@ -8,7 +8,7 @@ The modes and their planner (fact / entity / path) come from the registry (`mode
   fact its first row is an open (atomic) question, the others rotate over the other modes and spans
   (1 row a fact: modes rotate over the facts); 0 uses the per-mode counts;
 - aggregated: one entity's facts inside a partition subgraph (>= 2 sentences), every one of them, a few
-  (`aggregate_size`, default AGGREGATE_SENTENCES) a row; entities in rounds over the loss-ranked subgraphs until the count is met;
+  (`aggregate_size`) a row; entities in rounds over the loss-ranked subgraphs until the count is met;
 - multi_hop / cot: two edges A-B, B-C through a bridge B, answer C from the second (last-hop) sentence.
 Source: GraphGen (Chen et al., 2025) §3.3-3.4 (subgraph sampling, QA modes), made answer-first.
 """
@@ -71,6 +71,9 @@ def facts_of(kg: KnowledgeGraph, unit: str) -> list[tuple[dict, list[str]]]:
     return [(e, [_name(kg, unit)]) for e in _evidence(kg, unit) if e["sentence"] not in covered]
 
 
+AGGREGATE_SENTENCES = 4  # sentences per aggregated answer: short enough for a 270M model to learn whole
+
+
 def _seed(seed: int, key: str) -> int:
     return int(hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()[:16], 16)
 
@@ -115,11 +118,11 @@ def plan_grounded(
     styles: list[str],
     rows_per_fact: int = 1,
     seed: int = 0,
-    aggregate_size: int = 0,
+    aggregate_size: int = AGGREGATE_SENTENCES,
 ) -> Plan:
     """`kg` carries the probe's losses; `chunks`: {chunk_id: {"text", "language"}}; `modes`: samples per
     registered mode (`modes/`), ValueError for a mode that is not registered; `aggregate_size`: evidence
-    sentences per aggregated row (0 = AGGREGATE_SENTENCES)."""
+    sentences per aggregated row."""
     unknown = sorted(set(modes) - set(mode_names()))
     if unknown:
         raise ValueError(f"unknown QA modes {unknown}; registered: {list(mode_names())}")
@@ -167,7 +170,7 @@ def plan_grounded(
             emit.plan.shortfalls[mode] = "no unit of the graph has an evidence sentence"
 
     for mode in (m.name for m in planned_by("entity")):
-        _plan_entities(emit, kg, subgraphs, mode, modes.get(mode, 0), aggregate_size or AGGREGATE_SENTENCES)
+        _plan_entities(emit, kg, subgraphs, mode, modes.get(mode, 0), aggregate_size)
 
     paths = two_hop_paths(kg)
     offset = 0
@@ -195,7 +198,6 @@ def plan_grounded(
 
 
 MAX_NAME_WORDS = 6  # longer "names" are extraction debris, never a span to widen to
-AGGREGATE_SENTENCES = 4  # sentences per aggregated answer: short enough for a 270M model to learn whole
 
 
 def _groups(items: list, size: int) -> list[list]:

@@ -9,7 +9,7 @@ from pydantic import Field
 from synth_hf.graph.partition import partition
 from synth_hf.steps.common.base import SynthGlobalStep
 from synth_hf.steps.graphgen.base import GraphGenMixin
-from synth_hf.steps.graphgen.grounded_plan import plan_grounded
+from synth_hf.steps.graphgen.grounded_plan import AGGREGATE_SENTENCES, plan_grounded
 from synth_hf.steps.graphgen.merge import CHUNKS_FILE
 from synth_hf.steps.graphgen.rows import unit_rows_to_kg
 from synth_hf.steps.graphgen.tokens import WHITESPACE, load_token_counter
@@ -51,7 +51,7 @@ class PartitionAndPlan(GraphGenMixin, SynthGlobalStep):
     styles: list[str] = Field(default_factory=lambda: ["concise"])
     max_hop_edges: int = 4
     rows_per_fact: int = 1
-    aggregate_size: int = 0
+    aggregate_size: int = AGGREGATE_SENTENCES
     tokenizer: str = WHITESPACE
 
     @property
