@@ -18,6 +18,7 @@ class CorpusIndex:
         self.types: dict[str, str] = {}
         self.names: dict[str, str] = {}  # node id -> name
         self._sentences: list[str] = []
+        self._categories: dict[str, str] = {}
         self._by_word: dict[str, list[int]] = defaultdict(list)
         if not graph_dir or not (Path(graph_dir) / "nodes.parquet").exists():
             return
@@ -35,10 +36,18 @@ class CorpusIndex:
             name = row.get("name") or row.get("id") or ""
             kind = row.get("entity_type") or ""
             # what the corpus says the entity is beats the extraction's type label
-            kind = category_of(name, self.sentences_mentioning(name)) or ("" if kind == "UNKNOWN" else kind)
+            kind = self.category(name) or ("" if kind == "UNKNOWN" else kind)
             self.pool.append((name, kind))
             self.types[normalize_span(name)] = kind
             self.names[str(row.get("id", name))] = name
+
+    def category(self, name: str) -> str:
+        """What the corpus says `name` is (`category_of` over the sentences mentioning it; '' when none
+        says), computed once per name."""
+        key = normalize_span(name)
+        if key not in self._categories:
+            self._categories[key] = category_of(name, self.sentences_mentioning(name))
+        return self._categories[key]
 
     def sentences_mentioning(self, name: str) -> list[str]:
         words = normalize_span(name).split()

@@ -12,7 +12,6 @@ from synth_hf.items import qa_answer
 from synth_hf.steps.graphgen.modes import register
 from synth_hf.steps.graphgen.modes.base import GenContext, QAMode, sentences, span_verdict
 from synth_hf.text import answer_first as af
-from synth_hf.text.spans import category_of
 
 
 def _first(names: list[str] | None) -> str:
@@ -33,7 +32,7 @@ class MultiHop(QAMode):
         ev, link = sentences(row), _first(row["hidden_names"])
         if ctx.template_style == "wh":  # 'The drug that Brindle ague is treated with was developed by whom?'
             # only what the corpus says the link is (the extraction's label typed Lumera Pharma a drug)
-            kind = category_of(link, ctx.index.sentences_mentioning(link))
+            kind = ctx.index.category(link)
             asked = af.two_hop_wh(ev[0], ev[-1], link, row["answer_span"], kind)
             if asked:
                 return asked
