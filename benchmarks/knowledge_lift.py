@@ -185,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         seed_messages,
         split_seeds,
     )
+    from synth_hf.evaluation.paired import paired_table
     from synth_hf.models.resolve import resolve_model
     from synth_hf.train import load_sft_dataset, train_lora
 
@@ -309,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     scored_arms = {k: v for k, v in summary["arms"].items() if "by_type" in v}
     if "base" in scored_arms:
         summary["lift_points"] = lift_table(scored_arms)
+    # which questions each arm gets that raw text / base does not, and a sign-test p per type
+    summary["paired"] = paired_table(scored_arms, scored)
     summary["wall_s"] = round(time.perf_counter() - t_start, 1)
     (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     print(json.dumps(summary, indent=2))

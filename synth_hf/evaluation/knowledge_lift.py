@@ -46,12 +46,14 @@ def accuracy_by_type(mcq_report: dict[str, Any], rows: Sequence[dict]) -> dict[s
 def score_model(
     base_model: str | Path, adapter_dir: str | Path | None, rows: Sequence[dict], batch_size: int = 8
 ) -> dict[str, Any]:
-    """Closed-book MCQ scores of base (+ adapter) per question type; see `accuracy_by_type`."""
+    """Closed-book MCQ scores of base (+ adapter) per question type (`accuracy_by_type`), plus
+    `correct`: question id -> right per token (for `synth_hf.evaluation.paired`)."""
     lm = load_for_eval(base_model, adapter_dir)
     report = eval_mcq(lm, list(rows), batch_size)
     if report.get("n_skipped"):
         raise ValueError(f"{report['n_skipped']} MCQ rows are malformed: {report['skipped'][:3]}")
-    return {"n_scored": report["n_scored"], "by_type": accuracy_by_type(report, rows)}
+    correct = {str(p["id"]): p["pred_mean"] == p["gold"] for p in report["predictions"]}
+    return {"n_scored": report["n_scored"], "by_type": accuracy_by_type(report, rows), "correct": correct}
 
 
 def raw_text_units(documents: Iterable[dict | str], unit: str = "document") -> list[str]:

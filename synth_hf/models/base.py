@@ -117,6 +117,8 @@ class SynthLLM(LLM):
     # Prompt tokens of the yes/no prompts scored since the last batch (engines add to it in
     # `_answer_token_probs`; `score_yes_no` moves it into the usage, so scoring counts like generation).
     _scored_prompt_tokens: int = PrivateAttr(default=0)
+    # Set by `defer_load`: loads the engine just before its first call (then cleared).
+    _deferred_load: Any = PrivateAttr(default=None)
 
     # ---- what engines implement -------------------------------------------------
     native_structured_output: bool = False
@@ -154,6 +156,17 @@ class SynthLLM(LLM):
         """Checks that need no model loaded (a dry run and the start of a run make them): engines
         override it to test their device and model reference. Raises ValueError naming the problem."""
 
+    def defer_load(self, loader: Any = None) -> None:
+        """Load at the first call instead of now: `loader()` (default `self.load`) runs once, just
+        before the first batch is sent; an engine that is never called is never loaded. Errors of the
+        load are raised at that call, unchanged."""
+        self._deferred_load = loader or self.load
+
+    def _load_if_deferred(self) -> None:
+        loader, self._deferred_load = self._deferred_load, None
+        if loader is not None:
+            loader()
+
     @property
     def usage(self) -> dict:
         """Cumulative calls (prompts sent) and tokens since load; steps diff it per batch."""
@@ -163,6 +176,8 @@ class SynthLLM(LLM):
         params = params or self._params()
         messages = [prompt_messages(p) for p in prompts]
         results: list[Completion] = []
+        if messages:
+            self._load_if_deferred()
         for start in range(0, len(messages), self.batch_size):
             batch = messages[start : start + self.batch_size]
             out = self._run_batch(lambda b=batch: self._complete(b, params), start, len(batch), "generation")
@@ -214,6 +229,8 @@ class SynthLLM(LLM):
         Prompts must end exactly where the answer starts."""
         messages = [prompt_messages(p) for p in prompts]
         scores: list[YesNoScore] = []
+        if messages:
+            self._load_if_deferred()
         for start in range(0, len(messages), self.batch_size):
             batch = messages[start : start + self.batch_size]
             masses = self._run_batch(

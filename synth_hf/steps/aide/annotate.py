@@ -71,6 +71,10 @@ class AnnotateAndVerify(HopMixin, LLMStep):
         "answers with the evidence sentence instead (no call).",
     )
 
+    def may_call(self) -> bool:
+        """Grounded with `answer_source="evidence"`, every answer comes from the evidence: no call."""
+        return not (self.grounded and self.answer_source == "evidence")
+
     @property
     def inputs(self) -> list[str]:
         return ["question", "options", "draft_answer", "hop"] + (["evidence"] if self.grounded else [])

@@ -41,6 +41,10 @@ class ExtractAttributes(HopMixin, LLMStep):
     # The JSON sits on one line in the few-shot examples: stop at the first blank line / next block.
     stop: list[str] = Field(default_factory=lambda: ["###", "\n\n", "\nQuestion", "\nStatement"])
 
+    def may_call(self) -> bool:
+        """`from_question` makes no call."""
+        return not self.from_question
+
     @property
     def inputs(self) -> list[str]:
         return ["question", "options", "hop", "attr_quota", "persona_quota"]

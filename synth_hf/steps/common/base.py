@@ -131,9 +131,17 @@ class LLMMixin:
     # only over-budget units) never pays a model load (~30 s for in-process vLLM on CPU)
     lazy_llm: ClassVar[bool] = False
 
+    def may_call(self) -> bool:
+        """False when the step's configuration makes no engine call (e.g. AIDE's annotation answered
+        from the evidence): its engine then loads only if a call comes after all."""
+        return True
+
     def load(self) -> None:
         super().load()  # type: ignore[misc]
-        if not self.lazy_llm:
+        if self.lazy_llm or not self.may_call():
+            # a model load costs ~30-50 s per step for in-process vLLM on CPU: pay it at the first call
+            self.llm.defer_load(self.load_llm)
+        else:
             self.load_llm()
         # Benchmarks only ($SYNTH_HF_TRACE_DIR): every engine field (llm, a separate grader, ...)
         # logs its calls under this step's name. Done here, in the worker, so nothing is pickled.

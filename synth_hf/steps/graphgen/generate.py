@@ -25,6 +25,10 @@ class GenerateQA(GraphGenMixin, LLMStep):
     template_style: str = "cloze"
     _index: CorpusIndex | None = PrivateAttr(None)
 
+    def may_call(self) -> bool:
+        """`use_llm=False`: template questions only, no call."""
+        return self.use_llm
+
     @property
     def inputs(self) -> list[str]:
         return ["sample_id", "mode", "style", "evidence", "answer_span"]

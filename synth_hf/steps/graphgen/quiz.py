@@ -34,6 +34,10 @@ class QuizUnits(GraphGenMixin, LLMStep):
     max_new_tokens: int = 96
     _index: CorpusIndex | None = PrivateAttr(None)
 
+    def may_call(self) -> bool:
+        """No paraphrase and no negation asked: the statements are evidence and substitutions only."""
+        return self.n_paraphrases > 0 or self.n_negations > 0
+
     @property
     def inputs(self) -> list[str]:
         return ["unit_id", "kind", "name", "description"]

@@ -1,0 +1,43 @@
+"""Paired comparison of benchmark arms (synth_hf.evaluation.paired): discordant questions per type
+and an exact sign-test p-value, from per-question correctness."""
+
+from __future__ import annotations
+
+import pytest
+
+from synth_hf.evaluation.paired import paired_by_type, paired_table, sign_test_p
+
+
+def test_sign_test_matches_hand_computed_binomial_tails():
+    assert sign_test_p(0, 0) == 1.0
+    assert sign_test_p(5, 0) == pytest.approx(2 / 32)  # 2 * (1/2)^5
+    assert sign_test_p(0, 5) == sign_test_p(5, 0)  # two-sided: symmetric
+    assert sign_test_p(8, 7) == 1.0  # as even a split as 15 pairs allow
+    assert sign_test_p(10, 2) == pytest.approx(2 * (1 + 12 + 66) / 4096)
+    with pytest.raises(ValueError):
+        sign_test_p(-1, 3)
+
+
+def test_paired_counts_only_questions_both_arms_scored_per_type_and_overall():
+    kinds = {"q1": "atomic", "q2": "atomic", "q3": "multi_hop", "q4": "multi_hop"}
+    a = {"q1": True, "q2": False, "q3": True, "q4": True, "q9": True}
+    b = {"q1": False, "q2": False, "q3": True, "q4": False}
+    out = paired_by_type(a, b, kinds)
+    assert out["atomic"] == {"a_only": 1, "b_only": 0, "both": 0, "neither": 1, "p": 1.0}
+    assert out["multi_hop"]["a_only"] == 1 and out["multi_hop"]["both"] == 1
+    assert out["overall"]["a_only"] == 2 and out["overall"]["b_only"] == 0
+    assert sum(out["overall"][k] for k in ("a_only", "b_only", "both", "neither")) == 4  # q9: b never scored it
+
+
+def test_paired_table_compares_every_arm_with_raw_and_base_once():
+    rows = [{"id": "q1", "type": "atomic"}, {"id": "q2", "type": "atomic"}]
+    arms = {
+        "base": {"correct": {"q1": False, "q2": False}},
+        "raw": {"correct": {"q1": True, "q2": False}},
+        "data": {"correct": {"q1": True, "q2": True}},
+        "broken": {"error": "no training rows"},
+    }
+    table = paired_table(arms, rows)
+    assert sorted(table) == ["data vs base", "data vs raw", "raw vs base"]
+    assert table["data vs raw"]["atomic"]["a_only"] == 1 and table["data vs raw"]["atomic"]["b_only"] == 0
+    assert table["raw vs base"]["overall"]["a_only"] == 1
