@@ -1,0 +1,43 @@
+"""benchmarks/aide_run.py end to end on the fake engine: the headline comes first, the new depth and
+seed options reach the run, and bad options are one error line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "aide_run.py"), *args],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )  # fmt: skip
+
+
+def test_fake_run_reports_cost_per_supported_row_over_two_hops(tmp_path):
+    out = tmp_path / "bench"
+    done = _run("--engine", "fake", "--seeds", "2", "--depth", "2", "--out", str(out), "--json", str(tmp_path / "n.json"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    numbers = json.loads((tmp_path / "n.json").read_text())
+    assert list(numbers)[0] == "cost_per_supported_row"
+    assert numbers["seeds"] == 2 and numbers["server_start_s"] is None  # no server for the fake engine
+    steps = numbers["per_step_calls"]
+    assert "synthesize_h1" in steps and "synthesize_h2" in steps  # --depth 2 reached the run
+    # grounded annotation answers from the evidence: no call, so its engine was never even loaded
+    from synth_hf.steps.common.ledger import Ledger
+
+    loaded = Ledger(Path(numbers["run_dir"]) / "ledger").loading()
+    assert {"synthesize_h1", "synthesize_h2"} <= set(loaded)
+    assert not any(s.startswith("annotate") for s in [*steps, *loaded]), loaded
+
+
+def test_bad_seed_count_or_depth_is_one_error_line(tmp_path):
+    for args in (["--seeds", "0"], ["--seeds", "99"], ["--depth", "0"]):
+        done = _run("--engine", "fake", *args, "--out", str(tmp_path / "x"))
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert "--seeds must be" in done.stderr.strip().splitlines()[-1]
+    assert not (tmp_path / "x").exists()
