@@ -153,6 +153,7 @@ class LLMMixin:
     def load_llm(self) -> None:
         """Load the step's engine (engines' `load` is idempotent); the live display shows
         "loading <engine>" for this stage until it is up."""
+        self.llm.cancel_deferred_load()  # loaded here: the first call must not load it again
         ledger = Ledger(self.ledger_dir) if getattr(self, "ledger_dir", None) else None
         engine = f"{type(self.llm).__name__}:{getattr(self.llm, 'model_name', '?')}"
         if ledger is not None:
