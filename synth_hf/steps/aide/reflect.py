@@ -20,6 +20,7 @@ from pydantic import Field
 from synth_hf.models.base import SynthLLM
 from synth_hf.steps.aide.answer_first import question_generation, settle_question
 from synth_hf.steps.aide.context import SynthesisMixin
+from synth_hf.steps.aide.grading import embedding_grades, passes
 from synth_hf.steps.aide.outputs import apply_synthesis, read_grade
 from synth_hf.steps.aide.synthesis_prompts import (
     GRADE_SCHEMA,
@@ -66,9 +67,7 @@ class SelfReflect(SynthesisMixin, LLMStep):
         super().unload()
 
     def _passes(self, row: dict) -> bool:
-        if row["branch"] == "persona":
-            return row["diversity"] is not None and row["diversity"] >= self.min_diversity
-        return row["relevance"] is not None and row["relevance"] >= self.min_relevance
+        return passes(row["branch"], row["relevance"], row["diversity"], self.min_relevance, self.min_diversity)
 
     def _grade(self, grader: SynthLLM, rows: list[dict]) -> None:
         if not rows:
@@ -169,38 +168,6 @@ def copies_parent_or_seed(row: dict, threshold: float | None) -> bool:
         if mine and theirs and len(mine & theirs) / len(mine | theirs) >= threshold:
             return True
     return False
-
-
-def embedding_grades(rows: list[dict], embedder: str | None = None) -> list[tuple[float, float, str]]:
-    """(relevance, diversity, feedback) per row on the grader's 1-10 scale, from L2-normalised embeddings
-    of the texts (`encode_texts`): relevance = 1 + 9 * cos(question, seed_question), diversity =
-    1 + 9 * (1 - cos(question, parent_question)); a negative cosine counts as 0. Rounded to 0.1."""
-    import numpy as np
-
-    from synth_hf.steps.aide.personas import encode_texts
-
-    if not rows:
-        return []
-    texts = (
-        [r["question"] for r in rows]
-        + [r["seed_question"] for r in rows]
-        + [r["parent_question"] for r in rows]
-    )
-    vecs = encode_texts(texts, embedder)
-    n = len(rows)
-    out = []
-    for i in range(n):
-        to_seed = max(0.0, float(np.dot(vecs[i], vecs[n + i])))
-        to_parent = min(1.0, max(0.0, float(np.dot(vecs[i], vecs[2 * n + i]))))
-        relevance, diversity = round(1 + 9 * to_seed, 1), round(1 + 9 * (1 - to_parent), 1)
-        if rows[i].get("branch") == "persona":
-            feedback = f"It is too close to the parent (cosine {to_parent:.2f}); ask something new about it."
-        else:
-            feedback = (
-                f"It drifts from the original example's topic (cosine {to_seed:.2f}); stay on its subject."
-            )
-        out.append((relevance, diversity, feedback))
-    return out
 
 
 def _feedback(row: dict) -> str:
