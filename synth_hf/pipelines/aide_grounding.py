@@ -57,6 +57,24 @@ def synthesis_stage(config: AIDEConfig, hop: int, llm: Any, kwargs: dict, passag
     return S.SynthesizeChildren(**common, input_batch_size=batch)
 
 
+def reflection_stage(config: AIDEConfig, hop: int, llm: Any, grader: Any, kwargs: dict, passages_path: str,
+                     batch: int) -> Any:  # fmt: skip
+    """Hop `hop`'s reflection step (build it inside the pipeline's context): `SelfReflectAnswerFirst` when
+    `config.answer_first_on` (global: a failing row is re-synthesized on another unused fact), else
+    `SelfReflect` over batches of `batch` rows. `grader`: the grader engine (None: `llm`, or the
+    embedding grader); `kwargs`: the frame and synthesis fields."""
+    from synth_hf.steps import aide as S
+
+    r = config.reflection
+    common = {"name": f"reflect_h{hop}", "llm": llm, "grader": grader, "hop": hop, "min_relevance": r.min_relevance,
+              "min_diversity": r.min_diversity, "max_attempts": r.max_attempts, "scorer": r.grader,
+              "copy_threshold": config.dedup.minhash_threshold, "embedder": config.personas.embedder,
+              **kwargs}  # fmt: skip
+    if config.answer_first_on:
+        return S.SelfReflectAnswerFirst(**common, passages_path=passages_path)
+    return S.SelfReflect(**common, input_batch_size=batch)
+
+
 def support_summary(ledger_dir: str | Path) -> dict:
     """Support rate of a grounded run: share of annotated rows whose answer passed the support check
     against their evidence, before filtering, overall and per branch (attribute / persona) and hop."""

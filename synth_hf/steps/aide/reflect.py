@@ -33,8 +33,10 @@ from synth_hf.steps.common.base import LLMStep
 GRADE_STOP = ["###", "\n\n", "\nOriginal example"]  # the JSON sits on one line
 
 
-class SelfReflect(SynthesisMixin, LLMStep):
-    """`llm` re-synthesizes; `grader` (default: `llm`) grades."""
+class ReflectionMixin(SynthesisMixin):
+    """Reflection's fields and loop, shared by `SelfReflect` (a batch step) and `SelfReflectAnswerFirst`
+    (a global step that can give a failing answer-first row another fact). `llm` re-synthesizes;
+    `grader` (default: `llm`) grades."""
 
     grader: SynthLLM | None = None
     min_relevance: float = 6
@@ -89,11 +91,12 @@ class SelfReflect(SynthesisMixin, LLMStep):
 
     def _resynthesize(self, rows: list[dict]) -> int:
         """Re-synthesize `rows` with their feedback, each with the prompt that made it (answer-first rows:
-        the same fact and answer, the question checked again or templated); returns how many replies were
-        unusable (those rows keep their old question)."""
+        the fact `_new_facts` gives them, the question checked again or templated); returns how many
+        replies were unusable (those rows keep their old question)."""
         unusable = 0
         plain = [r for r in rows if not r.get("answer_span")]
         grounded = [r for r in rows if r.get("answer_span")]
+        self._new_facts(grounded)
         kwargs = self.generation_kwargs()
         for group, make, params in ((plain, synthesis_prompt, kwargs), (grounded, answer_first_prompt, question_generation(kwargs))):
             prompts = [make(r, **self.synthesis_kwargs(), previous=r["question"], feedback=_feedback(r)) for r in group]
@@ -105,10 +108,22 @@ class SelfReflect(SynthesisMixin, LLMStep):
                     unusable += apply_synthesis(row, text, self.seed_format) is not None
         return unusable  # fmt: skip
 
+    def _prepare(self, rows: list[dict]) -> None:
+        """Hook run first on the rows the step sees (none here: a batch step sees part of the run)."""
+
+    def _new_facts(self, rows: list[dict]) -> None:
+        """Hook: give answer-first `rows` about to be re-synthesized their fact; here they keep theirs
+        (a batch step cannot know which sentences the rest of the run uses)."""
+
+    def _counters(self) -> dict[str, int]:
+        """Extra ledger counters of the hooks."""
+        return {}
+
     def process(self, inputs: StepInput) -> StepOutput:  # type: ignore[override]
         grader = self.grader or self.llm
         before, grader_before = self.llm.usage, grader.usage
         rows = [dict(r) for r in inputs]
+        self._prepare(rows)
         pending = [r for r in rows if r["hop"] == self.hop]
         new = len(pending)
         resynth = unparsed = 0
@@ -147,9 +162,15 @@ class SelfReflect(SynthesisMixin, LLMStep):
                 "passed_first_try": first_pass or 0,
                 "copies_skipped_grading": copies,
                 "reflection_failed": len(dropped),
+                **self._counters(),
             },
         )
         yield kept
+
+
+class SelfReflect(ReflectionMixin, LLMStep):
+    """Self-reflection over batches of the stream (see the module docstring); answer-first rows are
+    re-synthesized on their own fact."""
 
 
 COPY_FEEDBACK = "It repeats the existing question; ask a different question about the focus."
