@@ -167,18 +167,20 @@ def fact_overlap(seeds: Sequence[dict], held_out: Sequence[dict]) -> list[str]:
 def evol_budget(aide_summary: dict[str, Any], children_per_node: int, max_rows: int | None) -> dict[str, Any]:
     """Expansion overrides that give the Evol-style baseline the AIDE run's LLM call budget.
 
-    Evol makes no extraction call, so each call AIDE spent extracting attributes (read from
-    `aide_summary["stages"]`, `extract_attributes_h*`) buys the baseline one more child: one more
-    child per node than AIDE's `children_per_node`, and `max_rows` (when AIDE had a row cap) raised
-    by the extraction calls. Everything after synthesis is configured alike, so the remaining calls
-    (reflection, annotation) scale with the children in both arms.
+    Evol makes no extraction call, so the calls AIDE spent extracting attributes (read from
+    `aide_summary["stages"]`, `extract_attributes_h*`) buy the baseline more children: one more child
+    per node than AIDE's `children_per_node`, and `max_rows` (when AIDE had a row cap) raised by the
+    extraction calls. When AIDE made no extraction call (`attributes_from: question`) the baseline gets
+    AIDE's own `children_per_node` and cap: nothing to reinvest. Everything after synthesis is
+    configured alike, so the remaining calls (reflection's grades and re-syntheses, annotation) scale
+    with the children in both arms; compare the arms' `llm_calls` to check.
     """
     extraction = sum(
         int(s.get("llm_calls", 0))
         for name, s in aide_summary.get("stages", {}).items()
         if name.startswith("extract_attributes_h")
     )
-    overrides: dict[str, Any] = {"method": "evol", "evol_children_per_node": children_per_node + 1}
+    overrides: dict[str, Any] = {"method": "evol", "evol_children_per_node": children_per_node + bool(extraction)}
     if max_rows is not None:
         overrides["max_rows"] = max_rows + extraction
     return {"expansion": overrides, "extraction_calls_reinvested": extraction}

@@ -27,7 +27,7 @@ from typing import Any
 
 from synth_hf.pipelines import runner
 from synth_hf.pipelines.aide_config import BUILTIN_OPERATIONS, AIDEConfig
-from synth_hf.pipelines.aide_grounding import read_documents, support_summary, synthesis_stage
+from synth_hf.pipelines.aide_grounding import read_documents, reflection_stage, support_summary, synthesis_stage
 from synth_hf.pipelines.engines import RunEngines, build_engines
 from synth_hf.pipelines.runner import RunResult
 from synth_hf.runtime.artifacts import finish_run
@@ -215,24 +215,8 @@ def _build(
                 )
             stages.append(synthesis_stage(config, h, synthesizer, {**frame, **synth}, passages_path, batch))
             if config.reflection.enabled:
-                r = config.reflection
-                stages.append(
-                    S.SelfReflect(
-                        name=f"reflect_h{h}",
-                        llm=synthesizer,
-                        grader=engines.own("grader") if r.grader == "llm" else None,
-                        **frame,
-                        hop=h,
-                        min_relevance=r.min_relevance,
-                        min_diversity=r.min_diversity,
-                        max_attempts=r.max_attempts,
-                        scorer=r.grader,
-                        copy_threshold=config.dedup.minhash_threshold,
-                        embedder=config.personas.embedder,
-                        input_batch_size=batch,
-                        **synth,
-                    )
-                )
+                grader = engines.own("grader") if config.reflection.grader == "llm" else None
+                stages.append(reflection_stage(config, h, synthesizer, grader, {**frame, **synth}, passages_path, batch))
             if config.dedup.minhash_threshold is not None or config.dedup.embedding_threshold is not None:
                 stages.append(
                     S.HopOrderedDedup(

@@ -39,7 +39,8 @@ def read_documents(d: DocumentsConfig | None, passages_path: str, dry_run: bool)
 
 def synthesis_stage(config: AIDEConfig, hop: int, llm: Any, kwargs: dict, passages_path: str, batch: int) -> Any:
     """Hop `hop`'s synthesis step (build it inside the pipeline's context): `SynthesizeAnswerFirst` when
-    `config.answer_first_on` (a global step over the documents' passages), else `SynthesizeChildren`;
+    `config.answer_first_on` (a global step over the documents' passages; it pre-grades candidate facts when
+    reflection grades by embedding), else `SynthesizeChildren`;
     `kwargs` are the frame and synthesis fields both take."""
     from synth_hf.steps import aide as S
 
@@ -48,8 +49,30 @@ def synthesis_stage(config: AIDEConfig, hop: int, llm: Any, kwargs: dict, passag
               "operations_per_node": exp.operations_per_node, "residual": hop in exp.residual_hops,
               "evol": exp.evol, **kwargs}  # fmt: skip
     if config.answer_first_on:
-        return S.SynthesizeAnswerFirst(**common, passages_path=passages_path)
+        r = config.reflection
+        # reflection's embedding grade costs no call, so it can choose the fact before the call too
+        pregrade = {"pregrade": True, "min_relevance": r.min_relevance, "min_diversity": r.min_diversity,
+                    "embedder": config.personas.embedder} if r.enabled and r.grader == "embedding" else {}  # fmt: skip
+        return S.SynthesizeAnswerFirst(**common, passages_path=passages_path, **pregrade)
     return S.SynthesizeChildren(**common, input_batch_size=batch)
+
+
+def reflection_stage(config: AIDEConfig, hop: int, llm: Any, grader: Any, kwargs: dict, passages_path: str,
+                     batch: int) -> Any:  # fmt: skip
+    """Hop `hop`'s reflection step (build it inside the pipeline's context): `SelfReflectAnswerFirst` when
+    `config.answer_first_on` (global: a failing row is re-synthesized on another unused fact), else
+    `SelfReflect` over batches of `batch` rows. `grader`: the grader engine (None: `llm`, or the
+    embedding grader); `kwargs`: the frame and synthesis fields."""
+    from synth_hf.steps import aide as S
+
+    r = config.reflection
+    common = {"name": f"reflect_h{hop}", "llm": llm, "grader": grader, "hop": hop, "min_relevance": r.min_relevance,
+              "min_diversity": r.min_diversity, "max_attempts": r.max_attempts, "scorer": r.grader,
+              "copy_threshold": config.dedup.minhash_threshold, "embedder": config.personas.embedder,
+              **kwargs}  # fmt: skip
+    if config.answer_first_on:
+        return S.SelfReflectAnswerFirst(**common, passages_path=passages_path)
+    return S.SelfReflect(**common, input_batch_size=batch)
 
 
 def support_summary(ledger_dir: str | Path) -> dict:

@@ -188,7 +188,7 @@ def test_grounded_run_writes_children_answer_first_without_reuse(tmp_path):
 
 
 @pytest.mark.usefixtures("fakes_on_worker_path")
-def test_reflection_resynthesizes_answer_first_rows_on_their_fact(tmp_path, monkeypatch):
+def test_reflection_resynthesizes_answer_first_rows_on_another_fact(tmp_path, monkeypatch):
     log = tmp_path / "calls.log"
     monkeypatch.setenv("AIDE_FAKE_LOG", str(log))
     result = _run(tmp_path, "af_reflect", responder="answer_first_low_grades",
@@ -200,12 +200,15 @@ def test_reflection_resynthesizes_answer_first_rows_on_their_fact(tmp_path, monk
     kinds = Counter(line.split()[0] for line in log.read_text().splitlines())
     assert kinds["answer_first_synthesis"] > kinds["grade"] / 2  # first tries plus re-syntheses
     assert kinds["operation_synthesis"] == kinds["persona_synthesis"] == 0
-    # every first LLM question failed its grade; its re-synthesis kept the fact and asked again
+    # every first LLM question failed its grade; its re-synthesis took another unused sentence and asked
+    # again (the global reflection step sees the run's used sentences; _check_rows: none serves two rows)
     assert rows and not any(r["question"].startswith("According to") for r in rows)
     again = [r for r in rows if r["question"].startswith("Going by")]
     assert again and all(r["reflection_attempts"] == 1 and r["generator"] == "llm" for r in again)
     reflect = json.loads((result.run_dir / "summary.json").read_text())["stages"]["reflect_h1"]["counters"]
     assert reflect["resynthesized"] == reflect["graded"] - reflect["passed_first_try"] > 0
+    assert reflect["resynthesis_new_fact"] + reflect["resynthesis_same_fact"] == reflect["resynthesized"]
+    assert reflect["resynthesis_new_fact"] > 0 and "resynthesis_pregrade_passed" not in reflect  # LLM grader
 
 
 @pytest.mark.usefixtures("fakes_on_worker_path")

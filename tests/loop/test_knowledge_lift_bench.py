@@ -140,6 +140,9 @@ def test_seed_rows_and_evol_budget() -> None:
         "extraction_calls_reinvested": 17,
     }
     assert "max_rows" not in evol_budget({"stages": stages}, 4, None)["expansion"]
+    # attributes from the question: no extraction call to reinvest, so the same children and cap as AIDE
+    none = evol_budget({"stages": {"extract_attributes_h1": {"llm_calls": 0}}}, children_per_node=4, max_rows=80)
+    assert none["expansion"] == {"method": "evol", "evol_children_per_node": 4, "max_rows": 80}
 
 
 def test_benchmark_seeded_arms_score_only_held_out(tiny_model: Path, tmp_path: Path) -> None:  # noqa: F811

@@ -8,6 +8,7 @@ from synth_hf.steps.aide.persona_pool import GeneratePersonaPool
 from synth_hf.steps.aide.plan import PlanHop
 from synth_hf.steps.aide.plan_budget import BudgetedPlanHop
 from synth_hf.steps.aide.reflect import SelfReflect
+from synth_hf.steps.aide.reflect_answer_first import SelfReflectAnswerFirst
 from synth_hf.steps.aide.retrieve import RetrievePersonas
 from synth_hf.steps.aide.retrieve_evidence import RetrieveEvidence
 from synth_hf.steps.aide.synthesize import SynthesizeChildren
@@ -24,6 +25,7 @@ __all__ = [
     "RetrieveEvidence",
     "RetrievePersonas",
     "SelfReflect",
+    "SelfReflectAnswerFirst",
     "SynthesizeAnswerFirst",
     "SynthesizeChildren",
 ]

@@ -13,8 +13,11 @@ followed by the sentence, so it is supported by construction (annotation still c
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from synth_hf.items import qa_answer
 from synth_hf.steps.aide.fact_sentences import fact_passages
+from synth_hf.steps.aide.grading import Judge
 from synth_hf.text.answer_first import (
     clean_question,
     cloze_question,
@@ -38,6 +41,28 @@ NO_SPAN = "no_answer_span"  # the matching sentences have no answer span to ask 
 _FRAME = {"blank", "fill", "year", "whom"}  # words of the template frames, not of the fact
 QUESTION_STOP = ["\n", "###"]
 QUESTION_MAX_TOKENS = 64  # one question on one line
+GRADE_BATCH = 16  # candidates embedded per pre-grade call: the first pass is usually within the top few
+
+
+class Pick(NamedTuple):
+    """A fact for a child: its passage, answer span, template question, and the pre-grade's outcome
+    ("passed", "fallback": none passed and this graded best, None: not pre-graded)."""
+
+    passage: dict
+    span: str
+    question: str
+    pregrade: str | None
+
+
+def _first_passing(batch: list[Pick], judge: Judge, best: tuple[float, Pick] | None
+                   ) -> tuple[Pick | None, tuple[float, Pick] | None]:  # fmt: skip
+    """The first of `batch` that `judge` passes (or None), and the best-scored candidate so far."""
+    for pick, (ok, score) in zip(batch, judge([p.question for p in batch])):
+        if ok:
+            return pick, best
+        if best is None or score > best[0]:
+            best = (score, pick)
+    return None, best
 
 
 def question_generation(kwargs: dict) -> dict:
@@ -59,6 +84,7 @@ class FactIndex:
         sentences = [Sentence(i, 0, len(p["sentence"]), p["sentence"]) for i, p in enumerate(self.passages)]
         self.names = candidate_names(sentences)
         self._has_spans: bool | None = None
+        self._facts: dict[str, tuple[str, str] | None] = {}
 
     def names_in(self, sentence: str) -> list[str]:
         """The corpus names that `sentence` spells as names: capitalised there as in the name ("adverse"
@@ -76,28 +102,68 @@ class FactIndex:
     def pick(self, query: str, used: set[str], reserved: set[str] = frozenset()) -> tuple[dict, str] | str:
         """The best-ranked passage for `query` whose chunk_id is neither in `used` (serves another row)
         nor in `reserved` (a seed's fact), with its first answer span whose template question asks a
-        relation (`specific`): (passage, span); else the drop reason (ALL_USED, SEED_FACT, NO_SPAN:
-        whichever held most of the matching sentences; NO_MATCH when none matched, NO_SPAN when no
-        sentence of the documents has a span). Does not add to `used`."""
+        relation (`specific`): (passage, span); else the drop reason (see `choose`). Does not add to
+        `used`."""
+        found = self.choose(query, used, reserved)
+        return found if isinstance(found, str) else (found.passage, found.span)
+
+    def choose(self, query: str, used: set[str], reserved: set[str] = frozenset(), judge: Judge | None = None,
+               exclude: set[str] = frozenset()) -> Pick | str:  # fmt: skip
+        """`pick` with reflection's grade applied before the call: walking the BM25 ranking of unused
+        candidates (not in `used`, `reserved` or `exclude`: sentences a row already failed with), the
+        first whose template question `judge` passes (`Pick.pregrade` "passed"); when none passes, the
+        best-graded one ("fallback"; reflection then decides as without the pre-grade). Without a judge
+        the first candidate (pregrade None). Else the drop reason: ALL_USED (`exclude` counts as used),
+        SEED_FACT, NO_SPAN, whichever held most of the matching sentences; NO_MATCH when none matched,
+        NO_SPAN when no sentence of the documents has a span."""
         seen = {ALL_USED: 0, SEED_FACT: 0, NO_SPAN: 0}
+        best: tuple[float, Pick] | None = None
+        batch: list[Pick] = []
         for passage, _ in self.bm25.search(query, len(self.passages)):
-            sentence = passage["sentence"]
-            if passage["chunk_id"] in used:
+            chunk = passage["chunk_id"]
+            if chunk in used or chunk in exclude:
                 seen[ALL_USED] += 1
                 continue
-            if passage["chunk_id"] in reserved:
+            if chunk in reserved:
                 seen[SEED_FACT] += 1
                 continue
-            names, english = self.names_in(sentence), self.english(passage["chunk_id"])
-            for span in self.spans(sentence):
-                if specific(template_question(sentence, span, english), sentence, names):
-                    return passage, span
-            seen[NO_SPAN] += 1
-        best = max(seen, key=lambda k: seen[k])  # dict order breaks ties
-        if seen[best]:
-            return best
+            fact = self.fact(passage)
+            if fact is None:
+                seen[NO_SPAN] += 1
+                continue
+            if judge is None:
+                return Pick(passage, fact[0], fact[1], None)
+            batch.append(Pick(passage, fact[0], fact[1], "passed"))
+            if len(batch) == GRADE_BATCH:
+                found, best = _first_passing(batch, judge, best)
+                if found:
+                    return found
+                batch = []
+        if batch:
+            found, best = _first_passing(batch, judge, best)  # type: ignore[arg-type]
+            if found:
+                return found
+        if best is not None:
+            return best[1]._replace(pregrade="fallback")
+        reason = max(seen, key=lambda k: seen[k])  # dict order breaks ties
+        if seen[reason]:
+            return reason
         # nothing matched: say so, unless no sentence at all has a span (CJK text: no word to match either)
         return NO_MATCH if self.has_spans() else NO_SPAN
+
+    def fact(self, passage: dict) -> tuple[str, str] | None:
+        """(answer span, template question) of a passage: its first span whose template question asks a
+        relation (`specific`); None when it has none. Cached per chunk_id."""
+        chunk = passage["chunk_id"]
+        if chunk not in self._facts:
+            sentence, english = passage["sentence"], self.english(chunk)
+            names, self._facts[chunk] = self.names_in(sentence), None
+            for span in self.spans(sentence):
+                question = template_question(sentence, span, english)
+                if specific(question, sentence, names):
+                    self._facts[chunk] = (span, str(question))
+                    break
+        return self._facts[chunk]
 
     def has_spans(self) -> bool:
         """Whether any fact sentence has an answer span (computed once)."""

@@ -20,6 +20,7 @@ from pydantic import Field
 from synth_hf.models.base import SynthLLM
 from synth_hf.steps.aide.answer_first import question_generation, settle_question
 from synth_hf.steps.aide.context import SynthesisMixin
+from synth_hf.steps.aide.grading import embedding_grades, passes
 from synth_hf.steps.aide.outputs import apply_synthesis, read_grade
 from synth_hf.steps.aide.synthesis_prompts import (
     GRADE_SCHEMA,
@@ -32,8 +33,10 @@ from synth_hf.steps.common.base import LLMStep
 GRADE_STOP = ["###", "\n\n", "\nOriginal example"]  # the JSON sits on one line
 
 
-class SelfReflect(SynthesisMixin, LLMStep):
-    """`llm` re-synthesizes; `grader` (default: `llm`) grades."""
+class ReflectionMixin(SynthesisMixin):
+    """Reflection's fields and loop, shared by `SelfReflect` (a batch step) and `SelfReflectAnswerFirst`
+    (a global step that can give a failing answer-first row another fact). `llm` re-synthesizes;
+    `grader` (default: `llm`) grades."""
 
     grader: SynthLLM | None = None
     min_relevance: float = 6
@@ -66,9 +69,7 @@ class SelfReflect(SynthesisMixin, LLMStep):
         super().unload()
 
     def _passes(self, row: dict) -> bool:
-        if row["branch"] == "persona":
-            return row["diversity"] is not None and row["diversity"] >= self.min_diversity
-        return row["relevance"] is not None and row["relevance"] >= self.min_relevance
+        return passes(row["branch"], row["relevance"], row["diversity"], self.min_relevance, self.min_diversity)
 
     def _grade(self, grader: SynthLLM, rows: list[dict]) -> None:
         if not rows:
@@ -90,11 +91,12 @@ class SelfReflect(SynthesisMixin, LLMStep):
 
     def _resynthesize(self, rows: list[dict]) -> int:
         """Re-synthesize `rows` with their feedback, each with the prompt that made it (answer-first rows:
-        the same fact and answer, the question checked again or templated); returns how many replies were
-        unusable (those rows keep their old question)."""
+        the fact `_new_facts` gives them, the question checked again or templated); returns how many
+        replies were unusable (those rows keep their old question)."""
         unusable = 0
         plain = [r for r in rows if not r.get("answer_span")]
         grounded = [r for r in rows if r.get("answer_span")]
+        self._new_facts(grounded)
         kwargs = self.generation_kwargs()
         for group, make, params in ((plain, synthesis_prompt, kwargs), (grounded, answer_first_prompt, question_generation(kwargs))):
             prompts = [make(r, **self.synthesis_kwargs(), previous=r["question"], feedback=_feedback(r)) for r in group]
@@ -106,10 +108,22 @@ class SelfReflect(SynthesisMixin, LLMStep):
                     unusable += apply_synthesis(row, text, self.seed_format) is not None
         return unusable  # fmt: skip
 
+    def _prepare(self, rows: list[dict]) -> None:
+        """Hook run first on the rows the step sees (none here: a batch step sees part of the run)."""
+
+    def _new_facts(self, rows: list[dict]) -> None:
+        """Hook: give answer-first `rows` about to be re-synthesized their fact; here they keep theirs
+        (a batch step cannot know which sentences the rest of the run uses)."""
+
+    def _counters(self) -> dict[str, int]:
+        """Extra ledger counters of the hooks."""
+        return {}
+
     def process(self, inputs: StepInput) -> StepOutput:  # type: ignore[override]
         grader = self.grader or self.llm
         before, grader_before = self.llm.usage, grader.usage
         rows = [dict(r) for r in inputs]
+        self._prepare(rows)
         pending = [r for r in rows if r["hop"] == self.hop]
         new = len(pending)
         resynth = unparsed = 0
@@ -148,9 +162,15 @@ class SelfReflect(SynthesisMixin, LLMStep):
                 "passed_first_try": first_pass or 0,
                 "copies_skipped_grading": copies,
                 "reflection_failed": len(dropped),
+                **self._counters(),
             },
         )
         yield kept
+
+
+class SelfReflect(ReflectionMixin, LLMStep):
+    """Self-reflection over batches of the stream (see the module docstring); answer-first rows are
+    re-synthesized on their own fact."""
 
 
 COPY_FEEDBACK = "It repeats the existing question; ask a different question about the focus."
@@ -169,38 +189,6 @@ def copies_parent_or_seed(row: dict, threshold: float | None) -> bool:
         if mine and theirs and len(mine & theirs) / len(mine | theirs) >= threshold:
             return True
     return False
-
-
-def embedding_grades(rows: list[dict], embedder: str | None = None) -> list[tuple[float, float, str]]:
-    """(relevance, diversity, feedback) per row on the grader's 1-10 scale, from L2-normalised embeddings
-    of the texts (`encode_texts`): relevance = 1 + 9 * cos(question, seed_question), diversity =
-    1 + 9 * (1 - cos(question, parent_question)); a negative cosine counts as 0. Rounded to 0.1."""
-    import numpy as np
-
-    from synth_hf.steps.aide.personas import encode_texts
-
-    if not rows:
-        return []
-    texts = (
-        [r["question"] for r in rows]
-        + [r["seed_question"] for r in rows]
-        + [r["parent_question"] for r in rows]
-    )
-    vecs = encode_texts(texts, embedder)
-    n = len(rows)
-    out = []
-    for i in range(n):
-        to_seed = max(0.0, float(np.dot(vecs[i], vecs[n + i])))
-        to_parent = min(1.0, max(0.0, float(np.dot(vecs[i], vecs[2 * n + i]))))
-        relevance, diversity = round(1 + 9 * to_seed, 1), round(1 + 9 * (1 - to_parent), 1)
-        if rows[i].get("branch") == "persona":
-            feedback = f"It is too close to the parent (cosine {to_parent:.2f}); ask something new about it."
-        else:
-            feedback = (
-                f"It drifts from the original example's topic (cosine {to_seed:.2f}); stay on its subject."
-            )
-        out.append((relevance, diversity, feedback))
-    return out
 
 
 def _feedback(row: dict) -> str:

@@ -10,6 +10,11 @@ or `no_matching_sentence`. Document sentences that cannot stand as a fact (quest
 negations, table rows, headings) are never used: counted as `sentences_skipped_<reason>`. Residual
 connection as in SynthesizeChildren.
 
+Pre-grade (`pregrade`, on when reflection grades by embedding): the candidates are walked in BM25 order
+and the first whose template question meets the child's reflection threshold is taken (relevance to the
+seed on the attribute branch, diversity from the parent on the persona branch, `grading.FactJudge`), else
+the best-graded one; counted as `pregrade_passed` / `pregrade_fallback`.
+
 Global: every sentence serves at most one row of the run, so the step sees the whole stream (the rows
 of earlier hops carry the sentences they used)."""
 
@@ -19,14 +24,10 @@ from distilabel.steps import StepInput
 from distilabel.typing import StepOutput
 from pydantic import Field, PrivateAttr
 
-from synth_hf.steps.aide.answer_first import (
-    FactIndex,
-    attach_fact,
-    question_generation,
-    retrieval_query,
-    settle_question,
-)
+from synth_hf.steps.aide.answer_first import question_generation, settle_question
 from synth_hf.steps.aide.context import SynthesisMixin
+from synth_hf.steps.aide.fact_pick import FactPicker, bump
+from synth_hf.steps.aide.grading import FactJudge
 from synth_hf.steps.aide.planning import branch_counts, hop_children
 from synth_hf.steps.aide.synthesis_prompts import answer_first_prompt
 from synth_hf.steps.common.base import LLMGlobalStep
@@ -38,8 +39,13 @@ class SynthesizeAnswerFirst(SynthesisMixin, LLMGlobalStep):
     residual: bool = Field(default=True, description="This hop is a residual hop (seed in the prompts).")
     evol: bool = Field(default=False, description="Evol-Instruct-style baseline: operations only.")
     passages_path: str = Field(description="JSON list of {chunk_id, sentence} written by the builder.")
+    pregrade: bool = Field(default=False, description="Grade each candidate fact's template question with "
+                           "reflection's embedding grade before the call (reflection on, grader: embedding).")
+    min_relevance: float = Field(default=6, description="Pre-grade: attribute / evol children's threshold.")
+    min_diversity: float = Field(default=5, description="Pre-grade: persona children's threshold.")
+    embedder: str | None = Field(default=None, description="Pre-grade's embedder; None = embedded MiniLM.")
 
-    _index: Any = PrivateAttr(None)
+    _picker: Any = PrivateAttr(None)
 
     @property
     def inputs(self) -> list[str]:
@@ -50,38 +56,32 @@ class SynthesizeAnswerFirst(SynthesisMixin, LLMGlobalStep):
         return ["parent_id", "branch", "operation", "attribute_triplet", "persona", "draft_answer", "residual",
                 "evidence", "answer_span", "generator", "question_rejected"]  # fmt: skip
 
-    def index(self) -> FactIndex:
-        if self._index is None:
-            import json
-            from pathlib import Path
-
-            self._index = FactIndex(json.loads(Path(self.passages_path).read_text(encoding="utf-8")))
-        return self._index
+    def picker(self) -> FactPicker:
+        if self._picker is None:
+            judge = FactJudge(self.embedder, self.min_relevance, self.min_diversity) if self.pregrade else None
+            self._picker = FactPicker(self.passages_path, judge)
+        return self._picker
 
     def process(self, inputs: StepInput) -> StepOutput:  # type: ignore[override]
         before = self.llm.usage
-        index = self.index()
+        picker = self.picker()
         kept = [dict(r) for r in inputs if r["hop"] != 0]
-        seeds = {(r["seed_question"], r["seed_answer"]) for r in inputs}
-        reserved = index.seed_facts(sorted(seeds))
-        used = {e["chunk_id"] for r in kept for e in r.get("evidence") or []}
+        used, reserved = picker.run_state(list(inputs))
         children = hop_children(
             inputs, self.hop, self.operation_order, self.operations_per_node, self.residual, self.evol
         )
         ready, dropped = [], []
+        counts: dict[str, int] = {}
         for child in children:
-            found = index.pick(retrieval_query(child), used, reserved)
-            if isinstance(found, str):  # no fact for this child: the reason
-                dropped.append((child, found))
+            reason, graded = picker.give(child, used, reserved)
+            if reason:  # no fact for this child
+                dropped.append((child, reason))
                 continue
-            attach_fact(child, *found, english=index.english(found[0]["chunk_id"]))
-            child["fact_names"] = index.names_in(found[0]["sentence"])
-            used.add(found[0]["chunk_id"])
+            bump(counts, graded)
             ready.append(child)
         prompts = [answer_first_prompt(c, **self.synthesis_kwargs()) for c in ready]
         texts = self.llm.generate_texts(prompts, **question_generation(self.generation_kwargs())) if prompts else []
         good = []
-        counts: dict[str, int] = {}
         for child, text in zip(ready, texts):
             child["synth_model"], child["synthesis_raw"] = self.llm.model_name, text
             reason = settle_question(child, text, child["fact_names"])
@@ -94,7 +94,7 @@ class SynthesizeAnswerFirst(SynthesisMixin, LLMGlobalStep):
             if child["question_rejected"]:
                 why = f"question_rejected: {child['question_rejected'].split(':')[0]}"
                 counts[why] = counts.get(why, 0) + 1
-        skipped = {f"sentences_skipped_{k}": v for k, v in sorted(index.skipped.items())}
+        skipped = {f"sentences_skipped_{k}": v for k, v in sorted(picker.index.skipped.items())}
         extra = {**branch_counts(children), "seeds_consumed": len(inputs) - len(kept),
                  "evidence_sentences_used": len(ready), "seed_fact_sentences": len(reserved), **skipped,
                  **counts}  # fmt: skip
