@@ -400,7 +400,7 @@ def test_the_checks_catch_broken_rows() -> None:
     assert grounding_problems(_broken(zorv, **{_gold_letter(zorv): "Hollis Quade"}))
     assert grounding_problems(_broken(hop, fact_ids=["kelmar_fever-06", "quenamycin-03"]))
     assert grounding_problems(_broken(agg, **{_gold_letter(agg): "It makes Zorvatide and sells it."}))
-    # a distractor the documents make true (same relation, inverse relation, co-occurrence)
+    # a distractor the documents make true (same relation, asked from either side; strict: any sentence)
     assert distractor_problems(_broken(castiva, **{_wrong_letter(castiva): "Castiva"}))
     fen = _find("Which drug is prescribed for Sallow lung?")
     assert distractor_problems(
