@@ -1,8 +1,9 @@
 """Knowledge-lift benchmark data: invented medical facts the base model cannot know.
 
 Files (see README.md here): `docs/*.md` (one document each, doc_id = file stem),
-`gold_facts.jsonl` (one annotated fact per corpus sentence) and `mcq.jsonl` (four-option
-closed-book questions, typed atomic / aggregated / multi_hop, with the facts they rest on).
+`gold_facts.jsonl` (one annotated fact per corpus sentence), `mcq.jsonl` (four-option
+closed-book questions, typed atomic / aggregated / multi_hop, with the facts they rest on) and
+`mcq_extra.jsonl` (a second, larger set of questions in the same format about the same documents).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 KNOWLEDGE_LIFT_DIR = Path(__file__).parent
 DOCS_DIR = KNOWLEDGE_LIFT_DIR / "docs"
 QUESTION_TYPES = ("atomic", "aggregated", "multi_hop")
+QUESTION_SETS = ("core", "extra", "all")
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -45,3 +47,23 @@ def load_gold_facts(path: str | Path = KNOWLEDGE_LIFT_DIR / "gold_facts.jsonl") 
 def load_mcq(path: str | Path = KNOWLEDGE_LIFT_DIR / "mcq.jsonl") -> list[dict]:
     """MCQs: {id, type, question, options {A..D}, answer (letter), fact_ids} per row."""
     return _jsonl(Path(path))
+
+
+def load_mcq_extra(path: str | Path = KNOWLEDGE_LIFT_DIR / "mcq_extra.jsonl") -> list[dict]:
+    """The extra MCQs (ids `kx-NNN`), rows shaped as `load_mcq`'s, about the same documents and facts."""
+    return _jsonl(Path(path))
+
+
+def load_questions(which: str = "core") -> list[dict]:
+    """Question rows of one set: "core" (mcq.jsonl), "extra" (mcq_extra.jsonl) or "all" (core, then extra).
+
+    Rows are {id, type, question, options {A..D}, answer (letter), fact_ids}, in file order.
+    Raises ValueError for any other name.
+    """
+    if which == "core":
+        return load_mcq()
+    if which == "extra":
+        return load_mcq_extra()
+    if which == "all":
+        return load_mcq() + load_mcq_extra()
+    raise ValueError(f"unknown question set {which!r}; expected one of {QUESTION_SETS}")
