@@ -4,6 +4,7 @@
     python benchmarks/knowledge_lift.py --data outputs/graphgen_medqa/hub   # + LoRA on that dataset
     python benchmarks/knowledge_lift.py --data DIR --mix-raw-text            # dataset + raw text
     python benchmarks/knowledge_lift.py --held-out-seeds 10 --arms base,seeds,evol,aide   # AIDE loop
+    python benchmarks/knowledge_lift.py --arms base,raw --adapter raw=OUT/adapter_raw   # re-score, no training
 
 Arms: `base` (no training), `raw` (LoRA on the corpus text as plain language modelling) and, with
 `--data`, `data` (LoRA on a saved/staged dataset with a `messages` column). Every trained arm gets
@@ -18,6 +19,10 @@ the operations alone, no attributes, personas or residual seed, with AIDE's extr
 it as extra children; annotation alike, so only the synthesis differs). Both pipelines run on one
 local vLLM server of the embedded model (`--aide-engine transformers` to run in process);
 `--aide-engine fake` checks the wiring in seconds; `--aide-data` / `--evol-data` reuse a finished run's dataset folder instead.
+
+Questions (`--questions`): the 63 core MCQs (mcq.jsonl; seeds are drawn from these), the 159 extra ones
+(mcq_extra.jsonl: an atomic question for every other gold fact, more aggregated and multi-hop), or all
+(default). The summary's `paired` block compares every arm with `raw` and `base` question by question.
 
 Scoring (synth_hf.evaluation.eval_mcq): the question is rendered as the user turn of the chat
 template that training renders `messages` rows with (`<bos>User: ...\\nAssistant:` for the
@@ -59,6 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--graphgen-config", default=str(ROOT / "recipes" / "configs" / "graphgen_medqa.yaml"))
     p.add_argument("--arms", default="base,raw,data", help=f"comma list of {', '.join(ARMS)}")
     p.add_argument("--held-out-seeds", type=int, default=0, help="N MCQs as AIDE seeds; score on the rest")
+    p.add_argument(
+        "--questions", choices=["core", "extra", "all"], default="all",
+        help="questions scored: core (the 63 of mcq.jsonl; seeds come from these), extra (the 159 of "
+        "mcq_extra.jsonl) or all (default; one question moves a type's accuracy by 1-3 points, not 4-6)",
+    )  # fmt: skip
+    p.add_argument(
+        "--adapter", action="append", default=[], metavar="ARM=DIR",
+        help="score a saved LoRA adapter for ARM instead of training it (repeatable), e.g. to re-score "
+        "earlier runs on another question set",
+    )  # fmt: skip
     p.add_argument("--aide-config", default=str(ROOT / "recipes" / "configs" / "aide_knowledge_lift.yaml"))
     p.add_argument("--aide-engine", choices=["vllm-server", "transformers", "fake"], default="vllm-server",
                    help="fake: the stock fake model (a wiring check: its answers are never supported)")
@@ -175,7 +190,7 @@ def run_aide_arms(config_path: str, seeds: list[dict], wanted: list[str], out: P
 def main(argv: list[str] | None = None) -> int:
     from datasets import Dataset
 
-    from synth_hf.data.knowledge_lift import load_documents, load_gold_facts, load_mcq
+    from synth_hf.data.knowledge_lift import load_documents, load_gold_facts, load_mcq, load_mcq_extra
     from synth_hf.evaluation.knowledge_lift import (
         data_figures,
         fact_overlap,
@@ -194,6 +209,14 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(arms) - set(ARMS)
     if unknown:
         raise SystemExit(f"unknown arms {sorted(unknown)}; choose from {', '.join(ARMS)}")
+    saved = {}
+    for spec in args.adapter:
+        arm, _, folder = spec.partition("=")
+        if arm not in arms or arm == "base" or not folder:
+            raise SystemExit(f"--adapter {spec!r}: expected ARM=DIR with ARM one of the trained --arms")
+        if not (Path(folder) / "adapter_config.json").exists():
+            raise SystemExit(f"--adapter {spec!r}: {folder} holds no adapter_config.json")
+        saved[arm] = folder
     if set(arms) & set(SEEDED_ARMS) and not args.held_out_seeds:
         raise SystemExit(f"arms {', '.join(SEEDED_ARMS)} need --held-out-seeds N (the seeds and the held-out split)")
     out = Path(args.out)
@@ -201,14 +224,18 @@ def main(argv: list[str] | None = None) -> int:
     graphgen_figures = None
     if args.run_graphgen:
         args.data, graphgen_figures = run_graphgen_on_corpus(args.graphgen_config, out / "graphgen")
-    if "data" in arms and not args.data:
+    if "data" in arms and not args.data and "data" not in saved:
         arms.remove("data")  # nothing to train it on
     t_start = time.perf_counter()
 
     docs, facts, mcq = load_documents(), load_gold_facts(), load_mcq()
+    # seeds always come from the core set (their split stays as it was); the extra set is never a seed
     seeds, scored = split_seeds(mcq, args.held_out_seeds) if args.held_out_seeds else ([], mcq)
+    held_out_core = len(scored) if args.questions != "extra" else 0
+    if args.questions != "core":
+        scored = (scored if args.questions == "all" else []) + load_mcq_extra()
     generated: dict = {}
-    to_generate = [a for a in ("aide", "evol") if a in arms and not getattr(args, f"{a}_data")]
+    to_generate = [a for a in ("aide", "evol") if a in arms and not getattr(args, f"{a}_data") and a not in saved]
     if to_generate:
         generated = run_aide_arms(args.aide_config, seeds, to_generate, out / "aide_runs", args.aide_engine)
     for arm in ("aide", "evol"):
@@ -232,19 +259,20 @@ def main(argv: list[str] | None = None) -> int:
     if graphgen_figures:  # the headline of a run that made its data: what one supported row cost
         summary["cost_per_supported_row"] = graphgen_figures["cost_per_supported_row"]
     summary |= {"model": base, "corpus": {"documents": len(docs), "gold_facts": len(facts)}}
-    summary |= {"mcq": len(mcq), "scored_mcq": len(scored), "budget": budget}
+    summary |= {"mcq": len(mcq), "questions": args.questions, "scored_mcq": len(scored), "budget": budget}
     if seeds:
         summary["split"] = {
             "rule": "split_seeds: per question type in proportion, evenly spaced in file order",
             "seed_ids": [q["id"] for q in seeds],
-            "held_out": len(scored),
+            "held_out": held_out_core,  # core questions that are not seeds; the extra set is never a seed
+            "extra_questions": len(scored) - held_out_core,
             "held_out_by_type": dict(Counter(q["type"] for q in scored)),
             "held_out_sharing_a_fact_with_a_seed": fact_overlap(seeds, scored),
         }
     summary["arms"] = {}
     # training rows per trained arm (raw text is handled apart); figures measured on the held-out MCQs
     train_sets: dict = {}
-    if "data" in arms:
+    if "data" in arms and args.data:
         dataset = load_sft_dataset(args.data)
         if "messages" not in dataset.column_names:
             raise SystemExit(f"--data {args.data} has no `messages` column: {dataset.column_names}")
@@ -279,7 +307,10 @@ def main(argv: list[str] | None = None) -> int:
     for arm in arms:
         start = time.perf_counter()
         adapter, trained = None, None
-        if arm == "raw":
+        if arm in saved:
+            adapter = saved[arm]
+            log(f"{arm}: saved adapter {adapter}, not trained")
+        elif arm == "raw":
             log(f"raw: LoRA on {len(raw)} raw-text rows, {steps} steps x {args.batch_size}")
             trained = train_lora(None, base, out / "adapter_raw", raw_text=raw, **train_kw)
         elif arm != "base":
@@ -294,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
         if trained is not None:
             adapter = trained.output_dir
         train_s = time.perf_counter() - start
+        if arm in saved:
+            summary.setdefault("saved_adapters", {})[arm] = str(adapter)
         log(f"{arm}: scoring {len(scored)} MCQs")
         scores = score_model(base, adapter, scored, args.eval_batch_size)
         scores["train_s"] = round(train_s, 1)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from test_loop_model import tiny_model  # noqa: F401 - the tiny model fixture
 
-from synth_hf.data.knowledge_lift import load_documents, load_gold_facts, load_mcq
+from synth_hf.data.knowledge_lift import load_documents, load_gold_facts, load_mcq, load_mcq_extra, load_questions
 from synth_hf.evaluation.knowledge_lift import accuracy_by_type, data_figures, lift_table, raw_text_units
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,9 +103,22 @@ def test_benchmark_runs_all_arms_on_a_tiny_model(tiny_model: Path, tmp_path: Pat
     assert summary["budget"]["steps"] == 2 and summary["budget"]["examples_seen"] == 4
     for arm in summary["arms"].values():
         assert set(arm["by_type"]) == {"atomic", "aggregated", "multi_hop", "overall"}
-        assert arm["by_type"]["overall"]["n"] == len(load_mcq())
+        assert arm["by_type"]["overall"]["n"] == len(load_questions("all")) == 222  # core + extra by default
+        assert set(arm["correct"]) == {q["id"] for q in load_questions("all")}
     assert summary["data"]["rows"] == 4 and summary["data"]["mixed_with_raw_text"] is True
     assert set(summary["lift_points"]) == {"raw", "data"}
+    assert set(summary["paired"]) == {"raw vs base", "data vs base", "data vs raw"}
+    # a saved adapter is re-scored, not trained, here on the core questions only
+    again = tmp_path / "again"
+    rescore = ["--model", str(tiny_model), "--arms", "base,raw", "--adapter", f"raw={out / 'adapter_raw'}",
+               "--questions", "core", "--out", str(again)]  # fmt: skip
+    assert main(rescore) == 0
+    second = json.loads((again / "summary.json").read_text())
+    assert second["saved_adapters"] == {"raw": str(out / "adapter_raw")} and second["arms"]["raw"]["train_s"] < 5
+    assert second["arms"]["raw"]["correct"] == {q: summary["arms"]["raw"]["correct"][q] for q in second["arms"]["raw"]["correct"]}
+    assert second["arms"]["raw"]["by_type"]["overall"]["n"] == len(load_mcq())
+    with pytest.raises(SystemExit, match="adapter_config.json"):
+        main(["--model", str(tiny_model), "--arms", "base,raw", "--adapter", f"raw={tmp_path}"])
 
 
 def test_split_seeds_is_deterministic_stratified_and_disjoint() -> None:
@@ -160,10 +173,12 @@ def test_benchmark_seeded_arms_score_only_held_out(tiny_model: Path, tmp_path: P
     assert main(args) == 0
     summary = json.loads((out / "summary.json").read_text())
     split = summary["split"]
-    assert summary["scored_mcq"] == split["held_out"] == len(load_mcq()) - 10
+    assert split["held_out"] == len(load_mcq()) - 10 and split["extra_questions"] == len(load_mcq_extra())
+    assert summary["scored_mcq"] == split["held_out"] + split["extra_questions"]
     assert len(split["seed_ids"]) == 10
     for arm in ("base", "seeds", "evol", "aide"):
-        assert summary["arms"][arm]["by_type"]["overall"]["n"] == split["held_out"]
+        assert summary["arms"][arm]["by_type"]["overall"]["n"] == summary["scored_mcq"]
+        assert not set(split["seed_ids"]) & set(summary["arms"][arm]["correct"])  # a seed is never scored
     assert summary["arms"]["seeds"]["train_rows"] == 9  # one seed prompt fills --max-length 64 (skipped, counted)
     gen = summary["generated"]
     assert gen["evol"]["budget"]["expansion"]["method"] == "evol"
