@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     if "base" in scored_arms:
         summary["lift_points"] = lift_table(scored_arms)
     # which questions each arm gets that raw text / base does not, and a sign-test p per type
-    summary["paired"] = paired_table(scored_arms, scored)
+    summary["paired"] = paired_table(scored_arms, scored, ("raw", "base", "evol"))  # evol: AIDE's baseline
     summary["wall_s"] = round(time.perf_counter() - t_start, 1)
     (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     print(json.dumps(summary, indent=2))

@@ -187,3 +187,4 @@ def test_benchmark_seeded_arms_score_only_held_out(tiny_model: Path, tmp_path: P
         assert gen[arm]["cost_per_supported_row"]["supported_rows"] == gen[arm]["rows"]  # every row checked
         assert summary["arms"][arm]["train_rows"] > 0
     assert set(summary["lift_points"]) == {"seeds", "evol", "aide"}
+    assert {"aide vs evol", "aide vs base", "seeds vs base"} <= set(summary["paired"])
