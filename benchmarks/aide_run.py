@@ -106,6 +106,8 @@ def main() -> int:
     available = len(SEEDS_FILE.read_text(encoding="utf-8").splitlines())
     if not 1 <= args.seeds <= available or args.depth < 1:
         parser.error(f"--seeds must be 1..{available} (the bundled MedQA sample) and --depth >= 1")
+    if args.concurrency is not None and (args.concurrency < 1 or args.engine != "vllm-server"):
+        parser.error("--concurrency must be >= 1 and applies to --engine vllm-server only")
     grounded = args.documents.lower() != "none"
     if args.synthesis == "answer-first" and not grounded:  # asked explicitly: never fall back silently
         parser.exit(2, f"{parser.prog}: error: --synthesis answer-first writes children for sentences of the "
@@ -133,10 +135,10 @@ def main() -> int:
         from synth_hf.runtime.shared_server import SERVER_CONCURRENCY
 
         server = stack.enter_context(start_local_vllm_server(
-            log_path=workdir / "vllm_server.log", extra_args=SEEDED_SERVER_ARGS
+            log_path=workdir / "vllm_server.log", extra_args=SEEDED_SERVER_ARGS, kv_cache_gb=max(2, args.kv_cache_gb)
         ))  # fmt: skip
         server_start_s = round(server.load_s, 1)
-        concurrency = args.concurrency or SERVER_CONCURRENCY
+        concurrency = SERVER_CONCURRENCY if args.concurrency is None else args.concurrency
         # batch_size >= concurrency: the engine sends one batch at a time, `concurrency` requests of it at once
         engine = {"engine": "openai", "options": {"base_url": server.url, "concurrency": concurrency,
                                                   "batch_size": max(args.batch_size, concurrency)}}  # fmt: skip
@@ -149,7 +151,7 @@ def main() -> int:
                 "name": "run",
                 "use_cache": False,
                 # one batch per stage: the whole hop (seeds + children) at once
-                "input_batch_size": max(args.batch_size, len(seeds) * (1 + per_seed)),
+                "input_batch_size": max(args.batch_size, len(seeds) * sum(per_seed**k for k in range(args.depth + 1))),
             },
             "engine": engine,
             "seeds": {
@@ -202,7 +204,8 @@ def main() -> int:
         "wall_s_per_supported_row_incl_start": _incl_start(result.dataset, wall, server_start_s),
         "documents": summary.get("documents"),
         "seeds": len(seeds),
-        "children_per_seed": per_seed,
+        "children_per_node": per_seed,  # per expanding node; hop k plans up to this ** k per seed
+        "depth": args.depth,
         "reflection": args.reflection,
         "kept_rows": rows,
         **run_figures(summary, wall),

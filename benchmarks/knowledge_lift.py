@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--questions", choices=["core", "extra", "all"], default="all",
         help="questions scored: core (the 63 of mcq.jsonl; seeds come from these), extra (the 159 of "
-        "mcq_extra.jsonl) or all (default; one question moves a type's accuracy by 1-3 points, not 4-6)",
+        "mcq_extra.jsonl) or all (default; one question moves a type's accuracy by about 1-2 points, not 4-6)",
     )  # fmt: skip
     p.add_argument(
         "--adapter", action="append", default=[], metavar="ARM=DIR",
@@ -211,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"unknown arms {sorted(unknown)}; choose from {', '.join(ARMS)}")
     saved = {}
     for spec in args.adapter:
+        if spec.startswith("data=") and (args.data or args.run_graphgen):
+            raise SystemExit("--adapter data=DIR scores a saved adapter: --data / --run-graphgen would describe "
+                             "other data than the one it was trained on; drop them")
         arm, _, folder = spec.partition("=")
         if arm not in arms or arm == "base" or not folder:
             raise SystemExit(f"--adapter {spec!r}: expected ARM=DIR with ARM one of the trained --arms")
@@ -230,10 +233,19 @@ def main(argv: list[str] | None = None) -> int:
 
     docs, facts, mcq = load_documents(), load_gold_facts(), load_mcq()
     # seeds always come from the core set (their split stays as it was); the extra set is never a seed
-    seeds, scored = split_seeds(mcq, args.held_out_seeds) if args.held_out_seeds else ([], mcq)
-    held_out_core = len(scored) if args.questions != "extra" else 0
-    if args.questions != "core":
-        scored = (scored if args.questions == "all" else []) + load_mcq_extra()
+    try:
+        seeds, core = split_seeds(mcq, args.held_out_seeds) if args.held_out_seeds else ([], mcq)
+    except ValueError as err:
+        raise SystemExit(f"--held-out-seeds {args.held_out_seeds}: {err}") from None
+    core = core if args.questions != "extra" else []
+    extra = load_mcq_extra() if args.questions != "core" else []
+    scored = core + extra
+    base = resolve_model(args.model)
+    for arm, folder in saved.items():  # an adapter of another base model fails deep inside peft
+        trained_on = json.loads((Path(folder) / "adapter_config.json").read_text()).get("base_model_name_or_path")
+        if trained_on and Path(trained_on).exists() and Path(trained_on).resolve() != Path(base).resolve():
+            raise SystemExit(f"--adapter {arm}={folder}: trained on {trained_on}, not on --model {base}")
+    raw = raw_text_units(docs, args.raw_unit)
     generated: dict = {}
     to_generate = [a for a in ("aide", "evol") if a in arms and not getattr(args, f"{a}_data") and a not in saved]
     if to_generate:
@@ -241,8 +253,6 @@ def main(argv: list[str] | None = None) -> int:
     for arm in ("aide", "evol"):
         if getattr(args, f"{arm}_data"):
             generated[arm] = (getattr(args, f"{arm}_data"), {"source": getattr(args, f"{arm}_data")})
-    base = resolve_model(args.model)
-    raw = raw_text_units(docs, args.raw_unit)
     steps = args.steps or math.ceil(args.epochs * len(raw) / args.batch_size)
     budget = {
         "steps": steps,
@@ -264,10 +274,12 @@ def main(argv: list[str] | None = None) -> int:
         summary["split"] = {
             "rule": "split_seeds: per question type in proportion, evenly spaced in file order",
             "seed_ids": [q["id"] for q in seeds],
-            "held_out": held_out_core,  # core questions that are not seeds; the extra set is never a seed
-            "extra_questions": len(scored) - held_out_core,
-            "held_out_by_type": dict(Counter(q["type"] for q in scored)),
-            "held_out_sharing_a_fact_with_a_seed": fact_overlap(seeds, scored),
+            "held_out": len(core),  # core questions that are not seeds; the extra set is never a seed
+            "held_out_by_type": dict(Counter(q["type"] for q in core)),
+            "extra_questions": len(extra),
+            "extra_by_type": dict(Counter(q["type"] for q in extra)),
+            # scored questions (core and extra) resting on a fact a seed also rests on
+            "scored_sharing_a_fact_with_a_seed": fact_overlap(seeds, scored),
         }
     summary["arms"] = {}
     # training rows per trained arm (raw text is handled apart); figures measured on the held-out MCQs

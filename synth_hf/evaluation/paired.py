@@ -1,7 +1,7 @@
 """Paired comparison of two arms scored on the same MCQs: which questions each gets right that the
 other does not, and whether that split could be chance (exact two-sided sign test, McNemar's exact
-form). With 17-26 questions per type one question moves accuracy by 4-6 points, so a difference in
-accuracy alone says little; the discordant questions and their p-value say how much."""
+form). With 17-26 questions per type (the core set) one question moves accuracy by 4-6 points, with
+50-110 (core and extra) 1-2 points, so a difference in accuracy alone says little; the discordant questions and their p-value say how much."""
 
 from __future__ import annotations
 
@@ -60,6 +60,6 @@ def paired_table(
         if name == "base" or "correct" not in arm:  # base is only ever the reference
             continue
         for ref in references:
-            if ref != name and "correct" in arms.get(ref, {}):
+            if ref != name and "correct" in arms.get(ref, {}) and f"{ref} vs {name}" not in table:
                 table[f"{name} vs {ref}"] = paired_by_type(arm["correct"], arms[ref]["correct"], kinds)
     return table

@@ -114,7 +114,7 @@ def _failing_stream() -> list[dict]:
     kept = _attribute_child(row_id="s.a2", question="Zorvatide was approved for children in which year?",
                             evidence=[{"chunk_id": "z.md:s1", "sentence": "Zorvatide was approved for children in 2014."}],
                             answer_span="2014")  # fmt: skip
-    failing = _attribute_child(question="Brevimast is sold by what?", answer_span="Castiva Labs",
+    failing = _attribute_child(question="Brevimast is sold by what?", answer_span="Castiva Labs", synthesis_raw="Who sells it?",
                                evidence=[{"chunk_id": "b.md:s0", "sentence": "Brevimast is sold by Castiva Labs."}])  # fmt: skip
     return [kept, failing]
 
@@ -134,6 +134,7 @@ def test_a_failing_answer_first_row_is_resynthesized_on_another_sentence(tmp_pat
     assert row["evidence"][0]["sentence"] == "Zorvatide was approved in 2009." and row["answer_span"] == "2009"
     assert row["question"] == "Zorvatide was approved in which year?" and row["relevance"] >= 6
     assert row["draft_answer"].startswith("2009") and row["reflection_attempts"] == 1
+    assert row["synthesis_raw"] == _empty("", 0)  # the re-synthesis reply, not the first one
     assert stage["dropped"] == {} and stage["counters"]["resynthesized"] == 1
     assert stage["counters"]["resynthesis_new_fact"] == stage["counters"]["resynthesis_pregrade_passed"] == 1
     assert stage["counters"]["resynthesis_same_fact"] == 0
@@ -157,3 +158,24 @@ def test_a_row_without_another_unused_sentence_keeps_its_fact_and_is_counted(tmp
     stage = Ledger(tmp_path / "ledger").stage_summary()["reflect_h1"]
     assert stage["dropped"] == {"reflection_failed": 1}
     assert stage["counters"]["resynthesis_same_fact"] == 1 and stage["counters"]["resynthesis_new_fact"] == 0
+
+
+def test_a_sentence_one_row_failed_with_is_not_handed_to_a_sibling(tmp_path):
+    """Two siblings fail on off-topic sentences; the first's released sentence tops the second's ranking
+    (same query, same seed) but failed for that seed already, so the second takes another one."""
+    docs = {"z.md": "Zorvatide was approved in 2009.",
+            "b.md": "Brevimast is sold by Castiva Labs. Castiva Labs is based in Oskeval. Castiva Labs makes Quenamycin."}  # fmt: skip
+    path = _write_passages(tmp_path, docs)
+    step = SelfReflectAnswerFirst(name="reflect_h1", llm=FakeLLM(responder=f"{__name__}:_empty"), hop=1,
+                                  max_attempts=2, scorer="embedding", embedder="hashing", min_relevance=9,
+                                  ledger_dir=str(tmp_path / "ledger"), passages_path=path)  # fmt: skip
+    step.load()
+    first = _attribute_child(row_id="s.a1", question="Brevimast is sold by what?", answer_span="Castiva Labs",
+                             evidence=[{"chunk_id": "b.md:s0", "sentence": "Brevimast is sold by Castiva Labs."}])  # fmt: skip
+    second = _attribute_child(row_id="s.a2", question="Castiva Labs is based in what?", answer_span="Oskeval",
+                              evidence=[{"chunk_id": "b.md:s1", "sentence": "Castiva Labs is based in Oskeval."}])  # fmt: skip
+    next(step.process([first, second]))
+    assert Ledger(tmp_path / "ledger").stage_summary()["reflect_h1"]["counters"]["resynthesized"] == 4
+    tried = step._state["tried"]  # row -> the sentences it failed with (after two re-syntheses: both)
+    assert "b.md:s0" in tried["s.a1"] and len(tried["s.a2"]) == 2
+    assert "b.md:s0" not in tried["s.a2"]  # never moved onto its sibling's failed sentence

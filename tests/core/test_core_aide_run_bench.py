@@ -24,7 +24,7 @@ def test_fake_run_reports_cost_per_supported_row_over_two_hops(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     numbers = json.loads((tmp_path / "n.json").read_text())
     assert list(numbers)[0] == "cost_per_supported_row"
-    assert numbers["seeds"] == 2 and numbers["server_start_s"] is None  # no server for the fake engine
+    assert numbers["seeds"] == 2 and numbers["depth"] == 2 and numbers["server_start_s"] is None  # no server for the fake engine
     steps = numbers["per_step_calls"]
     assert "synthesize_h1" in steps and "synthesize_h2" in steps  # --depth 2 reached the run
     # grounded annotation answers from the evidence: no call, so its engine was never even loaded
@@ -36,8 +36,11 @@ def test_fake_run_reports_cost_per_supported_row_over_two_hops(tmp_path):
 
 
 def test_bad_seed_count_or_depth_is_one_error_line(tmp_path):
-    for args in (["--seeds", "0"], ["--seeds", "99"], ["--depth", "0"]):
+    for args, says in ((["--seeds", "0"], "--seeds must be"), (["--seeds", "99"], "--seeds must be"),
+                       (["--depth", "0"], "--seeds must be"), (["--concurrency", "8"], "--concurrency must be")):
         done = _run("--engine", "fake", *args, "--out", str(tmp_path / "x"))
         assert done.returncode == 2 and "Traceback" not in done.stderr
-        assert "--seeds must be" in done.stderr.strip().splitlines()[-1]
+        assert says in done.stderr.strip().splitlines()[-1]
+    done = _run("--concurrency", "0", "--out", str(tmp_path / "x"))  # checked before any server starts
+    assert done.returncode == 2 and "--concurrency must be" in done.stderr.strip().splitlines()[-1]
     assert not (tmp_path / "x").exists()

@@ -188,3 +188,23 @@ def test_benchmark_seeded_arms_score_only_held_out(tiny_model: Path, tmp_path: P
         assert summary["arms"][arm]["train_rows"] > 0
     assert set(summary["lift_points"]) == {"seeds", "evol", "aide"}
     assert {"aide vs evol", "aide vs base", "seeds vs base"} <= set(summary["paired"])
+
+
+def test_bad_seed_counts_and_adapter_mismatches_are_one_line_before_any_work(tiny_model, tmp_path):  # noqa: F811
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.knowledge_lift import main
+
+    base = ["--model", str(tiny_model), "--out", str(tmp_path / "o")]
+    for n in ("63", "-2"):
+        with pytest.raises(SystemExit, match="held-out seeds must be between 1 and 62"):
+            main([*base, "--arms", "base", "--held-out-seeds", n])
+    other = tmp_path / "other_model"
+    other.mkdir()
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": str(other)}))
+    with pytest.raises(SystemExit, match="trained on .*other_model, not on --model"):
+        main([*base, "--arms", "base,raw", "--adapter", f"raw={adapter}"])
+    with pytest.raises(SystemExit, match="--data / --run-graphgen"):
+        main([*base, "--arms", "base,data", "--adapter", f"data={adapter}", "--data", str(tmp_path)])
+    assert not (tmp_path / "o" / "summary.json").exists()

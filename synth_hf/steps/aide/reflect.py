@@ -103,6 +103,7 @@ class ReflectionMixin(SynthesisMixin):
             for row, text in zip(group, self.llm.generate_texts(prompts, **params) if prompts else []):
                 row["reflection_attempts"] += 1
                 if row.get("answer_span"):
+                    row["synthesis_raw"] = text  # the reply for the fact the row now has
                     unusable += settle_question(row, text, row.get("fact_names") or []) is not None
                 else:
                     unusable += apply_synthesis(row, text, self.seed_format) is not None

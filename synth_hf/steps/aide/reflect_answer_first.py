@@ -4,7 +4,7 @@ on another fact, not the one it failed with.
 An answer-first child's question is mostly fixed by its fact (with a weak synthesizer it is the
 template question of the sentence), so re-asking on the same sentence rarely changes its grade. Here
 each failing row releases its sentence and takes the next candidate for its retrieval query that no
-row of the run uses, that it has not failed with before, and (with the embedding grader) that passes
+row of the run uses, that neither it nor another row of its seed has failed with, and (with the embedding grader) that passes
 reflection's threshold if any does (`FactPicker.give`, as synthesis picks); the re-synthesis call then
 phrases the question for that fact. A row with no other candidate keeps its fact and is re-asked as
 before. Counted: `resynthesis_new_fact`, `resynthesis_same_fact`, and `resynthesis_pregrade_passed` /
@@ -41,7 +41,7 @@ class SelfReflectAnswerFirst(ReflectionMixin, LLMGlobalStep):
 
     def _prepare(self, rows: list[dict]) -> None:
         used, reserved = self.picker().run_state(rows)
-        self._state = {"used": used, "reserved": reserved, "tried": {}, "counts": {}}
+        self._state = {"used": used, "reserved": reserved, "tried": {}, "failed": {}, "counts": {}}
 
     def _new_facts(self, rows: list[dict]) -> None:
         state, picker = self._state, self.picker()
@@ -49,8 +49,12 @@ class SelfReflectAnswerFirst(ReflectionMixin, LLMGlobalStep):
             current = row["evidence"][0]["chunk_id"]
             tried = state["tried"].setdefault(row["row_id"], set())
             tried.add(current)
+            # siblings share the query and the seed the grade is against: a sentence one of them failed
+            # with would top the next one's ranking again
+            failed = state["failed"].setdefault(str(row.get("seed_question") or ""), set())
+            failed.add(current)
             state["used"].discard(current)  # released whatever happens next, unless it stays
-            reason, graded = picker.give(row, state["used"], state["reserved"], exclude=tried)
+            reason, graded = picker.give(row, state["used"], state["reserved"], exclude=tried | failed)
             if reason:  # no other candidate: the row keeps its fact
                 state["used"].add(current)
                 bump(state["counts"], "resynthesis_same_fact")
