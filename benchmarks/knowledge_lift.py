@@ -22,7 +22,7 @@ local vLLM server of the embedded model (`--aide-engine transformers` to run in 
 
 Questions (`--questions`): the 63 core MCQs (mcq.jsonl; seeds are drawn from these), the 159 extra ones
 (mcq_extra.jsonl: an atomic question for every other gold fact, more aggregated and multi-hop), or all
-(default). The summary's `paired` block compares every arm with `raw` and `base` question by question.
+(default). The summary's `paired` block compares every arm with `raw`, `base` and `evol` question by question.
 
 Scoring (synth_hf.evaluation.eval_mcq): the question is rendered as the user turn of the chat
 template that training renders `messages` rows with (`<bos>User: ...\\nAssistant:` for the
