@@ -49,14 +49,16 @@ def no_rows_hint(method: str, config: dict) -> str:
     """What to try when a `method` run keeps nothing: settings the user can change, leaving out what
     `config` (the run's config as a mapping) already sets."""
     if method == "aide":
-        tries = ["more seeds (--set recipe.num_seeds=N)"]
+        tries = ["more seeds"]  # the CLI's --seeds file or the recipe's recipe.num_seeds
         if (config.get("expansion") or {}).get("max_rows") is not None:
             tries.append("more children (--set expansion.max_rows=N)")
         ann = config.get("annotation") or {}
         weak = not ann.get("evidence_fallback") and ann.get("answer_source", "annotator") == "annotator"
         if config.get("documents") and weak:  # an evidence answer is not on yet
             tries.append("--set annotation.evidence_fallback=true")
-        tries += ["documents the seeds are about (--documents)", "a stronger --engine"]
+        if not config.get("documents"):
+            tries.append("documents the seeds are about (--set documents.source=DIR)")
+        tries.append("a stronger engine")
     elif method == "graphgen":
         tries = ["a larger corpus"]
         if ((config.get("generation") or {}).get("rows_per_fact") or 0) < 2:

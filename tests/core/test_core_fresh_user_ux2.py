@@ -175,7 +175,9 @@ def test_no_rows_hint_suggests_only_what_is_not_set():
     assert "evidence_fallback" not in no_rows_hint("aide", medqa)
     ungrounded = {"documents": None, "annotation": {}, "expansion": {"max_rows": None}}
     hint = no_rows_hint("aide", ungrounded)  # the fallback needs documents; no cap to raise
-    assert "evidence_fallback" not in hint and "max_rows" not in hint and "--documents" in hint
+    assert "evidence_fallback" not in hint and "max_rows" not in hint and "--set documents.source=DIR" in hint
+    assert "documents.source" not in no_rows_hint("aide", medqa)  # set already: not suggested
+    assert "recipe.num_seeds" not in hint  # not an option of `synth-hf aide`
     assert "rows_per_fact" not in no_rows_hint("graphgen", {"generation": {"rows_per_fact": 2}})
     assert "rows_per_fact=2" in no_rows_hint("graphgen", {"generation": {"rows_per_fact": 1}})
 
