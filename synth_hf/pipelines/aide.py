@@ -27,7 +27,12 @@ from typing import Any
 
 from synth_hf.pipelines import runner
 from synth_hf.pipelines.aide_config import BUILTIN_OPERATIONS, AIDEConfig
-from synth_hf.pipelines.aide_grounding import read_documents, reflection_stage, support_summary, synthesis_stage
+from synth_hf.pipelines.aide_grounding import (
+    read_documents,
+    reflection_stage,
+    support_summary,
+    synthesis_stage,
+)
 from synth_hf.pipelines.engines import RunEngines, build_engines
 from synth_hf.pipelines.runner import RunResult
 from synth_hf.runtime.artifacts import finish_run

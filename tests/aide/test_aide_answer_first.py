@@ -74,8 +74,8 @@ def test_pick_skips_a_span_whose_question_would_name_no_relation():
 
 
 def test_spans_are_names_as_the_sentence_spells_them_never_part_of_a_word():
-    index = FactIndex(document_passages([("d", "Adverse effects of Lormex include nausea. Typical adverse effects of "
-                                                 "Lormex are mild. Because Lormex blocks GLP-1 receptors, it slows digestion.")]))
+    index = FactIndex(document_passages([("d", ("Adverse effects of Lormex include nausea. Typical adverse effects of "
+                                                 "Lormex are mild. Because Lormex blocks GLP-1 receptors, it slows digestion."))]))
     assert "adverse" not in index.spans("Typical adverse effects of Lormex are mild.")
     third = index.spans("Because Lormex blocks GLP-1 receptors, it slows digestion.")
     assert "1" not in third and not any(s.startswith("Because") for s in third)

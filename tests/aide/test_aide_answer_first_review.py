@@ -49,8 +49,8 @@ def test_sentences_that_cannot_stand_as_facts_are_skipped_and_counted():
 
 
 def test_non_english_documents_get_a_cloze_and_cjk_says_no_answer_span():
-    german = _index(("de.txt", "Zorvatid wird von Lumera Pharma hergestellt. Zorvatid wurde 2009 zugelassen. "
-                               "Kelmar-Fieber wird durch das Ostravirus verursacht."))  # fmt: skip
+    german = _index(("de.txt", ("Zorvatid wird von Lumera Pharma hergestellt. Zorvatid wurde 2009 zugelassen. "
+                                "Kelmar-Fieber wird durch das Ostravirus verursacht.")))  # fmt: skip
     passage, span = german.pick("Wann wurde Zorvatid zugelassen?", set())
     assert span == "2009" and not german.english(passage["chunk_id"])
     assert template_question(passage["sentence"], span, False) == "Fill in the blank: Zorvatid wurde ____ zugelassen."

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 from test_loop_model import tiny_model  # noqa: F401 - the tiny model fixture
 
-from synth_hf.data.knowledge_lift import load_documents, load_gold_facts, load_mcq, load_mcq_extra, load_questions
+from synth_hf.data.knowledge_lift import (
+    load_documents,
+    load_gold_facts,
+    load_mcq,
+    load_mcq_extra,
+    load_questions,
+)
 from synth_hf.evaluation.knowledge_lift import accuracy_by_type, data_figures, lift_table, raw_text_units
 
 ROOT = Path(__file__).resolve().parents[2]
