@@ -162,10 +162,6 @@ class SynthLLM(LLM):
         load are raised at that call, unchanged."""
         self._deferred_load = loader or self.load
 
-    def cancel_deferred_load(self) -> None:
-        """Forget a `defer_load` (the caller loads the engine itself)."""
-        self._deferred_load = None
-
     def _load_if_deferred(self) -> None:
         loader, self._deferred_load = self._deferred_load, None
         if loader is not None:

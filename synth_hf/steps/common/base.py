@@ -127,18 +127,16 @@ class SynthGlobalStep(AccountingMixin, GlobalStep):
 
 class LLMMixin:
     llm: SynthLLM
-    # True: the engine loads at the step's first call, so a step that may make none (merge summarises
-    # only over-budget units) never pays a model load (~30 s for in-process vLLM on CPU)
-    lazy_llm: ClassVar[bool] = False
 
     def may_call(self) -> bool:
-        """False when the step's configuration makes no engine call (e.g. AIDE's annotation answered
-        from the evidence): its engine then loads only if a call comes after all."""
+        """False when the step may well make no engine call (AIDE's annotation answered from the
+        evidence; merge, which summarises only over-budget units): its engine then loads at the first
+        call, if one comes."""
         return True
 
     def load(self) -> None:
         super().load()  # type: ignore[misc]
-        if self.lazy_llm or not self.may_call():
+        if not self.may_call():
             # a model load costs ~30-50 s per step for in-process vLLM on CPU: pay it at the first call
             self.llm.defer_load(self.load_llm)
         else:
@@ -153,7 +151,6 @@ class LLMMixin:
     def load_llm(self) -> None:
         """Load the step's engine (engines' `load` is idempotent); the live display shows
         "loading <engine>" for this stage until it is up."""
-        self.llm.cancel_deferred_load()  # loaded here: the first call must not load it again
         ledger = Ledger(self.ledger_dir) if getattr(self, "ledger_dir", None) else None
         engine = f"{type(self.llm).__name__}:{getattr(self.llm, 'model_name', '?')}"
         if ledger is not None:

@@ -94,7 +94,6 @@ class MergeGraph(GraphGenMixin, LLMGlobalStep):
     (GraphML + parquet) plus the chunk table to `graph_dir`."""
 
     replaces_columns: ClassVar[bool] = True
-    lazy_llm: ClassVar[bool] = True  # most graphs have no unit over the description budget
 
     graph_dir: str
     tokenizer: str = WHITESPACE
@@ -104,6 +103,10 @@ class MergeGraph(GraphGenMixin, LLMGlobalStep):
     similarity_threshold: float = 0.92
     embedder: str | None = Field(default=None)
     whole_names: bool = Field(default=True, description="Alias cut names to the whole name their evidence spells.")
+
+    def may_call(self) -> bool:
+        """Most graphs have no unit over the description budget: the engine loads at the first summary."""
+        return False
 
     @property
     def inputs(self) -> list[str]:
@@ -124,7 +127,6 @@ class MergeGraph(GraphGenMixin, LLMGlobalStep):
         over = units_over_budget(kg, load_token_counter(self.tokenizer), self.description_token_budget)
         if not over:
             return 0, 0, 0
-        self.load_llm()
         prompts = []
         for unit in over:
             data = kg.get_unit(unit)
