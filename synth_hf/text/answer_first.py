@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+from collections.abc import Iterable
 
 from synth_hf.text.compose import predicate
 from synth_hf.text.examples import copied_from_examples
@@ -207,7 +208,7 @@ def verify_question(question: str, answer: str, evidence: list[str], must_name: 
     check = check_support(question, evidence, min_coverage=0.5)
     if check.reason.startswith(("number_", "low_coverage")):
         return f"question_unsupported: {check.reason.split(':')[0]}"
-    return asks_for_the_answer(question, answer, evidence)
+    return asks_for_the_answer(question, answer, evidence, [*must_name, *must_not_name])
 
 
 _ASKS_YEAR = re.compile(r"\b(?:which|what) year\b|\bwhen\b", re.IGNORECASE)
@@ -216,12 +217,14 @@ _ASKS_NUMBER = re.compile(r"\b(?:how (?:many|much|long|old|often|far|big)|dose|t
 _QUESTION_FRAME = {"name", "kind", "type", "thing", "something", "someone"}
 
 
-def asks_for_the_answer(question: str, answer: str, evidence: list[str]) -> str:
+def asks_for_the_answer(question: str, answer: str, evidence: list[str], names: Iterable[str] = ()) -> str:
     """'' when the question asks for what its answer is, else the reason: a year question whose answer
     holds no year, a number question (dose, how many, ...) whose answer has no number, a number answer
     to a question that asks for none, or a question that names no relation of the evidence beyond its
     names ('What is Lumera Pharma?' for 'Brevimast is manufactured by Lumera Pharma') - the 270M model's
-    usual ways of writing a fluent question for the wrong answer."""
+    usual ways of writing a fluent question for the wrong answer. `names`: known whole names (the
+    sentence's anchors); their words are never the relation, so "venna" of "Plasmorix venna" cannot pass
+    "Which disease is caused by Plasmorix venna?" for the reservoir sentence."""
     numeric = has_number(answer)
     if _ASKS_YEAR.search(question) and not re.search(r"\b\d{4}\b", answer):
         return "question_asks_other_type: year"
@@ -229,7 +232,8 @@ def asks_for_the_answer(question: str, answer: str, evidence: list[str]) -> str:
         return "question_asks_other_type: number"
     if numeric and not _ASKS_NUMBER.search(question) and re.match(r"\W*\d", answer):
         return "question_asks_other_type: not a number"
-    names = {stem(w) for n in inner_names(question) for w in tokens(n)}
+    named = [*inner_names(question), *(n for n in names if contains_span(question, n))]
+    names = {stem(w) for n in named for w in tokens(n)}
     relation = [w for w in content_stems(question) if w not in names and w not in _QUESTION_FRAME]
     evidence_stems = set(content_stems(" ".join(evidence)))
     if not any(w in evidence_stems for w in relation):

@@ -40,8 +40,10 @@ class GroundedRecords:
 
 def candidate_names(sentences: list[Sentence]) -> list[str]:
     """Capitalised spans that look like names. A sentence-initial word counts only when the same word
-    is capitalised somewhere else mid-sentence (so 'Patients with ...' does not make a node)."""
-    spans: list[tuple[str, bool]] = []  # (span, starts the sentence)
+    is capitalised somewhere else mid-sentence (so 'Patients with ...' does not make a node). A
+    lowercase word after a name joins it when the two always go together (`_binomials`: "Cryptomyces
+    ardeni", "Plasmorix venna"), so an answer span never cuts a binomial name in two."""
+    spans: list[tuple[str, bool, str]] = []  # (span, starts the sentence, the word after it)
     inner_caps: set[str] = set()
     for sentence in sentences:
         words = list(_WORD.finditer(sentence.text))
@@ -64,17 +66,39 @@ def candidate_names(sentences: list[Sentence]) -> list[str]:
                 else:
                     break
             span = sentence.text[words[i].start() : words[j - 1].end()]
-            spans.append((span, i == 0))
+            after = words[j].group(0) if j < len(words) and sentence.text[words[j - 1].end() : words[j].start()] == " " else ""
+            spans.append((span, i == 0, after))
             if i > 0:
                 inner_caps.update(x.casefold() for x in span.split())
             i = j
+    joined = _binomials(spans, sentences)
     out: dict[str, None] = {}
-    for span, initial in spans:
+    for span, initial, after in spans:
         if initial and span.split()[0].casefold() not in inner_caps:
             continue
         if len(span) >= 3:
-            out[span] = None
+            out[f"{span} {after}" if (span.split()[-1], after) in joined else span] = None
     return list(out)
+
+
+def _binomials(spans: list[tuple[str, bool, str]], sentences: list[Sentence]) -> set[tuple[str, str]]:
+    """(last word of a name, lowercase word) pairs that always occur together, at least twice: the name
+    never without the word after it, the word never without the name before it (a species epithet)."""
+    pairs: dict[tuple[str, str], int] = {}
+    last_words: dict[str, int] = {}
+    for span, _, after in spans:
+        last = span.split()[-1]
+        last_words[last] = last_words.get(last, 0) + 1
+        if after and after[:1].islower() and after.casefold() not in STOPWORDS and after.isalpha():
+            pairs[(last, after)] = pairs.get((last, after), 0) + 1
+    if not pairs:
+        return set()
+    counts: dict[str, int] = {}
+    for sentence in sentences:
+        for m in _WORD.finditer(sentence.text):
+            counts[m.group(0)] = counts.get(m.group(0), 0) + 1
+    return {(last, after) for (last, after), n in pairs.items()
+            if n >= 2 and n == last_words[last] and n == counts.get(after, 0)}  # fmt: skip
 
 
 def _mentions(sentence: str, names: list[str]) -> list[tuple[int, str]]:

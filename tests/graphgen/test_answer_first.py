@@ -397,3 +397,24 @@ def test_a_span_glued_to_a_hyphen_is_never_an_answer():
     assert af.answer_spans("Lumera Pharma makes Zorvatide-XR.", ["Lumera Pharma", "Zorvatide"]) == ["Lumera Pharma"]
     assert "1" not in af.answer_spans("GLP-1 agonists lower weight.", [])
     assert af.answer_spans("Zorvatide - a drug - is made by Lumera Pharma.", ["Zorvatide"]) == ["Zorvatide"]
+
+
+def test_a_binomial_name_is_never_cut_or_taken_for_the_relation():
+    from synth_hf.text.grounding import candidate_names
+    from synth_hf.text.sentences import split_sentences
+
+    doc = ("Plasmorix venna is the parasite that causes Brindle ague. The natural reservoir of Plasmorix venna "
+           "is the water vole. Dr. Hollis Quade was the first scientist to isolate Plasmorix venna. "
+           "Ostravirus causes Kelmar fever. Ostravirus causes rashes. Bats carry Ostravirus.")  # fmt: skip
+    names = candidate_names(split_sentences(doc))
+    assert "Plasmorix venna" in names and "Plasmorix" not in names
+    assert "Ostravirus" in names and not any(n.startswith("Ostravirus ") for n in names)  # "causes" is not a name
+    reservoir = ["The natural reservoir of Plasmorix venna is the water vole."]
+    # the 270M model's question for the reservoir sentence asked for the disease; "venna" is no relation
+    assert af.verify_question("Which of these diseases is caused by Plasmorix venna?", "the water vole", reservoir,
+                              must_name=["Plasmorix venna"]) == "question_lacks_relation"  # fmt: skip
+    assert af.verify_question("What is the natural reservoir of Plasmorix venna?", "the water vole", reservoir,
+                              must_name=["Plasmorix venna"]) == ""  # fmt: skip
+    spans = af.teaching_spans("The spores of Cryptomyces ardeni glow orange.", ["Cryptomyces ardeni"],
+                              ["Cryptomyces ardeni"])  # fmt: skip
+    assert "Cryptomyces" not in spans
