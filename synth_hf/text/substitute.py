@@ -41,7 +41,7 @@ def name_shape(name: str) -> tuple[bool, bool, int]:
 def same_kind(a: str, type_a: str, b: str, type_b: str, strict: bool = True) -> bool:
     """Same `name_shape`, and (strict) the same entity type when both have one. Types come from the
     synthesizer and can be wrong, so the shape always applies; callers retry with strict=False when
-    too few names share the type."""
+    too few names share the type (MCQ distractors; a false statement uses `swap_entity`'s stricter rule)."""
     if name_shape(a) != name_shape(b):
         return False
     return not (strict and type_a and type_b) or type_a == type_b
@@ -49,16 +49,17 @@ def same_kind(a: str, type_a: str, b: str, type_b: str, strict: bool = True) -> 
 
 def swap_entity(sentence: str, mentioned: Sequence[str], pool: Sequence[tuple[str, str]],
                 types: dict[str, str], key: str = "") -> tuple[str, str, str] | None:
-    """Swap one mentioned name for another pool name of the same type (any type when the mentioned name
-    has none) that the sentence does not mention. Returns (statement, old, new) or None."""
+    """Swap one mentioned name for another pool name of its kind that the sentence does not mention:
+    a typed name only for a name of the same type (case-insensitive; word counts may differ, titles and
+    capitals may not), an untyped one only for an untyped name of the same `name_shape`. A typed name with
+    no peer is not swapped: "Celsius was developed by ..." for a drug, or "Drosk is a town in the country
+    of Hair", is false but teaches nothing. Returns (statement, old, new) or None."""
     for old in sorted(mentioned, key=lambda n: (not types.get(normalize_span(n)), n)):
-        kind = types.get(normalize_span(old), "")
-        same: list[str] = []
-        for strict in (True, False):
-            same = [n for n, t in pool if same_kind(old, kind, n, t, strict) and not contains_span(sentence, n)
-                    and normalize_span(n) != normalize_span(old)]  # fmt: skip
-            if same:
-                break
+        kind = types.get(normalize_span(old), "").casefold()
+        title, capital, _ = name_shape(old)
+        same = [n for n, t in pool if not contains_span(sentence, n) and normalize_span(n) != normalize_span(old)
+                and (t.casefold() == kind and name_shape(n)[:2] == (title, capital) if kind
+                     else not t and name_shape(n) == name_shape(old))]  # fmt: skip
         new = _pick(sorted(same), f"{key}|{sentence}|{old}")
         if new is None:
             continue

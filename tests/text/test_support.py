@@ -7,7 +7,7 @@ import pytest
 from synth_hf.text.grounding import candidate_names, ground_records
 from synth_hf.text.sentences import split_sentences
 from synth_hf.text.substitute import change_number, substitutions, swap_entity
-from synth_hf.text.support import check_support, contains_span, gives_away
+from synth_hf.text.support import check_support, contains_span, gives_away, normalize_span
 
 EVIDENCE = [
     "Zorvatide is used to treat Kelmar fever.",
@@ -111,3 +111,19 @@ def test_grounding_keeps_only_what_sentences_say():
     for r in got.relations:
         assert all(contains_span(e["sentence"], r["source"]) and contains_span(e["sentence"], r["target"])
                    for e in r["evidence"])  # fmt: skip
+
+
+def test_a_typed_name_is_swapped_only_for_a_name_of_its_type():
+    pool = [("Brevimast", "drug"), ("Celsius", ""), ("Kestrel Prize", ""), ("Tessin Award", ""),
+            ("Hollis Quade", "PERSON"), ("Dr. Amara Lindqvar", "person"), ("Ostravirus", "pathogen"),
+            ("Plasmorix venna", "pathogen"), ("Orrin Medal", "")]  # fmt: skip
+    types = {normalize_span(n): t for n, t in pool}
+    # a drug has no other drug here: no swap (an untyped 'Celsius' would make a statement that teaches nothing)
+    assert swap_entity("Brevimast was developed by Dr. Edda Norquist.", ["Brevimast"], pool, types) is None
+    # a person without a title has no peer of its type and shape; the untyped prize is swapped instead
+    got = swap_entity("Dr. Hollis Quade received the Orrin Medal in 1979.", ["Hollis Quade", "Orrin Medal"], pool,
+                      types)  # fmt: skip
+    assert got is not None and got[1] == "Orrin Medal" and got[2] in {"Kestrel Prize", "Tessin Award"}
+    # the same type may differ in word count: a virus for a binomial parasite
+    got = swap_entity("Bats carry Ostravirus.", ["Ostravirus"], pool, types)
+    assert got == ("Bats carry Plasmorix venna.", "Ostravirus", "Plasmorix venna")
