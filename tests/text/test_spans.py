@@ -68,6 +68,7 @@ def test_distractors_are_of_the_kind_the_corpus_gives(tmp_path):
 
     from synth_hf.steps.graphgen.corpus_index import CorpusIndex
     from synth_hf.text.answer_first import options_for
+    from synth_hf.text.substitute import swap_entity
 
     text = ("Kelmar fever is an infectious disease. Sallow lung is a bacterial disease. Brindle ague is a parasitic "
             "disease. Tolvane syndrome is a fungal disease. Anton Gorv is a farmer. Mirela Kavun is a nurse. "
@@ -79,6 +80,9 @@ def test_distractors_are_of_the_kind_the_corpus_gives(tmp_path):
     pq.write_table(pa.table({"chunk_id": ["c1"], "text": [text]}), tmp_path / "chunks.parquet")
     index = CorpusIndex(str(tmp_path))
     assert index.types["kelmar fever"] == "disease" and index.types["anton gorv"] == "person"
+    # the extraction's label stays apart from the corpus's kinds: no person stands in for the drug
+    assert index.types["zorvatide"] == "extracted:PERSON"
+    assert swap_entity("Zorvatide is used to treat Kelmar fever.", ["Zorvatide"], index.pool, index.types) is None
     kind = index.types["kelmar fever"]
     options = options_for("Kelmar fever", index.pool, kind, ["Zorvatide is used to treat Kelmar fever."], "k1")
     assert sorted(options) == ["Brindle ague", "Sallow lung", "Tolvane syndrome"]

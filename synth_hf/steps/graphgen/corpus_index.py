@@ -35,8 +35,9 @@ class CorpusIndex:
         for row in pq.read_table(Path(graph_dir) / "nodes.parquet").to_pylist():
             name = row.get("name") or row.get("id") or ""
             kind = row.get("entity_type") or ""
-            # what the corpus says the entity is beats the extraction's type label
-            kind = self.category(name) or ("" if kind == "UNKNOWN" else kind)
+            # what the corpus says the entity is beats the extraction's type label, and never equals one:
+            # the 270M model labelled the company "Lumera Pharma" DRUG ("Zorvatide is manufactured by Quenamycin")
+            kind = self.category(name) or ("" if kind in ("", "UNKNOWN") else f"extracted:{kind}")
             self.pool.append((name, kind))
             self.types[normalize_span(name)] = kind
             self.names[str(row.get("id", name))] = name
