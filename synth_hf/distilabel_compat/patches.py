@@ -22,6 +22,7 @@ def apply() -> None:
     stop_idle_replicas(BasePipeline)
     accumulate_in_order(_BatchManagerStep)
     throttle_cache(BasePipeline)
+    poll_stage_loads(BasePipeline)
     _APPLIED = True
 
 
@@ -88,3 +89,70 @@ def throttle_cache(pipeline_cls: Any) -> None:
 
     pipeline_cls._cache = _cache
     pipeline_cls._finalize_pipeline_execution = _finalize_pipeline_execution
+
+
+# How often the driver checks that a stage's steps have loaded or unloaded (see poll_stage_loads).
+LOAD_POLL_S = 0.02
+# The methods poll_stage_loads replaced, by name: tests run a pipeline on upstream's timing with them.
+UPSTREAM_POLLING: dict[str, Any] = {}
+
+
+def poll_stage_loads(pipeline_cls: Any) -> None:
+    """Upstream: `_run_stage_steps_and_wait` looks at a stage's load status every 2.5 s, so each load
+    stage costs up to 2.5 s however fast its steps load (a sequential AIDE run has 15 stages: ~37 s of
+    its 62 s on the fake engine); `_wait_current_stage_to_finish` re-checks the unload status in a
+    loop without sleeping, taking a core from the worker that is unloading.
+    Patched: both check every `_synth_load_poll_s` seconds (default LOAD_POLL_S); what they wait
+    for, what they log and return, and the stop lock they hold while waiting are upstream's."""
+    from distilabel.pipeline.base import _STEP_LOAD_FAILED_CODE, _STEP_UNLOADED_CODE
+
+    def _run_stage_steps_and_wait(self: Any, stage: int) -> bool:
+        assert self._batch_manager, "Batch manager is not set"
+        steps = self._steps_to_be_loaded_in_stage(stage)
+        self._run_steps(steps=steps)
+        self._logger.info(f"⏳ Waiting for all the steps of stage {stage} to load...")
+        previous_message = None
+        with self._stop_called_lock:
+            while not self._stop_called:
+                with self._steps_load_status_lock:
+                    status = self._get_steps_load_status(steps)
+                    if any(replicas == _STEP_LOAD_FAILED_CODE for replicas in status.values()):
+                        self._logger.error(f"❌ Failed to load all the steps of stage {stage}")
+                        return False
+                    # a fast step may have finished (unloaded) before it is seen loaded
+                    loaded = [
+                        name
+                        for name, replicas in status.items()
+                        if replicas in (self.dag.get_step_replica_count(name), _STEP_UNLOADED_CODE)
+                    ]
+                    message = f"⏳ Steps from stage {stage} loaded: {len(loaded)}/{len(status)}" + "".join(
+                        f"\n * '{name}' replicas: {max(0, replicas)}/{self.dag.get_step_replica_count(name)}"
+                        for name, replicas in status.items()
+                    )
+                    if loaded and message != previous_message:
+                        self._logger.info(message)
+                        previous_message = message
+                    if len(loaded) == len(status):
+                        self._logger.info(f"✅ All the steps from stage {stage} have been loaded!")
+                        return True
+                time.sleep(getattr(self, "_synth_load_poll_s", LOAD_POLL_S))
+        return not self._stop_called
+
+    def _wait_current_stage_to_finish(self: Any) -> None:
+        stage = self._current_stage
+        steps = self._steps_to_be_loaded_in_stage(stage)
+        self._logger.info(f"⏳ Waiting for stage {stage} to finish...")
+        with self._stop_called_lock:
+            while not self._stop_called:
+                status = self._get_steps_load_status(steps)
+                if all(replicas == _STEP_UNLOADED_CODE for replicas in status.values()):
+                    self._logger.info(f"✅ Stage {stage} has finished!")
+                    break
+                time.sleep(getattr(self, "_synth_load_poll_s", LOAD_POLL_S))
+
+    for name, patched in (
+        ("_run_stage_steps_and_wait", _run_stage_steps_and_wait),
+        ("_wait_current_stage_to_finish", _wait_current_stage_to_finish),
+    ):
+        UPSTREAM_POLLING.setdefault(name, getattr(pipeline_cls, name))
+        setattr(pipeline_cls, name, patched)
