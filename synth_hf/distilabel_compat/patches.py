@@ -5,6 +5,7 @@ Each function changes one upstream behaviour; `apply()` installs all of them onc
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -66,16 +67,17 @@ def accumulate_in_order(batch_manager_step_cls: Any) -> None:
 def throttle_cache(pipeline_cls: Any) -> None:
     """Upstream: the whole pipeline and every buffered batch are saved after each batch, which grows
     with the run (O(batches²)) and dominated the driver's time in benchmarks/memory_scale.py.
-    Patched: a pipeline with `_synth_cache_interval_s` saves at most that often in between; the final
-    save (normal end or Ctrl-C) always happens. Only a hard kill sees an older cache, so only pipelines
-    whose steps keep their own per-batch results (the step frame's memo) should set it."""
+    Patched: a pipeline with `_synth_cache_interval_s` saves at most that often in between (`math.inf`:
+    never in between); the final save (normal end or Ctrl-C) always happens. Only a hard kill sees an
+    older cache, so only pipelines whose steps keep their own per-batch results (the step frame's memo)
+    should set it."""
     save, finalize = pipeline_cls._cache, pipeline_cls._finalize_pipeline_execution
 
     def _cache(self: Any) -> None:
         interval = getattr(self, "_synth_cache_interval_s", 0.0)
         if interval and not getattr(self, "_synth_finalizing", False):
             now = time.monotonic()
-            if now - getattr(self, "_synth_cache_saved_at", float("-inf")) < interval:
+            if math.isinf(interval) or now - getattr(self, "_synth_cache_saved_at", float("-inf")) < interval:
                 return
             self._synth_cache_saved_at = now
         save(self)
