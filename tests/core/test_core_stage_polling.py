@@ -68,7 +68,7 @@ def test_upstream_methods_are_kept_for_comparison():
     from distilabel.pipeline.base import BasePipeline
 
     distilabel_compat.apply()
-    assert set(patches.UPSTREAM_POLLING) == {"_run_stage_steps_and_wait", "_wait_current_stage_to_finish"}
-    for name, upstream in patches.UPSTREAM_POLLING.items():
-        assert getattr(BasePipeline, name) is not upstream
-        assert upstream.__module__ == "distilabel.pipeline.base"
+    assert {"_run_stage_steps_and_wait", "_wait_current_stage_to_finish"} <= set(patches.UPSTREAM)
+    for name in ("_run_stage_steps_and_wait", "_wait_current_stage_to_finish"):
+        assert getattr(BasePipeline, name) is not patches.UPSTREAM[name]
+        assert patches.UPSTREAM[name].__module__ == "distilabel.pipeline.base"
