@@ -12,8 +12,8 @@ upstream behaviour it changes and why:
   step starts only once batches 0..last all arrived (upstream, with replicas the last batch can
   overtake an earlier one and the global step runs on partial data).
 - `patches.throttle_cache` — `BasePipeline._cache` / `_finalize_pipeline_execution`: a pipeline may
-  space out its cache saves (upstream saves everything after every batch, O(batches²)); the final
-  save always happens.
+  space out its cache saves, or keep only the final one (upstream saves everything after every batch,
+  O(batches²)); the final save always happens.
 - `patches.poll_stage_loads` — `BasePipeline._run_stage_steps_and_wait` /
   `_wait_current_stage_to_finish`: the driver checks a load stage's status every 20 ms (upstream
   every 2.5 s, so each of a sequential run's stages cost up to 2.5 s; and it spun without sleeping
