@@ -20,7 +20,8 @@ step that calls one (~30-50 s each on CPU, inside the headline's wall time).
 
 Every engine call of the LLM stages (persona pool, extraction, synthesis, annotation) is traced; the
 "pipeline time" is the union of those stages' busy spans (model loading excluded), and the raw baseline
-replays all traced prompts in one batched call per call shape on a fresh engine (benchmarks/utilisation.py).
+replays all traced prompts in one batched call per call shape on a fresh engine (benchmarks/utilisation.py);
+`non_llm_wall_s` is the rest of the pipeline's wall time (start-up, stage changes, steps without a call).
 Each stage gets its whole hop as one batch (input_batch_size >= rows), the best case for batching.
 """
 
@@ -209,6 +210,8 @@ def main() -> int:
         "reflection": args.reflection,
         "kept_rows": rows,
         **run_figures(summary, wall),
+        # wall time outside the LLM stages' spans: worker start-up, stage changes, the other steps, saving
+        "non_llm_wall_s": round(wall - figures["llm_stage_time_s"], 1),
         **figures,
         "per_step_calls": {s: n["llm_calls"] for s, n in summary["stages"].items() if n["llm_calls"]},
         "branches": dict(Counter(result.dataset["branch"])) if rows else {},

@@ -12,8 +12,14 @@ upstream behaviour it changes and why:
   step starts only once batches 0..last all arrived (upstream, with replicas the last batch can
   overtake an earlier one and the global step runs on partial data).
 - `patches.throttle_cache` — `BasePipeline._cache` / `_finalize_pipeline_execution`: a pipeline may
-  space out its cache saves (upstream saves everything after every batch, O(batches²)); the final
-  save always happens.
+  space out its cache saves, or keep only the final one (upstream saves everything after every batch,
+  O(batches²)); the final save always happens.
+- `patches.poll_stage_loads` — `BasePipeline._run_stage_steps_and_wait` /
+  `_wait_current_stage_to_finish`: the driver checks a load stage's status every 20 ms (upstream
+  every 2.5 s, so each of a sequential run's stages cost up to 2.5 s; and it spun without sleeping
+  while a stage unloaded).
+- `patches.fix_cache_location` — `BasePipeline._cache_location` / `_output_queue_loop`: computed once
+  per run loop (upstream hashes every step's dump for every batch the driver registers).
 - `worker_start.use_fork_server` — `distilabel.pipeline.local.mp` / `_NoDaemonPool`: step workers
   start from a fork server (upstream forks the caller, whose dead OpenMP pool hangs the worker after
   the caller ran torch on several threads).

@@ -10,6 +10,12 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+# the same computations as the self_bleu / distinct_n metrics, without importing evaluate (which
+# imports transformers' pipelines: ~9 s at the end of every run whose report needs them)
+from synth_hf.metrics._text import distinct_n_scores, self_bleu_score
+
+__all__ = ["METRIC_NAMES", "distinct_n_scores", "load_metric", "metric_path", "self_bleu_score"]
+
 METRICS_DIR = Path(__file__).resolve().parent
 METRIC_NAMES: tuple[str, ...] = (
     "ece",

@@ -6,7 +6,7 @@ Higher is more diverse. Tokens are lower-cased words (punctuation dropped).
 import datasets
 import evaluate
 
-from ._text import ngrams, words
+from ._text import distinct_n_scores
 
 _DESCRIPTION = __doc__
 _KWARGS = "predictions: list of texts; max_n: int = 2 (reports distinct_1 .. distinct_{max_n})"
@@ -23,9 +23,4 @@ class DistinctN(evaluate.Metric):
         )
 
     def _compute(self, predictions, max_n: int = 2) -> dict:
-        tokenized = [words(t) for t in predictions]
-        out = {}
-        for n in range(1, max_n + 1):
-            grams = [g for toks in tokenized for g in ngrams(toks, n)]
-            out[f"distinct_{n}"] = len(set(grams)) / len(grams) if grams else 0.0
-        return out
+        return distinct_n_scores(predictions, max_n)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,9 +44,10 @@ from synth_hf.summary import save_summary
 
 POOL_FILE = "personas.json"
 PASSAGES_FILE = "evidence_passages.json"
-# Every step memos its finished batches (hard-kill resume), so distilabel's own per-batch cache
-# saves can be sparse (see distilabel_compat.patches.throttle_cache).
-CACHE_INTERVAL_S = 10.0
+# Every step memos its finished batches, and after a hard kill runner.running discards distilabel's
+# cache and resumes from that memo: its saves in between are never read, only the final one (normal
+# end or Ctrl-C) is. They cost 1-4 s each on 2 loaded cores (see distilabel_compat.patches.throttle_cache).
+CACHE_INTERVAL_S = math.inf
 
 
 # the annotation config fields the annotate step takes under the same names

@@ -172,12 +172,12 @@ def _quality(run: Path, summary: dict, rows: list[dict]) -> dict[str, Any]:
     texts = [str(r.get("question") or "") for r in rows if r.get("question")]
     if len(texts) < 2:
         return {}
-    from synth_hf.metrics import load_metric
+    from synth_hf.metrics import distinct_n_scores, self_bleu_score
 
     overall: dict[str, Any] = {"rows": len(texts)}
-    bleu = load_metric("self_bleu").compute(predictions=texts, max_samples=500, seed=0)
+    bleu = self_bleu_score(texts, max_samples=500, seed=0)
     overall["self_bleu"] = round(float(bleu["self_bleu"]), 4)
-    distinct = load_metric("distinct_n").compute(predictions=texts, max_n=2)
+    distinct = distinct_n_scores(texts, max_n=2)
     overall.update({k: round(float(v), 4) for k, v in distinct.items()})
     return {"overall": overall, "per_hop": {}}
 

@@ -25,6 +25,7 @@ def test_fake_run_reports_cost_per_supported_row_over_two_hops(tmp_path):
     numbers = json.loads((tmp_path / "n.json").read_text())
     assert next(iter(numbers)) == "cost_per_supported_row"
     assert numbers["seeds"] == 2 and numbers["depth"] == 2 and numbers["server_start_s"] is None  # no server for the fake engine
+    assert 0 < numbers["non_llm_wall_s"] <= numbers["pipeline_wall_s"]
     steps = numbers["per_step_calls"]
     assert "synthesize_h1" in steps and "synthesize_h2" in steps  # --depth 2 reached the run
     # grounded annotation answers from the evidence: no call, so its engine was never even loaded

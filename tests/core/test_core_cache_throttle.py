@@ -48,3 +48,29 @@ def test_the_patches_refuse_another_distilabel_version():
     distilabel_compat.check_version("1.5.3")
     with pytest.raises(RuntimeError, match=r"patches distilabel 1\.5\.3 .*distilabel 1\.6\.0 is installed"):
         distilabel_compat.check_version("1.6.0")
+
+
+def test_an_infinite_interval_keeps_only_the_final_save(monkeypatch):
+    import math
+
+    pipeline, saves = _pipeline(monkeypatch, interval=math.inf)
+    for _ in range(3):  # no save in between, not even the first
+        pipeline._cache()
+    assert saves == []
+    pipeline._finalize_pipeline_execution()
+    assert len(saves) == 1
+
+
+def test_aide_keeps_only_distilabels_final_cache_save(tmp_path):
+    import math
+
+    from synth_hf.pipelines.aide import build_aide
+    from synth_hf.pipelines.aide_config import AIDEConfig
+
+    config = AIDEConfig.model_validate({
+        "run": {"output_dir": str(tmp_path), "name": "r"},
+        "engine": {"engine": "fake"},
+        "seeds": {"rows": [{"question": "Why is the sky blue?", "answer": "Rayleigh scattering."}]},
+        "personas": {"source": None, "embedder": "hashing", "cache_dir": str(tmp_path / "emb")},
+    })  # fmt: skip
+    assert build_aide(config)._synth_cache_interval_s == math.inf

@@ -12,12 +12,12 @@ import numpy as np
 
 
 def _diversity(texts: list[str], max_samples: int, seed: int) -> dict[str, Any]:
-    from synth_hf.metrics import load_metric
+    from synth_hf.metrics import distinct_n_scores, self_bleu_score
 
     out: dict[str, Any] = {}
-    bleu = load_metric("self_bleu").compute(predictions=texts, max_samples=max_samples, seed=seed)
+    bleu = self_bleu_score(texts, max_samples=max_samples, seed=seed)
     out["self_bleu"] = round(float(bleu["self_bleu"]), 4)
-    distinct = load_metric("distinct_n").compute(predictions=texts, max_n=2)
+    distinct = distinct_n_scores(texts, max_n=2)
     out.update({k: round(float(v), 4) for k, v in distinct.items()})
     return out
 
