@@ -285,7 +285,10 @@ def main(argv: list[str] | None = None) -> int:
     # training rows per trained arm (raw text is handled apart); figures measured on the held-out MCQs
     train_sets: dict = {}
     if "data" in arms and args.data:
-        dataset = load_sft_dataset(args.data)
+        try:
+            dataset = load_sft_dataset(args.data)
+        except (FileNotFoundError, ValueError) as err:
+            raise SystemExit(f"--data {args.data}: {err}") from None
         if "messages" not in dataset.column_names:
             raise SystemExit(f"--data {args.data} has no `messages` column: {dataset.column_names}")
         train_sets["data"] = dataset

@@ -213,4 +213,6 @@ def test_bad_seed_counts_and_adapter_mismatches_are_one_line_before_any_work(tin
         main([*base, "--arms", "base,raw", "--adapter", f"raw={adapter}"])
     with pytest.raises(SystemExit, match="--data / --run-graphgen"):
         main([*base, "--arms", "base,data", "--adapter", f"data={adapter}", "--data", str(tmp_path)])
+    with pytest.raises(SystemExit, match=r"--data .*nowhere: .*no such file"):
+        main([*base, "--arms", "base,data", "--data", str(tmp_path / "nowhere")])
     assert not (tmp_path / "o" / "summary.json").exists()
