@@ -35,17 +35,29 @@ DATA = Path(__import__("synth_hf").__file__).resolve().parent / "data"
 
 
 def medqa_rows(source: str) -> list[dict]:
-    """MedQA rows (options as {"A": ...}, answer_idx letter) as AIDE MCQ seeds (option list + letter)."""
+    """MedQA-format jsonl as AIDE MCQ seeds (option list + answer letter). Options as a list or a
+    label->text mapping; the answer as `answer_idx` / `answer_index` / `label` or an `answer` index, label
+    or option text (`synth_hf.text.mcq`). Raises FileNotFoundError, or ValueError naming file:line."""
+    from synth_hf.text.mcq import resolve_answer, split_options
+
     rows = []
-    for line in Path(source).read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(Path(source).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
-        row = json.loads(line)
-        options = row["options"]
-        letters = sorted(options) if isinstance(options, dict) else [chr(65 + i) for i in range(len(options))]
-        values = [options[k] for k in letters] if isinstance(options, dict) else list(options)
-        rows.append({"id": row.get("id"), "question": row["question"], "options": values,
-                     "answer": row["answer_idx"], "raw": row})
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{source}:{number}: invalid JSON ({err.msg}, column {err.colno})") from None
+        split = split_options(row.get("options")) if isinstance(row, dict) else None
+        if split is None or not isinstance(row.get("question"), str):
+            raise ValueError(f"{source}:{number}: expected a 'question' string and 'options' (a list or a "
+                             f"label->text mapping); got {sorted(row) if isinstance(row, dict) else type(row).__name__}")
+        labels, texts = split
+        idx, problem = resolve_answer(row, labels, texts)
+        if problem:
+            raise ValueError(f"{source}:{number}: {problem[1]}")
+        rows.append({"id": row.get("id"), "question": row["question"], "options": texts,
+                     "answer": labels[idx], "raw": row})  # fmt: skip
     return rows
 
 

@@ -55,3 +55,25 @@ def test_aide_recipe_splits_seeds_from_the_evaluation_questions(tmp_path):
     args = aide_medqa.build_parser().parse_args(["--out", str(tmp_path), "--set", "recipe.num_seeds=1000"])
     with pytest.raises(ValueError, match="need more than 1000"):
         aide_medqa.build_config(args)
+
+
+def test_aide_recipe_reads_every_documented_seed_layout_and_names_bad_lines(tmp_path):
+    import json
+
+    path = tmp_path / "seeds.jsonl"
+    layouts = [
+        {"question": "Q1?", "options": {"A": "x", "B": "y"}, "answer_idx": "B"},
+        {"question": "Q2?", "options": ["x", "y", "z"], "answer_index": 2},
+        {"question": "Q3?", "options": {"A": "x", "B": "y"}, "answer": "A"},
+        {"question": "Q4?", "options": ["x", "y"], "answer": "y"},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in layouts) + "\n", encoding="utf-8")
+    rows = aide_medqa.medqa_rows(str(path))
+    assert [(r["options"], r["answer"]) for r in rows] == [(["x", "y"], "B"), (["x", "y", "z"], "C"),
+                                                           (["x", "y"], "A"), (["x", "y"], "B")]  # fmt: skip
+    for bad, message in [('{"foo": 1, "bar": 2}', r"seeds.jsonl:2: expected a 'question'"),
+                         ('{"question": "Q?", "options": ["x"], "answer": "Q"}', r"seeds.jsonl:2: answer='Q' names no option"),
+                         ("not json", r"seeds.jsonl:2: invalid JSON")]:  # fmt: skip
+        path.write_text(json.dumps(layouts[0]) + "\n" + bad + "\n", encoding="utf-8")
+        with pytest.raises(ValueError, match=message):
+            aide_medqa.medqa_rows(str(path))
