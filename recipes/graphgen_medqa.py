@@ -126,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     config = build_config(args)
     recipe = config.recipe or RecipeConfig()
+    # a mistyped evaluation file fails here, not after the whole GraphGen run
+    eval_sets = {"mcq": load_eval_set(args.mcq), "statements": load_eval_set(args.statements),
+                 "open_qa": load_eval_set(args.open_qa or (recipe.open_qa and str(DATA / recipe.open_qa)))}
     # Roles on the embedded in-process default share one local vLLM server; named engines stay.
     # The server stops when this block ends: training and evaluation then have every core.
     served = shared_embedded_server(config, ("synthesizer", "trainee"), enabled=not args.no_serve,
@@ -144,8 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         repo_id=args.repo_id,
         private=args.private,
         raw_text=corpus_texts(config) if recipe.mix_raw_text else None,
-        eval_sets={"mcq": load_eval_set(args.mcq), "statements": load_eval_set(args.statements),
-                   "open_qa": load_eval_set(args.open_qa or (recipe.open_qa and str(DATA / recipe.open_qa)))},
+        eval_sets=eval_sets,
         licenses=licenses + recipe.licenses,
     )
     timed("publish+train+eval", lambda: close_the_loop(result, loop, config))

@@ -77,3 +77,15 @@ def test_aide_recipe_reads_every_documented_seed_layout_and_names_bad_lines(tmp_
         path.write_text(json.dumps(layouts[0]) + "\n" + bad + "\n", encoding="utf-8")
         with pytest.raises(ValueError, match=message):
             aide_medqa.medqa_rows(str(path))
+
+
+def test_graphgen_recipe_checks_its_evaluation_files_before_the_run(tmp_path, monkeypatch):
+    import synth_hf.pipelines.graphgen as pipeline
+
+    def never(*_a, **_k):
+        raise AssertionError("GraphGen ran before the evaluation files were checked")
+
+    monkeypatch.setattr(pipeline, "run_graphgen", never)
+    for flag in ("--mcq", "--statements", "--open-qa"):
+        with pytest.raises((FileNotFoundError, ValueError), match="nope.jsonl"):
+            graphgen_medqa.main(["--out", str(tmp_path / "o"), "--no-serve", flag, str(tmp_path / "nope.jsonl")])
