@@ -57,6 +57,21 @@ def skip_reason(path: Path) -> str | None:
     return None
 
 
+def binary_reason(path: Path) -> str | None:
+    """Why a text or HTML file is not text: NUL bytes in its first 8 KiB (an executable, image or UTF-16
+    file named .txt, which would reach the model as replacement characters); None otherwise, and for
+    files of other kinds or that cannot be opened (their read reports that)."""
+    if file_kind(path) not in ("text", "html"):
+        return None
+    opener = _TEXT_OPENERS.get(path.suffix.lower(), open)
+    try:
+        with opener(path, "rb") as fh:
+            head = fh.read(8192)
+    except OSError:
+        return None
+    return "binary content (NUL bytes), not UTF-8 text" if b"\x00" in head else None
+
+
 def is_compressed(path: Path) -> bool:
     return path.suffix.lower() in COMPRESSION_SUFFIXES
 

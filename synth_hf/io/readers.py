@@ -15,6 +15,7 @@ from typing import Any
 import datasets
 
 from synth_hf.io._files import (
+    binary_reason,
     file_kind,
     inner_suffix,
     is_compressed,
@@ -104,7 +105,7 @@ def _dir_plan(root: Path) -> SourcePlan:
             if name in PACKAGE_FILES:  # a corpus shipped as a Python package: not the user's documents
                 continue
             path = Path(folder) / name
-            reason = skip_reason(path) if path.is_file() else "not a regular file"
+            reason = (skip_reason(path) or binary_reason(path)) if path.is_file() else "not a regular file"
             if reason:
                 plan.skipped.append({"path": str(path), "reason": reason})
                 continue
@@ -129,7 +130,8 @@ def _resolve(source: str) -> SourcePlan:
     if path.is_dir():
         return _dir_plan(path)
     if path.is_file():
-        reason = skip_reason(path.with_name("_" + path.name.lstrip(".")))  # named explicitly: hidden is fine
+        # named explicitly: hidden is fine
+        reason = skip_reason(path.with_name("_" + path.name.lstrip("."))) or binary_reason(path)
         if reason:
             raise ValueError(f"cannot read {path.name!r}: {reason}")
         kind = file_kind(path)

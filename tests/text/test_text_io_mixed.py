@@ -160,3 +160,18 @@ def test_an_empty_line_file_says_it_is_empty(tmp_path):
     (tmp_path / "empty.jsonl").write_text("")
     with pytest.raises(ValueError, match="the file is empty"):
         load_text_dataset(str(tmp_path / "empty.jsonl"))
+
+
+def test_a_binary_file_named_txt_is_skipped_with_a_reason(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("Zorvatide is made by Lumera Pharma.", encoding="utf-8")
+    (folder / "blob.txt").write_bytes(b"\x7fELF\x02\x01\x01\x00\x00" + bytes(range(256)) * 8)
+    with gzip.open(folder / "packed.txt.gz", "wb") as fh:
+        fh.write(b"\x00\x01binary")
+    corpus, stats = load_text_dataset(str(folder))
+    assert corpus["text"] == ["Zorvatide is made by Lumera Pharma."]
+    reasons = {s["path"].rsplit("/", 1)[-1]: s["reason"] for s in stats.skipped_files}
+    assert set(reasons) == {"blob.txt", "packed.txt.gz"} and all("NUL bytes" in r for r in reasons.values())
+    with pytest.raises(ValueError, match=r"cannot read 'blob.txt': binary content"):
+        load_text_dataset(str(folder / "blob.txt"))
