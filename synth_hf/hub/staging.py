@@ -141,7 +141,7 @@ def build_front_matter(splits: dict[str, Dataset], ctx: Mapping[str, Any]) -> tu
     """The card's YAML metadata (as a dict) and the human list of licence sources."""
     license_id, sources = most_restrictive_license(ctx.get("licenses"))
     method = str(ctx.get("method", "unknown"))
-    language = ctx.get("language", ["en"])
+    language = ctx.get("language") or _row_languages(splits) or ["en"]
     tags = ["synthetic", "synth_hf", method.lower()] + [t for t in ctx.get("tags", []) if t]
     meta: dict[str, Any] = {
         "license": license_id,
@@ -160,6 +160,17 @@ def build_front_matter(splits: dict[str, Dataset], ctx: Mapping[str, Any]) -> tu
     if license_id == "other":
         meta["license_name"] = "inherited-" + re.sub(r"[^a-z0-9.-]+", "-", sources.lower())[:60].strip("-")
     return meta, sources
+
+
+def _row_languages(splits: dict[str, Dataset]) -> list[str]:
+    """The distinct codes of the rows' `language` column (GraphGen writes one per row), most rows first."""
+    counts: dict[str, int] = {}
+    for ds in splits.values():
+        if "language" in ds.column_names:
+            for code in ds["language"]:
+                if isinstance(code, str) and code.strip():
+                    counts[code.strip()] = counts.get(code.strip(), 0) + 1
+    return sorted(counts, key=lambda c: (-counts[c], c))
 
 
 def render_card(template: Path, **context: Any) -> str:

@@ -314,3 +314,11 @@ def test_publish_refuses_a_folder_with_a_secret(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="secret"):
         publish_dataset(out, "someone/x", token="hf_test", api=api)
     assert api.calls == []
+
+
+def test_card_language_comes_from_the_rows_when_not_given(tmp_path: Path) -> None:
+    rows = [{"messages": [{"role": "user", "content": "Q"}], "language": lang} for lang in ("de", "de", "en", "")]
+    out = stage_dataset(Dataset.from_list(rows), tmp_path / "staged", card_context={"method": "graphgen"})
+    assert _front_matter(out / "README.md")[0]["language"] == ["de", "en"]
+    out = stage_dataset(Dataset.from_list(rows), tmp_path / "given", card_context={"method": "graphgen", "language": "fr"})
+    assert _front_matter(out / "README.md")[0]["language"] == ["fr"]
