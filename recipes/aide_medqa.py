@@ -38,20 +38,18 @@ def medqa_rows(source: str) -> list[dict]:
     """MedQA-format jsonl as AIDE MCQ seeds (option list + answer letter). Options as a list or a
     label->text mapping; the answer as `answer_idx` / `answer_index` / `label` or an `answer` index, label
     or option text (`synth_hf.text.mcq`). Raises FileNotFoundError, or ValueError naming file:line."""
+    from synth_hf.evaluation.data import json_line
     from synth_hf.text.mcq import resolve_answer, split_options
 
     rows = []
     for number, line in enumerate(Path(source).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{source}:{number}: invalid JSON ({err.msg}, column {err.colno})") from None
-        split = split_options(row.get("options")) if isinstance(row, dict) else None
+        row = json_line(Path(source), number, line)
+        split = split_options(row.get("options"))
         if split is None or not isinstance(row.get("question"), str):
             raise ValueError(f"{source}:{number}: expected a 'question' string and 'options' (a list or a "
-                             f"label->text mapping); got {sorted(row) if isinstance(row, dict) else type(row).__name__}")
+                             f"label->text mapping); got {sorted(row)}")
         labels, texts = split
         idx, problem = resolve_answer(row, labels, texts)
         if problem:

@@ -49,7 +49,7 @@ def load_rows(rows: RowsLike | None) -> list[dict]:
             raise FileNotFoundError(f"evaluation file not found: {path}")
         text = path.read_text(encoding="utf-8", errors="replace")
         if path.suffix == ".jsonl":
-            return [_json_line(path, n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+            return [json_line(path, n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:
@@ -58,7 +58,7 @@ def load_rows(rows: RowsLike | None) -> list[dict]:
     return [dict(r) for r in rows]
 
 
-def _json_line(path: Path, number: int, line: str) -> dict:
+def json_line(path: Path, number: int, line: str) -> dict:
     """One JSON-lines record; ValueError names the file and the line for bad JSON or a non-object."""
     try:
         row = json.loads(line)

@@ -233,8 +233,8 @@ def asks_for_the_answer(question: str, answer: str, evidence: list[str], names: 
     if numeric and not _ASKS_NUMBER.search(question) and re.match(r"\W*\d", answer):
         return "question_asks_other_type: not a number"
     named = [*inner_names(question), *(n for n in names if contains_span(question, n))]
-    names = {stem(w) for n in named for w in tokens(n)}
-    relation = [w for w in content_stems(question) if w not in names and w not in _QUESTION_FRAME]
+    name_stems = {stem(w) for n in named for w in tokens(n)}
+    relation = [w for w in content_stems(question) if w not in name_stems and w not in _QUESTION_FRAME]
     evidence_stems = set(content_stems(" ".join(evidence)))
     if not any(w in evidence_stems for w in relation):
         return "question_lacks_relation"
