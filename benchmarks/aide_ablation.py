@@ -174,4 +174,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from synth_hf.workflow import run_recipe
+
+    sys.exit(run_recipe(main, prog="aide_ablation"))  # a usage error: one line, status 2

@@ -25,6 +25,7 @@ from synth_hf.workflow import (
     WorkflowConfig,
     close_the_loop,
     log,
+    require_base_model,
     require_token_for_upload,
     run_recipe,
     timed,
@@ -130,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     require_token_for_upload(args.repo_id)
     config, seeds, held_out = build_config(args)
+    require_base_model(config.recipe.train.model)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     eval_path = out / "eval_mcq.jsonl"

@@ -33,6 +33,7 @@ from synth_hf.workflow import (
     WorkflowConfig,
     close_the_loop,
     log,
+    require_base_model,
     require_token_for_upload,
     run_recipe,
     timed,
@@ -126,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     config = build_config(args)
     recipe = config.recipe or RecipeConfig()
+    require_base_model(recipe.train.model)
     # a mistyped evaluation file fails here, not after the whole GraphGen run
     eval_sets = {"mcq": load_eval_set(args.mcq), "statements": load_eval_set(args.statements),
                  "open_qa": load_eval_set(args.open_qa or (recipe.open_qa and str(DATA / recipe.open_qa)))}

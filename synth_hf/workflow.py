@@ -88,7 +88,8 @@ def no_rows_message(method: str, result: RunResult, config: Any = None) -> str:
 def run_recipe(main: Callable[[list[str] | None], int], argv: list[str] | None = None, prog: str = "recipe") -> int:
     """Run a recipe's `main(argv)` as a command: a user error (bad path, config or data, a run that kept
     nothing: ValueError and the other `synth_hf.cli.USER_ERRORS`) prints one line `<prog>: error: ...`
-    and returns 2; with `-v` / `--verbose` in `argv` its traceback comes first. Ctrl-C returns 130.
+    and returns 2, as does a `SystemExit` carrying a message (a benchmark's argument check); with
+    `-v` / `--verbose` in `argv` its traceback comes first. Ctrl-C returns 130.
     Anything else is a bug and propagates with its traceback."""
     from synth_hf.cli import USER_ERRORS
 
@@ -100,6 +101,11 @@ def run_recipe(main: Callable[[list[str] | None], int], argv: list[str] | None =
         if verbose:
             traceback.print_exc()
         print(f"{prog}: error: {' '.join(str(err).split())}", file=sys.stderr)
+        return 2
+    except SystemExit as err:
+        if not isinstance(err.code, str):  # argparse (2), --help (0) and plain exits keep their status
+            raise
+        print(f"{prog}: error: {' '.join(err.code.split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
@@ -198,6 +204,16 @@ def require_token_for_upload(repo_id: str | None) -> None:
             f"--repo-id {repo_id} needs a Hub token: set HF_TOKEN or run `hf auth login` "
             "(or drop --repo-id to stage the dataset locally only)"
         )
+
+
+def require_base_model(reference: str | None) -> None:
+    """Fail before the pipeline run, not after it, when the model to fine-tune cannot be found (a
+    mistyped folder, a Hub id neither reachable nor cached). The embedded model is built on use.
+    Raises `synth_hf.models.resolve.ModelNotFoundError` (a ValueError) with one line."""
+    from synth_hf.models.resolve import is_embedded, resolve_model
+
+    if not is_embedded(reference):
+        resolve_model(reference)
 
 
 def _cached_login() -> bool:

@@ -89,3 +89,35 @@ def test_graphgen_recipe_checks_its_evaluation_files_before_the_run(tmp_path, mo
     for flag in ("--mcq", "--statements", "--open-qa"):
         with pytest.raises((FileNotFoundError, ValueError), match="nope.jsonl"):
             graphgen_medqa.main(["--out", str(tmp_path / "o"), "--no-serve", flag, str(tmp_path / "nope.jsonl")])
+
+
+def test_recipes_check_the_base_model_before_the_run(tmp_path, monkeypatch):
+    import synth_hf.pipelines.aide as aide_pipeline
+    import synth_hf.pipelines.graphgen as pipeline
+
+    def never(*_a, **_k):
+        raise AssertionError("the pipeline ran before --base-model was checked")
+
+    monkeypatch.setattr(pipeline, "run_graphgen", never)
+    monkeypatch.setattr(aide_pipeline, "run_aide", never)
+    missing = str(tmp_path / "no_model_here")
+    for recipe in (graphgen_medqa, aide_medqa):
+        with pytest.raises(ValueError, match="no_model_here"):
+            recipe.main(["--out", str(tmp_path / "o"), "--no-serve", "--base-model", missing])
+
+
+def test_run_recipe_turns_a_benchmark_usage_error_into_status_2(capsys):
+    from synth_hf.workflow import run_recipe
+
+    def bad(_argv):
+        raise SystemExit("--data nowhere: no such file")
+
+    assert run_recipe(bad, [], prog="bench") == 2
+    assert capsys.readouterr().err.strip() == "bench: error: --data nowhere: no such file"
+
+    def argparse_like(_argv):
+        raise SystemExit(2)
+
+    with pytest.raises(SystemExit) as info:
+        run_recipe(argparse_like, [], prog="bench")
+    assert info.value.code == 2
