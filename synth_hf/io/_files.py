@@ -57,9 +57,13 @@ def skip_reason(path: Path) -> str | None:
     return None
 
 
+UNDECODABLE_SHARE = 0.25  # share of U+FFFD in a file's first 8 KiB above which it is not read as text
+
+
 def binary_reason(path: Path) -> str | None:
     """Why a text or HTML file is not text: NUL bytes in its first 8 KiB (an executable, image or UTF-16
-    file named .txt, which would reach the model as replacement characters); None otherwise, and for
+    file named .txt), or more than `UNDECODABLE_SHARE` of its characters there not UTF-8 (random or
+    compressed bytes), which would reach the model as replacement characters; None otherwise, and for
     files of other kinds or that cannot be opened (their read reports that)."""
     if file_kind(path) not in ("text", "html"):
         return None
@@ -69,7 +73,14 @@ def binary_reason(path: Path) -> str | None:
             head = fh.read(8192)
     except OSError:
         return None
-    return "binary content (NUL bytes), not UTF-8 text" if b"\x00" in head else None
+    if b"\x00" in head:
+        return "binary content (NUL bytes), not UTF-8 text"
+    decoded = head.decode("utf-8", errors="replace")
+    bad = decoded.count("\ufffd")
+    # a Latin-1 file loses only its accented letters (a few %); random bytes lose most characters
+    if decoded and bad / len(decoded) > UNDECODABLE_SHARE:
+        return f"binary content ({bad / len(decoded):.0%} of its first characters are not UTF-8), not text"
+    return None
 
 
 def is_compressed(path: Path) -> bool:

@@ -175,3 +175,18 @@ def test_a_binary_file_named_txt_is_skipped_with_a_reason(tmp_path):
     assert set(reasons) == {"blob.txt", "packed.txt.gz"} and all("NUL bytes" in r for r in reasons.values())
     with pytest.raises(ValueError, match=r"cannot read 'blob.txt': binary content"):
         load_text_dataset(str(folder / "blob.txt"))
+
+
+def test_random_bytes_without_nul_are_skipped_but_latin1_text_is_read(tmp_path):
+    import random
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    rng = random.Random(0)
+    (folder / "noise.txt").write_bytes(bytes(rng.randrange(1, 256) for _ in range(4000)))
+    latin1 = "Die Ärztin verschrieb Zorvatide für zwölf Tage; später kam Übelkeit hinzu. " * 20
+    (folder / "german.txt").write_bytes(latin1.encode("latin-1"))
+    corpus, stats = load_text_dataset(str(folder))
+    assert len(corpus) == 1 and corpus["text"][0].startswith("Die \ufffdrztin")
+    reasons = {s["path"].rsplit("/", 1)[-1]: s["reason"] for s in stats.skipped_files}
+    assert list(reasons) == ["noise.txt"] and "not UTF-8" in reasons["noise.txt"]
