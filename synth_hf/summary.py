@@ -15,9 +15,13 @@ def build_summary(ledger_dir: str | Path, *, final_rows: int, extra: dict[str, A
     stages = Ledger(ledger_dir).stage_summary()
     usage: Counter = Counter()
     drops: dict[str, int] = {}
+    shortfalls: dict[str, str] = {}
     for stage in stages.values():
         usage.update(stage.get("usage", {}))
         for reason, count in stage["dropped"].items():
+            if "_shortfall: " in reason:  # fewer rows planned than asked: a note, not a dropped row
+                shortfalls[reason.split("_shortfall: ", 1)[0]] = reason.split("_shortfall: ", 1)[1]
+                continue
             drops[reason] = drops.get(reason, 0) + count
     calls = sum(s["llm_calls"] for s in stages.values())
     tokens = sum(s["input_tokens"] + s["output_tokens"] for s in stages.values())
@@ -25,6 +29,7 @@ def build_summary(ledger_dir: str | Path, *, final_rows: int, extra: dict[str, A
         "final_rows": final_rows,
         "stages": stages,
         "drops_by_reason": drops,
+        "shortfalls": shortfalls,  # mode -> why fewer rows were planned than asked (not in drops_by_reason)
         "llm_calls": calls,
         "llm_tokens": tokens,
         "llm_calls_per_row": round(calls / final_rows, 3) if final_rows else None,

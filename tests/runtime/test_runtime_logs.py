@@ -112,3 +112,15 @@ def test_failing_engines_come_first_and_shortfalls_are_not_row_drops():
     notes = run_notices(summary)
     assert notes[0].startswith("12 of 12 LLM calls failed after their retries")
     assert not any("stage partition dropped" in n for n in notes)  # planning notes, not lost rows
+
+
+def test_summary_keeps_planning_shortfalls_out_of_the_dropped_rows(tmp_path):
+    from synth_hf.steps.common.ledger import Ledger
+    from synth_hf.summary import build_summary
+
+    ledger = Ledger(tmp_path)
+    dropped = [({"mode": "aggregated"}, "aggregated_shortfall: only 69 rows"), ({"q": 1}, "near_duplicate_minhash")]
+    ledger.record("partition", "k1", 5, 5, dropped=dropped)
+    summary = build_summary(tmp_path, final_rows=5)
+    assert summary["drops_by_reason"] == {"near_duplicate_minhash": 1}
+    assert summary["shortfalls"] == {"aggregated": "only 69 rows"}
