@@ -222,6 +222,7 @@ def _build(
             styles=gen.styles,
             rows_per_fact=gen.rows_per_fact,
             aggregate_size=gen.aggregate_size,
+            aggregate_min_sentences=gen.aggregate_min_sentences,
             tokenizer=tokenizer,
             **frame,
         )
@@ -351,6 +352,7 @@ def run_graphgen(config: GraphGenConfig) -> RunResult:
         "partition": plan.get("partition", {}),
         "planned": plan.get("planned", {}),
         "mode_notes": plan.get("shortfalls", {}),
+        "unusable_evidence": plan.get("unusable_evidence", {}),  # headings, "It ..." sentences: no row's fact
         "calibration": {k: calibration.get(k) for k in ("n_statements", "ece", "brier", "nll", "accuracy")}
         | {"covered_mass_mean": (calibration.get("covered_mass") or {}).get("mean")},
         "probe_signal": calibration.get("probe_signal", {}),

@@ -117,9 +117,16 @@ class GenerationConfig(ConfigBase):
     )
     aggregate_size: int = Field(
         default=4,
-        ge=2,
-        description="Evidence sentences per aggregated row (an entity's facts, a few a row); two facts that "
-        "open with the entity are joined into one statement ('X is made by Y and was approved in 2009').",
+        ge=0,
+        description="Evidence sentences per aggregated row (an entity's facts, a few a row; 0 = all of them in "
+        "one row, the entity's profile); two facts that open with the entity are joined into one statement "
+        "('X is made by Y and was approved in 2009').",
+    )
+    aggregate_min_sentences: int = Field(
+        default=2,
+        ge=1,
+        description="Entities with fewer evidence sentences get no aggregated row (1: every entity, so a "
+        "sentence is also taught under the other entity it names, e.g. the company of 'X is made by Y').",
     )
     llm_questions: bool = Field(
         default=True, description="Ask the synthesizer to phrase questions (else templates only)."

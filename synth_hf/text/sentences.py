@@ -52,7 +52,8 @@ class Sentence:
 
 
 def _is_abbreviation(text: str, dot_at: int) -> bool:
-    word = re.search(r"([A-Za-z][A-Za-z.]*)$", text[:dot_at])
+    # the whole word before the dot: "HbA1c." is no initial "c."
+    word = re.search(r"(?<![\w])([A-Za-z][A-Za-z.]*)$", text[:dot_at])
     return bool(word) and (word.group(1).lower().rstrip(".") in _ABBREV or len(word.group(1)) == 1)
 
 
@@ -96,3 +97,21 @@ def split_sentences(text: str) -> list[Sentence]:
 def sentence_texts(text: str) -> list[str]:
     """Just the sentence strings of `text` (whitespace collapsed)."""
     return [s.text for s in split_sentences(text)]
+
+
+_HEADING = re.compile(r"^#{1,6}\s")
+# a sentence opening with a pronoun leans on the one before it: alone it names no subject
+_PRONOUN_SUBJECT = re.compile(r"^(?:It|They|This|These|Those|He|She|Its|Their|His|Her)\b(?!\s*[.:])")
+
+
+def not_a_fact(sentence: str) -> str | None:
+    """Why `sentence` cannot stand alone as a fact for a question, or None when it can.
+
+    "heading": a Markdown heading ("## Outpatients"); "pronoun_subject": an English sentence that opens
+    with a pronoun ("It lowers hepatic glucose production."), whose subject only the previous sentence
+    names. Other languages' pronouns are not checked."""
+    if _HEADING.match(sentence):
+        return "heading"
+    if _PRONOUN_SUBJECT.match(sentence):
+        return "pronoun_subject"
+    return None

@@ -418,3 +418,29 @@ def test_a_binomial_name_is_never_cut_or_taken_for_the_relation():
     spans = af.teaching_spans("The spores of Cryptomyces ardeni glow orange.", ["Cryptomyces ardeni"],
                               ["Cryptomyces ardeni"])  # fmt: skip
     assert "Cryptomyces" not in spans
+
+
+def test_headings_and_pronoun_sentences_are_no_facts_and_are_counted():
+    kg = _kg()
+    heading, pronoun = "## Zorvatide", "It is manufactured by Lumera Pharma."
+    extra = [{"chunk_id": "c1", "sentence": s} for s in (heading, pronoun)]
+    kg.graph.nodes["zorvatide"]["evidence"] = kg.graph.nodes["zorvatide"]["evidence"] + extra
+    chunks = {"c1": {"text": f"{heading}\n\n{S1} {pronoun} {S2} {S3}", "language": "en"}}
+    modes = {"atomic": 1, "multiple_choice": 1, "true_false": 1, "aggregated": 5}
+    plan = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, modes, ["concise"], rows_per_fact=2)
+    used = {e["sentence"] for s in plan.samples for e in s["evidence"]}
+    assert heading not in used and pronoun not in used and S1 in used
+    assert plan.unusable_evidence == {"heading": 1, "pronoun_subject": 1}
+
+
+def test_aggregated_profiles_give_every_entity_all_its_sentences_in_one_row():
+    kg = _kg()
+    chunks = {"c1": {"text": f"{S1} {S2} {S3}", "language": "en"}}
+    plan = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, {"aggregated": 50}, ["concise"],
+                         aggregate_size=0, aggregate_min_sentences=1)  # fmt: skip
+    by_name = {s["answer_span"]: [e["sentence"] for e in s["evidence"]] for s in plan.samples}
+    # one row an entity, single-sentence entities included: Oskvar is taught from S3 too
+    assert len(plan.samples) == len(by_name) == 5
+    assert by_name["Oskvar"] == [S3] and sorted(by_name["Ostravirus"]) == sorted([S2, S3])
+    default = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, {"aggregated": 50}, ["concise"])
+    assert "Oskvar" not in {s["answer_span"] for s in default.samples}  # >= 2 sentences by default

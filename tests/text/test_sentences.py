@@ -47,6 +47,9 @@ CASES = [
     ("Steps:\n- mix\n- bake", ["Steps:", "- mix", "- bake"]),
     ("| a | b |\n| c | d |", ["| a | b |", "| c | d |"]),
     ("One para\n\nTwo para", ["One para", "Two para"]),
+    # a word ending in a letter after a digit is no initial
+    ("Aim for HbA1c. Adverse effects are rare.", ["Aim for HbA1c.", "Adverse effects are rare."]),
+    ("Dr. J. Smith came.", ["Dr. J. Smith came."]),
 ]
 
 

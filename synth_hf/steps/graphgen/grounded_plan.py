@@ -28,6 +28,7 @@ from synth_hf.graph.store import KnowledgeGraph, edge_id
 from synth_hf.steps.graphgen.modes import get_mode, mode_names, planned_by
 from synth_hf.steps.graphgen.rows import majority_language
 from synth_hf.text.answer_first import teaching_spans
+from synth_hf.text.sentences import not_a_fact
 from synth_hf.text.spans import is_generic_name, snap_span
 from synth_hf.text.support import contains_span, span_pattern
 
@@ -39,6 +40,7 @@ class Plan:
     samples: list[dict[str, Any]] = field(default_factory=list)
     planned: dict[str, int] = field(default_factory=dict)
     shortfalls: dict[str, str] = field(default_factory=dict)  # mode -> why fewer than requested
+    unusable_evidence: dict[str, int] = field(default_factory=dict)  # reason -> sentences no row uses
 
 
 def _loss(kg: KnowledgeGraph, unit: str) -> float:
@@ -47,7 +49,14 @@ def _loss(kg: KnowledgeGraph, unit: str) -> float:
 
 
 def _evidence(kg: KnowledgeGraph, unit: str) -> list[dict]:
-    return [dict(e) for e in kg.get_unit(unit).get("evidence") or []]
+    """The unit's evidence sentences that can stand alone as facts (no headings, no "It ..." sentences)."""
+    return [dict(e) for e in kg.get_unit(unit).get("evidence") or [] if not not_a_fact(e["sentence"])]
+
+
+def unusable_evidence(kg: KnowledgeGraph) -> dict[str, int]:
+    """Distinct evidence sentences of the graph left out of every row, by reason (`not_a_fact`)."""
+    sentences = {e["sentence"] for u in kg.unit_ids() for e in kg.get_unit(u).get("evidence") or []}
+    return dict(Counter(r for r in map(not_a_fact, sorted(sentences)) if r))
 
 
 def _name(kg: KnowledgeGraph, node: str) -> str:
@@ -119,14 +128,17 @@ def plan_grounded(
     rows_per_fact: int = 1,
     seed: int = 0,
     aggregate_size: int = AGGREGATE_SENTENCES,
+    aggregate_min_sentences: int = 2,
 ) -> Plan:
     """`kg` carries the probe's losses; `chunks`: {chunk_id: {"text", "language"}}; `modes`: samples per
     registered mode (`modes/`), ValueError for a mode that is not registered; `aggregate_size`: evidence
-    sentences per aggregated row."""
+    sentences per aggregated row (0: all of an entity's); `aggregate_min_sentences`: the fewest an entity
+    needs for an aggregated row."""
     unknown = sorted(set(modes) - set(mode_names()))
     if unknown:
         raise ValueError(f"unknown QA modes {unknown}; registered: {list(mode_names())}")
     emit = _Emitter(kg, chunks, styles, seed)
+    emit.plan.unusable_evidence = unusable_evidence(kg)
     rng = random.Random(seed)
     order = sorted(kg.unit_ids(), key=lambda u: (-_loss(kg, u), rng.random()))
     facts = [(u, ev, names) for u in order for ev, names in facts_of(kg, u)]
@@ -170,7 +182,7 @@ def plan_grounded(
             emit.plan.shortfalls[mode] = "no unit of the graph has an evidence sentence"
 
     for mode in (m.name for m in planned_by("entity")):
-        _plan_entities(emit, kg, subgraphs, mode, modes.get(mode, 0), aggregate_size)
+        _plan_entities(emit, kg, subgraphs, mode, modes.get(mode, 0), aggregate_size, aggregate_min_sentences)
 
     paths = two_hop_paths(kg)
     offset = 0
@@ -212,9 +224,9 @@ def _groups(items: list, size: int) -> list[list]:
 
 
 def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph], mode: str, want: int,
-                   size: int) -> None:  # fmt: skip
-    """`want` samples of `mode`, each <= `size` of one entity's evidence sentences (>= 2 in all) in a
-    high-loss subgraph."""
+                   size: int, min_sentences: int = 2) -> None:  # fmt: skip
+    """`want` samples of `mode`, each <= `size` (0: all) of one entity's evidence sentences (>= `min_sentences`
+    in all) in a high-loss subgraph."""
     ranked = sorted(subgraphs, key=lambda sg: -(subgraph_loss(kg, sg) or 0.0))
     seen_focus: set[str] = set()
     progress = True
@@ -227,7 +239,7 @@ def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph]
             for node in sg.all_nodes():
                 counts[node] = len({e["sentence"] for e in _evidence(kg, node)})
             focus = next((n for n, c in counts.most_common()
-                          if c >= 2 and n not in seen_focus and not is_generic_name(_name(kg, n))), None)  # fmt: skip
+                          if c >= min_sentences and n not in seen_focus and not is_generic_name(_name(kg, n))), None)  # fmt: skip
             if focus is None:
                 continue
             seen_focus.add(focus)
@@ -235,7 +247,7 @@ def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph]
             evidence = list({e["sentence"]: e for e in _evidence(kg, focus)}.values())
             first = random.Random(_seed(emit.seed, focus)).randrange(len(emit.styles))
             styles = itertools.islice(itertools.cycle(emit.styles), first, None)
-            for group in _groups(evidence, size):  # every fact of the entity, a few per row
+            for group in _groups(evidence, size or len(evidence)):  # every fact of the entity, a few per row
                 if emit.plan.planned.get(mode, 0) >= want:
                     break
                 # the focus as its evidence spells it whole ("Kelmar" -> "Kelmar fever")
@@ -244,7 +256,7 @@ def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph]
                 emit(mode, sg.subgraph_id, [focus], group, answer_span=name, style=next(styles))
     if want and emit.plan.planned.get(mode, 0) < want:
         emit.plan.shortfalls[mode] = (
-            f"only {emit.plan.planned.get(mode, 0)} rows: every entity with >= 2 evidence sentences in a "
+            f"only {emit.plan.planned.get(mode, 0)} rows: every entity with >= {min_sentences} evidence sentences in a "
             "subgraph is covered"
         )
 

@@ -52,6 +52,7 @@ class PartitionAndPlan(GraphGenMixin, SynthGlobalStep):
     max_hop_edges: int = 4
     rows_per_fact: int = 1
     aggregate_size: int = AGGREGATE_SENTENCES
+    aggregate_min_sentences: int = 2
     tokenizer: str = WHITESPACE
 
     @property
@@ -89,6 +90,7 @@ class PartitionAndPlan(GraphGenMixin, SynthGlobalStep):
             rows_per_fact=self.rows_per_fact,
             seed=self.seed,
             aggregate_size=self.aggregate_size,
+            aggregate_min_sentences=self.aggregate_min_sentences,
         )
         info = {
             "partition": {**parts.stats.to_dict(), "params": self.params, "seed": self.seed},
@@ -96,6 +98,7 @@ class PartitionAndPlan(GraphGenMixin, SynthGlobalStep):
             "loss_guidance": guidance,
             "planned": plan.planned,
             "shortfalls": plan.shortfalls,
+            "unusable_evidence": plan.unusable_evidence,
             "graph": {"nodes": kg.num_nodes, "edges": kg.num_edges},
         }
         out_dir = Path(self.report_dir)
@@ -122,5 +125,6 @@ class PartitionAndPlan(GraphGenMixin, SynthGlobalStep):
             f"[graphgen] partition: {kg.num_units} units -> {len(parts)} {self.method} subgraphs -> "
             f"{len(plan.samples)} samples planned {plan.planned}"
             + (f"; short: {plan.shortfalls}" if plan.shortfalls else "")
+            + (f"; evidence sentences that are no fact: {plan.unusable_evidence}" if plan.unusable_evidence else "")
         )
         return plan.samples

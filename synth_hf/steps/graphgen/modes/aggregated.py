@@ -1,5 +1,6 @@
-"""aggregated: what the sources say about one entity; the answer is its evidence sentences (>= 2, from
-one partition subgraph), two that open with the entity joined into one statement (`join_facts`). The
+"""aggregated: what the sources say about one entity; the answer is its evidence sentences (a few a row,
+or all: `aggregate_size`; entities with >= `aggregate_min_sentences`, from one partition subgraph), two that
+open with the entity joined into one statement (`join_facts`). The
 question is a fixed phrasing per style; no LLM.
 """
 
