@@ -25,6 +25,7 @@ log = logging.getLogger("synth_hf")
 
 MEMO_DIR = "batches"  # per-batch memo of every step (steps.common.frame), under the run folder
 RUNNING_MARKER = "RUNNING"
+EARLIER_WALL_FILE = "earlier_wall_s.json"  # seconds spent by killed runs this one resumed
 
 
 @dataclass
@@ -132,6 +133,20 @@ def _previous_run_was_killed(marker: Path, label: str) -> bool:
     return True
 
 
+def _add_killed_run_time(marker: Path, run: RunConfig) -> None:
+    """Add the killed run's time (its start to its last finished batch) to EARLIER_WALL_FILE, so the
+    resumed run's wall time covers the whole job, not only the part after the resume."""
+    path = run.run_dir / EARLIER_WALL_FILE
+    try:
+        started = float(json.loads(marker.read_text())["started"])
+        earlier = float(json.loads(path.read_text())["seconds"]) if path.exists() else 0.0
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # an unreadable marker: the killed run's time is unknown, not guessed
+    stamps = [f.stat().st_mtime for f in run.ledger_dir.glob("*.jsonl")] if run.ledger_dir.exists() else []
+    span = max(0.0, max(stamps, default=started) - started)
+    path.write_text(json.dumps({"seconds": round(earlier + span, 1)}), encoding="utf-8")
+
+
 @contextmanager
 def running(pipeline: Any, run: RunConfig, label: str) -> Iterator[RunConfig]:
     """Hold the run folder for one run of `pipeline` and prepare its records; yields the RunConfig
@@ -153,6 +168,7 @@ def running(pipeline: Any, run: RunConfig, label: str) -> Iterator[RunConfig]:
     memo = run.run_dir / MEMO_DIR
     if resume:
         print(f"[{label}] previous run was killed: resuming from its finished batches", flush=True)
+        _add_killed_run_time(marker, run)
         shutil.rmtree(run.run_dir / "cache", ignore_errors=True)
         shutil.rmtree(run.ledger_dir, ignore_errors=True)
         run = run.model_copy(update={"use_cache": False})
@@ -160,6 +176,7 @@ def running(pipeline: Any, run: RunConfig, label: str) -> Iterator[RunConfig]:
         shutil.rmtree(memo, ignore_errors=True)
     if not resume:
         _reset_stale_ledger(pipeline, run)
+        (run.run_dir / EARLIER_WALL_FILE).unlink(missing_ok=True)
     run.ledger_dir.mkdir(parents=True, exist_ok=True)
     (run.ledger_dir / ".signature").write_text(pipeline.signature)
     marker.write_text(json.dumps({"pid": os.getpid(), "started": time.time()}), encoding="utf-8")
@@ -261,7 +278,11 @@ def collect(
     if engine_load.exists() and "engine_load" not in extra:
         extra["engine_load"] = json.loads(engine_load.read_text(encoding="utf-8"))
     if started is not None:
-        extra["wall_time_s"] = round(time.time() - started, 1)
+        extra["wall_time_s"] = round(time.time() - started, 1)  # this invocation
+        earlier = run.run_dir / EARLIER_WALL_FILE
+        if earlier.exists():  # resumed after a kill: the whole job's time as well
+            extra["wall_time_resumed_s"] = json.loads(earlier.read_text(encoding="utf-8"))["seconds"]
+            extra["wall_time_total_s"] = round(extra["wall_time_s"] + extra["wall_time_resumed_s"], 1)
     summary = build_summary(run.ledger_dir, final_rows=len(dataset), extra=extra)
     if "verified" in dataset.column_names:  # rows training leaves out unless --include-unverified
         summary["unverified_rows"] = sum(v is False for v in dataset["verified"])

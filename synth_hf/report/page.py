@@ -100,7 +100,7 @@ def _overview(d: dict) -> str:
         ("LLM calls", s.get("llm_calls"), "calls"),
         ("LLM tokens", s.get("llm_tokens"), "tokens"),
         ("calls per row", s.get("llm_calls_per_row"), "calls_per_row"),
-        ("wall time (s)", s.get("wall_time_s"), "wall"),
+        ("wall time (s)", s.get("wall_time_total_s", s.get("wall_time_s")), "wall"),  # with a killed run's
         ("dropped rows", sum(d["drops_by_reason"].values()), "dropped"),
     ]
     if overall is not None:

@@ -98,7 +98,22 @@ def _binomials(spans: list[tuple[str, bool, str]], sentences: list[Sentence]) ->
         for m in _WORD.finditer(sentence.text):
             counts[m.group(0)] = counts.get(m.group(0), 0) + 1
     return {(last, after) for (last, after), n in pairs.items()
-            if n >= 2 and n == last_words[last] and n == counts.get(after, 0)}  # fmt: skip
+            if (n >= 2 and n == last_words[last] and n == counts.get(after, 0)) or latin_binomial(last, after)}  # fmt: skip
+
+
+_GENUS_END = ("us", "a", "um", "as", "es", "on", "ia", "ces", "er")
+_EPITHET_END = ("ae", "us", "um", "ii", "is", "ensis", "oides", "osa", "ata", "ica", "ella", "iae", "icum")
+
+
+def latin_binomial(genus: str, epithet: str) -> bool:
+    """A genus and species epithet by their Latin endings ("Staphylococcus aureus", "Pseudomonas
+    aeruginosa", "Haemophilus influenzae"): joined even when the pair occurs once. Both words >= 5 letters,
+    the epithet lowercase and no stopword ("Ostravirus is" is no binomial)."""
+    return (
+        len(genus) >= 5 and len(epithet) >= 5 and genus[:1].isupper() and genus[1:].islower() and genus.isalpha()
+        and epithet.isalpha() and epithet.islower() and epithet not in STOPWORDS
+        and genus.endswith(_GENUS_END) and epithet.endswith(_EPITHET_END)
+    )  # fmt: skip
 
 
 def _mentions(sentence: str, names: list[str]) -> list[tuple[int, str]]:

@@ -190,5 +190,10 @@ def test_hard_killed_run_resumes_without_recomputing(result, tmp_path, fakes_on_
 
     resumed = _record(tmp_path / "run")
     assert resumed == _record(result.run_dir)
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    # the killed run's time (start to its last finished batch) counts in the job's wall time
+    assert summary["wall_time_resumed_s"] > 0
+    assert summary["wall_time_total_s"] == round(summary["wall_time_s"] + summary["wall_time_resumed_s"], 1)
+    assert "wall_time_resumed_s" not in json.loads((result.run_dir / "summary.json").read_text())
     assert resumed["drops_by_reason"]["no_entities"] == 1
     assert len(set(resumed["sample_ids"])) == len(resumed["sample_ids"])

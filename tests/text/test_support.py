@@ -127,3 +127,14 @@ def test_a_typed_name_is_swapped_only_for_a_name_of_its_type():
     # the same type may differ in word count: a virus for a binomial parasite
     got = swap_entity("Bats carry Ostravirus.", ["Ostravirus"], pool, types)
     assert got == ("Bats carry Plasmorix venna.", "Ostravirus", "Plasmorix venna")
+
+
+def test_a_latin_binomial_named_once_stays_whole():
+    from synth_hf.text.grounding import latin_binomial
+
+    text = "Vancomycin covers methicillin-resistant Staphylococcus aureus. Cefepime covers Pseudomonas aeruginosa."
+    names = candidate_names(split_sentences(text))
+    assert "Staphylococcus aureus" in names and "Pseudomonas aeruginosa" in names
+    assert "Staphylococcus" not in names
+    assert not latin_binomial("Ostravirus", "causes") and not latin_binomial("Zorvatide", "is")
+    assert not latin_binomial("Lumera", "Pharma")  # capitalised: a name of its own, joined elsewhere
