@@ -156,6 +156,7 @@ FAMILIES = {
     "person": {"scientist", "professor", "doctor", "physician", "nurse", "farmer", "researcher", "chemist"},
     "organisation": {"company", "firm", "manufacturer", "laboratory", "institute", "university", "hospital"},
     "disease": {"disease", "illness", "infection", "syndrome", "disorder", "fever"},
+    "award": {"award", "prize", "medal", "honour", "honor"},
 }  # fmt: skip
 _FAMILY_OF = {noun: family for family, nouns in FAMILIES.items() for noun in nouns}
 
@@ -187,6 +188,13 @@ def category_of(name: str, sentences: Iterable[str]) -> str:
     if not votes:
         return ""
     noun = max(sorted(votes), key=votes.get)
+    return _FAMILY_OF.get(noun, noun)
+
+
+def family_of(noun: str) -> str:
+    """The `FAMILIES` family of a head noun ("virus" -> "pathogen", "fevers" -> "disease"), the noun itself
+    (casefolded, singular) when it has none."""
+    noun = _singular(noun.casefold())
     return _FAMILY_OF.get(noun, noun)
 
 

@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Callable, Sequence
 
+from synth_hf.text.spans import family_of
 from synth_hf.text.support import check_support, contains_span, normalize_span, span_pattern
 
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.]\d)")
@@ -47,11 +48,24 @@ def same_kind(a: str, type_a: str, b: str, type_b: str, strict: bool = True) -> 
     return not (strict and type_a and type_b) or type_a == type_b
 
 
+def same_head(a: str, b: str) -> bool:
+    """Two names of >= 2 words whose head nouns (last words) are the same or of one `FAMILIES` family
+    ("Kelmar fever" / "Brindle ague" no, "Kelmar fever" / "Sallow fever" yes, "grey marten" / "water
+    vole" no): all an untyped name says of its kind. Single words never match ("metformin" could be a
+    drug or a disease)."""
+    wa, wb = a.split(), b.split()
+    if len(wa) < 2 or len(wb) < 2:
+        return False
+    ha, hb = wa[-1].casefold().rstrip(".,;"), wb[-1].casefold().rstrip(".,;")
+    return family_of(ha) == family_of(hb)
+
+
 def swap_entity(sentence: str, mentioned: Sequence[str], pool: Sequence[tuple[str, str]],
                 types: dict[str, str], key: str = "") -> tuple[str, str, str] | None:
     """Swap one mentioned name for another pool name of its kind that the sentence does not mention:
     a typed name only for a name of the same type (case-insensitive; word counts may differ, titles and
-    capitals may not), an untyped one only for an untyped name of the same `name_shape`. A typed name with
+    capitals may not), an untyped one only for an untyped name of the same `name_shape` and head noun (`same_head`; any
+    title name for a title name). A typed name with
     no peer is not swapped: "Celsius was developed by ..." for a drug, or "Drosk is a town in the country
     of Hair", is false but teaches nothing. Returns (statement, old, new) or None."""
     for old in sorted(mentioned, key=lambda n: (not types.get(normalize_span(n)), n)):
@@ -59,7 +73,7 @@ def swap_entity(sentence: str, mentioned: Sequence[str], pool: Sequence[tuple[st
         title, capital, _ = name_shape(old)
         same = [n for n, t in pool if not contains_span(sentence, n) and normalize_span(n) != normalize_span(old)
                 and (t.casefold() == kind and name_shape(n)[:2] == (title, capital) if kind
-                     else not t and name_shape(n) == name_shape(old))]  # fmt: skip
+                     else not t and name_shape(n) == name_shape(old) and (title or same_head(n, old)))]  # fmt: skip
         new = _pick(sorted(same), f"{key}|{sentence}|{old}")
         if new is None:
             continue

@@ -138,3 +138,14 @@ def test_a_latin_binomial_named_once_stays_whole():
     assert "Staphylococcus" not in names
     assert not latin_binomial("Ostravirus", "causes") and not latin_binomial("Zorvatide", "is")
     assert not latin_binomial("Lumera", "Pharma")  # capitalised: a name of its own, joined elsewhere
+
+
+def test_an_untyped_name_is_swapped_only_for_one_with_its_head_noun():
+    from synth_hf.text.substitute import same_head, swap_entity
+
+    pool = [("insulin", ""), ("hypoglycemia", ""), ("Sallow fever", ""), ("grey marten", "")]
+    # single lowercase words say nothing of their kind: a drug is never swapped for a symptom
+    assert swap_entity("Metformin rarely causes lactic acidosis.", ["Metformin"], pool, {}) is None
+    got = swap_entity("Zorvatide treats Kelmar fever.", ["Kelmar fever"], pool, {})
+    assert got is not None and got[2] == "Sallow fever"
+    assert same_head("Orrin Medal", "Tessin Award") and not same_head("grey marten", "Kelmar fever")
