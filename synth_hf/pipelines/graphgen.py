@@ -223,6 +223,7 @@ def _build(
             rows_per_fact=gen.rows_per_fact,
             aggregate_size=gen.aggregate_size,
             aggregate_min_sentences=gen.aggregate_min_sentences,
+            aggregate_profiles=gen.aggregate_profiles,
             tokenizer=tokenizer,
             **frame,
         )

@@ -128,6 +128,11 @@ class GenerationConfig(ConfigBase):
         description="Entities with fewer evidence sentences get no aggregated row (1: every entity, so a "
         "sentence is also taught under the other entity it names, e.g. the company of 'X is made by Y').",
     )
+    aggregate_profiles: bool = Field(
+        default=False,
+        description="After the grouped aggregated rows, one more per entity with all its evidence sentences "
+        "(its profile), every entity of the graph with one included; counts toward modes.aggregated.",
+    )
     llm_questions: bool = Field(
         default=True, description="Ask the synthesizer to phrase questions (else templates only)."
     )

@@ -444,3 +444,25 @@ def test_aggregated_profiles_give_every_entity_all_its_sentences_in_one_row():
     assert by_name["Oskvar"] == [S3] and sorted(by_name["Ostravirus"]) == sorted([S2, S3])
     default = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, {"aggregated": 50}, ["concise"])
     assert "Oskvar" not in {s["answer_span"] for s in default.samples}  # >= 2 sentences by default
+
+
+def test_aggregated_profiles_follow_the_grouped_rows_for_every_entity():
+    kg = _kg()
+    extra = [f"Ostravirus survives {n} hours in water." for n in ("two", "three")]
+    node = kg.graph.nodes["ostravirus"]
+    node["evidence"] = node["evidence"] + [{"chunk_id": "c1", "sentence": s} for s in extra]
+    chunks = {"c1": {"text": " ".join([S1, S2, S3, *extra]), "language": "en"}}
+    plan = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, {"aggregated": 50},
+                         ["concise", "detailed", "exam"], aggregate_size=2, aggregate_profiles=True)  # fmt: skip
+    rows = {}
+    for s in plan.samples:
+        rows.setdefault(s["answer_span"], []).append([e["sentence"] for e in s["evidence"]])
+    # Ostravirus: two pairs, then its profile with all four sentences
+    assert [len(r) for r in rows["Ostravirus"]] == [2, 2, 4]
+    # Kelmar fever's two sentences were one pair already: no second row; single-sentence entities get one
+    assert rows["Kelmar fever"] == [[S1, S2]] and rows["Oskvar"] == [[S3]] and rows["Zorvatide"] == [[S1]]
+    questions = [(s["answer_span"], s["style"]) for s in plan.samples]
+    assert len(set(questions)) == len(questions)  # an entity's rows never share a question
+    capped = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, {"aggregated": 3},
+                           ["concise"], aggregate_size=2, aggregate_profiles=True)  # fmt: skip
+    assert len(capped.samples) == 3  # profiles count toward the mode's number

@@ -129,11 +129,12 @@ def plan_grounded(
     seed: int = 0,
     aggregate_size: int = AGGREGATE_SENTENCES,
     aggregate_min_sentences: int = 2,
+    aggregate_profiles: bool = False,
 ) -> Plan:
     """`kg` carries the probe's losses; `chunks`: {chunk_id: {"text", "language"}}; `modes`: samples per
     registered mode (`modes/`), ValueError for a mode that is not registered; `aggregate_size`: evidence
     sentences per aggregated row (0: all of an entity's); `aggregate_min_sentences`: the fewest an entity
-    needs for an aggregated row."""
+    needs for an aggregated row; `aggregate_profiles`: one more row per entity with all its sentences."""
     unknown = sorted(set(modes) - set(mode_names()))
     if unknown:
         raise ValueError(f"unknown QA modes {unknown}; registered: {list(mode_names())}")
@@ -182,7 +183,8 @@ def plan_grounded(
             emit.plan.shortfalls[mode] = "no unit of the graph has an evidence sentence"
 
     for mode in (m.name for m in planned_by("entity")):
-        _plan_entities(emit, kg, subgraphs, mode, modes.get(mode, 0), aggregate_size, aggregate_min_sentences)
+        _plan_entities(emit, kg, subgraphs, mode, modes.get(mode, 0), aggregate_size, aggregate_min_sentences,
+                       aggregate_profiles)
 
     paths = two_hop_paths(kg)
     offset = 0
@@ -224,11 +226,14 @@ def _groups(items: list, size: int) -> list[list]:
 
 
 def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph], mode: str, want: int,
-                   size: int, min_sentences: int = 2) -> None:  # fmt: skip
+                   size: int, min_sentences: int = 2, profiles: bool = False) -> None:  # fmt: skip
     """`want` samples of `mode`, each <= `size` (0: all) of one entity's evidence sentences (>= `min_sentences`
-    in all) in a high-loss subgraph."""
+    in all) in a high-loss subgraph; with `profiles`, then one row of all its sentences for every entity whose
+    sentences took more than one row or none (single-sentence entities included)."""
     ranked = sorted(subgraphs, key=lambda sg: -(subgraph_loss(kg, sg) or 0.0))
     seen_focus: set[str] = set()
+    profiled: set[str] = set()
+    queue: list[tuple[str, str, list[dict], str]] = []  # (subgraph, entity, evidence, style) of profiles
     progress = True
     while progress and emit.plan.planned.get(mode, 0) < want:
         progress = False  # one focus per subgraph per round: the highest-loss subgraphs first, then again
@@ -254,11 +259,39 @@ def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph]
                 name = snap_span(evidence[0]["sentence"], _name(kg, focus), [_name(kg, focus)])
                 # the entity's rows rotate over the styles: one question twice would be a near-duplicate
                 emit(mode, sg.subgraph_id, [focus], group, answer_span=name, style=next(styles))
+            if profiles and len(_groups(evidence, size or len(evidence))) > 1:
+                profiled.add(focus)  # its profile takes the next style of its cycle
+                queue.append((sg.subgraph_id, focus, evidence, next(styles)))
+    if profiles:
+        _plan_profiles(emit, kg, ranked, mode, want, seen_focus - profiled, queue)
     if want and emit.plan.planned.get(mode, 0) < want:
         emit.plan.shortfalls[mode] = (
             f"only {emit.plan.planned.get(mode, 0)} rows: every entity with >= {min_sentences} evidence sentences in a "
             "subgraph is covered"
         )
+
+
+def _plan_profiles(emit: _Emitter, kg: KnowledgeGraph, ranked: list[Subgraph], mode: str, want: int,
+                   covered: set[str], queue: list[tuple[str, str, list[dict], str]]) -> None:  # fmt: skip
+    """An entity's profile: all its evidence sentences in one row, so every fact is also taught as part of
+    what is known about each entity it names (the tree of "Brevimast is made from the bark of the Tarvonian
+    ash tree"). `covered`: entities whose grouped rows already were their profile; `queue`: the profiles of
+    entities whose sentences took several rows, planned first."""
+    done = set(covered)
+    for sg in ranked:
+        for node in sorted(sg.all_nodes()):
+            evidence = list({e["sentence"]: e for e in _evidence(kg, node)}.values())
+            if node in done or not evidence or is_generic_name(_name(kg, node)):
+                continue
+            done.add(node)
+            if not any(n == node for _, n, _, _ in queue):
+                style = emit.styles[random.Random(_seed(emit.seed, node)).randrange(len(emit.styles))]
+                queue.append((sg.subgraph_id, node, evidence, style))
+    for sg_id, node, evidence, style in queue:
+        if emit.plan.planned.get(mode, 0) >= want:
+            return
+        name = snap_span(evidence[0]["sentence"], _name(kg, node), [_name(kg, node)])
+        emit(mode, sg_id, [node], evidence, answer_span=name, style=style)
 
 
 def two_hop_paths(kg: KnowledgeGraph) -> list[tuple[str, str, str, str, str, dict, dict]]:

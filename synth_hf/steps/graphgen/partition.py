@@ -53,6 +53,7 @@ class PartitionAndPlan(GraphGenMixin, SynthGlobalStep):
     rows_per_fact: int = 1
     aggregate_size: int = AGGREGATE_SENTENCES
     aggregate_min_sentences: int = 2
+    aggregate_profiles: bool = False
     tokenizer: str = WHITESPACE
 
     @property
@@ -91,6 +92,7 @@ class PartitionAndPlan(GraphGenMixin, SynthGlobalStep):
             seed=self.seed,
             aggregate_size=self.aggregate_size,
             aggregate_min_sentences=self.aggregate_min_sentences,
+            aggregate_profiles=self.aggregate_profiles,
         )
         info = {
             "partition": {**parts.stats.to_dict(), "params": self.params, "seed": self.seed},
