@@ -118,6 +118,7 @@ def build_config(args: argparse.Namespace):
 
 
 def main(argv: list[str] | None = None) -> int:
+    from synth_hf.cli.eval import check_eval_sets
     from synth_hf.pipelines.graphgen import run_graphgen
     from synth_hf.runtime.shared_server import shared_embedded_server
 
@@ -131,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     # a mistyped evaluation file fails here, not after the whole GraphGen run
     eval_sets = {"mcq": load_eval_set(args.mcq), "statements": load_eval_set(args.statements),
                  "open_qa": load_eval_set(args.open_qa or (recipe.open_qa and str(DATA / recipe.open_qa)))}
+    check_eval_sets({k: v for k, v in eval_sets.items() if isinstance(v, str)})  # content too, not just the path
+    corpus_texts(config)  # an empty or unreadable corpus fails here, not after a minute of server start
     # Roles on the embedded in-process default share one local vLLM server; named engines stay.
     # The server stops when this block ends: training and evaluation then have every core.
     served = shared_embedded_server(config, ("synthesizer", "trainee"), enabled=not args.no_serve,

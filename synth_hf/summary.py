@@ -19,7 +19,7 @@ def build_summary(ledger_dir: str | Path, *, final_rows: int, extra: dict[str, A
     for stage in stages.values():
         usage.update(stage.get("usage", {}))
         for reason, count in stage["dropped"].items():
-            if "_shortfall: " in reason:  # fewer rows planned than asked: a note, not a dropped row
+            if "_shortfall: " in reason:  # older ledgers recorded a mode planned short as a drop: not a row
                 shortfalls[reason.split("_shortfall: ", 1)[0]] = reason.split("_shortfall: ", 1)[1]
                 continue
             drops[reason] = drops.get(reason, 0) + count

@@ -353,6 +353,7 @@ def run_graphgen(config: GraphGenConfig) -> RunResult:
         "partition": plan.get("partition", {}),
         "planned": plan.get("planned", {}),
         "mode_notes": plan.get("shortfalls", {}),
+        "shortfalls": plan.get("shortfalls", {}),  # not rows: kept out of drops_by_reason and dropped/
         "unusable_evidence": plan.get("unusable_evidence", {}),  # headings, "It ..." sentences: no row's fact
         "calibration": {k: calibration.get(k) for k in ("n_statements", "ece", "brier", "nll", "accuracy")}
         | {"covered_mass_mean": (calibration.get("covered_mass") or {}).get("mean")},

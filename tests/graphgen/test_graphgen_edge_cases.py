@@ -37,6 +37,7 @@ def test_graph_without_edges_still_yields_atomic_qa(tmp_path, fakes_on_worker_pa
         assert notes[mode].startswith("graph has no edges"), notes
         assert result.summary["shortfalls"][mode].startswith("graph has no edges")
         assert not any("_shortfall" in reason for reason in result.summary["drops_by_reason"])  # not rows
+        assert not any("shortfall" in reason for reason in result.dropped["reason"])
     assert result.summary["graph"]["edges"] == 0
 
 

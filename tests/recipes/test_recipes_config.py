@@ -121,3 +121,23 @@ def test_run_recipe_turns_a_benchmark_usage_error_into_status_2(capsys):
     with pytest.raises(SystemExit) as info:
         run_recipe(argparse_like, [], prog="bench")
     assert info.value.code == 2
+
+
+def test_graphgen_recipe_checks_eval_contents_and_the_corpus_before_the_server(tmp_path, monkeypatch):
+    import synth_hf.pipelines.graphgen as pipeline
+    import synth_hf.runtime.shared_server as shared_server
+
+    def never(*_a, **_k):
+        raise AssertionError("the server or the pipeline started before the inputs were checked")
+
+    monkeypatch.setattr(pipeline, "run_graphgen", never)
+    monkeypatch.setattr(shared_server, "shared_embedded_server", never)
+    not_mcq = tmp_path / "notes.md"
+    not_mcq.write_text("# Zorvatide\n\nZorvatide is made by Lumera Pharma.\n")
+    with pytest.raises(ValueError, match="notes.md"):
+        graphgen_medqa.main(["--out", str(tmp_path / "o"), "--mcq", str(not_mcq)])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "a.txt").write_text("  \n")
+    with pytest.raises(ValueError, match="empty"):
+        graphgen_medqa.main(["--out", str(tmp_path / "o"), "--corpus", str(empty)])

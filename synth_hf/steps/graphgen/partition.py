@@ -106,14 +106,8 @@ class PartitionAndPlan(GraphGenMixin, SynthGlobalStep):
         out_dir = Path(self.report_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / PLAN_FILE).write_text(json.dumps(info, indent=2), encoding="utf-8")
+        # a mode planned short (plan.json `shortfalls`) lost no row: a note in the summary, not a drop
         dropped = [
-            (
-                {"mode": mode, "requested": self.modes.get(mode, 0), "planned": plan.planned.get(mode, 0)},
-                f"{mode}_shortfall: {why}",
-            )
-            for mode, why in plan.shortfalls.items()
-        ]
-        dropped += [
             ({"subgraph_id": sg.subgraph_id, "units": sg.unit_ids()}, f"partition_{reason}")
             for sg, reason in parts.dropped
         ]
