@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,12 @@ def read_corpus(config: GraphGenConfig) -> tuple[Any, Any]:
     inp = config.input
     dataset, stats = load_text_dataset(inp.source, text_column=inp.text_column, split=inp.split)
     report_skipped(stats.skipped_files, prefix="[graphgen] input:")
+    if stats.empty_docs:
+        print(f"[graphgen] input: {stats.empty_docs} empty document(s) skipped", file=sys.stderr, flush=True)
+    if stats.non_utf8_docs:  # the rows would quote the replacement characters
+        print(f"[graphgen] input: warning: {stats.non_utf8_docs} document(s) are not valid UTF-8; their "
+              "undecodable bytes became U+FFFD (re-encode them as UTF-8, e.g. iconv -f latin1 -t utf-8)",
+              file=sys.stderr, flush=True)
     if inp.limit is not None and inp.limit < len(dataset):
         dataset = dataset.select(range(inp.limit))
     return dataset, stats

@@ -110,6 +110,18 @@ def predicate_tail(sentence: str) -> str:
     return _one_phrase(body[m.end() :], MAX_TAIL_WORDS)
 
 
+def _bare_subject(body: str, names: list[str]) -> bool:
+    """The words before the first copula are only the subject's name ("Brindle ague is ..."), not a
+    relation phrase ("The earliest sign of Kelmar fever is ...")."""
+    m = _COPULA.search(body)
+    if not m or m.start() == 0:
+        return False
+    subject = body[: m.start()].strip()
+    words = subject.split()
+    named = subject.casefold() in {n.casefold() for n in names}
+    return named or (len(words) <= 3 and not {"of", "the", "a", "an"} & {w.casefold() for w in words})
+
+
 def prepositional_tail(sentence: str) -> str:
     """The phrase after the sentence's last preposition ('Harnveld lies on the banks of <the river Sell>'),
     when it is short (<= 7 words) and not in the first third of the sentence; a preposition inside a name
@@ -157,8 +169,11 @@ def teaching_spans(sentence: str, names: list[str], known: list[str] = ()) -> li
     if len(generic) < len(found):
         found = [f for f in found if f not in generic]
     ending = [s for start, end, s in found if end >= len(body) and start > 0]
-    tail = predicate_tail(sentence) or prepositional_tail(sentence)
-    tail = "" if is_generic_name(tail) else tail
+    predicate, prepositional = predicate_tail(sentence), prepositional_tail(sentence)
+    # "Brindle ague is ____." has many right answers: after a bare subject ask the last prepositional
+    # phrase instead ("Brindle ague is most common among ____.")
+    order = [prepositional, predicate] if _bare_subject(body, [*names, *known]) else [predicate, prepositional]
+    tail = next((x for x in order if x and not is_generic_name(x)), "")
     middle = [s for start, _, s in sorted(found, key=lambda f: -f[1]) if start > 0 and s not in ending]
     subject = [s for start, _, s in found if start == 0]
     ordered = [*ending, *([tail] if tail and not ending else []), *middle, *subject, *(g[2] for g in generic)]

@@ -466,3 +466,15 @@ def test_aggregated_profiles_follow_the_grouped_rows_for_every_entity():
     capped = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, {"aggregated": 3},
                            ["concise"], aggregate_size=2, aggregate_profiles=True)  # fmt: skip
     assert len(capped.samples) == 3  # profiles count toward the mode's number
+
+
+def test_after_a_bare_subject_the_blank_is_the_last_prepositional_phrase():
+    # "Brindle ague is ____." has many right answers; the object of the last preposition has one
+    assert af.teaching_spans("Brindle ague is most common among rice farmers.", ["Brindle ague"])[0] == "rice farmers"
+    assert af.teaching_spans("Kelmar fever is spread by the bite of the dusk midge.", ["Kelmar fever"])[0] == \
+        "the dusk midge"
+    # a relation phrase before the copula already pins the answer down: the whole predicate stays
+    sign = "The earliest sign of Kelmar fever is a copper-coloured rash on the forearms."
+    assert af.teaching_spans(sign, ["Kelmar fever"])[0] == "a copper-coloured rash on the forearms"
+    # a generic prepositional object ("food") is no answer: the predicate is kept
+    assert af.teaching_spans("Zorvatide is taken with food.", ["Zorvatide"])[0] == "taken with food"

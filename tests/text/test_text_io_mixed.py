@@ -190,3 +190,18 @@ def test_random_bytes_without_nul_are_skipped_but_latin1_text_is_read(tmp_path):
     assert len(corpus) == 1 and corpus["text"][0].startswith("Die \ufffdrztin")
     reasons = {s["path"].rsplit("/", 1)[-1]: s["reason"] for s in stats.skipped_files}
     assert list(reasons) == ["noise.txt"] and "not UTF-8" in reasons["noise.txt"]
+
+
+def test_graphgen_input_warns_of_non_utf8_and_names_empty_documents(tmp_path, capsys):
+    from synth_hf.pipelines.graphgen import read_corpus
+    from synth_hf.pipelines.graphgen_config import GraphGenConfig
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "genf.txt").write_bytes("Zorvatide wird in Genève hergestellt.".encode("latin-1"))
+    (folder / "blank.txt").write_text("   \n")
+    config = GraphGenConfig.model_validate({"input": {"source": str(folder)}})
+    dataset, _ = read_corpus(config)
+    err = capsys.readouterr().err
+    assert len(dataset) == 1
+    assert "1 empty document(s) skipped" in err and "1 document(s) are not valid UTF-8" in err
