@@ -125,7 +125,7 @@ def test_run_recipe_turns_a_benchmark_usage_error_into_status_2(capsys):
 
 def test_graphgen_recipe_checks_eval_contents_and_the_corpus_before_the_server(tmp_path, monkeypatch):
     import synth_hf.pipelines.graphgen as pipeline
-    import synth_hf.runtime.shared_server as shared_server
+    from synth_hf.runtime import shared_server
 
     def never(*_a, **_k):
         raise AssertionError("the server or the pipeline started before the inputs were checked")
