@@ -43,7 +43,14 @@ def medqa_rows(source: str) -> list[dict]:
     from synth_hf.text.mcq import resolve_answer, split_options
 
     rows = []
-    for number, line in enumerate(Path(source).read_text(encoding="utf-8").splitlines(), 1):
+    path = Path(source)
+    if not path.is_file():
+        raise FileNotFoundError(f"--seeds {source}: no such file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"--seeds {source}: not UTF-8 text (byte {err.start}); expected MedQA-format JSON lines") from None
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         row = json_line(Path(source), number, line)

@@ -141,3 +141,12 @@ def test_graphgen_recipe_checks_eval_contents_and_the_corpus_before_the_server(t
     (empty / "a.txt").write_text("  \n")
     with pytest.raises(ValueError, match="empty"):
         graphgen_medqa.main(["--out", str(tmp_path / "o"), "--corpus", str(empty)])
+
+
+def test_aide_recipe_names_a_missing_or_binary_seeds_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="--seeds .*nope.jsonl: no such file"):
+        aide_medqa.medqa_rows(str(tmp_path / "nope.jsonl"))
+    binary = tmp_path / "seeds.jsonl"
+    binary.write_bytes(b"\xbd\xff\x00 not text")
+    with pytest.raises(ValueError, match="seeds.jsonl: not UTF-8 text"):
+        aide_medqa.medqa_rows(str(binary))
