@@ -63,6 +63,7 @@ def eval_mcq(lm: LoadedModel, rows: list[dict], batch_size: int = 8) -> dict[str
             by_type.setdefault(str(kinds[str(pred["id"])]), []).append(pred["pred_mean"] == pred["gold"])
     if by_type:
         out["by_type"] = {k: sum(v) / len(v) for k, v in sorted(by_type.items())}
+        out["by_type_n"] = {k: len(v) for k, v in sorted(by_type.items())}
     return out
 
 
@@ -250,5 +251,8 @@ def compare(base_report: dict[str, Any], adapter_report: dict[str, Any]) -> str:
         delta = None if a is None or b is None else b - a
         verdict = "=" if delta is None or abs(delta) < 1e-9 else ("yes" if delta > 0 else "no")
         sign = "" if delta is None else ("+" if delta > 0 else "")
-        lines.append(f"| MCQ accuracy, {kind} ↑ | {_fmt(a)} | {_fmt(b)} | {sign}{_fmt(delta)} | {verdict} |")
+        # one question of a small type moves it by several points: say how many there are
+        n = (adapter_report.get("mcq", {}).get("by_type_n") or base_report.get("mcq", {}).get("by_type_n") or {}).get(kind)
+        label = f"MCQ accuracy, {kind}" + (f" (n={n})" if n else "")
+        lines.append(f"| {label} ↑ | {_fmt(a)} | {_fmt(b)} | {sign}{_fmt(delta)} | {verdict} |")
     return "\n".join(lines)

@@ -41,3 +41,13 @@ def test_paired_table_compares_every_arm_with_raw_and_base_once():
     assert sorted(table) == ["data vs base", "data vs raw", "raw vs base"]
     assert table["data vs raw"]["atomic"]["a_only"] == 1 and table["data vs raw"]["atomic"]["b_only"] == 0
     assert table["raw vs base"]["overall"]["a_only"] == 1
+
+
+def test_before_after_table_names_each_question_type_count():
+    from synth_hf.evaluation.report import compare
+
+    base = {"mcq": {"by_type": {"aggregated": 0.471, "atomic": 0.192}, "by_type_n": {"aggregated": 17, "atomic": 26}}}
+    after = {"mcq": {"by_type": {"aggregated": 0.294, "atomic": 0.423}, "by_type_n": {"aggregated": 17, "atomic": 26}}}
+    table = compare(base, after)
+    assert "| MCQ accuracy, aggregated (n=17) ↑ | 0.471 | 0.294 |" in table
+    assert "| MCQ accuracy, atomic (n=26) ↑ |" in table
