@@ -165,7 +165,8 @@ def close_the_loop(result: RunResult, loop: WorkflowConfig, config: Any) -> dict
     log("train", f"LoRA SFT on {len(result.dataset)} rows{mixed}, {sizing}, base {base}")
     train = loop.train.model_copy(update={"dataset": str(staged), "out": str(out / "adapter"), "model": base})
     trained = train_with_config(train, raw_text=loop.raw_text)
-    log("train", f"{trained.global_step} steps, loss {trained.train_loss}")
+    loss = trained.train_loss
+    log("train", f"{trained.global_step} steps, loss {loss:.4f}" if isinstance(loss, float) else f"{trained.global_step} steps")
     log("eval", "base model")
     before = evaluate_model(base, None, **loop.eval_sets, out_path=out / "eval" / "base.json")
     log("eval", "base + adapter")
