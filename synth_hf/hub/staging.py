@@ -247,8 +247,8 @@ def stage_dataset(
         support=[(str(k), f"{v:.1%}" if isinstance(v, float) else v) for k, v in (ctx.get("support_rate") or {}).items()],
         license=meta["license"],
         license_sources=license_sources,
-        repo_id=ctx.get("repo_id", "<user>/<dataset>"),
-        base_model=ctx.get("base_model", "<base-model>"),
+        repo_id=ctx.get("repo_id") or "<user>/<dataset>",  # a staged-only run has repo_id None
+        base_model=ctx.get("base_model") or "<base-model>",
         config_yaml=config_yaml,
         run_files=run_files,
     )

@@ -322,3 +322,12 @@ def test_card_language_comes_from_the_rows_when_not_given(tmp_path: Path) -> Non
     assert _front_matter(out / "README.md")[0]["language"] == ["de", "en"]
     out = stage_dataset(Dataset.from_list(rows), tmp_path / "given", card_context={"method": "graphgen", "language": "fr"})
     assert _front_matter(out / "README.md")[0]["language"] == ["fr"]
+
+
+def test_a_staged_only_card_never_says_none_for_the_repo_or_model(tmp_path):
+    splits = DatasetDict({"train": Dataset.from_dict({"messages": [[{"role": "user", "content": "q"},
+                                                                    {"role": "assistant", "content": "a"}]]})})
+    out = stage_dataset(splits, tmp_path / "staged", card_context={**CONTEXT, "repo_id": None, "base_model": None})
+    body = (out / "README.md").read_text(encoding="utf-8")
+    assert 'load_dataset("<user>/<dataset>"' in body and "--dataset_name <user>/<dataset>" in body
+    assert '"None"' not in body and "--model_name_or_path None" not in body
