@@ -284,7 +284,8 @@ def load_staged(staged_dir: str | Path) -> DatasetDict:
 _METHOD_SUMMARIES = {
     "graphgen": "A knowledge graph is extracted from the source corpus; the trainee model is probed with "
     "true/false statements about its nodes and edges, and question-answer pairs are generated from the "
-    "subgraphs it knows least, then judged and deduplicated.",
+    "subgraphs it knows least, each answer checked against the source sentences it rests on (the `evidence` "
+    "column), optionally judged by the synthesizer, then deduplicated.",
     "aide": "Seed rows are expanded hop by hop: topics and attributes are extracted, children are synthesised "
     "by concretizing, adding constraints or reasoning, and with retrieved personas; self-reflection drops "
     "children that drift from the seed; the survivors are annotated and deduplicated.",
