@@ -89,6 +89,11 @@ class OpenAIEngine(SynthLLM):
     top_logprobs: int = Field(default=MAX_TOP_LOGPROBS, ge=1, le=MAX_TOP_LOGPROBS)
     batch_size: int = Field(default=32, ge=1)
     native_structured_output: bool = True
+    display_name: str | None = Field(
+        default=None,
+        description="Name in labels, cards and progress lines (e.g. the local server's model); requests "
+        "still name `model` or the server's first model.",
+    )
 
     _client: Any = PrivateAttr(None)
     _served_model: str | None = PrivateAttr(None)
@@ -119,7 +124,7 @@ class OpenAIEngine(SynthLLM):
 
     @property
     def model_name(self) -> str:
-        return self._served_model or self.model or f"openai-compatible@{self.base_url}"
+        return self.display_name or self._served_model or self.model or f"openai-compatible@{self.base_url}"
 
     def __getstate__(self) -> dict[str, Any]:
         # The client holds the API key and a connection pool; workers rebuild it in load().

@@ -36,7 +36,12 @@ def served_engine(url: str, replaced: EngineConfig) -> EngineConfig:
 
     common = set(SynthLLM.model_fields) - {"batch_size"}
     kept = {k: v for k, v in replaced.options.items() if k in common}
-    return EngineConfig(engine="openai", options={**kept, "base_url": url, "concurrency": SERVER_CONCURRENCY})
+    from synth_hf.models.embedded import EMBEDDED_LLM_NAME
+
+    # labels and cards name the model, not a temporary localhost URL
+    shown = f"{EMBEDDED_LLM_NAME} via local vLLM server"
+    return EngineConfig(engine="openai", options={**kept, "base_url": url, "concurrency": SERVER_CONCURRENCY,
+                                                  "display_name": shown})  # fmt: skip
 
 
 def _fields(roles: Sequence[str]) -> str:

@@ -196,5 +196,7 @@ def test_which_engines_are_served():
     served = served_engine(URL, replaced)
     assert served.engine == "openai" and served.model is None
     assert served.options == {"structured_retries": 1, "max_new_tokens": 9, "base_url": URL,
-                              "concurrency": shared_server.SERVER_CONCURRENCY}  # fmt: skip
-    served.build()  # the openai engine accepts every option carried over
+                              "concurrency": shared_server.SERVER_CONCURRENCY,
+                              "display_name": "gemma-3-270m (embedded) via local vLLM server"}  # fmt: skip
+    engine = served.build()  # the openai engine accepts every option carried over
+    assert engine.model_name == "gemma-3-270m (embedded) via local vLLM server"  # no localhost URL in cards
