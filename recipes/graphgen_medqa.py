@@ -51,6 +51,11 @@ def parse_engine(spec: str, base_url: str | None) -> dict:
     return {"engine": engine, "model": model or None, "options": options}
 
 
+def _shipped_epochs() -> object:
+    """The shipped config's training epochs, for --help (the TrainConfig default is not what runs)."""
+    return ((read_yaml_mapping(str(DEFAULT_CONFIG)).get("recipe") or {}).get("train") or {}).get("epochs")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_config_flags(p, "GraphGenConfig (its recipe: block holds the training settings)")
@@ -63,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trainee", help="ENGINE:MODEL probed for calibration (default: embedded)")
     p.add_argument("--openai-base-url", help="base URL for openai engines, e.g. http://127.0.0.1:8000/v1")
     add_field_flags(p, TrainConfig, key_prefix="recipe.train.", only=("model", "epochs", "max_steps"),
-                    names={"model": "--base-model", "epochs": "--train-epochs", "max_steps": "--train-steps"})
+                    names={"model": "--base-model", "epochs": "--train-epochs", "max_steps": "--train-steps"},
+                    shown_defaults={"epochs": f"from the config's recipe.train: {_shipped_epochs()} in {DEFAULT_CONFIG.name}"})
     add_field_flag(p, "recipe.mix_raw_text", "--mix-raw-text", action="store_true",
                    help="also train on the corpus text itself")
     p.add_argument("--mcq", default=str(DATA / "knowledge_lift" / "mcq.jsonl"),

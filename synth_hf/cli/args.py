@@ -83,10 +83,12 @@ def add_field_flags(
     only: Iterable[str] | None = None,
     positional: Iterable[str] = (),
     metavars: dict[str, str] | None = None,
+    shown_defaults: dict[str, str] | None = None,
 ) -> None:
     """One flag per field of the pydantic class `cls` (`--max-length` for `max_length`; `names` renames
     or adds aliases, `only` picks fields, `positional` makes optional positionals, `metavars` names a
-    field's value in `--help`, e.g. `{"out": "DIR"}`; see `flag_metavar` otherwise). Help and choices
+    field's value in `--help`, e.g. `{"out": "DIR"}`; see `flag_metavar` otherwise; `shown_defaults`
+    replaces a field's default in `--help` where a config file sets it, e.g. a recipe's YAML). Help and choices
     come from the field. The dotted key is `key_prefix + field`. Raises TypeError for a field type no
     flag can carry (lists, mappings) when it is asked for."""
     names, positional, metavars = names or {}, set(positional), metavars or {}
@@ -96,6 +98,8 @@ def add_field_flags(
         key = key_prefix + name
         kind, choices = _flag_type(field.annotation, f"{cls.__name__}.{name}")
         default = field.get_default(call_default_factory=True)
+        if shown_defaults and name in shown_defaults:
+            default = shown_defaults[name]
         help_text = (field.description or "") + (f" (default {default})" if default not in (None, False) else "")
         if name in positional:
             FLAG_NAMES[key] = name

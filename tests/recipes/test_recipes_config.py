@@ -150,3 +150,10 @@ def test_aide_recipe_names_a_missing_or_binary_seeds_file(tmp_path):
     binary.write_bytes(b"\xbd\xff\x00 not text")
     with pytest.raises(ValueError, match="seeds.jsonl: not UTF-8 text"):
         aide_medqa.medqa_rows(str(binary))
+
+
+def test_graphgen_recipe_help_shows_the_epochs_its_config_trains(capsys):
+    with pytest.raises(SystemExit):
+        graphgen_medqa.main(["--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "1.5 in graphgen_medqa.yaml" in shown and "(default 1.0)" not in shown
