@@ -67,8 +67,10 @@ def test_pick_takes_the_best_unused_sentence_with_a_span_and_skips_headings():
 def test_pick_skips_a_span_whose_question_would_name_no_relation():
     passage, span = _index().pick("How is Kelmar fever spread by the dusk midge?", set())
     assert passage["sentence"] == "Kelmar fever is spread by the bite of the dusk midge."
-    # the predicate asked back is "Kelmar fever is what?": the subject is asked instead
-    assert span == "Kelmar fever"
+    # the whole predicate asked back would be "Kelmar fever is what?": after a bare subject the last
+    # prepositional phrase is asked instead ("... spread by the bite of what?"), which names the relation
+    assert span == "the dusk midge"
+    assert specific("Kelmar fever is spread by the bite of what?", passage["sentence"], ["Kelmar"])
     assert not specific("Kelmar fever is what?", passage["sentence"], ["Kelmar"])
     assert specific("What is spread by the bite of the dusk midge?", passage["sentence"], ["Kelmar"])
 
