@@ -53,7 +53,7 @@ def medqa_rows(source: str) -> list[dict]:
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        row = json_line(Path(source), number, line)
+        row = json_line(path, number, line)
         split = split_options(row.get("options"))
         if split is None or not isinstance(row.get("question"), str):
             raise ValueError(f"{source}:{number}: expected a 'question' string and 'options' (a list or a "

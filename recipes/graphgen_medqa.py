@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     eval_sets = {"mcq": load_eval_set(args.mcq), "statements": load_eval_set(args.statements),
                  "open_qa": load_eval_set(args.open_qa or (recipe.open_qa and str(DATA / recipe.open_qa)))}
     check_eval_sets({k: v for k, v in eval_sets.items() if isinstance(v, str)})  # content too, not just the path
-    corpus_texts(config)  # an empty or unreadable corpus fails here, not after a minute of server start
+    texts = corpus_texts(config)  # an empty or unreadable corpus fails here, not after a minute of server start
     # Roles on the embedded in-process default share one local vLLM server; named engines stay.
     # The server stops when this block ends: training and evaluation then have every core.
     served = shared_embedded_server(config, ("synthesizer", "trainee"), enabled=not args.no_serve,
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         train=recipe.train,
         repo_id=args.repo_id,
         private=args.private,
-        raw_text=corpus_texts(config) if recipe.mix_raw_text else None,
+        raw_text=texts if recipe.mix_raw_text else None,
         eval_sets=eval_sets,
         licenses=licenses + recipe.licenses,
     )

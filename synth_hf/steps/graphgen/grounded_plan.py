@@ -232,7 +232,6 @@ def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph]
     sentences took more than one row or none (single-sentence entities included)."""
     ranked = sorted(subgraphs, key=lambda sg: -(subgraph_loss(kg, sg) or 0.0))
     seen_focus: set[str] = set()
-    profiled: set[str] = set()
     queue: list[tuple[str, str, list[dict], str]] = []  # (subgraph, entity, evidence, style) of profiles
     progress = True
     while progress and emit.plan.planned.get(mode, 0) < want:
@@ -252,18 +251,18 @@ def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph]
             evidence = list({e["sentence"]: e for e in _evidence(kg, focus)}.values())
             first = random.Random(_seed(emit.seed, focus)).randrange(len(emit.styles))
             styles = itertools.islice(itertools.cycle(emit.styles), first, None)
-            for group in _groups(evidence, size or len(evidence)):  # every fact of the entity, a few per row
+            groups = _groups(evidence, size or len(evidence))
+            for group in groups:  # every fact of the entity, a few per row
                 if emit.plan.planned.get(mode, 0) >= want:
                     break
                 # the focus as its evidence spells it whole ("Kelmar" -> "Kelmar fever")
                 name = snap_span(evidence[0]["sentence"], _name(kg, focus), [_name(kg, focus)])
                 # the entity's rows rotate over the styles: one question twice would be a near-duplicate
                 emit(mode, sg.subgraph_id, [focus], group, answer_span=name, style=next(styles))
-            if profiles and len(_groups(evidence, size or len(evidence))) > 1:
-                profiled.add(focus)  # its profile takes the next style of its cycle
+            if profiles and len(groups) > 1:  # its profile takes the next style of its cycle
                 queue.append((sg.subgraph_id, focus, evidence, next(styles)))
     if profiles:
-        _plan_profiles(emit, kg, ranked, mode, want, seen_focus - profiled, queue)
+        _plan_profiles(emit, kg, ranked, mode, want, seen_focus, queue)
     if want and emit.plan.planned.get(mode, 0) < want:
         emit.plan.shortfalls[mode] = (
             f"only {emit.plan.planned.get(mode, 0)} rows: every entity with >= {min_sentences} evidence sentences in a "
@@ -272,21 +271,22 @@ def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph]
 
 
 def _plan_profiles(emit: _Emitter, kg: KnowledgeGraph, ranked: list[Subgraph], mode: str, want: int,
-                   covered: set[str], queue: list[tuple[str, str, list[dict], str]]) -> None:  # fmt: skip
+                   focused: set[str], queue: list[tuple[str, str, list[dict], str]]) -> None:  # fmt: skip
     """An entity's profile: all its evidence sentences in one row, so every fact is also taught as part of
     what is known about each entity it names (the tree of "Brevimast is made from the bark of the Tarvonian
-    ash tree"). `covered`: entities whose grouped rows already were their profile; `queue`: the profiles of
-    entities whose sentences took several rows, planned first."""
-    done = set(covered)
+    ash tree"). `focused`: entities that had grouped rows (their profile is in `queue` when those took
+    several rows, else the one row was it); `queue`: those profiles, planned first."""
+    done = set(focused)
     for sg in ranked:
         for node in sorted(sg.all_nodes()):
+            if node in done:
+                continue
             evidence = list({e["sentence"]: e for e in _evidence(kg, node)}.values())
-            if node in done or not evidence or is_generic_name(_name(kg, node)):
+            if not evidence or is_generic_name(_name(kg, node)):
                 continue
             done.add(node)
-            if not any(n == node for _, n, _, _ in queue):
-                style = emit.styles[random.Random(_seed(emit.seed, node)).randrange(len(emit.styles))]
-                queue.append((sg.subgraph_id, node, evidence, style))
+            style = emit.styles[random.Random(_seed(emit.seed, node)).randrange(len(emit.styles))]
+            queue.append((sg.subgraph_id, node, evidence, style))
     for sg_id, node, evidence, style in queue:
         if emit.plan.planned.get(mode, 0) >= want:
             return
