@@ -154,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             f"engine {shared.config.engine.describe()}")
         result = timed("aide", lambda: run_aide(shared.config))
         shared.record(result)  # engine_load in the summary; config.yaml names the configured engines
+        served_note = shared.note() if shared.server is not None else ""
     loop = WorkflowConfig(
         method="aide",
         out_dir=out,
@@ -163,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         eval_sets={"mcq": str(eval_path), "open_qa": str(eval_path)},
         licenses=[EMBEDDED_LICENSES["gemma-3-270m (embedded)"]] if isinstance(config.engine, EngineConfig)
         and config.engine.model is None else [],
+        extra_card={"config_note": served_note},
     )
     timed("publish+train+eval", lambda: close_the_loop(result, loop, config))
     return 0

@@ -149,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             f"trainee {shared.config.trainee.describe()}")
         result = timed("graphgen", lambda: run_graphgen(shared.config))
         shared.record(result)  # engine_load in the summary; config.yaml names the configured engines
+        served_note = shared.note() if shared.server is not None else ""
     embedded = config.synthesizer.model is None
     licenses = [EMBEDDED_LICENSES["gemma-3-270m (embedded)"]] if embedded else []
     loop = WorkflowConfig(
@@ -160,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         raw_text=texts if recipe.mix_raw_text else None,
         eval_sets=eval_sets,
         licenses=licenses + recipe.licenses,
+        extra_card={"config_note": served_note},
     )
     timed("publish+train+eval", lambda: close_the_loop(result, loop, config))
     return 0

@@ -201,7 +201,8 @@ def stage_dataset(
     models ({role: name}), stages ([{name, kept, dropped, drop_reasons}] or {name: {...}}),
     quality ({metric: value}), calibration ({measure: value}), support_rate ({"overall" | mode: share of
     generated rows that passed the support check before filtering}), repo_id, base_model, run_dir (the run
-    folder: its report.html, pipeline.yaml, pipeline.log and config.yaml are copied beside the data).
+    folder: its report.html, pipeline.yaml, pipeline.log and config.yaml are copied beside the data),
+    config_note (text shown above the config, e.g. that a local server stood in for the configured engines).
     """
     if max_shard_rows < 1:
         raise ValueError("max_shard_rows must be >= 1")
@@ -250,6 +251,7 @@ def stage_dataset(
         repo_id=ctx.get("repo_id") or "<user>/<dataset>",  # a staged-only run has repo_id None
         base_model=ctx.get("base_model") or "<base-model>",
         config_yaml=config_yaml,
+        config_note=" ".join(str(ctx.get("config_note") or "").split()),
         run_files=run_files,
     )
     (out / "README.md").write_text(scrub_text(card), encoding="utf-8")

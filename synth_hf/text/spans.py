@@ -84,7 +84,7 @@ def _widen_over_capitals(sentence: str, start: int, end: int) -> tuple[int, int]
     first, last = inside[0], inside[-1]
     generic = len(inside) == 1 and is_generic_name(words[first][2])
     if not (_capital(words[first][2]) or words[first][2][:1].isdigit() or generic):
-        return start, end
+        return _widen_modifier(sentence, words, first, last, start, end)
     while last + 1 < len(words):
         nxt = words[last + 1][2]
         gap = sentence[words[last][1] : words[last + 1][0]]
@@ -100,8 +100,8 @@ def _widen_over_capitals(sentence: str, start: int, end: int) -> tuple[int, int]
             generic = False  # "town of Lunthe": the bare noun now names something
         else:
             break
-    if generic:  # a bare noun not followed by a name stays as it was
-        return start, end
+    if generic:  # a bare noun not followed by a name stays as it was, unless it modifies a family noun
+        return _widen_modifier(sentence, words, first, last, start, end)
     while first > 0:
         prev, gap = words[first - 1][2], sentence[words[first - 1][1] : words[first][0]]
         if gap.strip() or prev.endswith((",", ";")) or _ends_sentence(prev):
@@ -118,6 +118,17 @@ def _widen_over_capitals(sentence: str, start: int, end: int) -> tuple[int, int]
 
 def _ends_sentence(word: str) -> bool:
     return word.endswith(".") and not _ABBREVIATION.match(word)
+
+
+def _widen_modifier(sentence: str, words: list, first: int, last: int, start: int, end: int) -> tuple[int, int]:
+    """A one-word lowercase span that modifies a `FAMILIES` noun takes it ("rice" -> "rice farmers"): the
+    bare modifier is not what the sentence says of anyone."""
+    if first != last or last + 1 >= len(words) or sentence[words[last][1] : words[last + 1][0]].strip():
+        return start, end
+    word, nxt = words[last][2], words[last + 1][2]
+    if word.endswith((",", ";")) or _ends_sentence(word) or _singular(nxt.rstrip(".,;:").casefold()) not in _FAMILY_OF:
+        return start, end
+    return start, max(end, words[last + 1][1] - (len(nxt) - len(nxt.rstrip(".,;:"))))
 
 
 def snap_span(sentence: str, span: str, names: Iterable[str] = ()) -> str:

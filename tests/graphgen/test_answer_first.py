@@ -178,6 +178,18 @@ def test_aggregated_answer_joins_two_facts_of_the_entity_and_stays_supported():
     assert verify_row(flipped).endswith("negation_mismatch")
 
 
+def test_aggregated_question_gives_a_name_the_article_its_evidence_gives_it():
+    from synth_hf.steps.graphgen.modes import get_mode
+
+    ev = [{"chunk_id": "c1", "sentence": "Dr. Teodor Vasko received the Tessin Award in 1999."},
+          {"chunk_id": "c1", "sentence": "The Tessin Award is given every two years."}]
+    row = {"mode": "aggregated", "style": "detailed", "answer_span": "Tessin Award", "evidence": ev}
+    out, _ = get_mode("aggregated").generate(row, "", None)
+    assert out["question"] == "Explain what is known about the Tessin Award."
+    row = {**row, "answer_span": "Teodor Vasko"}
+    assert get_mode("aggregated").generate(row, "", None)[0]["question"] == "Explain what is known about Teodor Vasko."
+
+
 def _cut_names_kg() -> KnowledgeGraph:
     """Extraction debris of the 270M model: a node 'Kelmar' cut from 'Kelmar fever', a node 'town'."""
     kg = KnowledgeGraph()

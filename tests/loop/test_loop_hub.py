@@ -331,3 +331,22 @@ def test_a_staged_only_card_never_says_none_for_the_repo_or_model(tmp_path):
     body = (out / "README.md").read_text(encoding="utf-8")
     assert 'load_dataset("<user>/<dataset>"' in body and "--dataset_name <user>/<dataset>" in body
     assert '"None"' not in body and "--model_name_or_path None" not in body
+
+
+def test_card_explains_self_bleu_when_it_reports_it(tmp_path: Path, splits: DatasetDict) -> None:
+    body = (stage_dataset(splits, tmp_path / "q", card_context=CONTEXT) / "README.md").read_text(encoding="utf-8")
+    assert "| self_bleu | 0.2100 |" in body and "high by design" in body
+    other = {**CONTEXT, "quality": {"distinct_2": 0.8}}
+    body = (stage_dataset(splits, tmp_path / "d", card_context=other) / "README.md").read_text(encoding="utf-8")
+    assert "high by design" not in body
+
+
+def test_card_says_when_a_local_server_stood_in_for_the_configured_engines(tmp_path: Path, splits) -> None:
+    note = "This run's `synthesizer` used one temporary local vLLM server of the embedded model\n(recipes/x)."
+    body = (stage_dataset(splits, tmp_path / "s", card_context={**CONTEXT, "config_note": note})
+            / "README.md").read_text(encoding="utf-8")
+    config = body.split("## Generation config", 1)[1]
+    assert config.lstrip().startswith("This run's `synthesizer` used one temporary local vLLM server of the embedded "
+                                      "model (recipes/x).")
+    plain = (stage_dataset(splits, tmp_path / "p", card_context=CONTEXT) / "README.md").read_text(encoding="utf-8")
+    assert plain.split("## Generation config", 1)[1].lstrip().startswith("```yaml")

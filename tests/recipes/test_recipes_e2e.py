@@ -50,6 +50,7 @@ def test_graphgen_medqa_recipe_end_to_end(tmp_path):
     assert final["rows"] > 0 and final["train_steps"] == 2 and final["uploaded"] is None
     card = (out / "hub" / "README.md").read_text()
     assert "graphgen" in card and "synthetic" in card
+    assert "local vLLM server" not in card  # fake engines: no server stood in for them
     table = (out / "eval" / "comparison.md").read_text()
     assert "| metric | base | adapter |" in table and "mcq" in table.lower()
     base = json.loads((out / "eval" / "base.json").read_text())

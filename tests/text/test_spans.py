@@ -26,6 +26,8 @@ LUNTHE = "Dr. Amara Lindqvar was born in the town of Lunthe."
         ("Kessaria and Tarvonia share a border.", "Kessaria", [], "Kessaria"),
         ("Tolvane syndrome is diagnosed with a skin scraping.", "skin", [], "skin"),
         ("Tolvane syndrome is diagnosed with a skin scraping.", "Vell", [], "Vell"),  # not in the sentence
+        ("Brindle ague is most common among rice farmers.", "rice", [], "rice farmers"),  # modifies a person
+        ("Brindle ague spreads in rice fields.", "rice", [], "rice"),  # 'fields' is no family noun
     ],
 )
 def test_snap_span_widens_to_the_phrase_the_sentence_spells(sentence, span, names, whole):

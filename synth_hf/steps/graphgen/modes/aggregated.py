@@ -6,6 +6,7 @@ question is a fixed phrasing per style; no LLM.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from synth_hf.steps.graphgen.modes import register
@@ -22,6 +23,14 @@ QUESTIONS = {
 }
 
 
+def with_article(name: str, evidence: list[str]) -> str:
+    """`name` as its evidence introduces it: "the Tessin Award" when most of the sentences that name it say
+    "the Tessin Award" (the article the name takes), else the name alone ("Brevimast")."""
+    named = [s for s in evidence if re.search(rf"\b{re.escape(name)}\b", s, re.IGNORECASE)]
+    with_the = [s for s in named if re.search(rf"\bthe\s+{re.escape(name)}\b", s, re.IGNORECASE)]
+    return "the " + name if named and 2 * len(with_the) >= len(named) and not name.lower().startswith("the ") else name
+
+
 @register
 class Aggregated(QAMode):
     name = "aggregated"
@@ -29,7 +38,8 @@ class Aggregated(QAMode):
     asks_llm = False
 
     def generate(self, row: dict[str, Any], raw: str, ctx: GenContext) -> tuple[dict | None, str]:
-        question = QUESTIONS.get(row["style"], QUESTIONS["concise"]).format(name=row["answer_span"])
+        name = with_article(row["answer_span"], sentences(row))
+        question = QUESTIONS.get(row["style"], QUESTIONS["concise"]).format(name=name)
         answer = " ".join(join_facts(sentences(row), row["answer_span"], row.get("language") or "en"))
         return {"question": question, "answer": answer, "generator": "template"}, ""
 
