@@ -24,6 +24,7 @@ from pathlib import Path
 LEVEL_ENV = "SYNTH_HF_LOG_LEVEL"
 RUN_LOG = "run.log"
 _TAG = "_synth_hf_handler"  # marks the handlers installed here, so a second run replaces them
+TRACKER_WARNINGS = "ignore::UserWarning:multiprocessing.resource_tracker"  # a PYTHONWARNINGS filter
 _FILE_FORMAT = "[%(asctime)s] %(levelname)-7s %(processName)s %(name)s: %(message)s"
 
 
@@ -121,6 +122,10 @@ def _quiet_environment() -> None:
         os.environ.setdefault("VLLM_CONFIGURE_LOGGING", "0")  # its records then reach our handlers
         os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+        # a stopped run's step workers leave semaphores that multiprocessing's tracker frees, and warns of
+        filters = [f for f in os.environ.get("PYTHONWARNINGS", "").split(",") if f]
+        if TRACKER_WARNINGS not in filters:
+            os.environ["PYTHONWARNINGS"] = ",".join([*filters, TRACKER_WARNINGS])
     os.environ.setdefault("DISTILABEL_LOG_LEVEL", logging.getLevelName(min(explicit_level() or 20, 20)))
 
 

@@ -124,3 +124,23 @@ def test_summary_keeps_planning_shortfalls_out_of_the_dropped_rows(tmp_path):
     summary = build_summary(tmp_path, final_rows=5)
     assert summary["drops_by_reason"] == {"near_duplicate_minhash": 1}
     assert summary["shortfalls"] == {"aggregated": "only 69 rows"}
+
+
+_LEAK = "import multiprocessing as mp, os\nlock = mp.get_context('spawn').Lock()\nos._exit(0)\n"  # a killed worker
+
+
+@pytest.mark.parametrize("quiet", [True, False])
+def test_a_stopped_runs_leaked_semaphores_are_not_announced_on_a_quiet_console(monkeypatch, quiet):
+    monkeypatch.delenv(logs.LEVEL_ENV, raising=False)
+    monkeypatch.setenv("PYTHONWARNINGS", "default::DeprecationWarning")  # the user's own filter stays
+    if not quiet:
+        monkeypatch.setenv(logs.LEVEL_ENV, "INFO")
+    logs._quiet_environment()
+    import os
+
+    if quiet:
+        assert os.environ["PYTHONWARNINGS"].split(",") == ["default::DeprecationWarning", logs.TRACKER_WARNINGS]
+    # the tracker outlives the process: wait for it through the pipe it holds
+    out = subprocess.run([sys.executable, "-c", _LEAK], env=dict(os.environ), capture_output=True, text=True,
+                         timeout=60)
+    assert ("leaked semaphore" in out.stderr) is (not quiet)
