@@ -5,6 +5,7 @@
     python benchmarks/aide_run.py --engine transformers --seeds 2
     python benchmarks/aide_run.py --engine fake            # wiring check in seconds (no model)
     python benchmarks/aide_run.py --documents none         # ungrounded: no support check, no headline
+    python benchmarks/aide_run.py --questions template     # template questions: no synthesis call
     python benchmarks/aide_run.py --synthesis free         # MCQ seeds, free synthesis + second solve (before answer-first)
 
 The headline (first in the JSON) is `cost_per_supported_row`: LLM calls, tokens and wall seconds per
@@ -102,6 +103,13 @@ def main() -> int:
         "(needs documents); free: MCQ seeds, children synthesized freely and answered by a second solve; "
         "auto (default): answer-first with documents, free without",
     )
+    parser.add_argument(
+        "--questions",
+        choices=["llm", "template"],
+        default="llm",
+        help="answer-first children: the LLM phrases each question (checked, a refused one templated; default) "
+        "or the template question, no synthesis call (expansion.llm_questions: false)",
+    )
     add_run_arguments(parser)
     args = parser.parse_args()
     available = len(SEEDS_FILE.read_text(encoding="utf-8").splitlines())
@@ -114,6 +122,9 @@ def main() -> int:
         parser.exit(2, f"{parser.prog}: error: --synthesis answer-first writes children for sentences of the "
                     "documents: it needs --documents (not 'none'); use --synthesis free for an ungrounded run\n")
     answer_first = grounded and args.synthesis != "free"
+    if args.questions == "template" and not answer_first:
+        parser.exit(2, f"{parser.prog}: error: --questions template asks template questions about sentences of the "
+                    "documents: it needs answer-first synthesis (--documents, not --synthesis free)\n")
 
     from synth_hf.config import EngineConfig
     from synth_hf.pipelines.aide import run_aide
@@ -167,6 +178,7 @@ def main() -> int:
                 "personas_per_node": args.personas,
                 "max_new_tokens": 160,
                 "extraction_max_new_tokens": 96,
+                "llm_questions": args.questions == "llm",
             },
             # persona pool generated from the seeds (an LLM stage); a hashing embedder keeps retrieval cheap
             "personas": {

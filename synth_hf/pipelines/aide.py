@@ -147,6 +147,7 @@ def _build(
         "temperature": exp.temperature,
         "max_new_tokens": exp.max_new_tokens,
         "generation_seed": run.seed,
+        "llm_questions": exp.llm_questions,
     }
     ann = config.annotation
     synthesizer = engines["synthesizer"]

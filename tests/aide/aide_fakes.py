@@ -109,6 +109,14 @@ def answer_first_or_empty(prompt: str, index: int) -> str:
     return respond(prompt, index)
 
 
+def year_questions_low_grades(prompt: str, index: int) -> str:
+    """The normal fake model, except that a question asking for a year ("... in which year?") is graded 2/10."""
+    _log(prompt)
+    if kind(prompt) == "grade" and "which year" in prompt.rsplit("###", 1)[-1]:
+        return '{"relevance": 2, "diversity": 2, "feedback": "too plain"}'
+    return respond(prompt, index)
+
+
 def answer_first_low_grades(prompt: str, index: int) -> str:
     """The normal fake model, except that a first answer-first question ("According to ...") is graded 2/10
     on both scores and its re-synthesis (a prompt with the rejected attempt) asks "Going by ..." instead,

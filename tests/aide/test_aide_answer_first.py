@@ -110,6 +110,11 @@ def test_llm_question_kept_when_verified_else_template():
     assert bad["generator"] == "template" and bad["question_rejected"] == "question_gives_answer"
     assert bad["question"] == "Zorvatide was approved in which year?"
     assert settle_question(silent, "", names) is None and silent["question_rejected"] == "no_llm_output"
+    quiet = _child()
+    attach_fact(quiet, passage, span)
+    assert settle_question(quiet, None, names, template_only=True) is None  # llm_questions: false, no reply
+    assert quiet["generator"] == "template" and quiet["question_rejected"] is None
+    assert quiet["question"] == "Zorvatide was approved in which year?"
     for child in (good, bad, silent):
         assert child["draft_answer"] == "2009. Zorvatide was approved in 2009."
         assert child["evidence"] == [{"chunk_id": passage["chunk_id"], "sentence": passage["sentence"]}]
@@ -132,6 +137,8 @@ def test_config_knob_defaults_and_refusals(tmp_path):
         AIDEConfig.model_validate({"seeds": {"rows": SEEDS}, "expansion": {"answer_first": True}})
     with pytest.raises(ValueError, match="format=mcq"):
         AIDEConfig.model_validate({**grounded, "expansion": {"answer_first": True}, "seeds": {"rows": SEEDS, "format": "mcq"}})
+    with pytest.raises(ValueError, match="llm_questions: false"):
+        AIDEConfig.model_validate({**grounded, "expansion": {"llm_questions": False}})  # free synthesis
     cfg = AIDEConfig.model_validate({**grounded, "expansion": {"answer_first": True}})
     assert all(v == 0 for k, v in plan_aide(cfg, 2)["llm_calls"].items() if k.startswith("annotate"))
 
@@ -221,3 +228,22 @@ def test_evol_baseline_is_written_answer_first_too(tmp_path):
     rows = result.dataset.to_list()
     _check_rows(rows)
     assert rows and {r["branch"] for r in rows} == {"evol"}
+
+
+@pytest.mark.usefixtures("fakes_on_worker_path")
+def test_template_questions_make_no_synthesis_call_even_on_resynthesis(tmp_path, monkeypatch):
+    log = tmp_path / "calls.log"
+    monkeypatch.setenv("AIDE_FAKE_LOG", str(log))
+    result = _run(tmp_path, "af_templates", responder="year_questions_low_grades",
+                  expansion={"depth": 2, "attributes_per_node": 1, "operations_per_node": 2, "personas_per_node": 1,
+                             "attributes_from": "question", "llm_questions": False},
+                  reflection={"enabled": True, "max_attempts": 1, "min_relevance": 6, "min_diversity": 5})  # fmt: skip
+    rows = result.dataset.to_list()
+    _check_rows(rows)
+    kinds = Counter(line.split()[0] for line in log.read_text().splitlines())
+    assert kinds["grade"] > 0 and kinds["answer_first_synthesis"] == 0, kinds  # the grader still grades
+    assert rows and all(r["generator"] == "template" and r["question_rejected"] is None for r in rows)
+    stages = json.loads((result.run_dir / "summary.json").read_text())["stages"]
+    assert stages["reflect_h1"]["counters"]["resynthesis_new_fact"] > 0  # a failing row took another fact
+    assert stages["synthesize_h1"]["counters"]["generator_template"] == stages["synthesize_h1"]["counters"][
+        "evidence_sentences_used"]

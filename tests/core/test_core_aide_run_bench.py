@@ -45,3 +45,17 @@ def test_bad_seed_count_or_depth_is_one_error_line(tmp_path):
     done = _run("--concurrency", "0", "--out", str(tmp_path / "x"))  # checked before any server starts
     assert done.returncode == 2 and "--concurrency must be" in done.stderr.strip().splitlines()[-1]
     assert not (tmp_path / "x").exists()
+
+
+def test_template_questions_make_no_synthesis_call_and_need_documents(tmp_path):
+    out = tmp_path / "bench"
+    done = _run("--engine", "fake", "--seeds", "2", "--depth", "1", "--questions", "template", "--out", str(out),
+                "--json", str(tmp_path / "n.json"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    numbers = json.loads((tmp_path / "n.json").read_text())
+    assert "synthesize_h1" not in numbers["per_step_calls"], numbers["per_step_calls"]
+    head = numbers["cost_per_supported_row"]
+    assert head["supported_rows"] > 0 and set(head["questions_by_generator"]) == {"template"}
+    done = _run("--engine", "fake", "--questions", "template", "--documents", "none", "--out", str(tmp_path / "y"))
+    assert done.returncode == 2 and "needs answer-first" in done.stderr.strip().splitlines()[-1]
+    assert not (tmp_path / "y").exists()

@@ -259,18 +259,23 @@ def attach_fact(child: dict, passage: dict, span: str, english: bool = True) -> 
     child["draft_answer"] = qa_answer(span, [passage["sentence"]])
 
 
-def settle_question(child: dict, raw: str | None, names: list[str]) -> str | None:
+def settle_question(child: dict, raw: str | None, names: list[str], template_only: bool = False) -> str | None:
     """Set the child's question from the LLM's reply `raw` when `verify_question` accepts it
     (`generator: llm`), else the template question (`generator: template`, `question_rejected`: why).
+    `template_only`: no reply was asked for (`llm_questions: false`): the template, nothing rejected.
     Returns None, or the drop reason when not even a template can be made (span not in the sentence)."""
     sentence, span = child["evidence"][0]["sentence"], child["answer_span"]
     question = clean_question(raw or "")
-    why = verify_question(question, span, [sentence], must_name=anchors(sentence, span, names)) if raw else "no_llm_output"
+    if template_only:
+        why = "template_only"
+    else:
+        why = verify_question(question, span, [sentence], must_name=anchors(sentence, span, names)) if raw else "no_llm_output"
     if why:
         question = template_question(sentence, span, child.get("fact_english", True) is not False)
         if question is None:
             return f"no_question: {why}"
-    child.update(question=question, options=[], generator="template" if why else "llm", question_rejected=why or None)
+    rejected = None if template_only else why or None
+    child.update(question=question, options=[], generator="template" if why else "llm", question_rejected=rejected)
     return None
 
 

@@ -18,6 +18,8 @@ class SynthesisMixin(HopMixin):
     temperature: float = 0.7
     max_new_tokens: int = 192
     generation_seed: int | None = None
+    llm_questions: bool = Field(default=True, description="Answer-first rows: the LLM phrases the question "
+                                "(checked, a refused one templated); False = the template question, no call.")
 
     def synthesis_kwargs(self) -> dict:
         return {

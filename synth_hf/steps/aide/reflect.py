@@ -98,6 +98,11 @@ class ReflectionMixin(SynthesisMixin):
         grounded = [r for r in rows if r.get("answer_span")]
         self._new_facts(grounded)
         kwargs = self.generation_kwargs()
+        if not self.llm_questions:  # template questions: the new fact is the whole re-synthesis
+            for row in grounded:
+                row["reflection_attempts"] += 1
+                unusable += settle_question(row, None, [], template_only=True) is not None
+            grounded = []
         for group, make, params in ((plain, synthesis_prompt, kwargs), (grounded, answer_first_prompt, question_generation(kwargs))):
             prompts = [make(r, **self.synthesis_kwargs(), previous=r["question"], feedback=_feedback(r)) for r in group]
             for row, text in zip(group, self.llm.generate_texts(prompts, **params) if prompts else []):

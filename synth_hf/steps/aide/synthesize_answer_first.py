@@ -4,7 +4,7 @@ Per child (attribute x operation, persona, or evol slot, as `make_children` plan
 best evidence sentence for its parent + attribute / persona that no row of the run uses yet (nor states
 a seed's answer), take its answer span, then one call asks the synthesizer for the question in the
 parent's / operation's / persona's way; a refused question becomes a template question
-(`synth_hf.steps.aide.answer_first`). A child whose query finds no unused sentence with a span is
+(`synth_hf.steps.aide.answer_first`). `llm_questions=False`: the template question, no call. A child whose query finds no unused sentence with a span is
 dropped before any call, with why: `evidence_already_used`, `evidence_is_seed_fact`, `no_answer_span`
 or `no_matching_sentence`. Document sentences that cannot stand as a fact (questions, pronoun subjects,
 negations, table rows, headings) are never used: counted as `sentences_skipped_<reason>`. Residual
@@ -79,12 +79,12 @@ class SynthesizeAnswerFirst(SynthesisMixin, LLMGlobalStep):
                 continue
             bump(counts, graded)
             ready.append(child)
-        prompts = [answer_first_prompt(c, **self.synthesis_kwargs()) for c in ready]
+        prompts = [answer_first_prompt(c, **self.synthesis_kwargs()) for c in ready] if self.llm_questions else []
         texts = self.llm.generate_texts(prompts, **question_generation(self.generation_kwargs())) if prompts else []
         good = []
-        for child, text in zip(ready, texts):
-            child["synth_model"], child["synthesis_raw"] = self.llm.model_name, text
-            reason = settle_question(child, text, child["fact_names"])
+        for child, text in zip(ready, texts if self.llm_questions else [None] * len(ready)):
+            child["synth_model"], child["synthesis_raw"] = (self.llm.model_name, text) if self.llm_questions else ("template", None)
+            reason = settle_question(child, text, child["fact_names"], template_only=not self.llm_questions)
             if reason:
                 dropped.append((child, reason))
                 continue
