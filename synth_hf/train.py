@@ -223,6 +223,8 @@ def train_lora(
     from transformers import AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
+    from synth_hf.runtime.train_progress import attach, quiet_training
+
     out = Path(out_dir)
     if isinstance(raw_text, str):
         raise TypeError("raw_text is a list of texts, not one string")
@@ -267,7 +269,7 @@ def train_lora(
         save_strategy="no",
         report_to="none",
         seed=seed,
-        **{**device_args, **sft_overrides},
+        **{**device_args, **quiet_training(sft_overrides), **sft_overrides},
     )
     peft_config = LoraConfig(
         r=lora_r,
@@ -280,6 +282,7 @@ def train_lora(
     trainer = SFTTrainer(
         model=model, args=args, train_dataset=dataset, processing_class=tokenizer, peft_config=peft_config
     )
+    attach(trainer)  # our progress line on a quiet console
     start = time.perf_counter()
     output = trainer.train()
     runtime = time.perf_counter() - start

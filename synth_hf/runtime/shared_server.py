@@ -40,8 +40,9 @@ def served_engine(url: str, replaced: EngineConfig) -> EngineConfig:
 
     # labels and cards name the model, not a temporary localhost URL
     shown = f"{EMBEDDED_LLM_NAME} via local vLLM server"
+    # the embedded model is a base model: /completions at once, not a refused chat request and a warning
     return EngineConfig(engine="openai", options={**kept, "base_url": url, "concurrency": SERVER_CONCURRENCY,
-                                                  "display_name": shown})  # fmt: skip
+                                                  "display_name": shown, "use_completions_api": True})  # fmt: skip
 
 
 def _fields(roles: Sequence[str]) -> str:

@@ -6,6 +6,7 @@ The tiny tokenizer, like the embedded Gemma one, has no chat template and does n
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -318,3 +319,21 @@ def test_evaluation_progress_off_a_terminal_is_present_and_bounded(
     assert by_task["[progress] scoring yes/no statements"][1].startswith(
         "[progress] scoring yes/no statements: done, 40 statements in"
     )
+
+
+def test_quiet_training_prints_progress_lines_not_the_log_dicts(tiny_model: Path, tmp_path: Path, capsys,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from synth_hf.runtime import logs
+
+    monkeypatch.delenv(logs.LEVEL_ENV, raising=False)
+    train_lora(Dataset.from_list(_chat_rows(8)), tiny_model, tmp_path / "q", max_steps=3, batch_size=4, lr=1e-2)
+    quiet = capsys.readouterr()
+    lines = [ln for ln in (quiet.out + quiet.err).splitlines() if "LoRA training" in ln]
+    assert lines[0] == "[progress] LoRA training: 3 steps, started"
+    assert lines[-1].startswith("[progress] LoRA training: step 3/3 (100%), loss ") and "s/step" in lines[-1]
+    assert "'loss':" not in quiet.out + quiet.err  # transformers' per-step dict of logs
+    assert not re.search(r"\b3/3 \[", quiet.err)  # nor its training bar (loading bars are the CLI's to mute)
+    monkeypatch.setenv(logs.LEVEL_ENV, "INFO")  # verbose: transformers' own output
+    train_lora(Dataset.from_list(_chat_rows(8)), tiny_model, tmp_path / "v", max_steps=2, batch_size=4, lr=1e-2)
+    verbose = capsys.readouterr()
+    assert "LoRA training" not in verbose.out + verbose.err and "'loss'" in verbose.out + verbose.err

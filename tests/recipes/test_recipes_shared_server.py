@@ -197,6 +197,7 @@ def test_which_engines_are_served():
     assert served.engine == "openai" and served.model is None
     assert served.options == {"structured_retries": 1, "max_new_tokens": 9, "base_url": URL,
                               "concurrency": shared_server.SERVER_CONCURRENCY,
-                              "display_name": "gemma-3-270m (embedded) via local vLLM server"}  # fmt: skip
+                              "display_name": "gemma-3-270m (embedded) via local vLLM server",
+                              "use_completions_api": True}  # fmt: skip
     engine = served.build()  # the openai engine accepts every option carried over
     assert engine.model_name == "gemma-3-270m (embedded) via local vLLM server"  # no localhost URL in cards
