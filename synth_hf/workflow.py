@@ -139,6 +139,11 @@ def card_context(result: RunResult, loop: WorkflowConfig, config: Any) -> dict:
     for key in ("models", "quality", "calibration", "support_rate"):
         if summary.get(key):
             context[key] = summary[key]
+    if not context.get("quality") and "question" in result.dataset.column_names:  # GraphGen: as its report
+        from synth_hf.report.collect import question_diversity
+
+        diversity = question_diversity(result.dataset.select_columns(["question"]).to_list())
+        context["quality"] = {k: v for k, v in diversity.items() if k != "rows"}
     context.update(loop.extra_card)
     return context
 

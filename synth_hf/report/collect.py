@@ -169,6 +169,13 @@ def _quality(run: Path, summary: dict, rows: list[dict]) -> dict[str, Any]:
     saved = _read_json(run / "quality.json")
     if saved:
         return {"overall": saved.get("overall", {}), "per_hop": saved.get("per_hop", {})}
+    overall = question_diversity(rows)
+    return {"overall": overall, "per_hop": {}} if overall else {}
+
+
+def question_diversity(rows: list[dict]) -> dict[str, Any]:
+    """Diversity of the rows' questions: {"rows", "self_bleu", "distinct_1", "distinct_2"} (self-BLEU over
+    at most 500 sampled questions, seed 0); {} for fewer than two questions."""
     texts = [str(r.get("question") or "") for r in rows if r.get("question")]
     if len(texts) < 2:
         return {}
@@ -179,7 +186,7 @@ def _quality(run: Path, summary: dict, rows: list[dict]) -> dict[str, Any]:
     overall["self_bleu"] = round(float(bleu["self_bleu"]), 4)
     distinct = distinct_n_scores(texts, max_n=2)
     overall.update({k: round(float(v), 4) for k, v in distinct.items()})
-    return {"overall": overall, "per_hop": {}}
+    return overall
 
 
 def _graph(graph_dir: Path, rows: list[dict]) -> dict[str, Any] | None:

@@ -350,3 +350,15 @@ def test_card_says_when_a_local_server_stood_in_for_the_configured_engines(tmp_p
                                       "model (recipes/x).")
     plain = (stage_dataset(splits, tmp_path / "p", card_context=CONTEXT) / "README.md").read_text(encoding="utf-8")
     assert plain.split("## Generation config", 1)[1].lstrip().startswith("```yaml")
+
+
+def test_a_graphgen_card_reports_the_questions_diversity_as_its_report_does(tmp_path: Path) -> None:
+    from synth_hf.pipelines.runner import RunResult
+    from synth_hf.workflow import WorkflowConfig, card_context
+
+    rows = [{"question": f"Fill in the blank: Drug {i} treats ____.", "answer": f"disease {i}"} for i in range(6)]
+    result = RunResult(Dataset.from_list(rows), Dataset.from_list([]), {"stages": {}}, tmp_path)
+    ctx = card_context(result, WorkflowConfig(method="graphgen", out_dir=tmp_path), {})
+    assert set(ctx["quality"]) == {"self_bleu", "distinct_1", "distinct_2"} and ctx["quality"]["self_bleu"] > 0.5
+    saved = RunResult(result.dataset, result.dropped, {"stages": {}, "quality": {"self_bleu": 0.2}}, tmp_path)
+    assert card_context(saved, WorkflowConfig(method="aide", out_dir=tmp_path), {})["quality"] == {"self_bleu": 0.2}

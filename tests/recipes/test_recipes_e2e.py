@@ -51,6 +51,7 @@ def test_graphgen_medqa_recipe_end_to_end(tmp_path):
     card = (out / "hub" / "README.md").read_text()
     assert "graphgen" in card and "synthetic" in card
     assert "local vLLM server" not in card  # fake engines: no server stood in for them
+    assert "| self_bleu |" in card and "high by design" in card  # the questions' diversity, explained
     table = (out / "eval" / "comparison.md").read_text()
     assert "| metric | base | adapter |" in table and "mcq" in table.lower()
     base = json.loads((out / "eval" / "base.json").read_text())
