@@ -153,7 +153,8 @@ def main() -> int:
         concurrency = SERVER_CONCURRENCY if args.concurrency is None else args.concurrency
         # batch_size >= concurrency: the engine sends one batch at a time, `concurrency` requests of it at once
         engine = {"engine": "openai", "options": {"base_url": server.url, "concurrency": concurrency,
-                                                  "batch_size": max(args.batch_size, concurrency)}}  # fmt: skip
+                                                  "batch_size": max(args.batch_size, concurrency),
+                                                  "use_completions_api": True}}  # a base model  # fmt: skip
     seeds = medqa_seeds(args.seeds, open_questions=answer_first)
     per_seed = args.attributes * args.operations + args.personas
     config = AIDEConfig.model_validate(

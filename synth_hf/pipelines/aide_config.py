@@ -96,7 +96,8 @@ class ExpansionConfig(ConfigBase):
         default=True,
         description="Answer-first children: the LLM phrases each question (checked; a refused one becomes the "
         "template question). false = the template question of the fact, no synthesis call: for a synthesizer "
-        "whose questions never pass the checks (the embedded 270M model).",
+        "whose questions never pass the checks (the embedded 270M model). Free synthesis (no documents) always "
+        "asks the LLM: there is no fact to template.",
     )
     personas_per_node: int = Field(default=2, ge=0)
     max_rows: int | None = Field(default=None, ge=1, description="Cap on generated rows alive (all hops).")
@@ -291,11 +292,6 @@ class AIDEConfig(ConfigBase):
                 "expansion.answer_first writes open questions for sentences of the documents: it needs "
                 f"documents.source and seeds.format: qa (got documents={'set' if self.documents else 'none'}, "
                 f"format={self.seeds.format}); set expansion.answer_first: false otherwise"
-            )
-        if not self.expansion.llm_questions and not self.answer_first_on:
-            raise ValueError(
-                "expansion.llm_questions: false asks template questions about sentences of the documents: it "
-                "needs answer-first synthesis (documents.source, annotation.answer_source: evidence, seeds.format: qa)"
             )
         return self
 

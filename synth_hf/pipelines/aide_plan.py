@@ -61,11 +61,12 @@ def plan_aide(config: AIDEConfig, n_seeds: int) -> dict[str, Any]:
         parents = _expanding_parents(frontier, n_seeds, exp.children_per_node(hop), rows, left)
         if not exp.evol:  # attributes read from the question cost no call
             calls[f"extract_attributes_h{hop}"] = parents if exp.attributes_from == "llm" else 0
-        calls[f"synthesize_h{hop}"] = rows
+        asks = exp.llm_questions or not config.answer_first_on  # template questions: no synthesis call
+        calls[f"synthesize_h{hop}"] = rows if asks else 0
         if reflection.enabled:
             graded = reflection.grader == "llm"  # the embedding grader makes no call
             calls[f"reflect_h{hop}"] = rows if graded else 0  # one grade per child when all pass at once
-            retries += (1 + graded) * rows * reflection.max_attempts
+            retries += (asks + graded) * rows * reflection.max_attempts
         calls[f"annotate_h{hop}"] = rows * per_row_solve
         rows_per_hop[hop] = rows
         frontier = rows

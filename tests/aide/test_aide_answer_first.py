@@ -137,8 +137,11 @@ def test_config_knob_defaults_and_refusals(tmp_path):
         AIDEConfig.model_validate({"seeds": {"rows": SEEDS}, "expansion": {"answer_first": True}})
     with pytest.raises(ValueError, match="format=mcq"):
         AIDEConfig.model_validate({**grounded, "expansion": {"answer_first": True}, "seeds": {"rows": SEEDS, "format": "mcq"}})
-    with pytest.raises(ValueError, match="llm_questions: false"):
-        AIDEConfig.model_validate({**grounded, "expansion": {"llm_questions": False}})  # free synthesis
+    free = AIDEConfig.model_validate({**grounded, "expansion": {"llm_questions": False}})  # e.g. --documents none
+    assert not free.answer_first_on and plan_aide(free, 2)["llm_calls"]["synthesize_h1"] > 0  # still asks the LLM
+    templated = AIDEConfig.model_validate({**grounded, "annotation": {"answer_source": "evidence"},
+                                           "expansion": {"llm_questions": False}})  # fmt: skip
+    assert templated.answer_first_on and plan_aide(templated, 2)["llm_calls"]["synthesize_h1"] == 0
     cfg = AIDEConfig.model_validate({**grounded, "expansion": {"answer_first": True}})
     assert all(v == 0 for k, v in plan_aide(cfg, 2)["llm_calls"].items() if k.startswith("annotate"))
 
