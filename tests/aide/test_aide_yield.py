@@ -111,6 +111,7 @@ def test_recipe_plan_fills_parents_before_spreading(tmp_path):
     # 10 hop-2 parents with 4 children each, not 40 parents with one: 10 extraction calls
     assert plan["llm_calls"]["extract_attributes_h2"] == 10
     assert plan["llm_calls"]["reflect_h1"] == 0  # embedding grader
+    assert config.expansion.llm_questions is False and plan["llm_calls"]["synthesize_h1"] == 0  # templates
 
 
 def _empty_run(config):
