@@ -157,6 +157,13 @@ def _run(tmp_path, name: str, responder: str = "some_unparseable", **sections):
     return run_aide(AIDEConfig.model_validate(data))
 
 
+def _reflected_run(tmp_path, name: str, responder: str, **expansion):
+    """Answer-first run with reflection (LLM grader) and one re-synthesis; `expansion` adds to the branching."""
+    branching = {"attributes_per_node": 1, "operations_per_node": 2, "personas_per_node": 1, "attributes_from": "question"}
+    return _run(tmp_path, name, responder=responder, expansion={**branching, **expansion},
+                reflection={"enabled": True, "max_attempts": 1, "min_relevance": 6, "min_diversity": 5})  # fmt: skip
+
+
 def _check_rows(rows: list[dict]) -> None:
     all_text = " ".join(DOCS.values())
     for row in rows:
@@ -203,10 +210,7 @@ def test_grounded_run_writes_children_answer_first_without_reuse(tmp_path):
 def test_reflection_resynthesizes_answer_first_rows_on_another_fact(tmp_path, monkeypatch):
     log = tmp_path / "calls.log"
     monkeypatch.setenv("AIDE_FAKE_LOG", str(log))
-    result = _run(tmp_path, "af_reflect", responder="answer_first_low_grades",
-                  expansion={"depth": 1, "attributes_per_node": 1, "operations_per_node": 2, "personas_per_node": 1,
-                             "attributes_from": "question"},
-                  reflection={"enabled": True, "max_attempts": 1, "min_relevance": 6, "min_diversity": 5})  # fmt: skip
+    result = _reflected_run(tmp_path, "af_reflect", "answer_first_low_grades", depth=1)
     rows = result.dataset.to_list()
     _check_rows(rows)
     kinds = Counter(line.split()[0] for line in log.read_text().splitlines())
@@ -237,10 +241,7 @@ def test_evol_baseline_is_written_answer_first_too(tmp_path):
 def test_template_questions_make_no_synthesis_call_even_on_resynthesis(tmp_path, monkeypatch):
     log = tmp_path / "calls.log"
     monkeypatch.setenv("AIDE_FAKE_LOG", str(log))
-    result = _run(tmp_path, "af_templates", responder="year_questions_low_grades",
-                  expansion={"depth": 2, "attributes_per_node": 1, "operations_per_node": 2, "personas_per_node": 1,
-                             "attributes_from": "question", "llm_questions": False},
-                  reflection={"enabled": True, "max_attempts": 1, "min_relevance": 6, "min_diversity": 5})  # fmt: skip
+    result = _reflected_run(tmp_path, "af_templates", "year_questions_low_grades", depth=2, llm_questions=False)
     rows = result.dataset.to_list()
     _check_rows(rows)
     kinds = Counter(line.split()[0] for line in log.read_text().splitlines())
