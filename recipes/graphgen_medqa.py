@@ -108,17 +108,23 @@ def corpus_texts(config) -> list[str]:
 
 def build_config(args: argparse.Namespace):
     """The GraphGenConfig of a command line: the YAML with what this recipe fixes (output folder, run
-    name, default corpus), then --set, then the flags (--corpus, --synthesizer, --train-epochs, ...)."""
+    name, a `synth_hf/data/...` corpus read from the installed package), then --set, then the flags
+    (--corpus, --synthesizer, --train-epochs, ...)."""
     from synth_hf.pipelines.graphgen_config import GraphGenConfig
 
     out = Path(args.out)
+    yaml_data = read_yaml_mapping(args.config)
     # what this recipe fixes sits under --set and the flags, as if the YAML said it
-    fixed = {"run.output_dir": str(out), "run.name": "graphgen", "input.source": str(DATA / "knowledge_lift" / "docs")}
+    fixed = {"run.output_dir": str(out), "run.name": "graphgen"}
+    inp = yaml_data.get("input")
+    source = inp.get("source") if isinstance(inp, dict) else None
+    if isinstance(source, str) and source.startswith("synth_hf/data/"):  # shipped data: the installed copy
+        fixed["input.source"] = str(DATA / source.removeprefix("synth_hf/data/"))
     flags = field_flags(args)
     for role in ("synthesizer", "trainee"):
         if getattr(args, role):
             flags[role] = parse_engine(getattr(args, role), args.openai_base_url)
-    data = apply_dotted(read_yaml_mapping(args.config), fixed)
+    data = apply_dotted(yaml_data, fixed)
     names = {**FLAG_NAMES, "synthesizer": "--synthesizer", "trainee": "--trainee"}
     return GraphGenConfig.load(args.config, args.set, flags, names, data=data)
 

@@ -26,6 +26,11 @@ def test_graphgen_recipe_flags_set_and_yaml(tmp_path):
     assert config.recipe.train == TrainConfig(epochs=1.5, batch_size=8, lr=0.002)  # the shipped YAML
     assert (config.run.output_dir, config.run.name) == (str(tmp_path), "graphgen")
     assert config.input.source.endswith("knowledge_lift/docs")
+    other = _graphgen(tmp_path, "--config", str(graphgen_medqa.HERE / "configs" / "graphgen_medical.yaml"))
+    assert other.input.source == str(graphgen_medqa.DATA / "medical_corpus")  # the --config's corpus, installed
+    own = tmp_path / "own.yaml"
+    own.write_text("input: {source: my/corpus.jsonl}\n")
+    assert _graphgen(tmp_path, "--config", str(own)).input.source == "my/corpus.jsonl"
     config = _graphgen(tmp_path, "--train-steps", "2", "--base-model", "m", "--set", "recipe.train.lr=0.1",
                        "--set", "run.name=mine", "--corpus", "c.jsonl", "--synthesizer", "openai:x",
                        "--openai-base-url", "http://h/v1", "--no-cache")  # fmt: skip
