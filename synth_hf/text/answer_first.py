@@ -142,10 +142,11 @@ _PRONOUNS = {"its", "his", "her", "their", "our", "my", "your", "it", "them", "t
 
 
 def _one_phrase(tail: str, max_words: int) -> str:
-    """`tail` when it is one short phrase to ask for; '' for a clause ("1998 and affected 640 people"),
-    a pronoun phrase ("its host") or more than `max_words` words."""
+    """`tail` when it is one short phrase to ask for; '' for a clause ("1998 and affected 640 people",
+    "Brevimast is hiccups"), a pronoun phrase ("its host") or more than `max_words` words."""
     words = tail.split()
-    if not words or len(words) > max_words or _CLAUSE.search(f" {tail.strip()} ") or words[0].casefold() in _PRONOUNS:
+    clause = _CLAUSE.search(f" {tail.strip()} ") or _COPULA.search(f" {tail.strip()} ")
+    if not words or len(words) > max_words or clause or words[0].casefold() in _PRONOUNS:
         return ""
     return tail.strip()
 

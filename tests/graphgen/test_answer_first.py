@@ -60,6 +60,9 @@ def test_teaching_spans_ask_the_fact_forward_object_first():
     assert af.prepositional_tail(inst) == "the Harnveld Institute of Tropical Medicine"
     assert af.predicate_tail("Quenamycin is made from a mould found on the shores of the cold Lake Ebber.") == ""
     assert af.predicate_tail("Is it raining?") == ""
+    # the phrase after the last preposition is a clause here: never a blank that crosses the verb
+    hiccups = "The most common side effect of Brevimast is hiccups."
+    assert af.prepositional_tail(hiccups) == "" and "Brevimast is hiccups" not in af.teaching_spans(hiccups, [])
 
 
 def _kg() -> KnowledgeGraph:
