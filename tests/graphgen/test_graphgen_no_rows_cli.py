@@ -41,3 +41,20 @@ def test_a_flat_probe_is_one_plain_line():
     assert line.count("nearly the same") == 1
     assert probe_warning({"flat": False}, 40, {"nodes": 12}) is None
     assert "nothing was extracted" in probe_warning({"flat": True, "warning": "only 0"}, 0, {"nodes": 0})
+
+
+def test_a_probe_that_says_yes_to_true_and_false_alike_carries_no_signal():
+    from synth_hf.steps.graphgen.calibrate import probe_signal, separation_auc
+
+    # the 270M trainee on invented facts: p(yes) varies, but false statements score like true ones
+    guess = [(f"u{i}", i % 2 == 0, 0.55 + 0.01 * (i % 7), 0.6) for i in range(40)]
+    signal = probe_signal(guess)
+    assert signal["flat"] and 0.4 < signal["separation_auc"] < 0.55 and signal["p_yes_std"] < 0.05
+    assert "does not separate true from false statements" in signal["warning"]
+    knows = [(f"u{i}", i % 2 == 0, (0.7 if i % 2 == 0 else 0.3) + 0.01 * (i % 7), 0.6) for i in range(40)]
+    assert separation_auc(knows) == 1.0 and not probe_signal(knows)["flat"]
+    # knows a few facts well and guesses the rest (the fake trainee of the pipeline tests): a signal
+    some = [(f"u{i}", i % 2 == 0, (0.95 if i % 2 == 0 else 0.05) if i < 2 else 0.6, 0.9) for i in range(40)]
+    assert separation_auc(some) < 0.55 and not probe_signal(some)["flat"]
+    few = guess[:12]  # 6 of each label: too few to judge, the other checks decide
+    assert separation_auc(few) is None and not probe_signal(few)["flat"]

@@ -18,23 +18,51 @@ REPORT_FILE = "calibration.json"
 # Below these the trainee's answers carry no signal: loss-guided selection would rank noise.
 FLAT_P_YES_STD = 0.01
 LOW_COVERED_MASS = 0.05
+# p(yes) that ranks true above false statements no better than this (AUC 0.5 = chance), spread this
+# little, is a guess; a trainee that knows a few facts well spreads further (0.05/0.95 on those)
+MIN_SEPARATION_AUC = 0.55
+GUESS_P_YES_STD = 0.05
+MIN_PER_LABEL = 10  # statements of each label needed to judge the separation
+
+
+def separation_auc(records: list[tuple[str, bool, float, float]]) -> float | None:
+    """Probability that a random true statement gets a higher p(yes) than a random false one (ties
+    count half: the ROC AUC, in [0, 1]); None with fewer than MIN_PER_LABEL statements of a label."""
+    true = sorted(r[2] for r in records if r[1])
+    false = sorted(r[2] for r in records if not r[1])
+    if len(true) < MIN_PER_LABEL or len(false) < MIN_PER_LABEL:
+        return None
+    import bisect
+
+    wins = sum(bisect.bisect_left(false, p) + 0.5 * (bisect.bisect_right(false, p) - bisect.bisect_left(false, p))
+               for p in true)  # fmt: skip
+    return wins / (len(true) * len(false))
 
 
 def probe_signal(records: list[tuple[str, bool, float, float]]) -> dict:
-    """{"flat": bool, "p_yes_std", "covered_mass_mean", "warning"} for the probed statements."""
+    """{"flat": bool, "p_yes_std", "covered_mass_mean", "separation_auc", "warning"} for the probed
+    statements: flat when p(yes) hardly varies, the yes/no tokens hold almost none of the trainee's
+    probability, or p(yes) varies little (std < GUESS_P_YES_STD) and does not separate true from false
+    statements (AUC < MIN_SEPARATION_AUC): the per-unit losses are then noise, and GraphGen §3.2's
+    loss guidance has nothing to follow."""
     import statistics
 
     if len(records) < 2:
-        return {"flat": True, "p_yes_std": None, "covered_mass_mean": None,
+        return {"flat": True, "p_yes_std": None, "covered_mass_mean": None, "separation_auc": None,
                 "warning": f"only {len(records)} statement(s) probed"}  # fmt: skip
     std = statistics.pstdev(r[2] for r in records)
     mass = statistics.fmean(r[3] for r in records)
+    auc = separation_auc(records)
     warning = ""
     if std < FLAT_P_YES_STD:
         warning = f"the trainee gave every statement nearly the same p(yes) (std {std:.4f})"
     elif mass < LOW_COVERED_MASS:
         warning = f"yes/no tokens cover only {mass:.3f} of the trainee's probability mass"
-    return {"flat": bool(warning), "p_yes_std": std, "covered_mass_mean": mass, "warning": warning}
+    elif auc is not None and auc < MIN_SEPARATION_AUC and std < GUESS_P_YES_STD:
+        warning = (f"the trainee's p(yes) does not separate true from false statements (AUC {auc:.2f}; "
+                   "0.5 = chance): it does not know these facts either way")  # fmt: skip
+    return {"flat": bool(warning), "p_yes_std": std, "covered_mass_mean": mass,
+            "separation_auc": None if auc is None else round(auc, 4), "warning": warning}  # fmt: skip
 DIAGRAM_FILE = "reliability.png"
 
 
