@@ -39,6 +39,24 @@ def build_summary(ledger_dir: str | Path, *, final_rows: int, extra: dict[str, A
     }
 
 
+def load_summary(path: str | Path) -> dict:
+    """The run summary at `path`; {} when there is none. Raises ValueError naming the file when it cannot
+    be read or is not a JSON object: a damaged summary must not pass for a run with no drops."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"cannot read the run summary {str(path)!r}: {getattr(err, 'strerror', None) or err}") from err
+    except ValueError as err:
+        raise ValueError(f"the run summary {str(path)!r} is not valid JSON ({err})") from err
+    if not isinstance(summary, dict):  # a ValueError: the CLI says user errors in one line
+        kind = type(summary).__name__
+        raise ValueError(f"the run summary {str(path)!r} holds a JSON {kind}, not an object")  # noqa: TRY004
+    return summary
+
+
 def save_summary(summary: dict, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
+from typing import Any
 
 from synth_hf.cli.args import add_command
 
@@ -19,7 +19,7 @@ def _publish(args: argparse.Namespace) -> int:
     if not dataset_dir.exists():
         raise FileNotFoundError(f"no saved dataset at {dataset_dir}")
     dataset = load_from_disk(str(dataset_dir))
-    context = _card_context(run_dir, args)
+    context = _card_context(run_dir, args, dataset)
     staged = stage_dataset(dataset, args.staging_dir or run_dir / "hub", card_context=context)
     print(f"staged: {staged}")
     if args.dry_run or not args.repo_id:
@@ -31,24 +31,57 @@ def _publish(args: argparse.Namespace) -> int:
     return 0
 
 
-def _card_context(run_dir: Path, args: argparse.Namespace) -> dict:
+def _card_context(run_dir: Path, args: argparse.Namespace, dataset: Any = None) -> dict:
     """Everything the card can say about the run, from the files the run left behind."""
-    context: dict = {"method": args.method, "repo_id": args.repo_id, "licenses": args.license or []}
+    from synth_hf.summary import load_summary
+
+    summary = load_summary(run_dir / "summary.json")  # a damaged one is a clear error, not an empty card
+    method = run_method(run_dir, dataset, summary, args.method)
+    context: dict = {"method": method, "repo_id": args.repo_id, "licenses": list(args.license or [])}
     context["run_dir"] = str(run_dir)  # report.html, pipeline.yaml, ... go beside the data
-    summary_path = run_dir / "summary.json"
-    if summary_path.exists():
-        summary = json.loads(summary_path.read_text())
+    if summary:
         context["stages"] = {
             name: {"kept": s["out"], "dropped": sum(s["dropped"].values()), "drop_reasons": s["dropped"]}
             for name, s in summary.get("stages", {}).items()
         }
         context.update({k: summary[k] for k in ("models", "quality", "calibration", "support_rate", "licenses") if k in summary})
+        pool = summary.get("persona_pool") or {}
+        if pool.get("license") and pool["license"] != "unknown":  # the personas are an input, as in workflow
+            context["licenses"] = [*context["licenses"], pool["license"]]
     config_path = run_dir / "config.yaml"
     if config_path.exists():
         import yaml
 
         context["config"] = yaml.safe_load(config_path.read_text())
     return context
+
+
+def run_method(run_dir: Path, dataset: Any, summary: dict, given: str | None) -> str:
+    """The method the card names: `given` (--method), else the one the rows' `method` column records, else
+    summary.json's. Raises ValueError when `given` contradicts the run, or nothing names a method (the
+    card's re-run command would be wrong)."""
+    recorded, source = _row_methods(dataset), "rows' `method` column"
+    if not recorded and summary.get("method"):
+        recorded, source = [str(summary["method"])], "summary.json"
+    if given:
+        if recorded and given.lower() not in {m.lower() for m in recorded}:
+            raise ValueError(f"--method {given} contradicts the run {str(run_dir)!r}: its {source} says "
+                             f"{', '.join(recorded)}; drop --method or name that one")  # fmt: skip
+        return given
+    if len(recorded) == 1:
+        return recorded[0]
+    if recorded:
+        raise ValueError(f"the rows of {str(run_dir)!r} come from several methods ({', '.join(recorded)}): "
+                         "name the card's with --method")  # fmt: skip
+    raise ValueError(f"cannot tell which method made {str(run_dir)!r} (its rows have no `method` column and "
+                     "no summary.json names one): pass --method graphgen or --method aide")  # fmt: skip
+
+
+def _row_methods(dataset: Any) -> list[str]:
+    """The distinct non-empty values of the `method` column over every split, sorted."""
+    splits = dataset.values() if hasattr(dataset, "values") else [dataset] if dataset is not None else []
+    found = {str(m).strip() for ds in splits if "method" in ds.column_names for m in ds.unique("method") if m}
+    return sorted(m for m in found if m)
 
 
 def register_cli(sub: argparse._SubParsersAction) -> None:
@@ -59,7 +92,8 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder (with dataset/, summary.json) or a save_to_disk folder")
     p.add_argument("--repo-id", help="Hub dataset repo to upload to (needs a token); without it, only stage")
-    p.add_argument("--method", default="synthetic", help="method named on the card: graphgen, aide, ...")
+    p.add_argument("--method", help="method named on the card: graphgen, aide, ... (default: the run's own, "
+                   "from its rows' `method` column or summary.json; a different one is an error)")
     p.add_argument("--license", action="append", help="licence of a model or data source (repeatable)")
     p.add_argument("--staging-dir", metavar="DIR", help="where to stage (default: RUN_DIR/hub)")
     p.add_argument("--private", action="store_true", help="create the Hub repo as private")

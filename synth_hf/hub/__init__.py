@@ -5,6 +5,8 @@
     out_dir/
       README.md                                  card rendered from cards/dataset_card.md.jinja
       data/{split}-{i:05d}-of-{n:05d}.parquet    shards, as `push_to_hub` names them
+      .synth_hf_staging                          marker: restaging only replaces a folder that has it
+                                                 (or is new or empty); never uploaded
 
 `datasets.load_dataset(out_dir)` reads it back exactly (the card's `configs:` block lists the
 shards), so a staged folder can be checked before anything leaves the machine. Check it with
@@ -19,6 +21,7 @@ from synth_hf.hub.secrets import REDACTED, assert_clean, find_secrets, has_secre
 from synth_hf.hub.staging import (
     CARDS_DIR,
     DEFAULT_MAX_SHARD_ROWS,
+    STAGING_MARKER,
     build_front_matter,
     load_staged,
     most_restrictive_license,
@@ -31,6 +34,7 @@ __all__ = [
     "CARDS_DIR",
     "DEFAULT_MAX_SHARD_ROWS",
     "REDACTED",
+    "STAGING_MARKER",
     "assert_clean",
     "build_front_matter",
     "find_secrets",

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from synth_hf.hub.secrets import assert_clean
+from synth_hf.hub.staging import STAGING_MARKER
 
 
 class MissingTokenError(RuntimeError, PermissionError):
@@ -35,9 +36,11 @@ def upload_folder(
     revision: str | None = None,
     commit_message: str,
     delete_patterns: list[str] | None = None,
+    ignore_patterns: list[str] | None = None,
     api: Any = None,
 ) -> str:
-    """create_repo + upload_folder; returns the commit URL. Errors keep and name the local folder."""
+    """create_repo + upload_folder; returns the commit URL. Errors keep and name the local folder.
+    Files matching `ignore_patterns` stay local."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"nothing to upload: {folder} is not a folder")
@@ -65,6 +68,7 @@ def upload_folder(
             revision=revision,
             commit_message=commit_message,
             delete_patterns=delete_patterns,
+            ignore_patterns=ignore_patterns,
             token=token,
         )
     except Exception as err:
@@ -89,6 +93,7 @@ def publish_dataset(
 
     Shards of an earlier upload that this one does not overwrite are deleted in the same commit
     (`delete_patterns=["data/*"]`), so a re-publish with fewer shards leaves no stale data behind.
+    The staging marker (`STAGING_MARKER`) is local bookkeeping and is not uploaded.
     """
     if not (Path(staged_dir) / "README.md").exists():
         raise FileNotFoundError(f"{staged_dir} has no README.md: stage it with stage_dataset(...) first")
@@ -101,5 +106,6 @@ def publish_dataset(
         revision=revision,
         commit_message=commit_message,
         delete_patterns=["data/*"],
+        ignore_patterns=[STAGING_MARKER],
         api=api,
     )

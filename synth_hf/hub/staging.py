@@ -17,6 +17,8 @@ from synth_hf.hub.secrets import assert_clean, has_secret, scrub, scrub_text
 
 CARDS_DIR = Path(__file__).resolve().parents[2] / "cards"
 DEFAULT_MAX_SHARD_ROWS = 50_000
+# Written into every staged folder: restaging may replace data/ and README.md only where it is found.
+STAGING_MARKER = ".synth_hf_staging"
 
 # ---------------------------------------------------------------------------------------- license
 
@@ -209,10 +211,13 @@ def stage_dataset(
     out = Path(out_dir)
     splits = _as_splits(dataset_or_dict_of_splits)
     ctx = scrub(dict(card_context))  # secrets never reach the template
+    check_staging_dir(out)
     data_dir = out / "data"
     if data_dir.exists():  # stale shards of a previous run would be picked up by data/{split}-*
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
+    (out / STAGING_MARKER).write_text("staged by synth_hf: restaging replaces data/ and README.md\n",
+                                      encoding="utf-8")  # fmt: skip
 
     split_rows, redacted = [], 0
     for name, ds in splits.items():
@@ -260,6 +265,35 @@ def stage_dataset(
 
 
 _SHARD_NAME = re.compile(r"^(?P<split>.+)-\d{5}-of-\d{5}\.parquet$")
+
+
+def check_staging_dir(out: Path) -> None:
+    """Raise ValueError unless `out` is new, empty or a folder staged before (NotADirectoryError for a
+    file): staging deletes `out/data/` and overwrites `out/README.md`, never a user's own files."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise NotADirectoryError(f"cannot stage into {str(out)!r}: it is a file; pick an empty or new folder")
+    if (out / STAGING_MARKER).is_file() or not any(out.iterdir()) or _staged_before_marker(out):
+        return
+    raise ValueError(f"refusing to stage into {str(out)!r}: it is not empty and not a synth_hf staging folder "
+                     f"(no {STAGING_MARKER}), and staging would replace its data/ and README.md; "
+                     "pick an empty or new folder")  # fmt: skip
+
+
+def _staged_before_marker(out: Path) -> bool:
+    """A folder staged by a synth_hf without the marker: only the files staging writes, a card tagged
+    synth_hf, shard-named parquet files under data/."""
+    from synth_hf.runtime.artifacts import STAGED_FILES
+
+    readme, data_dir = out / "README.md", out / "data"
+    if not readme.is_file() or any(p.name not in {"README.md", "data", *STAGED_FILES} for p in out.iterdir()):
+        return False
+    head = readme.read_text(encoding="utf-8", errors="replace")[:4000]
+    if not head.startswith("---\n") or "- synth_hf\n" not in head.split("\n---\n", 1)[0]:
+        return False
+    return not data_dir.exists() or (data_dir.is_dir() and all(
+        p.is_file() and _SHARD_NAME.match(p.name) for p in data_dir.iterdir()))  # fmt: skip
 
 
 def load_staged(staged_dir: str | Path) -> DatasetDict:

@@ -23,7 +23,8 @@ def build_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     Raises:
         FileNotFoundError: `run_dir` holds no finished run (no summary.json and no dataset/).
         NotADirectoryError: a folder on the way to `out` is a file (`/etc/passwd/x`).
-        ValueError: the page cannot be written at `out` otherwise (no permission...).
+        ValueError: the page cannot be written at `out` otherwise (no permission...), or the run's
+            summary.json cannot be read or is not a JSON object.
     """
     from synth_hf.report.collect import collect_run
     from synth_hf.report.page import render_page

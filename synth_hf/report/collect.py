@@ -12,6 +12,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from synth_hf.summary import load_summary
+
 MAX_TABLE_ROWS = 2000  # rows embedded in the page; the count shown says when there are more
 MAX_TEXT = 4000  # characters of one cell (question, answer, evidence)
 
@@ -42,11 +44,12 @@ def collect_run(run_dir: str | Path) -> dict[str, Any]:
 
     Raises:
         FileNotFoundError: `run_dir` has neither `summary.json` nor a saved `dataset/`.
+        ValueError: its `summary.json` cannot be read or is not a JSON object.
     """
     run = Path(run_dir)
     if not run.is_dir():
         raise FileNotFoundError(f"no such run folder: {run}")
-    summary = _read_json(run / "summary.json")
+    summary = load_summary(run / "summary.json")
     dataset = _load_dataset(run / "dataset")
     if not summary and dataset is None:
         raise FileNotFoundError(f"{run} is not a finished synth_hf run (no summary.json and no dataset/)")

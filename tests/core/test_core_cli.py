@@ -9,17 +9,26 @@ from synth_hf.hub import load_staged
 from synth_hf.steps.common.format import qa_messages
 
 
-def _run_dir(tmp_path):
+def _run_dir(tmp_path, row_method=None, **summary):
     run = tmp_path / "run"
-    Dataset.from_list([
+    rows = [
         {"messages": qa_messages("What lowers glucose?", "Metformin."), "mode": "atomic"},
         {"messages": qa_messages("What treats CAP?", "Amoxicillin."), "mode": "atomic"},
-    ]).save_to_disk(str(run / "dataset"))
+    ]
+    Dataset.from_list([{**r, "method": row_method} if row_method else r for r in rows]).save_to_disk(str(run / "dataset"))
     (run / "summary.json").write_text(json.dumps({
         "stages": {"judge_0": {"in": 3, "out": 2, "dropped": {"ungrounded": 1}}},
         "models": {"synthesizer": "fake"},
+        **summary,
     }))
     return run
+
+
+def _card_head(staged):
+    import yaml
+
+    text = (staged / "README.md").read_text()
+    return yaml.safe_load(text[4:].split("\n---\n", 1)[0]), text
 
 
 def test_publish_dry_run_stages_card_and_data(tmp_path, capsys):
@@ -39,3 +48,44 @@ def test_cli_errors_are_clear(tmp_path, capsys):
     assert "--mcq" in capsys.readouterr().err
     assert main(["train", str(tmp_path / "nope"), "--out", str(tmp_path / "o"), "--model", "/no/such/model"]) == 2
     assert "/no/such/model" in capsys.readouterr().err
+
+
+def test_publish_without_method_names_the_runs_own(tmp_path, capsys):
+    run = _run_dir(tmp_path, row_method="graphgen")
+    assert main(["publish", str(run), "--dry-run"]) == 0, capsys.readouterr().err
+    meta, card = _card_head(run / "hub")
+    assert "using the **graphgen** method" in card and "synth-hf graphgen --config config.yaml" in card
+    assert "graphgen" in meta["tags"] and "synth-hf synthetic" not in card
+    assert main(["publish", str(run), "--method", "GraphGen", "--dry-run"]) == 0  # agrees, any case
+
+
+def test_publish_without_method_reads_it_from_the_summary(tmp_path, capsys):
+    run = _run_dir(tmp_path, method="aide", persona_pool={"license": "cc0-1.0"})
+    assert main(["publish", str(run), "--dry-run"]) == 0, capsys.readouterr().err
+    meta, card = _card_head(run / "hub")
+    assert "synth-hf aide --config config.yaml" in card
+    assert meta["license"] == "cc0-1.0"  # the persona pool's licence, as the workflow's card says
+
+
+def test_publish_method_that_contradicts_the_rows_is_one_line(tmp_path, capsys):
+    run = _run_dir(tmp_path, row_method="graphgen")
+    assert main(["publish", str(run), "--method", "aide", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert "--method aide contradicts" in err and str(run) in err and "graphgen" in err
+    assert not (run / "hub").exists()  # nothing staged
+
+
+def test_publish_without_any_method_asks_for_one(tmp_path, capsys):
+    run = _run_dir(tmp_path)
+    assert main(["publish", str(run), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pass --method graphgen or --method aide" in err, err
+
+
+def test_publish_with_a_damaged_summary_is_one_line(tmp_path, capsys):
+    run = _run_dir(tmp_path, row_method="graphgen")
+    (run / "summary.json").write_text("[]")
+    assert main(["publish", str(run), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(run / "summary.json") in err, err

@@ -40,8 +40,8 @@ def readme_commands(text: str) -> list[str]:
 
 
 def _placeholders(tmp_path: Path) -> dict[str, str]:
-    rows = [{"messages": qa_messages("What lowers glucose?", "Metformin."), "mode": "atomic"},
-            {"messages": qa_messages("What treats CAP?", "Amoxicillin."), "mode": "atomic"}]
+    rows = [{"messages": qa_messages("What lowers glucose?", "Metformin."), "mode": "atomic", "method": "graphgen"},
+            {"messages": qa_messages("What treats CAP?", "Amoxicillin."), "mode": "atomic", "method": "graphgen"}]
     run = tmp_path / "run"
     Dataset.from_list(rows).save_to_disk(str(run / "dataset"))
     staged = stage_dataset(Dataset.from_list(rows), tmp_path / "hub", card_context={"method": "graphgen"})

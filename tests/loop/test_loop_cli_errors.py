@@ -84,3 +84,19 @@ def test_publish_without_token_is_one_line(tmp_path, monkeypatch, capsys):
     _one_line_error(err)
     assert "No Hugging Face token" in err and str(run / "hub") in err
     assert (run / "hub" / "README.md").exists()  # staged, kept, nothing uploaded
+
+
+def test_publish_into_a_folder_that_is_not_a_staging_folder_is_one_line(tmp_path, capsys):
+    run, project = _run_dir(tmp_path), tmp_path / "proj"
+    (project / "data").mkdir(parents=True)
+    (project / "data" / "precious.txt").write_text("precious")
+    (project / "README.md").write_text("my readme")
+    argv = ["publish", str(run), "--method", "graphgen", "--dry-run", "--staging-dir", str(project)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    _one_line_error(err)
+    assert str(project) in err and "pick an empty or new folder" in err
+    assert (project / "data" / "precious.txt").read_text() == "precious"
+    assert (project / "README.md").read_text() == "my readme"
+    assert main(argv[:-1] + [str(tmp_path / "new")]) == 0  # a new folder is staged, then restaged
+    assert main(argv[:-1] + [str(tmp_path / "new")]) == 0

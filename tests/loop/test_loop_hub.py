@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -11,6 +12,7 @@ from datasets import Dataset, DatasetDict, load_dataset
 
 from synth_hf.hub import (
     REDACTED,
+    STAGING_MARKER,
     assert_clean,
     load_staged,
     most_restrictive_license,
@@ -137,6 +139,44 @@ def test_restaging_removes_stale_shards(tmp_path: Path) -> None:
     assert load_staged(target)["train"].num_rows == 5
 
 
+def test_staging_refuses_a_folder_that_is_not_a_staging_folder(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    (project / "data").mkdir(parents=True)
+    (project / "data" / "precious.txt").write_text("precious")
+    (project / "README.md").write_text("my readme")
+    with pytest.raises(ValueError, match="pick an empty or new folder") as err:
+        stage_dataset(Dataset.from_list(_rows(3)), project, card_context=CONTEXT)
+    assert str(project) in str(err.value)
+    assert (project / "data" / "precious.txt").read_text() == "precious"
+    assert (project / "README.md").read_text() == "my readme"
+    assert sorted(p.name for p in project.iterdir()) == ["README.md", "data"]
+
+
+def test_staging_into_an_empty_folder_leaves_a_marker(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    out = stage_dataset(Dataset.from_list(_rows(3)), tmp_path / "empty", card_context=CONTEXT)
+    assert (out / STAGING_MARKER).is_file()
+    assert_clean(out)  # the marker is no text file with a secret, and no parquet
+
+
+def test_a_folder_staged_before_the_marker_is_restaged(tmp_path: Path) -> None:
+    target = tmp_path / "staged"
+    stage_dataset(Dataset.from_list(_rows(25)), target, card_context=CONTEXT, max_shard_rows=10)
+    (target / STAGING_MARKER).unlink()  # as an older synth_hf left it
+    stage_dataset(Dataset.from_list(_rows(5)), target, card_context=CONTEXT)
+    assert load_staged(target)["train"].num_rows == 5
+    (target / STAGING_MARKER).unlink()
+    (target / "data" / "notes.txt").write_text("mine")  # not a shard: not ours to delete
+    with pytest.raises(ValueError, match="not a synth_hf staging folder"):
+        stage_dataset(Dataset.from_list(_rows(5)), target, card_context=CONTEXT)
+
+
+def test_staging_into_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(NotADirectoryError, match="pick an empty or new folder"):
+        stage_dataset(Dataset.from_list(_rows(3)), tmp_path / "file", card_context=CONTEXT)
+
+
 @pytest.mark.parametrize(
     ("licenses", "expected"),
     [
@@ -239,7 +279,9 @@ class StubApi:
             raise ConnectionError("no network")
         self.calls.append(("upload_folder", kwargs))
         root = Path(kwargs["folder_path"])
-        self.uploaded = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+        ignored = kwargs.get("ignore_patterns") or []  # as HfApi: fnmatch on the relative path
+        files = [str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()]
+        self.uploaded = sorted(f for f in files if not any(fnmatch(f, pat) for pat in ignored))
 
         class Info:
             commit_url = "https://huggingface.co/datasets/someone/medqa-synth/commit/abc"
@@ -269,6 +311,7 @@ def test_publish_uploads_the_staged_folder(tmp_path: Path, splits: DatasetDict) 
     assert upload["revision"] == "v1"
     assert upload["repo_type"] == "dataset"
     assert upload["delete_patterns"] == ["data/*"]
+    assert upload["ignore_patterns"] == [STAGING_MARKER]
     assert upload["token"] == "hf_test"
     assert api.uploaded == [
         "README.md",

@@ -112,3 +112,19 @@ def test_empty_run_degrades_to_a_page(tmp_path):
     (tmp_path / "summary.json").write_text(json.dumps({"method": "aide", "final_rows": 0, "stages": {}}))
     html = build_report(tmp_path).read_text()
     assert 'data-rows="0"' in html and "No row was dropped." in html and "no support rate" in html
+
+
+@pytest.mark.parametrize(("text", "says"), [("[]", "holds a JSON list, not an object"), ("{not json", "is not valid JSON"),
+                                            ('"x"', "holds a JSON str")])
+def test_a_damaged_summary_is_a_one_line_error_naming_the_file(tmp_path, capsys, text, says):
+    from datasets import Dataset
+
+    Dataset.from_dict({"question": ["Q?"], "answer": ["A."]}).save_to_disk(str(tmp_path / "dataset"))
+    (tmp_path / "summary.json").write_text(text)
+    assert main(["report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("synth-hf: error:") and "Traceback" not in err and err.count("\n") == 1, err
+    assert str(tmp_path / "summary.json") in err and says in err
+    assert not (tmp_path / "report.html").exists()  # no page that says "No row was dropped"
+    with pytest.raises(ValueError, match="summary"):
+        build_report(tmp_path)
