@@ -26,6 +26,7 @@ from synth_hf.workflow import (
     close_the_loop,
     log,
     require_base_model,
+    require_output_folder,
     require_token_for_upload,
     run_recipe,
     timed,
@@ -136,11 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     from synth_hf.runtime.shared_server import shared_embedded_server
 
     args = build_parser().parse_args(argv)
+    out = require_output_folder(args.out)
     require_token_for_upload(args.repo_id)
     config, seeds, held_out = build_config(args)
     require_base_model(config.recipe.train.model)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)  # after the checks: bad input leaves no empty folder
     eval_path = out / "eval_mcq.jsonl"
     eval_path.write_text("".join(json.dumps(r["raw"]) + "\n" for r in held_out), encoding="utf-8")
 
