@@ -62,3 +62,18 @@ def test_recipes_leave_no_out_folder_when_an_input_is_bad(tmp_path, nothing_runs
     with pytest.raises(ValueError, match="no_model_here"):
         aide_medqa.main(["--out", str(out), "--base-model", str(tmp_path / "no_model_here")])
     assert not out.exists()
+
+
+def test_aide_recipe_checks_its_documents_before_the_server(tmp_path, capsys, nothing_runs):
+    out = tmp_path / "o"
+    missing = tmp_path / "no" / "such" / "dir"
+    assert run_recipe(aide_medqa.main, ["--out", str(out), "--documents", str(missing)], prog="aide_medqa") == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"aide_medqa: error: --documents: no such file or directory: '{missing}'"
+    binary = tmp_path / "binary"
+    binary.mkdir()
+    (binary / "a.txt").write_bytes(b"\xbd\xff\x00\x01 not text")
+    assert run_recipe(aide_medqa.main, ["--out", str(out), "--documents", str(binary)], prog="aide_medqa") == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("aide_medqa: error: empty corpus: no readable file") and str(binary) in err
+    assert not out.exists()
