@@ -26,6 +26,7 @@ from synth_hf.workflow import (
     close_the_loop,
     log,
     require_base_model,
+    require_output_folder,
     require_token_for_upload,
     run_recipe,
     timed,
@@ -131,16 +132,28 @@ def seed_rows(rows: list[dict], fmt: str) -> list[dict]:
     raise ValueError(f"seeds.format: {fmt!r} is not supported by this recipe (mcq or qa)")
 
 
+def check_documents(config) -> None:
+    """Read the documents as the run will (`read_documents`, writing nothing), so a mistyped or unreadable
+    source fails before the ~1 min server start, not after it. Raises FileNotFoundError / ValueError."""
+    from synth_hf.pipelines.aide_grounding import read_documents
+
+    try:
+        read_documents(config.documents, "", dry_run=True)
+    except FileNotFoundError as err:
+        raise FileNotFoundError(f"--documents: {err}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     from synth_hf.pipelines.aide import run_aide
     from synth_hf.runtime.shared_server import shared_embedded_server
 
     args = build_parser().parse_args(argv)
+    out = require_output_folder(args.out)
     require_token_for_upload(args.repo_id)
     config, seeds, held_out = build_config(args)
     require_base_model(config.recipe.train.model)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    check_documents(config)
+    out.mkdir(parents=True, exist_ok=True)  # after the checks: bad input leaves no empty folder
     eval_path = out / "eval_mcq.jsonl"
     eval_path.write_text("".join(json.dumps(r["raw"]) + "\n" for r in held_out), encoding="utf-8")
 

@@ -34,6 +34,7 @@ from synth_hf.workflow import (
     close_the_loop,
     log,
     require_base_model,
+    require_output_folder,
     require_token_for_upload,
     run_recipe,
     timed,
@@ -135,9 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     from synth_hf.runtime.shared_server import shared_embedded_server
 
     args = build_parser().parse_args(argv)
+    out = require_output_folder(args.out)
     require_token_for_upload(args.repo_id)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     config = build_config(args)
     recipe = config.recipe or RecipeConfig()
     require_base_model(recipe.train.model)
@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
                  "open_qa": load_eval_set(args.open_qa or (recipe.open_qa and str(DATA / recipe.open_qa)))}
     check_eval_sets({k: v for k, v in eval_sets.items() if isinstance(v, str)})  # content too, not just the path
     texts = corpus_texts(config)  # an empty or unreadable corpus fails here, not after a minute of server start
+    out.mkdir(parents=True, exist_ok=True)  # after the checks: bad input leaves no empty folder
     # Roles on the embedded in-process default share one local vLLM server; named engines stay.
     # The server stops when this block ends: training and evaluation then have every core.
     served = shared_embedded_server(config, ("synthesizer", "trainee"), enabled=not args.no_serve,

@@ -212,6 +212,20 @@ def require_token_for_upload(repo_id: str | None) -> None:
         )
 
 
+def require_output_folder(out: str | Path, flag: str = "--out") -> Path:
+    """`out` as a Path, checked before anything runs: it (or a folder above it) must not be a file.
+    Creates nothing, so a run that fails on its inputs leaves no empty folder. Raises ValueError
+    naming `flag`."""
+    path = Path(out)
+    for above in (path, *path.parents):
+        if above.is_dir():
+            break
+        if above.exists():
+            where = f"{flag} {out} is" if above == path else f"{flag} {out}: {above} is"
+            raise ValueError(f"{where} a file, not a folder")
+    return path
+
+
 def require_base_model(reference: str | None) -> None:
     """Fail before the pipeline run, not after it, when the model to fine-tune cannot be found (a
     mistyped folder, a Hub id neither reachable nor cached). The embedded model is built on use.

@@ -58,10 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Errors a user can cause and fix (bad paths, configs, data): one line, exit 2. Anything else is a bug
-# and keeps its traceback.
-USER_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, NotADirectoryError,
-                                                IsADirectoryError, PermissionError, yaml.YAMLError)
+# Errors a user can cause and fix (bad paths, configs, data; FileExistsError: an output path that is a
+# file): one line, exit 2. Anything else is a bug and keeps its traceback.
+USER_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, FileExistsError,
+                                                NotADirectoryError, IsADirectoryError, PermissionError,
+                                                yaml.YAMLError)
 
 
 def main(argv: list[str] | None = None) -> int:

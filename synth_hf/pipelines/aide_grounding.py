@@ -18,7 +18,7 @@ def read_documents(d: DocumentsConfig | None, passages_path: str, dry_run: bool)
     and checks but writes nothing. Raises ValueError for a corpus without any sentence."""
     if d is None:
         return None
-    from synth_hf.io.readers import load_text_dataset
+    from synth_hf.io.readers import load_text_dataset, report_skipped
     from synth_hf.text.retrieval import document_passages
 
     ds, stats = load_text_dataset(d.source, text_column=d.text_column, split=d.split)
@@ -31,8 +31,7 @@ def read_documents(d: DocumentsConfig | None, passages_path: str, dry_run: bool)
         Path(passages_path).parent.mkdir(parents=True, exist_ok=True)
         Path(passages_path).write_text(json.dumps(passages, ensure_ascii=False), encoding="utf-8")
     skipped = list(stats.skipped_files)
-    for item in skipped:
-        print(f"[aide] documents: skipped {item.get('path')}: {item.get('reason')}", flush=True)
+    report_skipped(skipped, prefix="[aide] documents:")  # stderr: --dry-run's stdout is JSON only
     return {"source": d.source, "documents": len(ds), "passages": len(passages), "top_k": d.top_k,
             "skipped_files": skipped}  # fmt: skip
 

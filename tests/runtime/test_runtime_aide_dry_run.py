@@ -98,3 +98,17 @@ def test_plan_follows_the_config():
     assert plan_aide(AIDEConfig.model_validate(mcq), 10)["llm_calls"]["annotate_h1"] == 0  # options graded on evidence
     evol = AIDEConfig.model_validate(base | {"expansion": {**base["expansion"], "method": "evol"}})
     assert not any(k.startswith("extract") for k in plan_aide(evol, 10)["llm_calls"])
+
+
+def test_dry_run_stdout_is_only_json_when_a_document_is_skipped(tmp_path, capsys):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "notes.txt").write_text("Volcanoes form where magma rises through the crust. The sky is blue.\n")
+    (docs / "binary.txt").write_bytes(b"\xbd\xff\x00\x01\x02 not text")
+    config = str(Path(__file__).resolve().parents[2] / "recipes" / "configs" / "aide_fake.yaml")
+    argv = ["aide", "--config", config, "--dry-run", f"documents.source={docs}", f"run.output_dir={tmp_path / 'out'}"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)  # a skip notice on stdout would break `| python -m json.tool`
+    assert report["documents"]["skipped_files"][0]["path"] == str(docs / "binary.txt")
+    assert f"[aide] documents: skipped {docs / 'binary.txt'}: " in captured.err
