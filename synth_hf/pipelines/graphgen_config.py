@@ -184,7 +184,9 @@ class JudgeConfig(ConfigBase):
 class DedupConfig(ConfigBase):
     enabled: bool = True
     threshold: float = Field(default=0.8, gt=0, le=1)
-    columns: list[str] = Field(default_factory=lambda: ["question"])
+    # question and answer: template questions repeat ("Summarize the key facts about X."), so on the
+    # question alone an entity's profile was a "duplicate" of its first pair of facts
+    columns: list[str] = Field(default_factory=lambda: ["question", "answer"])
 
 
 class GraphGenConfig(ConfigBase):

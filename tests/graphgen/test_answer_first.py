@@ -493,3 +493,19 @@ def test_after_a_bare_subject_the_blank_is_the_last_prepositional_phrase():
     assert af.teaching_spans(sign, ["Kelmar fever"])[0] == "a copper-coloured rash on the forearms"
     # a generic prepositional object ("food") is no answer: the predicate is kept
     assert af.teaching_spans("Zorvatide is taken with food.", ["Zorvatide"])[0] == "taken with food"
+
+
+def test_dedup_weighs_the_answer_so_a_profile_is_not_a_duplicate_of_its_first_pair():
+    from synth_hf.pipelines.graphgen_config import DedupConfig
+    from synth_hf.text.dedup import minhash_duplicates
+
+    question = "Summarize the key facts about Sallow lung."
+    pair = "Sallow lung is a bacterial lung disease caused by Pyrenella gorvi and mainly affects grain workers."
+    profile = (pair + " The typical sign of Sallow lung is a cough with grey-yellow sputum. The incubation period of "
+               "Sallow lung is twelve days. Sallow lung is treated with Quenamycin.")
+    rows = [{"question": question, "answer": pair}, {"question": question, "answer": profile}]
+    columns = DedupConfig().columns
+    assert columns == ["question", "answer"]
+    texts = ["\n".join(r[c] for c in columns) for r in rows]
+    assert minhash_duplicates(texts, threshold=0.8) == [None, None]  # both kept
+    assert minhash_duplicates([r["question"] for r in rows], threshold=0.8)[1] == 0  # the old rule dropped it
