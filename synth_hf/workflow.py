@@ -129,6 +129,7 @@ def card_context(result: RunResult, loop: WorkflowConfig, config: Any) -> dict:
         "stages": stages,
         "repo_id": loop.repo_id,
         "run_dir": str(result.run_dir),
+        "learning_rate": loop.train.lr,  # the card's TRL snippet trains as the recipe did
         "tags": ["medical"],
         "language": ["en"],
         "task_categories": ["question-answering", "text-generation"],

@@ -204,7 +204,8 @@ def stage_dataset(
     quality ({metric: value}), calibration ({measure: value}), support_rate ({"overall" | mode: share of
     generated rows that passed the support check before filtering}), repo_id, base_model, run_dir (the run
     folder: its report.html, pipeline.yaml, pipeline.log and config.yaml are copied beside the data),
-    config_note (text shown above the config, e.g. that a local server stood in for the configured engines).
+    config_note (text shown above the config, e.g. that a local server stood in for the configured engines),
+    learning_rate (the LoRA learning rate the run trained with, shown in the TRL snippet; default 2e-4).
     """
     if max_shard_rows < 1:
         raise ValueError("max_shard_rows must be >= 1")
@@ -257,6 +258,8 @@ def stage_dataset(
         base_model=ctx.get("base_model") or "<base-model>",
         config_yaml=config_yaml,
         config_note=" ".join(str(ctx.get("config_note") or "").split()),
+        learning_rate=f"{float(ctx.get('learning_rate') or 2e-4):g}",
+        learning_rate_from_run=ctx.get("learning_rate") is not None,
         run_files=run_files,
     )
     (out / "README.md").write_text(scrub_text(card), encoding="utf-8")

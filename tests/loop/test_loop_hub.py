@@ -403,5 +403,17 @@ def test_a_graphgen_card_reports_the_questions_diversity_as_its_report_does(tmp_
     result = RunResult(Dataset.from_list(rows), Dataset.from_list([]), {"stages": {}}, tmp_path)
     ctx = card_context(result, WorkflowConfig(method="graphgen", out_dir=tmp_path), {})
     assert set(ctx["quality"]) == {"self_bleu", "distinct_1", "distinct_2"} and ctx["quality"]["self_bleu"] > 0.5
+    from synth_hf.config import TrainConfig
+
+    fast = card_context(result, WorkflowConfig(method="graphgen", out_dir=tmp_path, train=TrainConfig(lr=0.002)), {})
+    assert fast["learning_rate"] == 0.002  # the card's TRL snippet trains as the recipe did
     saved = RunResult(result.dataset, result.dropped, {"stages": {}, "quality": {"self_bleu": 0.2}}, tmp_path)
     assert card_context(saved, WorkflowConfig(method="aide", out_dir=tmp_path), {})["quality"] == {"self_bleu": 0.2}
+
+
+def test_card_trl_snippet_uses_the_runs_learning_rate(tmp_path: Path, splits: DatasetDict) -> None:
+    ran = (stage_dataset(splits, tmp_path / "r", card_context={**CONTEXT, "learning_rate": 0.002})
+           / "README.md").read_text(encoding="utf-8")
+    assert "learning_rate=0.002)" in ran and "--learning_rate 0.002 " in ran and "the run that made this" in ran
+    plain = (stage_dataset(splits, tmp_path / "p", card_context=CONTEXT) / "README.md").read_text(encoding="utf-8")
+    assert "learning_rate=0.0002)" in plain and "TRL's LoRA examples" in plain and "--chat_template_path" in plain
