@@ -251,8 +251,11 @@ def compare(base_report: dict[str, Any], adapter_report: dict[str, Any]) -> str:
         delta = None if a is None or b is None else b - a
         verdict = "=" if delta is None or abs(delta) < 1e-9 else ("yes" if delta > 0 else "no")
         sign = "" if delta is None else ("+" if delta > 0 else "")
-        # one question of a small type moves it by several points: say how many there are
+        # one question of a small type moves it by several points: say how many there are, and how many moved
         n = (adapter_report.get("mcq", {}).get("by_type_n") or base_report.get("mcq", {}).get("by_type_n") or {}).get(kind)
-        label = f"MCQ accuracy, {kind}" + (f" (n={n})" if n else "")
-        lines.append(f"| {label} ↑ | {_fmt(a)} | {_fmt(b)} | {sign}{_fmt(delta)} | {verdict} |")
+        label = f"MCQ accuracy, {kind}" + (f" (n={n}, per token)" if n else " (per token)")
+        moved = "" if delta is None or not n else f" ({sign}{round(delta * n)} of {n})"
+        if moved and abs(round(delta * n)) == 1:
+            verdict = "≈ (one question)"
+        lines.append(f"| {label} ↑ | {_fmt(a)} | {_fmt(b)} | {sign}{_fmt(delta)}{moved} | {verdict} |")
     return "\n".join(lines)

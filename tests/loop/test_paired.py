@@ -49,5 +49,8 @@ def test_before_after_table_names_each_question_type_count():
     base = {"mcq": {"by_type": {"aggregated": 0.471, "atomic": 0.192}, "by_type_n": {"aggregated": 17, "atomic": 26}}}
     after = {"mcq": {"by_type": {"aggregated": 0.294, "atomic": 0.423}, "by_type_n": {"aggregated": 17, "atomic": 26}}}
     table = compare(base, after)
-    assert "| MCQ accuracy, aggregated (n=17) ↑ | 0.471 | 0.294 |" in table
-    assert "| MCQ accuracy, atomic (n=26) ↑ |" in table
+    assert "| MCQ accuracy, aggregated (n=17, per token) ↑ | 0.471 | 0.294 | -0.177 (-3 of 17) | no |" in table
+    assert "| MCQ accuracy, atomic (n=26, per token) ↑ |" in table
+    one = compare({"mcq": {"by_type": {"multi_hop": 0.30}, "by_type_n": {"multi_hop": 20}}},
+                  {"mcq": {"by_type": {"multi_hop": 0.35}, "by_type_n": {"multi_hop": 20}}})
+    assert "| +0.050 (+1 of 20) | ≈ (one question) |" in one  # not "better: yes" on one question
