@@ -158,6 +158,8 @@ class GenerationConfig(ConfigBase):
             raise ValueError(f"unknown generation modes {unknown}; known: {list(mode_names())}")
         if any(n < 0 for n in value.values()):
             raise ValueError("generation.modes counts must be >= 0")
+        if value and not any(value.values()):  # caught by --dry-run, not after extraction and probing
+            raise ValueError("generation.modes asks for no rows (every count is 0): set at least one mode above 0")
         return value
 
     @field_validator("styles")

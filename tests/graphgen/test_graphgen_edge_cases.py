@@ -108,6 +108,9 @@ def test_config_yaml_overrides_and_validation(tmp_path):
     ):
         with pytest.raises(ValueError):
             config.with_overrides(bad)
+    nothing = {f"generation.modes.{m}": 0 for m in config.generation.modes}
+    with pytest.raises(ValueError, match="asks for no rows"):  # the dry run says so, not the finished run
+        config.with_overrides(nothing)
 
 
 @pytest.mark.parametrize("recipe", RECIPES, ids=lambda p: p.name)
