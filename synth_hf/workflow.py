@@ -204,12 +204,15 @@ def timed(stage: str, fn: Callable[[], Any]) -> Any:
     return value
 
 
-def require_token_for_upload(repo_id: str | None) -> None:
-    """Fail before hours of generation, not after, when an upload cannot happen."""
+def require_token_for_upload(repo_id: str | None, flag: str = "--repo-id") -> None:
+    """Fail before hours of generation (or training), not after, when an upload cannot happen.
+
+    Raises:
+        ValueError: `repo_id` is set and no HF_TOKEN or cached login is there; names `flag`."""
     if repo_id and not (os.environ.get("HF_TOKEN") or _cached_login()):
+        what = "to stage the dataset locally only" if flag == "--repo-id" else "to keep the result local"
         raise ValueError(
-            f"--repo-id {repo_id} needs a Hub token: set HF_TOKEN or run `hf auth login` "
-            "(or drop --repo-id to stage the dataset locally only)"
+            f"{flag} {repo_id} needs a Hub token: set HF_TOKEN or run `hf auth login` (or drop {flag} {what})"
         )
 
 

@@ -27,7 +27,10 @@ def config_from_args(args: argparse.Namespace):
 def _train(args: argparse.Namespace) -> int:
     from synth_hf.train import train_with_config
 
+    from synth_hf.workflow import require_token_for_upload
+
     config = config_from_args(args)
+    require_token_for_upload(config.push_to_hub, "--push-to-hub")  # before training, not after it
     if args.dry_run:
         return _check(config)
     result = train_with_config(config)

@@ -86,6 +86,21 @@ def test_publish_without_token_is_one_line(tmp_path, monkeypatch, capsys):
     assert (run / "hub" / "README.md").exists()  # staged, kept, nothing uploaded
 
 
+def test_train_push_to_hub_without_token_fails_before_training(tmp_path, monkeypatch, capsys):
+    import huggingface_hub
+
+    import synth_hf.train
+
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setattr(huggingface_hub, "get_token", lambda: None)
+    monkeypatch.setattr(synth_hf.train, "train_with_config", lambda *a, **k: pytest.fail("trained before the check"))
+    run = _run_dir(tmp_path)
+    assert main(["train", str(run / "dataset"), "--out", str(tmp_path / "a"), "--push-to-hub", "me/adapter"]) == 2
+    err = capsys.readouterr().err
+    _one_line_error(err)
+    assert "--push-to-hub me/adapter needs a Hub token" in err
+
+
 def test_publish_into_a_folder_that_is_not_a_staging_folder_is_one_line(tmp_path, capsys):
     run, project = _run_dir(tmp_path), tmp_path / "proj"
     (project / "data").mkdir(parents=True)
