@@ -26,7 +26,6 @@ def config_from_args(args: argparse.Namespace):
 
 def _train(args: argparse.Namespace) -> int:
     from synth_hf.train import train_with_config
-
     from synth_hf.workflow import require_token_for_upload
 
     config = config_from_args(args)
