@@ -50,6 +50,8 @@ def load_rows(rows: RowsLike | None) -> list[dict]:
         text = path.read_text(encoding="utf-8", errors="replace")
         if path.suffix == ".jsonl":
             return [json_line(path, n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+        if not text.strip():  # not "invalid JSON at line 1, column 1"
+            raise ValueError(f"{path}: the file is empty (expected a JSON list of rows, or JSON lines in a .jsonl file)")
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:

@@ -109,6 +109,10 @@ def test_broken_line_formats_name_file_and_line(tmp_path):
         load_rows(str(lst))
     with pytest.raises(FileNotFoundError, match="nope.jsonl"):
         load_rows(str(tmp_path / "nope.jsonl"))
+    blank = tmp_path / "blank.json"
+    blank.write_text("\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"blank\.json: the file is empty"):
+        load_rows(str(blank))
 
 
 def test_single_files_of_new_text_formats_and_clear_refusals(tmp_path):
