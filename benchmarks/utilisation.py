@@ -187,3 +187,11 @@ def report(numbers: dict, json_path: str | None) -> int:
     if json_path:
         Path(json_path).write_text(text, encoding="utf-8")
     return 0
+
+
+if __name__ == "__main__":  # a helper module: say so instead of exiting silently
+    import sys
+
+    print(__doc__.strip() + "\n\nA helper of benchmarks/graphgen_run.py and benchmarks/aide_run.py: run those.",
+          file=sys.stderr)
+    sys.exit(2)
