@@ -39,6 +39,20 @@ def build_summary(ledger_dir: str | Path, *, final_rows: int, extra: dict[str, A
     }
 
 
+def card_stages(summary: dict) -> dict[str, dict]:
+    """The summary's stages as the dataset card lists them: {name: {kept, dropped, drop_reasons}}."""
+    return {
+        name: {"kept": s["out"], "dropped": sum(s["dropped"].values()), "drop_reasons": s["dropped"]}
+        for name, s in summary.get("stages", {}).items()
+    }
+
+
+def persona_license(summary: dict) -> str | None:
+    """The licence of the persona pool an AIDE run used (an input of its data too), when it is known."""
+    pool = summary.get("persona_pool") or {}
+    return pool["license"] if pool.get("license") and pool["license"] != "unknown" else None
+
+
 def load_summary(path: str | Path) -> dict:
     """The run summary at `path`; {} when there is none. Raises ValueError naming the file when it cannot
     be read or is not a JSON object: a damaged summary must not pass for a run with no drops."""

@@ -117,16 +117,14 @@ def log(stage: str, message: str) -> None:
 
 
 def card_context(result: RunResult, loop: WorkflowConfig, config: Any) -> dict:
+    from synth_hf.summary import card_stages, persona_license
+
     summary = result.summary
-    stages = {
-        name: {"kept": s["out"], "dropped": sum(s["dropped"].values()), "drop_reasons": s["dropped"]}
-        for name, s in summary.get("stages", {}).items()
-    }
     context: dict[str, Any] = {
         "method": loop.method,
         "licenses": list(loop.licenses),
         "config": config,
-        "stages": stages,
+        "stages": card_stages(summary),
         "repo_id": loop.repo_id,
         "run_dir": str(result.run_dir),
         "learning_rate": loop.train.lr,  # the card's TRL snippet trains as the recipe did
@@ -134,9 +132,8 @@ def card_context(result: RunResult, loop: WorkflowConfig, config: Any) -> dict:
         "language": ["en"],
         "task_categories": ["question-answering", "text-generation"],
     }
-    pool = summary.get("persona_pool") or {}
-    if pool.get("license") and pool["license"] != "unknown":
-        context["licenses"].append(pool["license"])  # the personas are an input of the data too
+    if persona_license(summary):
+        context["licenses"].append(persona_license(summary))
     for key in ("models", "quality", "calibration", "support_rate"):
         if summary.get(key):
             context[key] = summary[key]

@@ -33,21 +33,17 @@ def _publish(args: argparse.Namespace) -> int:
 
 def _card_context(run_dir: Path, args: argparse.Namespace, dataset: Any = None) -> dict:
     """Everything the card can say about the run, from the files the run left behind."""
-    from synth_hf.summary import load_summary
+    from synth_hf.summary import card_stages, load_summary, persona_license
 
     summary = load_summary(run_dir / "summary.json")  # a damaged one is a clear error, not an empty card
     method = run_method(run_dir, dataset, summary, args.method)
     context: dict = {"method": method, "repo_id": args.repo_id, "licenses": list(args.license or [])}
     context["run_dir"] = str(run_dir)  # report.html, pipeline.yaml, ... go beside the data
     if summary:
-        context["stages"] = {
-            name: {"kept": s["out"], "dropped": sum(s["dropped"].values()), "drop_reasons": s["dropped"]}
-            for name, s in summary.get("stages", {}).items()
-        }
+        context["stages"] = card_stages(summary)
         context.update({k: summary[k] for k in ("models", "quality", "calibration", "support_rate", "licenses") if k in summary})
-        pool = summary.get("persona_pool") or {}
-        if pool.get("license") and pool["license"] != "unknown":  # the personas are an input, as in workflow
-            context["licenses"] = [*context["licenses"], pool["license"]]
+        if persona_license(summary):
+            context["licenses"] = [*context["licenses"], persona_license(summary)]
     config_path = run_dir / "config.yaml"
     if config_path.exists():
         import yaml
