@@ -132,8 +132,8 @@ def card_context(result: RunResult, loop: WorkflowConfig, config: Any) -> dict:
         "language": ["en"],
         "task_categories": ["question-answering", "text-generation"],
     }
-    if persona_license(summary):
-        context["licenses"].append(persona_license(summary))
+    if pool_license := persona_license(summary):
+        context["licenses"].append(pool_license)  # the personas are an input of the data too
     for key in ("models", "quality", "calibration", "support_rate"):
         if summary.get(key):
             context[key] = summary[key]

@@ -42,8 +42,8 @@ def _card_context(run_dir: Path, args: argparse.Namespace, dataset: Any = None) 
     if summary:
         context["stages"] = card_stages(summary)
         context.update({k: summary[k] for k in ("models", "quality", "calibration", "support_rate", "licenses") if k in summary})
-        if persona_license(summary):
-            context["licenses"] = [*context["licenses"], persona_license(summary)]
+        if pool_license := persona_license(summary):
+            context["licenses"] = [*context["licenses"], pool_license]
     config_path = run_dir / "config.yaml"
     if config_path.exists():
         import yaml

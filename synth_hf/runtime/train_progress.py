@@ -26,7 +26,6 @@ class TrainProgress(TrainerCallback):
         self.interval_s = interval_s
         self._start = self._last_print = 0.0
         self._loss: float | None = None
-        self.lines: list[str] = []
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self._start = time.perf_counter()
@@ -52,7 +51,6 @@ class TrainProgress(TrainerCallback):
         )
 
     def _emit(self, line: str) -> None:
-        self.lines.append(line)
         print(line, file=self.stream, flush=True)
 
 
