@@ -71,6 +71,26 @@ def is_generic_name(name: str) -> bool:
     return len(words) == 1 and words[0].islower() and not any(c.isdigit() for c in words[0])
 
 
+_CALENDAR = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+}  # fmt: skip
+
+
+def subject_reason(name: str, sentences: list[str]) -> str:
+    """Why `name` (as its evidence spells it) is no subject for "what is known about X": "calendar" for a
+    month or weekday ("April": a date in someone else's fact), "common_noun" for a lowercase phrase with one
+    evidence sentence ("dust", "blood smear": the sentence is about something else), "generic" for a bare
+    common noun (`is_generic_name`); '' for a subject."""
+    if name.casefold().strip(".") in _CALENDAR:
+        return "calendar"
+    if is_generic_name(name):
+        return "generic"
+    if len(set(sentences)) < 2 and not any(w[:1].isupper() or w[:1].isdigit() for w in name.split()):
+        return "common_noun"
+    return ""
+
+
 def _capital(word: str) -> bool:
     return word[:1].isupper() and word.rstrip(".").casefold() not in _NOT_NAME
 

@@ -193,6 +193,31 @@ def test_aggregated_question_gives_a_name_the_article_its_evidence_gives_it():
     assert get_mode("aggregated").generate(row, "", None)[0]["question"] == "Explain what is known about Teodor Vasko."
 
 
+def test_aggregated_question_names_a_place_with_the_kind_its_evidence_gives_it():
+    from synth_hf.steps.graphgen.modes import get_mode
+
+    ev = [{"chunk_id": "c1", "sentence": "Harnveld lies on the banks of the river Sell."}]
+    row = {"mode": "aggregated", "style": "concise", "answer_span": "Sell", "evidence": ev}
+    assert get_mode("aggregated").generate(row, "", None)[0]["question"] == "What do the sources say about the river Sell?"
+
+
+def test_aggregated_profiles_skip_dates_and_one_sentence_common_nouns():
+    kg = _kg()
+    s4 = "Most cases of Kelmar fever occur between April and June."
+    s5 = "Kelmar fever spreads through dust from grain stores."
+    for node, sents in (("april", [s4]), ("dust", [s5]), ("grain stores", [s5])):
+        kg.add_node(node, name=node.title(), entity_type="THING", description=sents[0], source_ids=["c1"], loss=1.0,
+                    evidence=[{"chunk_id": "c1", "sentence": s} for s in sents])  # fmt: skip
+        kg.add_edge("kelmar fever", node, keywords=[], description=sents[0], source_ids=["c1"], loss=1.0,
+                    evidence=[{"chunk_id": "c1", "sentence": sents[0]}])  # fmt: skip
+    chunks = {"c1": {"text": f"{S1} {S2} {S3} {s4} {s5}", "language": "en"}}
+    plan = plan_grounded(kg, list(partition(kg, "loss", max_units=9)), chunks, {"aggregated": 50}, ["concise"],
+                         aggregate_size=0, aggregate_min_sentences=1)  # fmt: skip
+    names = {s["answer_span"] for s in plan.samples}
+    assert "Oskvar" in names and "Kelmar fever" in names  # a one-sentence proper name keeps its profile
+    assert not names & {"April", "Dust", "dust", "grain stores", "Grain Stores"}
+
+
 def _cut_names_kg() -> KnowledgeGraph:
     """Extraction debris of the 270M model: a node 'Kelmar' cut from 'Kelmar fever', a node 'town'."""
     kg = KnowledgeGraph()
@@ -509,3 +534,29 @@ def test_dedup_weighs_the_answer_so_a_profile_is_not_a_duplicate_of_its_first_pa
     texts = ["\n".join(r[c] for c in columns) for r in rows]
     assert minhash_duplicates(texts, threshold=0.8) == [None, None]  # both kept
     assert minhash_duplicates([r["question"] for r in rows], threshold=0.8)[1] == 0  # the old rule dropped it
+
+
+def test_a_cloze_with_another_right_answer_in_the_corpus_asks_the_year_or_is_dropped():
+    from synth_hf.steps.graphgen.corpus_index import CorpusIndex
+    from synth_hf.steps.graphgen.modes import get_mode
+    from synth_hf.steps.graphgen.modes.base import GenContext
+
+    year = "Ostravirus was first isolated in 1987."
+    place = "Ostravirus was first isolated in the town of Harnveld."
+    town = "Drosk is built on a hill above old salt mines."
+    index = CorpusIndex(None)
+    index.add_text(f"{year} {place} {town} Drosk is a town in Kessaria.")
+    assert index.cloze_rivals(year, "1987") == ["the town of Harnveld"]
+    assert index.cloze_rivals(S1, "Kelmar fever") == []
+    ctx, atomic = GenContext(index, "cloze"), get_mode("atomic")
+
+    def row(sentence: str, span: str) -> dict:
+        return {"mode": "atomic", "style": "concise", "answer_span": span,
+                "evidence": [{"chunk_id": "c1", "sentence": sentence}]}  # fmt: skip
+
+    built, _ = atomic.generate(row(year, "1987"), "", ctx)
+    assert built["question"] == "Ostravirus was first isolated in which year?"
+    built, why = atomic.generate(row(town, "built on a hill above old salt mines"), "", ctx)
+    assert built is None and why.endswith("ambiguous_cloze")
+    built, _ = atomic.generate(row(town, "old salt mines"), "", ctx)  # its frame is unique: the cloze stays
+    assert built["question"] == "Fill in the blank: Drosk is built on a hill above ____."

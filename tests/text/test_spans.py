@@ -122,3 +122,14 @@ def test_categories_skip_participles_and_adverbs_and_read_plurals():
     assert category_of("Zorvatide", ["Zorvatide is a really effective drug."]) == "drug"
     assert is_generic_name("Celsius")
     assert has_number("ten days") and has_number("every third day") and not has_number("Lunthe")
+
+
+def test_subject_reason_names_dates_and_one_sentence_common_nouns():
+    from synth_hf.text.spans import subject_reason
+
+    one = ["Sallow lung spreads through dust from mouldy grain stores."]
+    assert subject_reason("April", one) == "calendar"
+    assert subject_reason("dust", one) == "generic"
+    assert subject_reason("blood smear", one) == "common_noun"
+    assert subject_reason("blood smear", [*one, "A blood smear is stained."]) == ""  # said of twice: a subject
+    assert subject_reason("Oskvar", one) == "" and subject_reason("Tarvonian ash tree", one) == ""

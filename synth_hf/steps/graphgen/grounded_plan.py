@@ -29,7 +29,7 @@ from synth_hf.steps.graphgen.modes import get_mode, mode_names, planned_by
 from synth_hf.steps.graphgen.rows import majority_language
 from synth_hf.text.answer_first import teaching_spans
 from synth_hf.text.sentences import not_a_fact
-from synth_hf.text.spans import is_generic_name, snap_span
+from synth_hf.text.spans import is_generic_name, snap_span, subject_reason
 from synth_hf.text.support import contains_span, span_pattern
 
 _PLAN_FIELDS = ("answer_span", "answer_type", "anchor_names", "hidden_names", "tf_statement", "tf_label")
@@ -61,6 +61,15 @@ def unusable_evidence(kg: KnowledgeGraph) -> dict[str, int]:
 
 def _name(kg: KnowledgeGraph, node: str) -> str:
     return kg.graph.nodes[node].get("name", node)
+
+
+def _subject(kg: KnowledgeGraph, node: str) -> bool:
+    """Whether an aggregated row may be about `node` (`subject_reason`, on the name as its evidence spells it)."""
+    evidence = _evidence(kg, node)
+    if not evidence or is_generic_name(_name(kg, node)):
+        return False
+    spelled = snap_span(evidence[0]["sentence"], _name(kg, node), [_name(kg, node)])
+    return not subject_reason(spelled, [e["sentence"] for e in evidence])
 
 
 def _type(kg: KnowledgeGraph, node: str) -> str:
@@ -243,7 +252,7 @@ def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph]
             for node in sg.all_nodes():
                 counts[node] = len({e["sentence"] for e in _evidence(kg, node)})
             focus = next((n for n, c in counts.most_common()
-                          if c >= min_sentences and n not in seen_focus and not is_generic_name(_name(kg, n))), None)  # fmt: skip
+                          if c >= min_sentences and n not in seen_focus and _subject(kg, n)), None)  # fmt: skip
             if focus is None:
                 continue
             seen_focus.add(focus)
@@ -282,8 +291,8 @@ def _plan_profiles(emit: _Emitter, kg: KnowledgeGraph, ranked: list[Subgraph], m
             if node in done:
                 continue
             evidence = list({e["sentence"]: e for e in _evidence(kg, node)}.values())
-            if not evidence or is_generic_name(_name(kg, node)):
-                continue
+            if not evidence or not _subject(kg, node):
+                continue  # "What do the sources say about April?": a date in another entity's fact
             done.add(node)
             style = emit.styles[random.Random(_seed(emit.seed, node)).randrange(len(emit.styles))]
             queue.append((sg.subgraph_id, node, evidence, style))

@@ -23,10 +23,18 @@ QUESTIONS = {
 }
 
 
+# lowercase kinds that stand before a place's name: "the river Sell", "the town of Drosk"
+_KINDS = r"(?:river|lake|town|city|village|island|port|region|province|mount)(?:\s+of)?"
+
+
 def with_article(name: str, evidence: list[str]) -> str:
     """`name` as its evidence introduces it: "the Tessin Award" when most of the sentences that name it say
-    "the Tessin Award" (the article the name takes), else the name alone ("Brevimast")."""
+    "the Tessin Award" (the article the name takes), "the river Sell" when most say that (the kind the
+    bare name needs), else the name alone ("Brevimast")."""
     named = [s for s in evidence if re.search(rf"\b{re.escape(name)}\b", s, re.IGNORECASE)]
+    kinds = [m.group(1) for s in named if (m := re.search(rf"\bthe\s+({_KINDS})\s+{re.escape(name)}\b", s))]
+    if named and 2 * len(kinds) >= len(named):
+        return f"the {max(set(kinds), key=kinds.count)} {name}"
     with_the = [s for s in named if re.search(rf"\bthe\s+{re.escape(name)}\b", s, re.IGNORECASE)]
     return "the " + name if named and 2 * len(with_the) >= len(named) and not name.lower().startswith("the ") else name
 

@@ -28,6 +28,18 @@ class Atomic(QAMode):
             return af.wh_question(sentence, span) or af.cloze_question(sentence, span)
         return af.cloze_question(sentence, span)
 
+    def checked_template(self, row: dict[str, Any], ctx: GenContext) -> tuple[str | None, str]:
+        """The template unless its blank has other right answers in the corpus (`CorpusIndex.cloze_rivals`):
+        a year is then asked for by name ("... in which year?"); any other such row is dropped."""
+        question = self.template(row, ctx)
+        sentence, span = sentences(row)[0], row["answer_span"]
+        if not question or af.BLANK not in question or not ctx.index.cloze_rivals(sentence, span):
+            return question, ""
+        asked = af.wh_question(sentence, span)
+        if asked and "which year" in asked:
+            return asked, ""
+        return None, "ambiguous_cloze"
+
     def answer(self, row: dict[str, Any], ctx: GenContext) -> str:
         """The span, then the evidence (when `answer_with_evidence`)."""
         return qa_answer(row["answer_span"], sentences(row) if ctx.answer_with_evidence else ())

@@ -81,13 +81,18 @@ class QAMode:
         why = self.check_question(question, row) if raw else "no_llm_output"
         generator = "llm" if not why else "template"
         if why:
-            question = self.template(row, ctx)
+            question, refused = self.checked_template(row, ctx)
+            why = refused or why
         if question is None:
             return None, f"no_question_{self.name}: {why}"
         built, reason = self.render(row, question, ctx)
         if built is None:
             return None, reason
         return {"question_rejected": why, "generator": generator, **built}, ""
+
+    def checked_template(self, row: dict[str, Any], ctx: GenContext) -> tuple[str | None, str]:
+        """(`template`, ''), or (None, why the template cannot stand) for a mode that checks its template."""
+        return self.template(row, ctx), ""
 
     # --------------------------------------------------------------------------------- verification
     def verify(self, row: dict[str, Any], evidence: list[str]) -> str:
