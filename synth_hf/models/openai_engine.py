@@ -49,6 +49,9 @@ PACING_USAGE = {
 }
 
 
+PREFLIGHT_TIMEOUT_S = 10.0
+
+
 class OpenAIEngine(SynthLLM):
     base_url: str = Field(
         default="http://127.0.0.1:8000/v1", description="Endpoint root, usually ending in /v1."
@@ -135,6 +138,27 @@ class OpenAIEngine(SynthLLM):
         return state
 
     # ---- lifecycle ------------------------------------------------------------------
+    def preflight(self) -> None:
+        """The endpoint answers at all (GET <base_url>/models, `PREFLIGHT_TIMEOUT_S`): a dead or mistyped
+        server fails here, in one line, instead of as every call of the run failing after its retries.
+        Any HTTP reply counts as reachable (a 401 or 404 is the server's to explain at the first call).
+
+        Raises:
+            ValueError: nothing answers at `base_url` (refused, unknown host, timed out)."""
+        import urllib.error
+        import urllib.request
+
+        url = self.base_url.rstrip("/") + "/models"
+        shown = self.base_url.split("?", 1)[0]  # a query may carry a key: never in a message
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, method="GET"), timeout=PREFLIGHT_TIMEOUT_S):
+                pass
+        except urllib.error.HTTPError:
+            return
+        except (urllib.error.URLError, OSError, ValueError) as err:
+            why = getattr(err, "reason", err)
+            raise ValueError(f"nothing answers at {shown} ({why}); is the server running and the URL right?") from None
+
     def load(self) -> None:
         if self._client is None:
             from openai import OpenAI

@@ -210,3 +210,25 @@ def test_each_prompt_gets_its_own_reproducible_seed(server: FakeOpenAI) -> None:
     assert by_prompt["rewrite: concretize"] != by_prompt["rewrite: add constraints"]
     assert request_seed(7, "x") == request_seed(7, "x") != request_seed(8, "x")
     assert request_seed(None, "x") is None and 0 <= request_seed(7, "x") < 2**31
+
+
+def test_preflight_fails_in_one_line_when_nothing_answers_and_passes_any_http_reply(server: FakeOpenAI) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    dead = OpenAIEngine(base_url=f"http://127.0.0.1:{port}/v1?key={SECRET}", model="m")
+    with pytest.raises(ValueError, match=rf"nothing answers at http://127.0.0.1:{port}/v1 ") as err:
+        dead.preflight()
+    assert SECRET not in str(err.value) and "\n" not in str(err.value)
+    _engine(server).preflight()  # the fake server answers /models
+
+
+def test_a_run_against_a_dead_endpoint_stops_before_any_stage() -> None:
+    from synth_hf.config import EngineConfig
+    from synth_hf.pipelines.engines import build_engines
+
+    spec = EngineConfig(engine="openai", model="m", options={"base_url": "http://127.0.0.1:9/v1"})
+    with pytest.raises(ValueError, match=r"^synthesizer engine openai:m: nothing answers at http://127.0.0.1:9/v1"):
+        build_engines({"synthesizer": spec})
