@@ -53,6 +53,20 @@ def persona_license(summary: dict) -> str | None:
     return pool["license"] if pool.get("license") and pool["license"] != "unknown" else None
 
 
+def card_quality(summary: dict, dataset: Any) -> dict | None:
+    """The card's quality metrics: the summary's `quality` (AIDE records it), else, for rows with a
+    `question` column (GraphGen), the questions' self-BLEU / distinct-n as the run report computes them;
+    None when neither is there."""
+    if summary.get("quality"):
+        return summary["quality"]
+    if dataset is None or "question" not in getattr(dataset, "column_names", []) or len(dataset) == 0:
+        return None
+    from synth_hf.report.collect import question_diversity
+
+    diversity = question_diversity(dataset.select_columns(["question"]).to_list())
+    return {k: v for k, v in diversity.items() if k != "rows"}
+
+
 def load_summary(path: str | Path) -> dict:
     """The run summary at `path`; {} when there is none. Raises ValueError naming the file when it cannot
     be read or is not a JSON object: a damaged summary must not pass for a run with no drops."""

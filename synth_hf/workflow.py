@@ -117,7 +117,7 @@ def log(stage: str, message: str) -> None:
 
 
 def card_context(result: RunResult, loop: WorkflowConfig, config: Any) -> dict:
-    from synth_hf.summary import card_stages, persona_license
+    from synth_hf.summary import card_quality, card_stages, persona_license
 
     summary = result.summary
     context: dict[str, Any] = {
@@ -134,14 +134,11 @@ def card_context(result: RunResult, loop: WorkflowConfig, config: Any) -> dict:
     }
     if pool_license := persona_license(summary):
         context["licenses"].append(pool_license)  # the personas are an input of the data too
-    for key in ("models", "quality", "calibration", "support_rate"):
+    for key in ("models", "calibration", "support_rate"):
         if summary.get(key):
             context[key] = summary[key]
-    if not context.get("quality") and "question" in result.dataset.column_names:  # GraphGen: as its report
-        from synth_hf.report.collect import question_diversity
-
-        diversity = question_diversity(result.dataset.select_columns(["question"]).to_list())
-        context["quality"] = {k: v for k, v in diversity.items() if k != "rows"}
+    if quality := card_quality(summary, result.dataset):
+        context["quality"] = quality
     context.update(loop.extra_card)
     return context
 

@@ -89,3 +89,14 @@ def test_publish_with_a_damaged_summary_is_one_line(tmp_path, capsys):
     assert main(["publish", str(run), "--dry-run"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(run / "summary.json") in err, err
+
+
+def test_publish_card_of_a_graphgen_run_reports_question_diversity_as_the_recipe_card(tmp_path, capsys):
+    run = tmp_path / "run"
+    rows = [{"messages": qa_messages(f"Fill in the blank: Drug {i} treats ____.", f"disease {i}"),
+             "question": f"Fill in the blank: Drug {i} treats ____.", "method": "graphgen"} for i in range(6)]  # fmt: skip
+    Dataset.from_list(rows).save_to_disk(str(run / "dataset"))
+    (run / "summary.json").write_text(json.dumps({"stages": {}, "models": {"synthesizer": "fake"}}))
+    assert main(["publish", str(run), "--dry-run"]) == 0, capsys.readouterr().err
+    card = (run / "hub" / "README.md").read_text()
+    assert "| self_bleu |" in card and "| distinct_2 |" in card and "high by design" in card
