@@ -90,6 +90,16 @@ def find_preload_libraries() -> list[str]:
     return []
 
 
+def preload_wanted(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether vLLM CPU processes get a preload here: a library is installed and `SYNTH_HF_CPU_PRELOAD`
+    does not switch it off."""
+    environ = os.environ if environ is None else environ
+    return environ.get(PRELOAD_SWITCH, "auto").strip().lower() not in _OFF and bool(find_preload_libraries())
+
+
+_OFF = ("0", "off", "false", "no")
+
+
 def _role(path: str) -> str:
     name = os.path.basename(path)
     return "omp" if "omp" in name else "malloc" if "malloc" in name else name
@@ -119,7 +129,7 @@ def cpu_engine_env(
         busy = busy_cores() if busy is None else busy
         wanted[RESERVED] = str(reserved_cores(cores, busy))
     switch = environ.get(PRELOAD_SWITCH, "auto").strip().lower()
-    if switch not in ("0", "off", "false", "no"):
+    if switch not in _OFF:
         libs = find_preload_libraries() if preload is None else preload
         present = [p for p in re.split(r"[:\s]+", environ.get("LD_PRELOAD", "")) if p]
         taken = {_role(p) for p in present}

@@ -22,7 +22,7 @@ from synth_hf.models.base import Completion, GenParams, SynthLLM, request_seed
 from synth_hf.models.embedded import EMBEDDED_LLM_NAME
 from synth_hf.models.prompts import render_prompt
 from synth_hf.models.resolve import is_embedded, load_error, resolve_model
-from synth_hf.models.vllm_cpu import LoadPlan, applied_env, cpu_engine_env, plan_load
+from synth_hf.models.vllm_cpu import LoadPlan, applied_env, cpu_engine_env, plan_load, preload_wanted
 from synth_hf.models.yesno import answer_token_ids
 from synth_hf.runtime.spinner import track
 
@@ -96,10 +96,11 @@ class VLLMEngine(SynthLLM):
         if not on_gpu and self.cpu_kvcache_space_gb is not None:
             # Read by the engine-core process at start; the default (4 GiB+) is too much here.
             os.environ["VLLM_CPU_KVCACHE_SPACE"] = str(self.cpu_kvcache_space_gb)
-        if multiprocessing.parent_process() is None:
+        if multiprocessing.parent_process() is None or (not on_gpu and preload_wanted()):
             # The engine core would be forked from a process that may already have run torch on
             # several threads, and a forked OpenMP pool hangs. Pipeline step workers are clean
-            # (started from a fork server) and keep vLLM's faster fork.
+            # (started from a fork server), but only a spawned core can preload tcmalloc: on 2 cores
+            # the GraphGen probe ran at 638 tok/s spawned vs 381 forked (benchmarks/graphgen_run.py).
             os.environ.setdefault("VLLM_WORKER_MULTIPROC_METHOD", "spawn")
         kwargs: dict[str, Any] = {
             "model": path,
