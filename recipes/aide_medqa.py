@@ -77,9 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="documents the answers must rest on (folder/file/Hub id); 'none' = ungrounded")
     p.add_argument("--engine", help="ENGINE:MODEL (default: the config's engine, embedded model)")
     add_field_flags(p, TrainConfig, key_prefix="recipe.train.", only=("model",), names={"model": "--base-model"})
-    p.add_argument("--out", default="outputs/aide_medqa")
-    p.add_argument("--repo-id")
-    p.add_argument("--private", action="store_true")
+    p.add_argument("--out", default="outputs/aide_medqa", help="output folder (default: %(default)s)")
+    p.add_argument("--repo-id", help="upload the dataset here (needs HF_TOKEN or a cached login)")
+    p.add_argument("--private", action="store_true", help="make the uploaded dataset repo private")
     p.add_argument("--no-serve", action="store_true", help="do not start a shared local vLLM server")
     p.add_argument("-v", "--verbose", action="store_true", help="show the traceback of an error")
     return p

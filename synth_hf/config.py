@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, Self, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 EngineName = Literal["transformers", "vllm", "openai", "fake"]
 T = TypeVar("T", bound=BaseModel)
@@ -120,6 +120,14 @@ class RunConfig(ConfigBase):
     input_batch_size: int = Field(default=16, ge=1)
     exports: list[str] = Field(default_factory=lambda: ["prompt_completion", "alpaca", "sharegpt"])
     seed: int = 0
+
+    @field_validator("name")
+    @classmethod
+    def _one_folder(cls, value: str) -> str:
+        # the run folder is output_dir/name: "../.." or "a/b" would write (and clear caches) elsewhere
+        if not value.strip() or value.strip() in (".", "..") or any(c in value for c in "/\\"):
+            raise ValueError(f"run name must be one folder name (no '/', not '.' or '..'), got {value!r}")
+        return value
 
     @property
     def run_dir(self) -> Path:

@@ -360,6 +360,10 @@ def _table_docs(
     missing = [c for c in (text_column, id_column) if c is not None and c not in raw.column_names]
     if missing:
         raise ValueError(f"column {missing[0]!r} not found in {where!r}; columns found: {raw.column_names}")
+    feature = raw.features[text_column]
+    if isinstance(feature, datasets.Value) and not feature.dtype.endswith("string"):
+        # a JSON array of numbers loads as a `text` column of int64: no document in it
+        raise ValueError(f"column {text_column!r} of {where!r} holds {feature.dtype} values, not text")
 
     def convert(batch: dict[str, list]) -> dict[str, list]:
         out: dict[str, list] = {"doc_id": [], "text": []}

@@ -155,3 +155,12 @@ def test_load_table_keeps_columns(tmp_path):
     (tmp_path / "none.jsonl").write_text("", encoding="utf-8")
     with pytest.raises(ValueError):
         load_table(str(tmp_path / "none.jsonl"))
+
+
+def test_a_json_array_of_numbers_is_no_corpus(tmp_path):
+    from synth_hf.io.readers import load_text_dataset
+
+    path = tmp_path / "numbers.json"
+    path.write_text("[1, 2, 3]")
+    with pytest.raises(ValueError, match=r"column 'text' of .*numbers.json' holds int64 values, not text"):
+        load_text_dataset(str(path))
