@@ -40,9 +40,12 @@ def build_summary(ledger_dir: str | Path, *, final_rows: int, extra: dict[str, A
 
 
 def card_stages(summary: dict) -> dict[str, dict]:
-    """The summary's stages as the dataset card lists them: {name: {kept, dropped, drop_reasons}}."""
+    """The summary's stages as the dataset card lists them: {name: {input, kept, dropped, drop_reasons}}
+    (`input` as the console prints it: a stage that fans out, merge 14 chunks -> 145 entities, is not
+    kept + dropped)."""
     return {
-        name: {"kept": s["out"], "dropped": sum(s["dropped"].values()), "drop_reasons": s["dropped"]}
+        name: {"input": s.get("in", s["out"] + sum(s["dropped"].values())), "kept": s["out"],
+               "dropped": sum(s["dropped"].values()), "drop_reasons": s["dropped"]}
         for name, s in summary.get("stages", {}).items()
     }
 

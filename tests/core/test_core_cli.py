@@ -100,3 +100,13 @@ def test_publish_card_of_a_graphgen_run_reports_question_diversity_as_the_recipe
     assert main(["publish", str(run), "--dry-run"]) == 0, capsys.readouterr().err
     card = (run / "hub" / "README.md").read_text()
     assert "| self_bleu |" in card and "| distinct_2 |" in card and "high by design" in card
+
+
+def test_publish_card_stage_table_counts_a_fan_out_stage_as_the_console_does(tmp_path, capsys):
+    run = _run_dir(tmp_path)
+    summary = json.loads((run / "summary.json").read_text())
+    summary["stages"] = {"merge": {"in": 14, "out": 145, "dropped": {"merge_self_loop": 1}}}
+    (run / "summary.json").write_text(json.dumps(summary))
+    assert main(["publish", str(run), "--method", "graphgen", "--dry-run"]) == 0, capsys.readouterr().err
+    card = (run / "hub" / "README.md").read_text()
+    assert "| merge | 14 | 145 | 1 | merge_self_loop: 1 |" in card  # 14 chunks in, not 146
