@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(config=str(DEFAULT_CONFIG))
     add_field_flag(p, "input.source", "--corpus", help="Hub dataset id or local file/folder (default: the "
                    "shipped invented-fact medical corpus of the knowledge-lift benchmark)")
-    add_field_flag(p, "input.text_column", "--text-column")
+    add_field_flag(p, "input.text_column", "--text-column", help="column of --corpus that holds the text")
     add_field_flag(p, "input.limit", "--limit", type=int, help="use only the first N documents")
     p.add_argument("--synthesizer", help="ENGINE:MODEL for extraction/generation (default: embedded)")
     p.add_argument("--trainee", help="ENGINE:MODEL probed for calibration (default: embedded)")

@@ -126,7 +126,7 @@ class RunConfig(ConfigBase):
     def _one_folder(cls, value: str) -> str:
         # the run folder is output_dir/name: "../.." or "a/b" would write (and clear caches) elsewhere
         if not value.strip() or value.strip() in (".", "..") or any(c in value for c in "/\\"):
-            raise ValueError(f"run name must be one folder name (no '/', not '.' or '..'), got {value!r}")
+            raise ValueError("run name must be one folder name: not empty, no '/', not '.' or '..'")
         return value
 
     @property

@@ -56,7 +56,12 @@ def load_rows(rows: RowsLike | None) -> list[dict]:
             data = json.loads(text)
         except json.JSONDecodeError as err:
             raise ValueError(f"{path}: invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from err
-        return data if isinstance(data, list) else [data]
+        data = data if isinstance(data, list) else [data]
+        bad = next((i for i, r in enumerate(data) if not isinstance(r, dict)), None)
+        if bad is not None:  # [1, 2, 3]: no row to score
+            raise ValueError(f"{path}: row {bad + 1} is a JSON {type(data[bad]).__name__}, not an object "
+                             "(expected a JSON list of rows)")  # fmt: skip
+        return data
     return [dict(r) for r in rows]
 
 

@@ -363,7 +363,7 @@ def _table_docs(
     feature = raw.features[text_column]
     if isinstance(feature, datasets.Value) and not feature.dtype.endswith("string"):
         # a JSON array of numbers loads as a `text` column of int64: no document in it
-        raise ValueError(f"column {text_column!r} of {where!r} holds {feature.dtype} values, not text")
+        raise ValueError(f"{where!r} holds {feature.dtype} values, not text (read as column {text_column!r})")
 
     def convert(batch: dict[str, list]) -> dict[str, list]:
         out: dict[str, list] = {"doc_id": [], "text": []}

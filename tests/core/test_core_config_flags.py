@@ -87,10 +87,11 @@ def test_graphgen_config_errors_are_one_clear_line(tmp_path, capsys):
     assert "key.path=value" in capsys.readouterr().err
     assert main(["graphgen", "--config", str(tmp_path / "missing.yaml"), "--dry-run"]) == 2
     assert "missing.yaml" in capsys.readouterr().err
-    for bad in ("../..", "a/b", "."):  # the run folder is output_dir/name: one folder, never elsewhere
+    for bad in ("../..", "a/b", ".", ""):  # the run folder is output_dir/name: one folder, never elsewhere
         assert main(["graphgen", "--input", "d.jsonl", "--name", bad, "--dry-run"]) == 2
         err = capsys.readouterr().err
-        assert "run name must be one folder name" in err and err.count("\n") == 1
+        assert "run name must be one folder name: not empty" in err and err.count("\n") == 1
+        assert err.count('(got ') == 1  # the value once, not twice
 
 
 def test_verbose_shows_the_traceback(tmp_path, capsys):

@@ -560,3 +560,22 @@ def test_a_cloze_with_another_right_answer_in_the_corpus_asks_the_year_or_is_dro
     assert built is None and why.endswith("ambiguous_cloze")
     built, _ = atomic.generate(row(town, "old salt mines"), "", ctx)  # its frame is unique: the cloze stays
     assert built["question"] == "Fill in the blank: Drosk is built on a hill above ____."
+
+
+def test_a_multi_hop_row_whose_last_fact_has_another_answer_in_the_corpus_is_dropped():
+    from synth_hf.steps.graphgen.corpus_index import CorpusIndex
+    from synth_hf.steps.graphgen.modes import get_mode
+    from synth_hf.steps.graphgen.modes.base import GenContext
+
+    s1, s2 = "Lumera Pharma has its headquarters in Brastow.", "Zorvatide is manufactured by Lumera Pharma."
+    row = {"mode": "multi_hop", "style": "concise", "answer_span": "Zorvatide", "anchor_names": ["Brastow"],
+           "hidden_names": ["Lumera Pharma"], "evidence": [{"chunk_id": "c1", "sentence": s} for s in (s1, s2)]}  # fmt: skip
+    index = CorpusIndex(None)
+    index.add_text(f"{s1} {s2}")
+    for mode in ("multi_hop", "cot"):
+        built, _ = get_mode(mode).generate({**row, "mode": mode}, "", GenContext(index, "cloze"))
+        assert built is not None and "Zorvatide" not in built["question"]  # one right answer: kept
+    index.add_text("Brevimast is manufactured by Lumera Pharma.")
+    for mode in ("multi_hop", "cot"):
+        built, why = get_mode(mode).generate({**row, "mode": mode}, "", GenContext(index, "cloze"))
+        assert built is None and why.endswith("ambiguous_answer")

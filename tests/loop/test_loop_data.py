@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 import synth_hf
 from synth_hf.evaluation import load_rows, normalize_mcq, normalize_statements
 
@@ -58,3 +60,15 @@ def test_statements_are_balanced_and_well_formed() -> None:
     positives = sum(it.label for it in items)
     assert 10 <= positives <= len(items) - 10
     assert len({r["id"] for r in rows}) == len(rows)
+
+
+def test_an_evaluation_file_that_is_a_json_array_of_numbers_is_one_clear_error(tmp_path, capsys):
+    from synth_hf.cli import main
+
+    path = tmp_path / "nums.json"
+    path.write_text("[1, 2, 3]")
+    with pytest.raises(ValueError, match=r"nums.json: row 1 is a JSON int, not an object"):
+        load_rows(path)
+    assert main(["eval", "--mcq", str(path)]) == 2  # was a traceback (AttributeError: 'int' ... 'get')
+    err = capsys.readouterr().err
+    assert "row 1 is a JSON int" in err and "Traceback" not in err

@@ -38,6 +38,13 @@ class MultiHop(QAMode):
                 return asked
         return af.multi_hop_template(ev[0], ev[-1], link, row["answer_span"])
 
+    def checked_template(self, row: dict[str, Any], ctx: GenContext) -> tuple[str | None, str]:
+        """The template unless the last fact's answer has rivals in the corpus ("____ is manufactured by
+        Lumera Pharma." holds Zorvatide and Brevimast: two right answers); such a row is dropped."""
+        if ctx.index.cloze_rivals(sentences(row)[-1], row["answer_span"]):
+            return None, "ambiguous_answer"
+        return self.template(row, ctx), ""
+
     def render(self, row: dict[str, Any], question: str, ctx: GenContext) -> tuple[dict | None, str]:
         evidence = sentences(row) if ctx.answer_with_evidence else ()
         return {"question": question, "answer": qa_answer(row["answer_span"], evidence)}, ""
