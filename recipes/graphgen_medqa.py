@@ -168,10 +168,23 @@ def main(argv: list[str] | None = None) -> int:
         raw_text=texts if recipe.mix_raw_text else None,
         eval_sets=eval_sets,
         licenses=licenses + recipe.licenses,
-        extra_card={"config_note": served_note},
+        extra_card={"config_note": served_note, **invented_corpus_card(config.input.source)},
     )
     timed("publish+train+eval", lambda: close_the_loop(result, loop, config))
     return 0
+
+
+def invented_corpus_card(source: str) -> dict:
+    """Card fields for the bundled invented-fact corpus: say it is fiction, and no `medical` tag."""
+    bundled = (DATA / "knowledge_lift" / "docs").resolve()
+    if Path(source).resolve() != bundled:
+        return {}
+    return {
+        "description": "Question-answer pairs about an invented world (the corpus synth_hf/data/knowledge_lift "
+        "shipped with synth_hf): its diseases, drugs, people and places are fictional, so the facts are new to "
+        "any base model. None of it is medical information.",
+        "tags": ["synthetic", "fictional"],
+    }
 
 
 if __name__ == "__main__":

@@ -56,6 +56,20 @@ def persona_license(summary: dict) -> str | None:
     return pool["license"] if pool.get("license") and pool["license"] != "unknown" else None
 
 
+def probe_note(summary: dict) -> str:
+    """The card's sentence for a GraphGen run whose trainee probe carried no signal (`probe_signal.flat`):
+    its calibration numbers then say nothing of what the trainee knows, and rows followed graph order,
+    not the loss. '' otherwise."""
+    signal = summary.get("probe_signal") or {}
+    if not signal.get("flat"):
+        return ""
+    auc = signal.get("separation_auc")
+    said = f" (AUC {auc:.2f}; 0.5 = chance)" if isinstance(auc, (int, float)) else ""
+    return (f"the trainee's yes/no probe did not separate true from false statements{said}: it does not know "
+            "these facts either way, so its calibration figures below say little about its knowledge, and the "
+            "subgraphs were taken in graph order, not by the trainee's loss.")  # fmt: skip
+
+
 def card_quality(summary: dict, dataset: Any) -> dict | None:
     """The card's quality metrics: the summary's `quality` (AIDE records it), else, for rows with a
     `question` column (GraphGen), the questions' self-BLEU / distinct-n as the run report computes them;

@@ -117,7 +117,7 @@ def log(stage: str, message: str) -> None:
 
 
 def card_context(result: RunResult, loop: WorkflowConfig, config: Any) -> dict:
-    from synth_hf.summary import card_quality, card_stages, persona_license
+    from synth_hf.summary import card_quality, card_stages, persona_license, probe_note
 
     summary = result.summary
     context: dict[str, Any] = {
@@ -139,6 +139,8 @@ def card_context(result: RunResult, loop: WorkflowConfig, config: Any) -> dict:
             context[key] = summary[key]
     if quality := card_quality(summary, result.dataset):
         context["quality"] = quality
+    if note := probe_note(summary):
+        context["probe_note"] = note
     context.update(loop.extra_card)
     return context
 

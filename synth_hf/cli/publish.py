@@ -33,7 +33,7 @@ def _publish(args: argparse.Namespace) -> int:
 
 def _card_context(run_dir: Path, args: argparse.Namespace, dataset: Any = None) -> dict:
     """Everything the card can say about the run, from the files the run left behind."""
-    from synth_hf.summary import card_quality, card_stages, load_summary, persona_license
+    from synth_hf.summary import card_quality, card_stages, load_summary, persona_license, probe_note
 
     summary = load_summary(run_dir / "summary.json")  # a damaged one is a clear error, not an empty card
     method = run_method(run_dir, dataset, summary, args.method)
@@ -46,6 +46,8 @@ def _card_context(run_dir: Path, args: argparse.Namespace, dataset: Any = None) 
             context["licenses"] = [*context["licenses"], pool_license]
     if quality := card_quality(summary or {}, dataset):
         context["quality"] = quality  # GraphGen's question diversity, as the recipes' card
+    if note := probe_note(summary or {}):
+        context["probe_note"] = note
     config_path = run_dir / "config.yaml"
     if config_path.exists():
         import yaml

@@ -251,6 +251,7 @@ def stage_dataset(
         redacted_rows=redacted,
         quality=_pairs(ctx.get("quality")),
         calibration=_pairs(ctx.get("calibration")),
+        probe_note=" ".join(str(ctx.get("probe_note") or "").split()),
         support=[(str(k), f"{v:.1%}" if isinstance(v, float) else v) for k, v in (ctx.get("support_rate") or {}).items()],
         license=meta["license"],
         license_sources=license_sources,

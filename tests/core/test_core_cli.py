@@ -110,3 +110,16 @@ def test_publish_card_stage_table_counts_a_fan_out_stage_as_the_console_does(tmp
     assert main(["publish", str(run), "--method", "graphgen", "--dry-run"]) == 0, capsys.readouterr().err
     card = (run / "hub" / "README.md").read_text()
     assert "| merge | 14 | 145 | 1 | merge_self_loop: 1 |" in card  # 14 chunks in, not 146
+
+
+def test_card_of_a_run_whose_probe_carried_no_signal_says_so_beside_method_and_calibration(tmp_path, capsys):
+    run = _run_dir(tmp_path, row_method="graphgen", calibration={"ece": 0.04},
+                   probe_signal={"flat": True, "separation_auc": 0.47})  # fmt: skip
+    assert main(["publish", str(run), "--dry-run"]) == 0, capsys.readouterr().err
+    card = (run / "hub" / "README.md").read_text()
+    note = "the trainee's yes/no probe did not separate true from false statements (AUC 0.47; 0.5 = chance)"
+    assert card.count(note) == 2  # under the method and under the calibration table's lead-in
+    assert "in graph order, not by the trainee's loss" in card
+    plain = _run_dir(tmp_path / "p", row_method="graphgen", probe_signal={"flat": False, "separation_auc": 0.9})
+    assert main(["publish", str(plain), "--dry-run"]) == 0
+    assert "did not separate" not in (plain / "hub" / "README.md").read_text()

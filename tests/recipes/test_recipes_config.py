@@ -162,3 +162,9 @@ def test_graphgen_recipe_help_shows_the_epochs_its_config_trains(capsys):
         graphgen_medqa.main(["--help"])
     shown = " ".join(capsys.readouterr().out.split())
     assert "1.5 in graphgen_medqa.yaml" in shown and "(default 1.0)" not in shown
+
+
+def test_graphgen_recipe_card_says_the_bundled_corpus_is_invented(tmp_path):
+    card = graphgen_medqa.invented_corpus_card(str(graphgen_medqa.DATA / "knowledge_lift" / "docs"))
+    assert "fictional" in card["description"] and "medical" not in card["tags"]
+    assert graphgen_medqa.invented_corpus_card(str(tmp_path)) == {}  # a user's corpus: nothing claimed
