@@ -26,6 +26,7 @@ from synth_hf.workflow import (
     close_the_loop,
     log,
     require_base_model,
+    require_endpoints,
     require_output_folder,
     require_token_for_upload,
     run_recipe,
@@ -153,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     config, seeds, held_out = build_config(args)
     require_base_model(config.recipe.train.model)
     check_documents(config)
+    require_endpoints(config, ("engine", "grader_engine", "annotator_engine"))  # a dead server fails before ours starts
     out.mkdir(parents=True, exist_ok=True)  # after the checks: bad input leaves no empty folder
     eval_path = out / "eval_mcq.jsonl"
     eval_path.write_text("".join(json.dumps(r["raw"]) + "\n" for r in held_out), encoding="utf-8")

@@ -34,6 +34,7 @@ from synth_hf.workflow import (
     close_the_loop,
     log,
     require_base_model,
+    require_endpoints,
     require_output_folder,
     require_token_for_upload,
     run_recipe,
@@ -146,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                  "open_qa": load_eval_set(args.open_qa or (recipe.open_qa and str(DATA / recipe.open_qa)))}
     check_eval_sets({k: v for k, v in eval_sets.items() if isinstance(v, str)})  # content too, not just the path
     texts = corpus_texts(config)  # an empty or unreadable corpus fails here, not after a minute of server start
+    require_endpoints(config, ("synthesizer", "trainee"))  # a dead server fails before ours starts
     out.mkdir(parents=True, exist_ok=True)  # after the checks: bad input leaves no empty folder
     # Roles on the embedded in-process default share one local vLLM server; named engines stay.
     # The server stops when this block ends: training and evaluation then have every core.

@@ -236,6 +236,21 @@ def require_base_model(reference: str | None) -> None:
         resolve_model(reference)
 
 
+def require_endpoints(config: Any, roles: tuple[str, ...]) -> None:
+    """Fail before any server starts or folder is made when a role's OpenAI-compatible endpoint does not
+    answer (`OpenAIEngine.preflight`). Roles not set, or on other engines, are left to the run's checks.
+    Raises ValueError with one line naming the role."""
+    from synth_hf.config import EngineConfig
+
+    for role in roles:
+        spec = getattr(config, role, None)
+        if isinstance(spec, EngineConfig) and spec.engine == "openai":
+            try:
+                spec.build().preflight()
+            except ValueError as err:
+                raise ValueError(f"{role} (openai:{spec.model or '?'}): {err}") from None
+
+
 def _cached_login() -> bool:
     try:
         from huggingface_hub import get_token

@@ -168,3 +168,18 @@ def test_graphgen_recipe_card_says_the_bundled_corpus_is_invented(tmp_path):
     card = graphgen_medqa.invented_corpus_card(str(graphgen_medqa.DATA / "knowledge_lift" / "docs"))
     assert "fictional" in card["description"] and "medical" not in card["tags"]
     assert graphgen_medqa.invented_corpus_card(str(tmp_path)) == {}  # a user's corpus: nothing claimed
+
+
+def test_recipes_check_a_remote_endpoint_before_starting_a_server_or_making_out(tmp_path, monkeypatch):
+    import synth_hf.runtime.shared_server as shared
+
+    def never(*_a, **_k):
+        raise AssertionError("a local server started before the endpoint was checked")
+
+    monkeypatch.setattr(shared, "shared_embedded_server", never)
+    dead = "http://127.0.0.1:9/v1"
+    with pytest.raises(ValueError, match=r"^synthesizer \(openai:m\): nothing answers at http://127.0.0.1:9/v1"):
+        graphgen_medqa.main(["--out", str(tmp_path / "g"), "--synthesizer", "openai:m", "--openai-base-url", dead])
+    with pytest.raises(ValueError, match=r"^engine \(openai:m\): nothing answers at "):
+        aide_medqa.main(["--out", str(tmp_path / "a"), "--engine", "openai:m", "--set", f"engine.options.base_url={dead}"])
+    assert not (tmp_path / "g").exists() and not (tmp_path / "a").exists()  # nothing left behind

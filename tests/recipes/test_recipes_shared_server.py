@@ -88,6 +88,9 @@ def harness(monkeypatch, tmp_path):
     monkeypatch.setattr(aide, "run_aide", fake_run)
     monkeypatch.setattr(graphgen_medqa, "close_the_loop", fake_loop)
     monkeypatch.setattr(aide_medqa, "close_the_loop", fake_loop)
+    from synth_hf.models.openai_engine import OpenAIEngine
+
+    monkeypatch.setattr(OpenAIEngine, "preflight", lambda self: None)  # the "remote" endpoints are fake too
     return h
 
 
