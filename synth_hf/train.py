@@ -341,6 +341,9 @@ def train_with_config(config: TrainConfig, raw_text: Iterable[str] | None = None
         raise ValueError("nothing to train on: give a dataset, --raw-text SOURCE, or both")
     if config.out is None:
         raise ValueError("no output folder for the adapter: set out (--out)")
+    from synth_hf.workflow import require_output_folder
+
+    require_output_folder(config.out)  # a file there is one line now, not [Errno 17] after loading the model
     base_model = resolve_model(config.model)
     # read the data before torch and TRL are imported: a wrong name fails in seconds
     dataset = None if config.dataset is None else load_sft_dataset(config.dataset)

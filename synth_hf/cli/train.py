@@ -33,7 +33,7 @@ def _train(args: argparse.Namespace) -> int:
     if args.dry_run:
         return _check(config)
     result = train_with_config(config)
-    print(f"adapter: {result.output_dir}  steps: {result.global_step}  loss: {result.train_loss}")
+    print(f"adapter: {result.output_dir}  steps: {result.global_step}  loss: {result.train_loss:.4f}")
     return 0
 
 

@@ -115,3 +115,12 @@ def test_publish_into_a_folder_that_is_not_a_staging_folder_is_one_line(tmp_path
     assert (project / "README.md").read_text() == "my readme"
     assert main(argv[:-1] + [str(tmp_path / "new")]) == 0  # a new folder is staged, then restaged
     assert main(argv[:-1] + [str(tmp_path / "new")]) == 0
+
+
+def test_train_into_an_existing_file_is_one_line(tmp_path, capsys):
+    target = tmp_path / "notes.txt"
+    target.write_text("x")
+    assert main(["train", str(tmp_path / "data"), "--out", str(target)]) == 2  # was [Errno 17] after the model load
+    err = capsys.readouterr().err
+    _one_line_error(err)
+    assert "notes.txt is a file, not a folder" in err
