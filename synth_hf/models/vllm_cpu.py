@@ -90,14 +90,15 @@ def find_preload_libraries() -> list[str]:
     return []
 
 
+def _preload_off(environ: Mapping[str, str]) -> bool:
+    """`SYNTH_HF_CPU_PRELOAD` switches the preload off ("0", "off", "false", "no")."""
+    return environ.get(PRELOAD_SWITCH, "auto").strip().lower() in ("0", "off", "false", "no")
+
+
 def preload_wanted(environ: Mapping[str, str] | None = None) -> bool:
     """Whether vLLM CPU processes get a preload here: a library is installed and `SYNTH_HF_CPU_PRELOAD`
     does not switch it off."""
-    environ = os.environ if environ is None else environ
-    return environ.get(PRELOAD_SWITCH, "auto").strip().lower() not in _OFF and bool(find_preload_libraries())
-
-
-_OFF = ("0", "off", "false", "no")
+    return not _preload_off(os.environ if environ is None else environ) and bool(find_preload_libraries())
 
 
 def _role(path: str) -> str:
@@ -128,8 +129,7 @@ def cpu_engine_env(
         cores = usable_cores() if cores is None else cores
         busy = busy_cores() if busy is None else busy
         wanted[RESERVED] = str(reserved_cores(cores, busy))
-    switch = environ.get(PRELOAD_SWITCH, "auto").strip().lower()
-    if switch not in _OFF:
+    if not _preload_off(environ):
         libs = find_preload_libraries() if preload is None else preload
         present = [p for p in re.split(r"[:\s]+", environ.get("LD_PRELOAD", "")) if p]
         taken = {_role(p) for p in present}
