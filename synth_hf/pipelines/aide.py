@@ -1,11 +1,15 @@
 """AIDE as a distilabel pipeline: `build_aide(config) -> Pipeline`, `run_aide(config) -> RunResult`.
 
-Stage list (a linear chain; every stage carries finished rows forward and only acts on its hop):
+Stage list (a chain; every stage carries finished rows forward and only acts on its hop):
 
-    load_seeds -> [persona_pool] ->
-      for h in 1..H:  plan_h -> extract_attributes_h -> [retrieve_personas_h] -> synthesize_h
-                      -> [reflect_h] -> [dedup_h] -> [retrieve_evidence_h] -> annotate_h
+    load_seeds ->
+      for h in 1..H:  plan_h -> extract_attributes_h -> [join_persona_pool] -> [retrieve_personas_h]
+                      -> synthesize_h -> [reflect_h] -> [dedup_h] -> [retrieve_evidence_h] -> annotate_h
     -> format_aide
+
+A persona pool generated from the seeds is a side branch, load_seeds -> persona_pool ->
+join_persona_pool: it runs beside plan_h1 / extract_attributes_h1 (in a sequential run too, as one
+load stage) and the join waits for both before hop 1's retrieval reads the pool file.
 
 H = max(attribute depth, persona depth) <= K. With documents, synthesize_h is answer first (each child
 written for an unused sentence of the documents, `config.answer_first_on`) or free, followed by
@@ -39,6 +43,7 @@ from synth_hf.pipelines.runner import RunResult
 from synth_hf.runtime.artifacts import finish_run
 from synth_hf.steps.aide.seeds import count, load_demonstrations, load_seeds
 from synth_hf.steps.aide.synthesis_prompts import OPERATION_INSTRUCTIONS
+from synth_hf.steps.common.join import JoinBranches
 from synth_hf.steps.common.ledger import Ledger, batch_key
 from synth_hf.summary import save_summary
 
@@ -69,6 +74,7 @@ class AIDEBuild:
     invalid: list[tuple[dict, str]] = field(default_factory=list)  # (raw seed row, reason)
     engines: RunEngines | None = None
     documents: dict | None = None  # what was read from config.documents (None = ungrounded run)
+    together: list[list[str]] = field(default_factory=list)  # steps a sequential run loads side by side
 
     @property
     def invalid_seeds(self) -> dict[str, int]:
@@ -156,19 +162,18 @@ def _build(
     stages: list[Any] = []
     with pipeline:
         stages.append(LoadDataFromDicts(name="load_seeds", data=seeds, batch_size=max(batch, len(seeds))))
+        pool_step = None  # a side branch: load_seeds -> persona_pool -> join_persona_pool (before hop 1's retrieval)
         if persona_depth and not config.personas.source:
-            stages.append(
-                S.GeneratePersonaPool(
-                    name="persona_pool",
-                    llm=synthesizer,
-                    **frame,
-                    seed_format=fmt,
-                    per_seed=config.personas.per_seed,
-                    pool_path=pool_path,
-                    generation_seed=run.seed,
-                    expected_seeds=len(seeds),
-                    input_batch_size=len(seeds),
-                )
+            pool_step = S.GeneratePersonaPool(
+                name="persona_pool",
+                llm=synthesizer,
+                **frame,
+                seed_format=fmt,
+                per_seed=config.personas.per_seed,
+                pool_path=pool_path,
+                generation_seed=run.seed,
+                expected_seeds=len(seeds),
+                input_batch_size=len(seeds),
             )
         # evol children fill the attribute slots, one per slot, operations taken in turn
         slots = (
@@ -210,6 +215,9 @@ def _build(
                     )
                 )
             if h <= persona_depth:
+                if h == 1 and pool_step is not None:
+                    join = JoinBranches(name="join_persona_pool", **frame)
+                    stages.append(join)
                 stages.append(
                     S.RetrievePersonas(
                         name=f"retrieve_personas_h{h}",
@@ -272,9 +280,15 @@ def _build(
         )
         for upstream, downstream in itertools.pairwise(stages):
             upstream >> downstream
+        if pool_step is not None:  # joined after the chain's edge, so the join lists the chain first
+            stages[0] >> pool_step >> join
+    names = [s.name for s in stages]
+    together = []
+    if pool_step is not None:  # the pool is written while hop 1 plans and extracts (sequential runs too)
+        names.insert(1, pool_step.name)
+        together = [names[1 : names.index("join_persona_pool")]]
     info = AIDEBuild(
-        seeds, [s.name for s in stages], "format_aide", pool_meta, dict(engines.labels), invalid, engines,
-        documents,
+        seeds, names, "format_aide", pool_meta, dict(engines.labels), invalid, engines, documents, together
     )
     return pipeline, info
 
@@ -323,7 +337,9 @@ def run_aide(config: AIDEConfig) -> RunResult:
     pipeline, info = _build(config, on_checked=checked)
     with runner.running(pipeline, config.run, "aide") as run:
         _record_seeds(run.run_dir, Ledger(run.ledger_dir), info)
-        distiset = runner.execute(pipeline, run, sequential=config.sequential_steps, reset_ledger=False)
+        distiset = runner.execute(
+            pipeline, run, sequential=config.sequential_steps, reset_ledger=False, together=info.together
+        )
         runner.check_finished(pipeline, "AIDE", run.run_dir)
     leaf = "default" if distiset is not None and "default" in distiset else info.leaf
     exp = config.expansion

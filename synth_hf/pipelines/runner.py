@@ -54,11 +54,14 @@ def execute(
     parameters: dict | None = None,
     sequential: bool = False,
     reset_ledger: bool = True,
+    together: list[list[str]] | None = None,
 ):
     """Run `pipeline` under `run`'s executor. `sequential` loads one step at a time, so two engines
     never compete for the same cores or GPU memory; a generator step must then emit a single batch
-    (distilabel asks for the next one only from a loaded consumer). `reset_ledger=False` when
-    `running` has already prepared the run's records."""
+    (distilabel asks for the next one only from a loaded consumer). `together`: groups of steps that
+    a sequential run still loads (and runs) side by side, e.g. a side branch beside the chain it
+    joins later (see `sequential_load_groups`). `reset_ledger=False` when `running` has already
+    prepared the run's records."""
     from synth_hf import distilabel_compat
     from synth_hf.distilabel_compat import worker_start
 
@@ -85,10 +88,37 @@ def execute(
             return pipeline.run(
                 use_cache=run.use_cache,
                 parameters=parameters or {},
-                load_groups="sequential_step_execution" if sequential else None,
+                load_groups=sequential_load_groups(pipeline, together) if sequential else None,
             )
     finally:
         _drop_stale_log_handlers()
+
+
+def sequential_load_groups(pipeline: Any, together: list[list[str]] | None = None) -> list[list[str]]:
+    """distilabel load groups for a sequential run: one step per stage in topological order, except
+    each group of `together`, loaded as one stage where its first member would stand. A group with
+    a global step is split into single steps (distilabel gives every global step a stage of its own).
+    Raises ValueError for a name that is no step of `pipeline`."""
+    from distilabel import constants
+
+    from synth_hf.runtime.progress import pipeline_order
+
+    order = pipeline_order(pipeline)
+    groups: dict[str, list[str]] = {}
+    for group in together or []:
+        unknown = [n for n in group if n not in order]
+        if unknown:
+            raise ValueError(f"load group names no step of the pipeline: {unknown}")
+        if any(pipeline.dag.get_step(n)[constants.STEP_ATTR_NAME].is_global for n in group):
+            continue
+        for name in group:
+            groups[name] = sorted(group, key=order.index)
+    stages: list[list[str]] = []
+    for name in order:
+        stage = groups.get(name, [name])
+        if stage not in stages:
+            stages.append(stage)
+    return stages
 
 
 def _reset_stale_ledger(pipeline: Any, run: RunConfig) -> None:

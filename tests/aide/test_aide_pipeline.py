@@ -302,6 +302,7 @@ def test_cli_dry_run_lists_stages_and_rejects_k0(tmp_path, capsys):
         "persona_pool",
         "plan_h1",
         "extract_attributes_h1",
+        "join_persona_pool",
         "retrieve_personas_h1",
         "synthesize_h1",
         "reflect_h1",

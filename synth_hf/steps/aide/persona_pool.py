@@ -1,7 +1,9 @@
 """GeneratePersonaPool: when no persona dataset is given, the LLM describes people who would ask
 each seed (one call per seed, `per_seed` samples); the pool is written to `pool_path` for the
-retrieval stages. Rows pass through unchanged. The builder gives it all seeds as one batch
-(input_batch_size = number of seeds), so the pool is written once, before any retrieval."""
+retrieval stages. It is a side branch of the DAG (load_seeds -> persona_pool -> join before
+retrieve_personas_h1, `synth_hf.steps.common.join`): it runs beside hop 1's planning and attribute
+extraction and emits no rows, the pool file is its product. The builder gives it all seeds as one
+batch (input_batch_size = number of seeds), so the pool is written once."""
 
 from distilabel.steps import StepInput
 from distilabel.typing import StepOutput
@@ -64,11 +66,11 @@ class GeneratePersonaPool(LLMStep):
         )
         self.account(
             inputs,
-            len(inputs),
+            0,
             usage_before=before,
             extra={"personas_generated": len(raw), "personas_kept": len(texts)},
         )
-        yield list(inputs)
+        yield []
 
 
 def _persona(continuation: str) -> str:
