@@ -120,7 +120,8 @@ class GenerationConfig(ConfigBase):
         ge=0,
         description="Evidence sentences per aggregated row (an entity's facts, a few a row; 0 = all of them in "
         "one row, the entity's profile); two facts that open with the entity are joined into one statement "
-        "('X is made by Y and was approved in 2009').",
+        "('X is made by Y and was approved in 2009'). An entity gets at most one row per style (its profile "
+        "included): one question never has two answers, so an entity with more facts gets bigger groups.",
     )
     aggregate_min_sentences: int = Field(
         default=2,

@@ -145,15 +145,19 @@ def test_aggregated_rows_cover_every_sentence_of_an_entity_a_few_at_a_time():
     node = kg.graph.nodes["ostravirus"]
     node["evidence"] = node["evidence"] + [{"chunk_id": "c1", "sentence": s} for s in extra]
     chunks = {"c1": {"text": " ".join([S1, S2, S3, *extra]), "language": "en"}}
-    plan = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, {"aggregated": 50}, ["concise"])
+    styles = ["concise", "detailed"]
+    plan = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, {"aggregated": 50}, styles)
     rows = [s for s in plan.samples if s["answer_span"] == "Ostravirus"]
     said = [e["sentence"] for r in rows for e in r["evidence"]]
     assert len(rows) == 2 and sorted(said) == sorted([S2, S3, *extra])
     assert plan.shortfalls["aggregated"].startswith("only")  # 50 asked, fewer entities to give
-    pairs = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, {"aggregated": 50}, ["concise"],
+    pairs = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, {"aggregated": 50}, styles,
                           aggregate_size=2)
     rows = [s for s in pairs.samples if s["answer_span"] == "Ostravirus"]
     assert [len(r["evidence"]) for r in rows] == [2, 3]
+    one = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, {"aggregated": 50}, ["concise"],
+                        aggregate_size=2)  # one style, one question: one row with all five
+    assert [len(s["evidence"]) for s in one.samples if s["answer_span"] == "Ostravirus"] == [5]
     many = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, {"aggregated": 50},
                          ["concise", "detailed", "exam"], aggregate_size=2)  # fmt: skip
     styles = [s["style"] for s in many.samples if s["answer_span"] == "Ostravirus"]
@@ -506,6 +510,26 @@ def test_aggregated_profiles_follow_the_grouped_rows_for_every_entity():
     capped = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, {"aggregated": 3},
                            ["concise"], aggregate_size=2, aggregate_profiles=True)  # fmt: skip
     assert len(capped.samples) == 3  # profiles count toward the mode's number
+
+
+def test_an_entity_with_more_pairs_than_styles_gets_bigger_groups_not_a_repeated_question():
+    # review: "Summarize the key facts about Kelmar fever." twice, with 2 and with 10 facts (5 pairs +
+    # the profile over 5 styles)
+    kg = _kg()
+    extra = [f"Ostravirus survives {n} hours in water." for n in ("two", "three", "four", "five")]
+    node = kg.graph.nodes["ostravirus"]
+    node["evidence"] = node["evidence"] + [{"chunk_id": "c1", "sentence": s} for s in extra]
+    chunks = {"c1": {"text": " ".join([S1, S2, S3, *extra]), "language": "en"}}
+    plan = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, {"aggregated": 50},
+                         ["concise", "detailed", "exam"], aggregate_size=2, aggregate_profiles=True)  # fmt: skip
+    rows = [s for s in plan.samples if s["answer_span"] == "Ostravirus"]
+    assert [len(r["evidence"]) for r in rows] == [3, 3, 6]  # 3 pairs + profile would need 4 styles
+    assert len({r["style"] for r in rows}) == 3
+    said = [e["sentence"] for r in rows[:2] for e in r["evidence"]]
+    assert sorted(said) == sorted([S2, S3, *extra])  # every fact still in a grouped row
+    one = plan_grounded(kg, list(partition(kg, "loss", max_units=6)), chunks, {"aggregated": 50},
+                        ["concise"], aggregate_size=2, aggregate_profiles=True)  # fmt: skip
+    assert [len(s["evidence"]) for s in one.samples if s["answer_span"] == "Ostravirus"] == [6]
 
 
 def test_after_a_bare_subject_the_blank_is_the_last_prepositional_phrase():

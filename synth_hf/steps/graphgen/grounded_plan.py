@@ -261,6 +261,10 @@ def _plan_entities(emit: _Emitter, kg: KnowledgeGraph, subgraphs: list[Subgraph]
             first = random.Random(_seed(emit.seed, focus)).randrange(len(emit.styles))
             styles = itertools.islice(itertools.cycle(emit.styles), first, None)
             groups = _groups(evidence, size or len(evidence))
+            # one question per style: more rows than styles would ask one question with two answers
+            most = max(1, len(emit.styles) - 1) if profiles and len(emit.styles) > 1 else len(emit.styles)
+            if len(groups) > most:
+                groups = _groups(evidence, -(-len(evidence) // most))
             for group in groups:  # every fact of the entity, a few per row
                 if emit.plan.planned.get(mode, 0) >= want:
                     break
