@@ -99,6 +99,13 @@ class ExpansionConfig(ConfigBase):
         "whose questions never pass the checks (the embedded 270M model). Free synthesis (no documents) always "
         "asks the LLM: there is no fact to template.",
     )
+    reasoning_chains: bool = Field(
+        default=True,
+        description="Answer-first children of the attribute branch with operation add_reasoning chain their fact "
+        "through a second one: the question hides a name of the fact behind another sentence's description of "
+        "it (a two-hop row, both sentences in its evidence; AIDE's add-reasoning operation). A chain that "
+        "cannot be made leaves a one-hop row. The question is a template (no call).",
+    )
     personas_per_node: int = Field(default=2, ge=0)
     max_rows: int | None = Field(default=None, ge=1, description="Cap on generated rows alive (all hops).")
     operations: list[str] = Field(default_factory=lambda: list(BUILTIN_OPERATIONS))

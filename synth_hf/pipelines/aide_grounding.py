@@ -52,7 +52,8 @@ def synthesis_stage(config: AIDEConfig, hop: int, llm: Any, kwargs: dict, passag
         # reflection's embedding grade costs no call, so it can choose the fact before the call too
         pregrade = {"pregrade": True, "min_relevance": r.min_relevance, "min_diversity": r.min_diversity,
                     "embedder": config.personas.embedder} if r.enabled and r.grader == "embedding" else {}  # fmt: skip
-        return S.SynthesizeAnswerFirst(**common, passages_path=passages_path, **pregrade)
+        return S.SynthesizeAnswerFirst(**common, passages_path=passages_path, reasoning_chains=exp.reasoning_chains,
+                                       **pregrade)
     return S.SynthesizeChildren(**common, input_batch_size=batch)
 
 

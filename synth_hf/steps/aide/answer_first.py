@@ -254,6 +254,7 @@ def attach_fact(child: dict, passage: dict, span: str, english: bool = True) -> 
     """Give a child its evidence sentence, answer span and answer (span, then the sentence), and whether
     the sentence is English (`fact_english`: its template question is a cloze otherwise)."""
     child["fact_english"] = english
+    child["reasoning_link"] = None  # a one-hop fact (re-synthesis may replace a chained one)
     child["evidence"] = [{"chunk_id": passage["chunk_id"], "sentence": passage["sentence"]}]
     child["answer_span"] = span
     child["draft_answer"] = qa_answer(span, [passage["sentence"]])

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from synth_hf.steps.aide.answer_first import FactIndex, attach_fact, retrieval_query
 from synth_hf.steps.aide.grading import FactJudge
+from synth_hf.steps.aide.reasoning_chain import chain_fact, corpus_index
 
 PREGRADE_COUNTERS = {"passed": "pregrade_passed", "fallback": "pregrade_fallback"}
 
@@ -22,12 +24,24 @@ class FactPicker:
     def __init__(self, passages_path: str, judge: FactJudge | None = None) -> None:
         self.passages_path, self.judge = passages_path, judge
         self._index: FactIndex | None = None
+        self._corpus: Any = None
 
     @property
     def index(self) -> FactIndex:
         if self._index is None:
-            self._index = FactIndex(json.loads(Path(self.passages_path).read_text(encoding="utf-8")))
+            self._index = FactIndex(self._passages())
         return self._index
+
+    def _passages(self) -> list[dict]:
+        return json.loads(Path(self.passages_path).read_text(encoding="utf-8"))
+
+    def chain(self, child: dict, used: set[str], reserved: set[str]) -> str:
+        """`reasoning_chain.chain_fact` on `child` (its fact given): the ledger counter of the outcome,
+        `two_hop` or `one_hop_<why>`."""
+        if self._corpus is None:
+            self._corpus = corpus_index(self._passages())
+        why = chain_fact(child, self.index, self._corpus, used, reserved)
+        return f"one_hop_{why}" if why else "two_hop"
 
     def run_state(self, rows: list[dict]) -> tuple[set[str], set[str]]:
         """(used, reserved) for a global step's whole stream `rows`: chunk_ids the generated rows (hop >=

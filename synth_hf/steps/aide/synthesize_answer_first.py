@@ -15,6 +15,10 @@ and the first whose template question meets the child's reflection threshold is 
 seed on the attribute branch, diversity from the parent on the persona branch, `grading.FactJudge`), else
 the best-graded one; counted as `pregrade_passed` / `pregrade_fallback`.
 
+Add reasoning (`reasoning_chains`): an attribute child of operation "add_reasoning" whose fact has a name
+another unused sentence describes becomes a two-hop row (`reasoning_chain`: both sentences, a template
+question, no call), counted as `two_hop` / `one_hop_<why>`.
+
 Global: every sentence serves at most one row of the run, so the step sees the whole stream (the rows
 of earlier hops carry the sentences they used)."""
 
@@ -29,6 +33,7 @@ from synth_hf.steps.aide.context import SynthesisMixin
 from synth_hf.steps.aide.fact_pick import FactPicker, bump
 from synth_hf.steps.aide.grading import FactJudge
 from synth_hf.steps.aide.planning import branch_counts, hop_children
+from synth_hf.steps.aide.reasoning_chain import GENERATOR, wants_chain
 from synth_hf.steps.aide.synthesis_prompts import answer_first_prompt
 from synth_hf.steps.common.base import LLMGlobalStep
 
@@ -44,6 +49,8 @@ class SynthesizeAnswerFirst(SynthesisMixin, LLMGlobalStep):
     min_relevance: float = Field(default=6, description="Pre-grade: attribute / evol children's threshold.")
     min_diversity: float = Field(default=5, description="Pre-grade: persona children's threshold.")
     embedder: str | None = Field(default=None, description="Pre-grade's embedder; None = embedded MiniLM.")
+    reasoning_chains: bool = Field(default=True, description="Attribute children of 'add reasoning' chain "
+                                   "their fact through a second one (a two-hop row, `reasoning_chain`).")
 
     _picker: Any = PrivateAttr(None)
 
@@ -78,10 +85,15 @@ class SynthesizeAnswerFirst(SynthesisMixin, LLMGlobalStep):
                 dropped.append((child, reason))
                 continue
             bump(counts, graded)
+            if self.reasoning_chains and wants_chain(child):
+                bump(counts, picker.chain(child, used, reserved))
             ready.append(child)
+        good = [c for c in ready if c["generator"] == GENERATOR]  # chained: question built from both facts
+        ready = [c for c in ready if c["generator"] != GENERATOR]
+        if good:
+            counts[f"generator_{GENERATOR}"] = len(good)
         prompts = [answer_first_prompt(c, **self.synthesis_kwargs()) for c in ready] if self.llm_questions else []
         texts = self.llm.generate_texts(prompts, **question_generation(self.generation_kwargs())) if prompts else []
-        good = []
         for child, text in zip(ready, texts if self.llm_questions else [None] * len(ready)):
             child["synth_model"], child["synthesis_raw"] = (self.llm.model_name, text) if self.llm_questions else ("template", None)
             reason = settle_question(child, text, child["fact_names"], template_only=not self.llm_questions)
