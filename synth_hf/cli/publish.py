@@ -33,7 +33,14 @@ def _publish(args: argparse.Namespace) -> int:
 
 def _card_context(run_dir: Path, args: argparse.Namespace, dataset: Any = None) -> dict:
     """Everything the card can say about the run, from the files the run left behind."""
-    from synth_hf.summary import card_quality, card_stages, load_summary, persona_license, probe_note
+    from synth_hf.summary import (
+        card_quality,
+        card_stages,
+        load_summary,
+        model_licenses,
+        persona_license,
+        probe_note,
+    )
 
     summary = load_summary(run_dir / "summary.json")  # a damaged one is a clear error, not an empty card
     method = run_method(run_dir, dataset, summary, args.method)
@@ -41,7 +48,11 @@ def _card_context(run_dir: Path, args: argparse.Namespace, dataset: Any = None) 
     context["run_dir"] = str(run_dir)  # report.html, pipeline.yaml, ... go beside the data
     if summary:
         context["stages"] = card_stages(summary)
-        context.update({k: summary[k] for k in ("models", "calibration", "support_rate", "licenses") if k in summary})
+        context.update({k: summary[k] for k in ("models", "calibration", "support_rate") if k in summary})
+        # --license adds to what the run records (a summary's own `licenses` list, and the engines'
+        # licences - the embedded Gemma's: gemma - as the recipes' card has them), never replaces it
+        recorded = summary.get("licenses") if isinstance(summary.get("licenses"), list) else []
+        context["licenses"] = list(dict.fromkeys([*context["licenses"], *recorded, *model_licenses(summary)]))
         if pool_license := persona_license(summary):
             context["licenses"] = [*context["licenses"], pool_license]
     if quality := card_quality(summary or {}, dataset):

@@ -123,3 +123,26 @@ def test_card_of_a_run_whose_probe_carried_no_signal_says_so_beside_method_and_c
     plain = _run_dir(tmp_path / "p", row_method="graphgen", probe_signal={"flat": False, "separation_auc": 0.9})
     assert main(["publish", str(plain), "--dry-run"]) == 0
     assert "did not separate" not in (plain / "hub" / "README.md").read_text()
+
+
+def test_publish_without_license_takes_the_embedded_models_licence_from_the_summary(tmp_path, capsys):
+    # the fresh-user review: publish wrote `license: unknown` where the recipe's card for the same rows said gemma
+    label = "openai:gemma-3-270m (embedded) via local vLLM server"
+    run = _run_dir(tmp_path, row_method="graphgen", models={"synthesizer": label, "trainee": label})
+    assert main(["publish", str(run), "--dry-run"]) == 0, capsys.readouterr().err
+    meta, _ = _card_head(run / "hub")
+    assert meta["license"] == "gemma"
+    # a --license adds to the model's, never hides it: the stricter terms win
+    assert main(["publish", str(run), "--license", "apache-2.0", "--dry-run"]) == 0
+    meta, card = _card_head(run / "hub")
+    assert meta["license"] == "gemma" and "apache-2.0" in card
+
+
+def test_model_licenses_know_only_the_embedded_models():
+    from synth_hf.summary import model_licenses
+
+    models = {"synthesizer": "vllm:gemma-3-270m (embedded)", "trainee": "transformers:google/gemma-3-270m",
+              "grader": "fake", "embedder": "all-MiniLM-L6-v2"}  # fmt: skip
+    assert model_licenses({"models": models}) == ["gemma", "apache-2.0"]
+    assert model_licenses({"models": {"synthesizer": "openai:Qwen/Qwen2.5-7B-Instruct"}}) == []
+    assert model_licenses({}) == []
