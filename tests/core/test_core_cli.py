@@ -146,3 +146,37 @@ def test_model_licenses_know_only_the_embedded_models():
     assert model_licenses({"models": models}) == ["gemma", "apache-2.0"]
     assert model_licenses({"models": {"synthesizer": "openai:Qwen/Qwen2.5-7B-Instruct"}}) == []
     assert model_licenses({}) == []
+
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and err.startswith("synth-hf: error: "), err
+    return err
+
+
+def test_publish_of_a_folder_without_a_dataset_names_it_and_what_is_expected(tmp_path, capsys):
+    # the review: an empty folder surfaced datasets' "neither a `Dataset` directory nor a `DatasetDict` directory"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["publish", str(empty), "--dry-run"]) == 2
+    err = _one_line_error(capsys)
+    assert f"no saved dataset in {empty};" in err and "run folder with dataset/" in err and "save_to_disk" in err
+    assert "DatasetDict" not in err
+    (empty / "dataset").mkdir()  # a run folder whose dataset/ is empty
+    assert main(["publish", str(empty), "--dry-run"]) == 2
+    assert f"{empty} nor in its dataset/" in _one_line_error(capsys)
+    afile = tmp_path / "rows.jsonl"
+    afile.write_text("{}\n")
+    assert main(["publish", str(afile), "--dry-run"]) == 2
+    assert "a file, not a folder" in _one_line_error(capsys)
+    assert not (empty / "hub").exists()
+
+
+def test_publish_with_an_unknown_method_lists_the_valid_ones(tmp_path, capsys):
+    run = _run_dir(tmp_path)  # rows without a method column: before, any --method was taken as is
+    assert main(["publish", str(run), "--method", "bogus", "--dry-run"]) == 2
+    err = _one_line_error(capsys)
+    assert "--method 'bogus' is no known method: choose graphgen or aide" in err
+    assert not (run / "hub").exists()
+    assert main(["publish", str(tmp_path / "missing"), "--method", "bogus"]) == 2  # the cheap check comes first
+    assert "no known method" in _one_line_error(capsys)
