@@ -150,6 +150,7 @@ def close_the_loop(result: RunResult, loop: WorkflowConfig, config: Any) -> dict
     from synth_hf.hub import publish_dataset, stage_dataset
     from synth_hf.models.resolve import resolve_model
     from synth_hf.train import train_with_config
+    from synth_hf.train_card import write_adapter_card
 
     out = Path(loop.out_dir)
     if len(result.dataset) == 0:
@@ -174,6 +175,9 @@ def close_the_loop(result: RunResult, loop: WorkflowConfig, config: Any) -> dict
     after = evaluate_model(base, trained.output_dir, **loop.eval_sets, out_path=out / "eval" / "adapter.json")
     table = compare(before, after)
     (out / "eval" / "comparison.md").write_text(table, encoding="utf-8")
+    # the adapter's card shows what it changed (an adapter already pushed keeps its first card)
+    sets = {kind: str(src) for kind, src in loop.eval_sets.items() if isinstance(src, (str, Path))}
+    write_adapter_card(trained.output_dir, evaluation={"table": table, "sets": sets})
     final = {
         "method": loop.method,
         "rows": len(result.dataset),
