@@ -53,6 +53,8 @@ PLAIN_CHAT_TEMPLATE = (
 )
 
 _FILE_LOADERS = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
+# train_lora's defaults are TrainConfig's: one source for the CLI, the recipes and the Python API
+_DEFAULTS = TrainConfig()
 
 
 @dataclass
@@ -190,18 +192,18 @@ def train_lora(
     out_dir: str | Path,
     *,
     max_steps: int | None = None,
-    epochs: float = 1,
+    epochs: float = _DEFAULTS.epochs,
     raw_text: Iterable[str] | None = None,
-    lr: float = 2e-4,
-    lora_r: int = 8,
-    lora_alpha: int = 16,
+    lr: float = _DEFAULTS.lr,
+    lora_r: int = _DEFAULTS.lora_r,
+    lora_alpha: int = _DEFAULTS.lora_alpha,
     target_modules: str | list[str] = "all-linear",
-    max_length: int = 512,
-    batch_size: int = 8,
+    max_length: int = _DEFAULTS.max_length,
+    batch_size: int = _DEFAULTS.batch_size,
     push_to_hub: str | None = None,
     seed: int = 42,
-    invalid_rows: str = "skip",
-    include_unverified: bool = False,
+    invalid_rows: str = _DEFAULTS.invalid_rows,
+    include_unverified: bool = _DEFAULTS.include_unverified,
     data_sources: dict[str, str] | None = None,
     **sft_overrides: Any,
 ) -> TrainResult:
