@@ -131,7 +131,8 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--repo-id", help="Hub dataset repo to upload to (needs a token); without it, only stage")
     p.add_argument("--method", help="method named on the card: graphgen or aide (default: the run's own, "
                    "from its rows' `method` column or summary.json; a different one is an error)")
-    p.add_argument("--license", action="append", help="licence of a model or data source (repeatable)")
+    p.add_argument("--license", action="append", help="licence of a model or data source (repeatable); adds to "
+                   "those the run records (its known models', its persona pool's); the card takes the strictest")
     p.add_argument("--staging-dir", metavar="DIR", help="where to stage (default: RUN_DIR/hub)")
     p.add_argument("--private", action="store_true", help="create the Hub repo as private")
     p.add_argument("--revision", help="branch of the Hub repo to upload to")
