@@ -18,10 +18,9 @@ import sys
 from pathlib import Path
 
 from synth_hf.cli.args import FLAG_NAMES, add_config_flags, add_field_flags, field_flags
-from synth_hf.config import EngineConfig, TrainConfig, apply_dotted, read_yaml_mapping
+from synth_hf.config import TrainConfig, apply_dotted, read_yaml_mapping
 from synth_hf.models.serve import SEEDED_SERVER_ARGS
 from synth_hf.workflow import (
-    EMBEDDED_LICENSES,
     WorkflowConfig,
     close_the_loop,
     log,
@@ -177,8 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         repo_id=args.repo_id,
         private=args.private,
         eval_sets={"mcq": str(eval_path), "open_qa": str(eval_path)},
-        licenses=[EMBEDDED_LICENSES["gemma-3-270m (embedded)"]] if isinstance(config.engine, EngineConfig)
-        and config.engine.model is None else [],
+        licenses=config.recipe.licenses,  # the engines' own (gemma for the embedded model) come from the summary
         extra_card={"config_note": served_note},
     )
     timed("publish+train+eval", lambda: close_the_loop(result, loop, config))

@@ -29,7 +29,6 @@ from pathlib import Path
 from synth_hf.cli.args import FLAG_NAMES, add_config_flags, add_field_flag, add_field_flags, field_flags
 from synth_hf.config import RecipeConfig, TrainConfig, apply_dotted, read_yaml_mapping
 from synth_hf.workflow import (
-    EMBEDDED_LICENSES,
     WorkflowConfig,
     close_the_loop,
     log,
@@ -159,8 +158,6 @@ def main(argv: list[str] | None = None) -> int:
         result = timed("graphgen", lambda: run_graphgen(shared.config))
         shared.record(result)  # engine_load in the summary; config.yaml names the configured engines
         served_note = shared.note() if shared.server is not None else ""
-    embedded = config.synthesizer.model is None
-    licenses = [EMBEDDED_LICENSES["gemma-3-270m (embedded)"]] if embedded else []
     loop = WorkflowConfig(
         method="graphgen",
         out_dir=out,
@@ -169,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         private=args.private,
         raw_text=texts if recipe.mix_raw_text else None,
         eval_sets=eval_sets,
-        licenses=licenses + recipe.licenses,
+        licenses=recipe.licenses,  # the engines' own (gemma for the embedded model) come from the summary
         extra_card={"config_note": served_note, **invented_corpus_card(config.input.source)},
     )
     timed("publish+train+eval", lambda: close_the_loop(result, loop, config))

@@ -56,6 +56,18 @@ def persona_license(summary: dict) -> str | None:
     return pool["license"] if pool.get("license") and pool["license"] != "unknown" else None
 
 
+def model_licenses(summary: dict) -> list[str]:
+    """The licences of the models a run's summary names (its `models` block) that synth_hf knows -
+    the embedded models' (`synth_hf.models.embedded.embedded_license`) - once each, in role order.
+    What the data inherits from the models that wrote it; other models' licences are not guessed."""
+    from synth_hf.models.embedded import embedded_license
+
+    models = summary.get("models") or {}
+    labels = models.values() if isinstance(models, dict) else []
+    found = [lic for label in labels if (lic := embedded_license(str(label)))]
+    return list(dict.fromkeys(found))
+
+
 def probe_note(summary: dict) -> str:
     """The card's sentence for a GraphGen run whose trainee probe carried no signal (`probe_signal.flat`):
     its calibration numbers then say nothing of what the trainee knows, and rows followed graph order,

@@ -53,6 +53,8 @@ PLAIN_CHAT_TEMPLATE = (
 )
 
 _FILE_LOADERS = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
+# train_lora's defaults are TrainConfig's: one source for the CLI, the recipes and the Python API
+_DEFAULTS = TrainConfig()
 
 
 @dataclass
@@ -190,18 +192,19 @@ def train_lora(
     out_dir: str | Path,
     *,
     max_steps: int | None = None,
-    epochs: float = 1,
+    epochs: float = _DEFAULTS.epochs,
     raw_text: Iterable[str] | None = None,
-    lr: float = 2e-4,
-    lora_r: int = 8,
-    lora_alpha: int = 16,
+    lr: float = _DEFAULTS.lr,
+    lora_r: int = _DEFAULTS.lora_r,
+    lora_alpha: int = _DEFAULTS.lora_alpha,
     target_modules: str | list[str] = "all-linear",
-    max_length: int = 512,
-    batch_size: int = 8,
+    max_length: int = _DEFAULTS.max_length,
+    batch_size: int = _DEFAULTS.batch_size,
     push_to_hub: str | None = None,
     seed: int = 42,
-    invalid_rows: str = "skip",
-    include_unverified: bool = False,
+    invalid_rows: str = _DEFAULTS.invalid_rows,
+    include_unverified: bool = _DEFAULTS.include_unverified,
+    data_sources: dict[str, str] | None = None,
     **sft_overrides: Any,
 ) -> TrainResult:
     """Train a LoRA adapter with TRL SFTTrainer; save adapter, tokenizer, metrics and model card.
@@ -214,7 +217,9 @@ def train_lora(
     Sizing: `epochs` passes over the data (the default); `max_steps`, when given, overrides it.
     `raw_text`: plain texts (e.g. the source documents) trained as language modelling beside the
     `messages` rows, or alone when `dataset_or_path` is None (see `synth_hf.train_mix`); mixing
-    needs a `messages` dataset (ValueError otherwise).
+    needs a `messages` dataset (ValueError otherwise). `data_sources` names where the data came from
+    for the card ({"dataset": path or Hub id, "raw text": source}); a path given as `dataset_or_path`
+    is named without it.
     Writes into out_dir: adapter_model.safetensors, adapter_config.json, tokenizer files
     (with chat_template.jinja), train_metrics.json and README.md (the model card).
     """
@@ -224,6 +229,7 @@ def train_lora(
     from trl import SFTConfig, SFTTrainer
 
     from synth_hf.runtime.train_progress import attach, quiet_training
+    from synth_hf.train_card import example_prompt, hub_sources, write_adapter_card
 
     out = Path(out_dir)
     if isinstance(raw_text, str):
@@ -231,6 +237,8 @@ def train_lora(
     from synth_hf.train_mix import training_format
 
     texts = None if raw_text is None else list(raw_text)
+    if data_sources is None and isinstance(dataset_or_path, (str, Path)):
+        data_sources = {"dataset": str(dataset_or_path)}
     dataset = None if dataset_or_path is None else load_sft_dataset(dataset_or_path)
     fmt = training_format(dataset, texts)
     tokenizer = AutoTokenizer.from_pretrained(str(base_model))
@@ -241,6 +249,7 @@ def train_lora(
         dataset, data_check = check_training_rows(
             dataset, fmt, tokenizer, max_length, invalid_rows, include_unverified=include_unverified
         )
+    prompt = example_prompt(dataset, fmt, texts)  # the card's usage snippet asks what the data asks
     mix = None
     if texts is not None:
         from synth_hf.train_mix import build_mixed_dataset
@@ -296,6 +305,10 @@ def train_lora(
     losses = [{"step": h["step"], "loss": h["loss"]} for h in trainer.state.log_history if "loss" in h]
     metrics: dict[str, Any] = {
         "base_model": str(base_model),
+        "data_sources": dict(data_sources or {}),
+        "hub_datasets": hub_sources(data_sources or {}),
+        "example_prompt": prompt,
+        "push_to_hub": push_to_hub,
         "dataset_format": fmt,
         "chat_template": template_note,
         "assistant_only_loss": assistant_only,
@@ -314,7 +327,7 @@ def train_lora(
         "versions": _versions(),
     }
     (out / "train_metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
-    _write_model_card(out, metrics, push_to_hub)
+    write_adapter_card(out, metrics, push_to_hub)
     result = TrainResult(out, steps, metrics["train_loss"], metrics["seconds_per_step"], metrics)
     if push_to_hub:
         from synth_hf.hub import upload_folder
@@ -347,7 +360,9 @@ def train_with_config(config: TrainConfig, raw_text: Iterable[str] | None = None
     base_model = resolve_model(config.model)
     # read the data before torch and TRL are imported: a wrong name fails in seconds
     dataset = None if config.dataset is None else load_sft_dataset(config.dataset)
-    return train_lora(dataset, base_model, config.out, raw_text=texts or None, **config.lora_kwargs())
+    sources = {"dataset": config.dataset, "raw text": config.raw_text}  # named on the adapter card
+    return train_lora(dataset, base_model, config.out, raw_text=texts or None,
+                      data_sources={k: v for k, v in sources.items() if v}, **config.lora_kwargs())  # fmt: skip
 
 
 def check_training_rows(
@@ -378,28 +393,3 @@ def _versions() -> dict[str, str]:
     import trl
 
     return {"trl": trl.__version__, "peft": peft.__version__, "transformers": transformers.__version__}
-
-
-def _write_model_card(out: Path, metrics: dict[str, Any], repo_id: str | None) -> None:
-    import yaml
-
-    from synth_hf.hub import CARDS_DIR, render_card, scrub
-
-    metrics = scrub(metrics)
-    base = metrics["base_model"]
-    meta = {
-        "base_model": base,
-        "library_name": "peft",
-        "pipeline_tag": "text-generation",
-        "tags": ["synth_hf", "trl", "sft", "lora", "synthetic-data"],
-    }
-    if Path(base).exists():  # a local folder is not a Hub id: the card must not claim one
-        meta.pop("base_model")
-    card = render_card(
-        CARDS_DIR / "model_card.md.jinja",
-        front_matter=yaml.safe_dump(meta, sort_keys=False),
-        repo_id=repo_id or str(out),
-        m=metrics,
-        hp=metrics["hyperparameters"],
-    )
-    (out / "README.md").write_text(card, encoding="utf-8")

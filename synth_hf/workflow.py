@@ -18,10 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from synth_hf.config import TrainConfig
+from synth_hf.models.embedded import EMBEDDED_LICENSES  # noqa: F401 - re-exported for recipes
 from synth_hf.pipelines.runner import RunResult
-
-# Licences of the embedded models, inherited by the datasets and adapters they produce.
-EMBEDDED_LICENSES = {"gemma-3-270m (embedded)": "gemma", "all-MiniLM-L6-v2": "apache-2.0"}
 
 
 @dataclass
@@ -117,12 +115,13 @@ def log(stage: str, message: str) -> None:
 
 
 def card_context(result: RunResult, loop: WorkflowConfig, config: Any) -> dict:
-    from synth_hf.summary import card_quality, card_stages, persona_license, probe_note
+    from synth_hf.summary import card_quality, card_stages, model_licenses, persona_license, probe_note
 
     summary = result.summary
     context: dict[str, Any] = {
         "method": loop.method,
-        "licenses": list(loop.licenses),
+        # the engines' licences come from the summary, as `synth-hf publish` reads them
+        "licenses": list(dict.fromkeys([*model_licenses(summary), *loop.licenses])),
         "config": config,
         "stages": card_stages(summary),
         "repo_id": loop.repo_id,
@@ -151,6 +150,7 @@ def close_the_loop(result: RunResult, loop: WorkflowConfig, config: Any) -> dict
     from synth_hf.hub import publish_dataset, stage_dataset
     from synth_hf.models.resolve import resolve_model
     from synth_hf.train import train_with_config
+    from synth_hf.train_card import write_adapter_card
 
     out = Path(loop.out_dir)
     if len(result.dataset) == 0:
@@ -175,6 +175,9 @@ def close_the_loop(result: RunResult, loop: WorkflowConfig, config: Any) -> dict
     after = evaluate_model(base, trained.output_dir, **loop.eval_sets, out_path=out / "eval" / "adapter.json")
     table = compare(before, after)
     (out / "eval" / "comparison.md").write_text(table, encoding="utf-8")
+    # the adapter's card shows what it changed (an adapter already pushed keeps its first card)
+    sets = {kind: str(src) for kind, src in loop.eval_sets.items() if isinstance(src, (str, Path))}
+    write_adapter_card(trained.output_dir, evaluation={"table": table, "sets": sets})
     final = {
         "method": loop.method,
         "rows": len(result.dataset),

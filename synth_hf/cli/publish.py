@@ -14,11 +14,9 @@ def _publish(args: argparse.Namespace) -> int:
 
     from synth_hf.hub import publish_dataset, stage_dataset
 
+    check_method(args.method)  # before the data is read: a typo costs nothing
     run_dir = Path(args.run_dir)
-    dataset_dir = run_dir / "dataset" if (run_dir / "dataset").exists() else run_dir
-    if not dataset_dir.exists():
-        raise FileNotFoundError(f"no saved dataset at {dataset_dir}")
-    dataset = load_from_disk(str(dataset_dir))
+    dataset = load_from_disk(str(saved_dataset_dir(run_dir)))
     context = _card_context(run_dir, args, dataset)
     staged = stage_dataset(dataset, args.staging_dir or run_dir / "hub", card_context=context)
     print(f"staged: {staged}")
@@ -33,7 +31,14 @@ def _publish(args: argparse.Namespace) -> int:
 
 def _card_context(run_dir: Path, args: argparse.Namespace, dataset: Any = None) -> dict:
     """Everything the card can say about the run, from the files the run left behind."""
-    from synth_hf.summary import card_quality, card_stages, load_summary, persona_license, probe_note
+    from synth_hf.summary import (
+        card_quality,
+        card_stages,
+        load_summary,
+        model_licenses,
+        persona_license,
+        probe_note,
+    )
 
     summary = load_summary(run_dir / "summary.json")  # a damaged one is a clear error, not an empty card
     method = run_method(run_dir, dataset, summary, args.method)
@@ -41,7 +46,11 @@ def _card_context(run_dir: Path, args: argparse.Namespace, dataset: Any = None) 
     context["run_dir"] = str(run_dir)  # report.html, pipeline.yaml, ... go beside the data
     if summary:
         context["stages"] = card_stages(summary)
-        context.update({k: summary[k] for k in ("models", "calibration", "support_rate", "licenses") if k in summary})
+        context.update({k: summary[k] for k in ("models", "calibration", "support_rate") if k in summary})
+        # --license adds to what the run records (a summary's own `licenses` list, and the engines'
+        # licences - the embedded Gemma's: gemma - as the recipes' card has them), never replaces it
+        recorded = summary.get("licenses") if isinstance(summary.get("licenses"), list) else []
+        context["licenses"] = list(dict.fromkeys([*context["licenses"], *recorded, *model_licenses(summary)]))
         if pool_license := persona_license(summary):
             context["licenses"] = [*context["licenses"], pool_license]
     if quality := card_quality(summary or {}, dataset):
@@ -54,6 +63,34 @@ def _card_context(run_dir: Path, args: argparse.Namespace, dataset: Any = None) 
 
         context["config"] = yaml.safe_load(config_path.read_text())
     return context
+
+
+EXPECTED = "a run folder with dataset/ (as synth-hf graphgen and aide write) or a Dataset.save_to_disk folder"
+
+
+def saved_dataset_dir(run_dir: Path) -> Path:
+    """The save_to_disk folder to publish: `run_dir/dataset` when there is one, else `run_dir` itself.
+    Raises FileNotFoundError with one line naming the folder and what is expected there, instead of
+    `datasets`' "neither a `Dataset` directory nor a `DatasetDict` directory"."""
+    if not run_dir.exists():
+        raise FileNotFoundError(f"no saved dataset at {run_dir}: no such folder; expected {EXPECTED}")
+    if not run_dir.is_dir():
+        raise NotADirectoryError(f"no saved dataset at {run_dir}: a file, not a folder; expected {EXPECTED}")
+    dataset_dir = run_dir / "dataset" if (run_dir / "dataset").is_dir() else run_dir
+    # the files load_from_disk looks for: a Dataset's state.json, a DatasetDict's dataset_dict.json
+    if not any((dataset_dir / name).is_file() for name in ("state.json", "dataset_dict.json")):
+        where = f"{run_dir} nor in its dataset/" if dataset_dir != run_dir else str(run_dir)
+        raise FileNotFoundError(f"no saved dataset in {where}; expected {EXPECTED}")
+    return dataset_dir
+
+
+def check_method(given: str | None) -> None:
+    """Raises ValueError (one line, listing the valid ones) when --method names no known method."""
+    from synth_hf.hub.staging import KNOWN_METHODS
+
+    if given is not None and given.lower() not in KNOWN_METHODS:
+        raise ValueError(f"--method {given!r} is no known method: choose {' or '.join(KNOWN_METHODS)} "
+                         "(or leave it out to take the run's own)")  # fmt: skip
 
 
 def run_method(run_dir: Path, dataset: Any, summary: dict, given: str | None) -> str:
@@ -92,9 +129,10 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder (with dataset/, summary.json) or a save_to_disk folder")
     p.add_argument("--repo-id", help="Hub dataset repo to upload to (needs a token); without it, only stage")
-    p.add_argument("--method", help="method named on the card: graphgen, aide, ... (default: the run's own, "
+    p.add_argument("--method", help="method named on the card: graphgen or aide (default: the run's own, "
                    "from its rows' `method` column or summary.json; a different one is an error)")
-    p.add_argument("--license", action="append", help="licence of a model or data source (repeatable)")
+    p.add_argument("--license", action="append", help="licence of a model or data source (repeatable); adds to "
+                   "those the run records (its known models', its persona pool's); the card takes the strictest")
     p.add_argument("--staging-dir", metavar="DIR", help="where to stage (default: RUN_DIR/hub)")
     p.add_argument("--private", action="store_true", help="create the Hub repo as private")
     p.add_argument("--revision", help="branch of the Hub repo to upload to")

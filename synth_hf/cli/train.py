@@ -39,7 +39,8 @@ def _train(args: argparse.Namespace) -> int:
 
 def _check(config) -> int:
     """--dry-run: read the dataset and/or the raw text, load the tokenizer, check every row and cut
-    the texts into training passages, print the outcome; no training."""
+    the texts into training passages, print the outcome and the optimizer steps a run would take;
+    no training."""
     from synth_hf.models.resolve import load_error, resolve_model
     from synth_hf.train import load_sft_dataset
     from synth_hf.train_mix import read_raw_text, training_format
@@ -56,21 +57,26 @@ def _check(config) -> int:
 
     from synth_hf.train import check_training_rows
     from synth_hf.train_mix import raw_text_rows
+    from synth_hf.train_plan import describe_plan
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(base_model)
     except OSError as err:  # e.g. the Hub answered but has no such repo, or a proxy failed
         raise load_error(config.model, err) from err
+    rows = 0  # what the trainer will see: the rows that pass the check, plus the raw-text passages
     if dataset is not None:
-        _, report = check_training_rows(
+        checked, report = check_training_rows(
             dataset, fmt, tokenizer, config.max_length, config.invalid_rows, announce=False,
             include_unverified=config.include_unverified,
         )  # fmt: skip
         print(report.describe())
+        rows += len(checked)
     if texts is not None:
         _, mix = raw_text_rows(texts, tokenizer, config.max_length)
+        rows += mix.raw_passages
         print(f"raw text: {mix.raw_texts} texts -> {mix.raw_passages} training passages of at most "
               f"{config.max_length} tokens ({mix.raw_tokens} tokens; {mix.raw_empty} blank texts skipped)")  # fmt: skip
+    print(describe_plan(rows, config.batch_size, config.epochs, config.max_steps))
     print("dry run: nothing trained")
     return 0
 

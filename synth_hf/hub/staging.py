@@ -330,3 +330,5 @@ _METHOD_SUMMARIES = {
     "by concretizing, adding constraints or reasoning, and with retrieved personas; self-reflection drops "
     "children that drift from the seed; the survivors are annotated and deduplicated.",
 }
+# The methods a card can name: each has a `synth-hf <method>` command, the card's re-run line.
+KNOWN_METHODS = tuple(_METHOD_SUMMARIES)

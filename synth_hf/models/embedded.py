@@ -15,6 +15,11 @@ from pathlib import Path
 from filelock import FileLock
 
 EMBEDDED_LLM_NAME = "gemma-3-270m (embedded)"
+# The Hub model the embedded GGUF was quantised from: cards name it as `base_model`.
+EMBEDDED_LLM_HUB_ID = "google/gemma-3-270m"
+EMBEDDED_EMBEDDER_NAME = "all-MiniLM-L6-v2"
+# Licences of the embedded models, inherited by the datasets and adapters they produce.
+EMBEDDED_LICENSES = {EMBEDDED_LLM_NAME: "gemma", EMBEDDED_EMBEDDER_NAME: "apache-2.0"}
 CACHE_ENV = "SYNTH_HF_CACHE"
 _READY_MARKER = "synth_hf_ready.json"
 # Bump when the conversion changes so stale caches are rebuilt.
@@ -28,6 +33,33 @@ def cache_root() -> Path:
 
 def embedded_model_dir() -> Path:
     return cache_root() / "gemma-3-270m-hf"
+
+
+def embedded_license(label: str | None) -> str | None:
+    """The licence of the embedded model that `label` names, or None when it names none of them.
+
+    `label` is an engine's provenance label as summary.json's `models` block holds it
+    (`vllm:gemma-3-270m (embedded)`, `openai:gemma-3-270m (embedded) via local vLLM server`), the
+    embedded LLM's Hub id, or the folder it was converted into."""
+    text = str(label or "")
+    if not text:
+        return None
+    if EMBEDDED_LLM_HUB_ID in text or is_embedded_dir(text):
+        return EMBEDDED_LICENSES[EMBEDDED_LLM_NAME]
+    # the longest name first, so a label naming one model never matches a shorter one inside it
+    for name in sorted(EMBEDDED_LICENSES, key=len, reverse=True):
+        if name in text:
+            return EMBEDDED_LICENSES[name]
+    return None
+
+
+def is_embedded_dir(path: str | Path) -> bool:
+    """Whether `path` is the folder the embedded LLM was converted into (what `resolve_model` gives
+    for the default model): cards then name the model, not a local cache path."""
+    try:
+        return Path(path).expanduser().resolve() == embedded_model_dir().resolve()
+    except (OSError, ValueError):  # not a path at all (e.g. a label with odd characters)
+        return False
 
 
 def is_prepared(path: Path | None = None) -> bool:

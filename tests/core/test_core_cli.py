@@ -123,3 +123,60 @@ def test_card_of_a_run_whose_probe_carried_no_signal_says_so_beside_method_and_c
     plain = _run_dir(tmp_path / "p", row_method="graphgen", probe_signal={"flat": False, "separation_auc": 0.9})
     assert main(["publish", str(plain), "--dry-run"]) == 0
     assert "did not separate" not in (plain / "hub" / "README.md").read_text()
+
+
+def test_publish_without_license_takes_the_embedded_models_licence_from_the_summary(tmp_path, capsys):
+    # the fresh-user review: publish wrote `license: unknown` where the recipe's card for the same rows said gemma
+    label = "openai:gemma-3-270m (embedded) via local vLLM server"
+    run = _run_dir(tmp_path, row_method="graphgen", models={"synthesizer": label, "trainee": label})
+    assert main(["publish", str(run), "--dry-run"]) == 0, capsys.readouterr().err
+    meta, _ = _card_head(run / "hub")
+    assert meta["license"] == "gemma"
+    # a --license adds to the model's, never hides it: the stricter terms win
+    assert main(["publish", str(run), "--license", "apache-2.0", "--dry-run"]) == 0
+    meta, card = _card_head(run / "hub")
+    assert meta["license"] == "gemma" and "apache-2.0" in card
+
+
+def test_model_licenses_know_only_the_embedded_models():
+    from synth_hf.summary import model_licenses
+
+    models = {"synthesizer": "vllm:gemma-3-270m (embedded)", "trainee": "transformers:google/gemma-3-270m",
+              "grader": "fake", "embedder": "all-MiniLM-L6-v2"}  # fmt: skip
+    assert model_licenses({"models": models}) == ["gemma", "apache-2.0"]
+    assert model_licenses({"models": {"synthesizer": "openai:Qwen/Qwen2.5-7B-Instruct"}}) == []
+    assert model_licenses({}) == []
+
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and err.startswith("synth-hf: error: "), err
+    return err
+
+
+def test_publish_of_a_folder_without_a_dataset_names_it_and_what_is_expected(tmp_path, capsys):
+    # the review: an empty folder surfaced datasets' "neither a `Dataset` directory nor a `DatasetDict` directory"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["publish", str(empty), "--dry-run"]) == 2
+    err = _one_line_error(capsys)
+    assert f"no saved dataset in {empty};" in err and "run folder with dataset/" in err and "save_to_disk" in err
+    assert "DatasetDict" not in err
+    (empty / "dataset").mkdir()  # a run folder whose dataset/ is empty
+    assert main(["publish", str(empty), "--dry-run"]) == 2
+    assert f"{empty} nor in its dataset/" in _one_line_error(capsys)
+    afile = tmp_path / "rows.jsonl"
+    afile.write_text("{}\n")
+    assert main(["publish", str(afile), "--dry-run"]) == 2
+    assert "a file, not a folder" in _one_line_error(capsys)
+    assert not (empty / "hub").exists()
+
+
+def test_publish_with_an_unknown_method_lists_the_valid_ones(tmp_path, capsys):
+    run = _run_dir(tmp_path)  # rows without a method column: before, any --method was taken as is
+    assert main(["publish", str(run), "--method", "bogus", "--dry-run"]) == 2
+    err = _one_line_error(capsys)
+    assert "--method 'bogus' is no known method: choose graphgen or aide" in err
+    assert not (run / "hub").exists()
+    assert main(["publish", str(tmp_path / "missing"), "--method", "bogus"]) == 2  # the cheap check comes first
+    assert "no known method" in _one_line_error(capsys)

@@ -23,6 +23,7 @@ def test_dry_run_on_raw_text_alone(tiny_model: Path, tmp_path: Path, capsys) -> 
     out = capsys.readouterr().out
     assert "raw text: 3 documents from" in out  # the blank file is an empty document, dropped by the reader
     assert "raw text: 3 texts -> 3 training passages of at most 512 tokens" in out
+    assert "training: 1 optimizer step (3 rows, batch 8: 1 per epoch x 1 epoch)" in out  # passages count
     assert "dry run: nothing trained" in out
 
 
