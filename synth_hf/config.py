@@ -161,7 +161,7 @@ class TrainConfig(ConfigBase):
     raw_text_column: str = Field(default="text", description="text column when --raw-text is a table (jsonl, csv, ...)")
     lr: float = Field(
         default=2e-4, gt=0, description="learning rate; one default for this command, the recipes and train_lora; "
-        "the demo config recipes/configs/graphgen_medqa.yaml trains the embedded 270M model at 0.002"
+        "the demo config (recipes/configs/) graphgen_medqa.yaml trains the embedded 270M model at 0.002"
     )
     lora_r: int = Field(default=8, ge=1, description="LoRA rank")
     lora_alpha: int = Field(default=16, ge=1, description="LoRA alpha")
