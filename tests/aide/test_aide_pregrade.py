@@ -179,3 +179,38 @@ def test_a_sentence_one_row_failed_with_is_not_handed_to_a_sibling(tmp_path):
     tried = step._state["tried"]  # row -> the sentences it failed with (after two re-syntheses: both)
     assert "b.md:s0" in tried["s.a1"] and len(tried["s.a2"]) == 2
     assert "b.md:s0" not in tried["s.a2"]  # never moved onto its sibling's failed sentence
+
+
+def _two_hop_child(row_id: str = "s.a1") -> dict:
+    first = {"chunk_id": "b.md:s0", "sentence": "Brevimast is sold by Castiva Labs."}
+    second = {"chunk_id": "b.md:s1", "sentence": "Castiva Labs is based in Oskeval."}
+    return _attribute_child(row_id=row_id, question="The one that Brevimast is sold by is based in what?",
+                            answer_span="Oskeval", reasoning_link="Castiva Labs", generator="two_hop",
+                            evidence=[first, second], operation="add_reasoning")  # fmt: skip
+
+
+def test_a_failing_two_hop_row_releases_both_sentences_and_becomes_a_one_hop_row(tmp_path):
+    docs = {"z.md": "Zorvatide was approved in 2009.", "b.md": DOCS["b.md"]}
+    step = SelfReflectAnswerFirst(name="reflect_h1", llm=FakeLLM(responder=f"{__name__}:_empty"), hop=1,
+                                  max_attempts=1, scorer="embedding", embedder="hashing", min_relevance=6,
+                                  ledger_dir=str(tmp_path / "ledger"), passages_path=_write_passages(tmp_path, docs))  # fmt: skip
+    step.load()
+    (row,) = next(step.process([_two_hop_child()]))
+    assert row["reasoning_link"] is None and [e["sentence"] for e in row["evidence"]] == ["Zorvatide was approved in 2009."]
+    assert row["question"] == "Zorvatide was approved in which year?" and row["answer_span"] == "2009"
+    assert step._state["tried"]["s.a1"] == {"b.md:s0", "b.md:s1"}  # both released, neither handed back
+
+
+def test_a_failing_two_hop_row_without_another_fact_keeps_its_question_and_is_not_reasked(tmp_path):
+    docs = {"b.md": "Brevimast is sold by Castiva Labs. Castiva Labs is based in Oskeval."}
+    step = SelfReflectAnswerFirst(name="reflect_h1", llm=FakeLLM(responder=f"{__name__}:_empty"), hop=1,
+                                  max_attempts=2, scorer="embedding", embedder="hashing", min_relevance=6,
+                                  ledger_dir=str(tmp_path / "ledger"), passages_path=_write_passages(tmp_path, docs))  # fmt: skip
+    step.load()
+    next(step.process([_two_hop_child()]))
+    stage = Ledger(tmp_path / "ledger").stage_summary()["reflect_h1"]
+    assert stage["dropped"] == {"reflection_failed": 1} and stage["llm_calls"] == 0  # a one-fact prompt never sent
+    (dropped,) = Ledger(tmp_path / "ledger").dropped_rows()
+    row = json.loads(dropped["row"])
+    assert row["question"] == "The one that Brevimast is sold by is based in what?"
+    assert row["reflection_attempts"] == 2 and len(row["evidence"]) == 2

@@ -6,8 +6,9 @@ template question of the sentence), so re-asking on the same sentence rarely cha
 each failing row releases its sentence and takes the next candidate for its retrieval query that no
 row of the run uses, that neither it nor another row of its seed has failed with, and (with the embedding grader) that passes
 reflection's threshold if any does (`FactPicker.give`, as synthesis picks); the re-synthesis call then
-phrases the question for that fact. A row with no other candidate keeps its fact and is re-asked as
-before. Counted: `resynthesis_new_fact`, `resynthesis_same_fact`, and `resynthesis_pregrade_passed` /
+phrases the question for that fact (a two-hop row, `reasoning_chain`, becomes a one-hop row of its new
+fact). A row with no other candidate keeps its fact and is re-asked as before; a two-hop row keeps its
+question too (a one-fact prompt cannot re-phrase it) and is graded again. Counted: `resynthesis_new_fact`, `resynthesis_same_fact`, and `resynthesis_pregrade_passed` /
 `_fallback`.
 
 Global, like SynthesizeAnswerFirst: which sentences the run uses is known only from the whole stream
@@ -46,17 +47,17 @@ class SelfReflectAnswerFirst(ReflectionMixin, LLMGlobalStep):
     def _new_facts(self, rows: list[dict]) -> None:
         state, picker = self._state, self.picker()
         for row in rows:
-            current = row["evidence"][0]["chunk_id"]
+            current = {e["chunk_id"] for e in row["evidence"]}  # a two-hop row releases both sentences
             tried = state["tried"].setdefault(row["row_id"], set())
-            tried.add(current)
+            tried.update(current)
             # siblings share the query and the seed the grade is against: a sentence one of them failed
             # with would top the next one's ranking again
             failed = state["failed"].setdefault(str(row.get("seed_question") or ""), set())
-            failed.add(current)
-            state["used"].discard(current)  # released whatever happens next, unless it stays
+            failed.update(current)
+            state["used"].difference_update(current)  # released whatever happens next, unless it stays
             reason, graded = picker.give(row, state["used"], state["reserved"], exclude=tried | failed)
             if reason:  # no other candidate: the row keeps its fact
-                state["used"].add(current)
+                state["used"].update(current)
                 bump(state["counts"], "resynthesis_same_fact")
                 continue
             bump(state["counts"], "resynthesis_new_fact")
