@@ -103,8 +103,10 @@ class ExpansionConfig(ConfigBase):
         default=True,
         description="Answer-first children of the attribute branch with operation add_reasoning chain their fact "
         "through a second one: the question hides a name of the fact behind another sentence's description of "
-        "it (a two-hop row, both sentences in its evidence; AIDE's add-reasoning operation). A chain that "
-        "cannot be made leaves a one-hop row. The question is a template (no call).",
+        "it (a two-hop row, both sentences in its evidence; AIDE's add-reasoning operation); those with "
+        "add_constraints ask their fact under another fact of its subject ('Zorvatide, which was approved in "
+        "2009, is made by what?', answered with both facts joined). One that cannot be composed stays a one-hop "
+        "row. The question is a template (no call).",
     )
     personas_per_node: int = Field(default=2, ge=0)
     max_rows: int | None = Field(default=None, ge=1, description="Cap on generated rows alive (all hops).")

@@ -159,7 +159,9 @@ def _run(tmp_path, name: str, responder: str = "some_unparseable", **sections):
 
 def _reflected_run(tmp_path, name: str, responder: str, **expansion):
     """Answer-first run with reflection (LLM grader) and one re-synthesis; `expansion` adds to the branching."""
-    branching = {"attributes_per_node": 1, "operations_per_node": 2, "personas_per_node": 1, "attributes_from": "question"}
+    # one-hop children only: a composed row (add constraints) takes a second sentence of this small corpus
+    branching = {"attributes_per_node": 1, "operations_per_node": 2, "personas_per_node": 1, "attributes_from": "question",
+                 "reasoning_chains": False}  # fmt: skip
     return _run(tmp_path, name, responder=responder, expansion={**branching, **expansion},
                 reflection={"enabled": True, "max_attempts": 1, "min_relevance": 6, "min_diversity": 5})  # fmt: skip
 
@@ -168,11 +170,12 @@ def _check_rows(rows: list[dict]) -> None:
     all_text = " ".join(DOCS.values())
     for row in rows:
         evidence = [e["sentence"] for e in row["evidence"]]
-        assert len(evidence) == 1 and evidence[0] in all_text
+        composed = row["generator"] in ("two_hop", "constrained")  # add reasoning / add constraints
+        assert len(evidence) == 1 + composed and all(e in all_text for e in evidence)
         assert row["verified"] is True and row["verification"] == "answer_first"
         assert check_support(row["answer"], evidence).supported, row
         assert row["answer"].startswith(row["answer_span"]) and row["answer_span"] not in row["question"]
-        assert row["generator"] in ("llm", "template")
+        assert row["generator"] in ("llm", "template") or row["operation"] in ("add_reasoning", "add_constraints")
         assert row["messages"][-1]["content"] == row["answer"]
     used = Counter(e["chunk_id"] for r in rows for e in r["evidence"])
     assert max(used.values()) == 1, used  # every sentence serves one row of the run
@@ -200,7 +203,8 @@ def test_grounded_run_writes_children_answer_first_without_reuse(tmp_path):
         counters = stages[f"annotate_h{h}"]["counters"]
         assert counters["answered_first"] == counters["annotated"] and counters["annotator_calls"] == 0
     synth = stages["synthesize_h1"]["counters"]
-    assert synth["generator_llm"] + synth["generator_template"] == synth["evidence_sentences_used"]
+    composed = synth.get("generator_two_hop", 0) + synth.get("generator_constrained", 0)
+    assert synth["generator_llm"] + synth["generator_template"] + 2 * composed == synth["evidence_sentences_used"]
     # 12 usable sentences, 2 answer the seeds: hop 2 runs out of facts and says so
     assert summary["drops_by_reason"].get("evidence_already_used", 0) > 0
     assert summary["support"]["checked"] == summary["support"]["supported"] == len(rows)

@@ -1,5 +1,6 @@
-"""AIDE's add-reasoning operation on grounded children: an attribute child of operation add_reasoning
-chains its fact through a second sentence (a two-hop row); the Evol baseline and other operations don't."""
+"""AIDE's add-reasoning / add-constraints operations on grounded children: an attribute child chains its
+fact through a second sentence (two-hop) or asks it under another fact of its subject (constrained); the
+Evol baseline and the concretize operation stay one-hop."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from pathlib import Path
 
 from synth_hf.pipelines import aide
 from synth_hf.steps.aide.answer_first import FactIndex, attach_fact
-from synth_hf.steps.aide.reasoning_chain import chain_fact, corpus_index, two_hop_verdict, wants_chain
+from synth_hf.steps.aide.reasoning_chain import (
+    chain_fact,
+    composed_verdict,
+    constrain_fact,
+    corpus_index,
+    two_hop_verdict,
+    wants_chain,
+)
 from synth_hf.text.support import contains_span
 
 DATA = Path(aide.__file__).resolve().parents[1] / "data" / "knowledge_lift"
@@ -66,6 +74,34 @@ def test_no_chain_when_the_description_or_the_answer_has_rivals_or_is_used():
     assert not wants_chain({"branch": "attribute", "operation": "concretize"})
 
 
+def test_an_add_constraints_child_asks_its_fact_under_another_fact_of_its_subject():
+    made, approved = "Zorvatide is made by Lumera Pharma.", "Zorvatide was approved for use in 2009."
+    treats = "Kelmar fever is treated with Zorvatide."  # names Zorvatide inside a sentence: a corpus name
+    facts, corpus = _facts(made, approved, treats)
+    child = _child(facts, made, operation="add_constraints")
+    used = {child["evidence"][0]["chunk_id"]}
+    assert constrain_fact(child, facts, corpus, used, set()) == ""
+    assert child["question"] == "Zorvatide, which was approved for use in 2009, is made by what?"
+    assert child["draft_answer"] == "Lumera Pharma. Zorvatide was approved for use in 2009 and is made by Lumera Pharma."
+    assert [e["sentence"] for e in child["evidence"]] == [approved, made] and child["generator"] == "constrained"
+    assert "doc:s1" in used and composed_verdict(child, [approved, made]) == ""
+    # the answer must be stated by the constrained fact, and the question must name the subject
+    assert composed_verdict(child, [made, approved]) == "answer_span_not_in_evidence"
+    assert composed_verdict({**child, "question": "Which company made it, approved in 2009?"}, [approved, made])
+    # no other fact of the subject (or only used / seed ones): the child stays one-hop, unchanged
+    facts, corpus = _facts(made, treats)
+    child = _child(facts, made, operation="add_constraints")
+    assert constrain_fact(child, facts, corpus, set(), set()) == "constraint_no_fact" and "generator" not in child
+    facts, corpus = _facts(made, approved, treats)
+    assert constrain_fact(_child(facts, made, operation="add_constraints"), facts, corpus, set(), {"doc:s1"}) == \
+        "constraint_no_fact"
+    # the answer is the subject: nothing else opens the sentence to constrain
+    facts, corpus = _facts(made, approved, treats)
+    child = {"branch": "attribute", "operation": "add_constraints"}
+    attach_fact(child, next(p for p in facts.passages if p["sentence"] == made), "Zorvatide")
+    assert constrain_fact(child, facts, corpus, set(), set()) == "constraint_no_subject"
+
+
 def _seeds(n: int) -> list[dict]:
     rows = [json.loads(line) for line in (DATA / "mcq.jsonl").read_text().splitlines()[:n]]
     return [{"id": r["id"], "question": r["question"], "answer": r["options"][r["answer"]]} for r in rows]
@@ -90,12 +126,19 @@ def test_a_grounded_run_ships_checked_two_hop_rows_for_add_reasoning_only(tmp_pa
     rows = _run(tmp_path / "aide")
     chained = [r for r in rows if r["generator"] == "two_hop"]
     assert chained and all(r["operation"] == "add_reasoning" and r["branch"] == "attribute" for r in chained)
+    constrained = [r for r in rows if r["generator"] == "constrained"]
+    assert constrained and all(r["operation"] == "add_constraints" for r in constrained)
+    for row in constrained:
+        subject = row["question"].split(",")[0]
+        assert row["verified"] is True and all(e["sentence"].startswith(subject) for e in row["evidence"])
+        assert len(row["evidence"]) == 2 and contains_span(row["evidence"][1]["sentence"], row["answer_span"])
     for row in chained:
         first, second = (e["sentence"] for e in row["evidence"])
         assert row["verified"] is True and contains_span(second, row["answer_span"])
         shared = set(re.findall(r"\b[A-Z][a-z]+\b", first)) & set(re.findall(r"\b[A-Z][a-z]+\b", second)) - {"The"}
         assert shared and not any(contains_span(row["question"], w) for w in shared)  # the link is hidden
-    assert all(len(r["evidence"]) == 1 for r in rows if r["generator"] != "two_hop")
-    assert not [r for r in _run(tmp_path / "off", reasoning_chains=False) if r["generator"] == "two_hop"]
+    assert all(len(r["evidence"]) == 1 for r in rows if r["generator"] not in ("two_hop", "constrained"))
+    off = _run(tmp_path / "off", reasoning_chains=False)
+    assert off and all(len(r["evidence"]) == 1 for r in off)
     evol = _run(tmp_path / "evol", method="evol", evol_children_per_node=3)
-    assert evol and not [r for r in evol if r["generator"] == "two_hop"]
+    assert evol and all(len(r["evidence"]) == 1 for r in evol)

@@ -45,7 +45,7 @@ from synth_hf.steps.aide.grounding import (
     question_sentences,
 )
 from synth_hf.steps.aide.outputs import agree, majority
-from synth_hf.steps.aide.reasoning_chain import two_hop_verdict
+from synth_hf.steps.aide.reasoning_chain import COMPOSED, composed_verdict
 from synth_hf.steps.aide.synthesis_prompts import grounded_solve_prompt, solve_prompt
 from synth_hf.steps.common.base import LLMStep
 
@@ -174,8 +174,7 @@ class AnnotateAndVerify(HopMixin, LLMStep):
         settled: dict[int, tuple[str | None, str, str]] = {}  # id(row) -> (answer, why, how)
         for r in new:
             if r.get("answer_span") and _sentences(r):  # answer-first: answered by construction, checked here
-                why = (two_hop_verdict(r["question"], r["answer_span"], r["draft_answer"], _sentences(r), r["reasoning_link"])
-                       if r.get("reasoning_link") else
+                why = (composed_verdict(r, _sentences(r)) if r.get("generator") in COMPOSED else
                        answer_first_verdict(r["question"], r["answer_span"], r["draft_answer"], _sentences(r)))  # fmt: skip
                 settled[id(r)] = (None if why else r["draft_answer"], why, "answer_first")
                 continue

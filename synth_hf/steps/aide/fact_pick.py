@@ -12,7 +12,7 @@ from typing import Any
 
 from synth_hf.steps.aide.answer_first import FactIndex, attach_fact, retrieval_query
 from synth_hf.steps.aide.grading import FactJudge
-from synth_hf.steps.aide.reasoning_chain import chain_fact, corpus_index
+from synth_hf.steps.aide.reasoning_chain import compose_fact, corpus_index
 
 PREGRADE_COUNTERS = {"passed": "pregrade_passed", "fallback": "pregrade_fallback"}
 
@@ -35,13 +35,13 @@ class FactPicker:
     def _passages(self) -> list[dict]:
         return json.loads(Path(self.passages_path).read_text(encoding="utf-8"))
 
-    def chain(self, child: dict, used: set[str], reserved: set[str]) -> str:
-        """`reasoning_chain.chain_fact` on `child` (its fact given): the ledger counter of the outcome,
-        `two_hop` or `one_hop_<why>`."""
+    def compose(self, child: dict, used: set[str], reserved: set[str]) -> str:
+        """`reasoning_chain.compose_fact` on `child` (its fact given): the ledger counter of the outcome,
+        the new generator (`two_hop`, `constrained`) or `one_hop_<why>`."""
         if self._corpus is None:
             self._corpus = corpus_index(self._passages())
-        why = chain_fact(child, self.index, self._corpus, used, reserved)
-        return f"one_hop_{why}" if why else "two_hop"
+        why = compose_fact(child, self.index, self._corpus, used, reserved)
+        return f"one_hop_{why}" if why else child["generator"]
 
     def run_state(self, rows: list[dict]) -> tuple[set[str], set[str]]:
         """(used, reserved) for a global step's whole stream `rows`: chunk_ids the generated rows (hop >=

@@ -13,6 +13,12 @@ with GraphGen's multi-hop rows), so the answer stays A, stated by S2.
 A chain is not made when A or L has rivals in the documents (another sentence fills the same frame
 differently: two right answers), or when no unused sentence describes L; the child then stays a
 one-hop row. The Evol-style baseline has no attributes, so its "add reasoning" children stay one-hop.
+
+"Add constraints" (same section) asks the question under one more condition. An attribute child of
+that operation whose fact opens with its subject X ('Zorvatide is made by Lumera Pharma.') takes another
+unused sentence that opens with X ('Zorvatide was approved for use in 2009.') as the constraint:
+'Zorvatide, which was approved for use in 2009, is made by what?', answered with both facts joined into
+one statement (`join_facts`: the shape of "which of these is true of X"). Generator "constrained".
 """
 
 from __future__ import annotations
@@ -31,12 +37,30 @@ from synth_hf.text.support import contains_span
 
 OPERATION = "add_reasoning"
 GENERATOR = "two_hop"
+CONSTRAINT_OPERATION = "add_constraints"
+CONSTRAINED = "constrained"
+COMPOSED = (GENERATOR, CONSTRAINED)  # generators of rows resting on two sentences
 CANDIDATES = 50  # BM25 hits on the link's name looked at for its description
 
 
 def wants_chain(child: dict) -> bool:
     """Whether `child` is one the chain applies to: attribute branch, operation "add reasoning"."""
     return child.get("branch") == "attribute" and child.get("operation") == OPERATION
+
+
+def wants_constraint(child: dict) -> bool:
+    """Whether `child` gets a constraint: attribute branch, operation "add constraints"."""
+    return child.get("branch") == "attribute" and child.get("operation") == CONSTRAINT_OPERATION
+
+
+def compose_fact(child: dict, facts: FactIndex, corpus: CorpusIndex, used: set[str], reserved: set[str]) -> str:
+    """`chain_fact` for an add-reasoning child, `constrain_fact` for an add-constraints one; "" when
+    composed, else why the child stays one-hop ("not_composable" for other children)."""
+    if wants_chain(child):
+        return chain_fact(child, facts, corpus, used, reserved)
+    if wants_constraint(child):
+        return constrain_fact(child, facts, corpus, used, reserved)
+    return "not_composable"
 
 
 def corpus_index(passages: list[dict]) -> CorpusIndex:
@@ -103,3 +127,54 @@ def two_hop_verdict(question: str, span: str, answer: str, evidence: list[str], 
     the last sentence with the whole answer supported); else the reason (annotation's check of "two_hop"
     rows)."""
     return question_fault(question, span, evidence, link) or verify_answer(answer, span, evidence, last_hop=evidence[-1])
+
+
+def constrain_fact(child: dict, facts: FactIndex, corpus: CorpusIndex, used: set[str], reserved: set[str]) -> str:
+    """Ask `child`'s fact (S2 opening with its subject X, answer span A) under a constraint: another
+    unused sentence S1 that opens with X and does not hold A. Sets evidence [S1, S2], the question
+    '<X>, which <S1's predicate>, <S2 asked back>?', the answer (A, then both facts joined), generator
+    "constrained", adds S1 to `used` and returns ""; else why not (`constraint_ambiguous_answer`,
+    `constraint_no_subject`, `constraint_no_fact`) and changes nothing."""
+    from synth_hf.text.answer_first import wh_question
+    from synth_hf.text.compose import join_facts, predicate
+
+    second, span = child["evidence"][0]["sentence"], child["answer_span"]
+    if corpus.cloze_rivals(second, span):
+        return "constraint_ambiguous_answer"
+    subject = next((n for n in anchors(second, span, facts.names_in(second)) if predicate(second, n)), None)
+    asked = wh_question(second, span) if subject else None
+    if not subject or not asked or not asked.startswith(subject) or child.get("fact_english") is False:
+        return "constraint_no_subject"
+    for passage, _ in facts.bm25.search(subject, CANDIDATES):
+        first, chunk = passage["sentence"], passage["chunk_id"]
+        condition = predicate(first, subject)
+        if chunk in used or chunk in reserved or first == second or not condition or contains_span(first, span):
+            continue
+        if any(c in condition for c in ",;"):  # one clause: the condition must read as one
+            continue
+        question = f"{subject}, which {condition},{asked[len(subject):]}"
+        evidence = [first, second]
+        if verify_question(question, span, evidence, [subject]):
+            continue
+        answer = qa_answer(span, join_facts(evidence, subject))
+        if verify_answer(answer, span, evidence, last_hop=second):
+            continue
+        child["evidence"] = [{"chunk_id": chunk, "sentence": first}, child["evidence"][0]]
+        child.update(question=question, options=[], draft_answer=answer, generator=CONSTRAINED,
+                     question_rejected=None, reasoning_link=None, synth_model="template", synthesis_raw=None)  # fmt: skip
+        used.add(chunk)
+        return ""
+    return "constraint_no_fact"
+
+
+def composed_verdict(row: dict, evidence: list[str]) -> str:
+    """The annotation check of a composed row (generator in COMPOSED): `two_hop_verdict`, or for a
+    constrained row the question's check (names its subject, no unknown name, asks for the answer) and
+    the answer stated by the last sentence, all of it supported; '' when it passes."""
+    question, span, answer = row["question"], row["answer_span"], row["draft_answer"]
+    if row["generator"] == GENERATOR:
+        return two_hop_verdict(question, span, answer, evidence, row.get("reasoning_link") or "")
+    subject = question.split(",", 1)[0]
+    return verify_question(question, span, evidence, [subject]) or verify_answer(
+        answer, span, evidence, last_hop=evidence[-1]
+    )

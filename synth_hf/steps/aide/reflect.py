@@ -97,9 +97,9 @@ class ReflectionMixin(SynthesisMixin):
         plain = [r for r in rows if not r.get("answer_span")]
         grounded = [r for r in rows if r.get("answer_span")]
         self._new_facts(grounded)
-        for row in [r for r in grounded if r.get("reasoning_link")]:  # kept its two-hop fact: nothing to re-ask
+        for row in [r for r in grounded if len(r["evidence"]) > 1]:  # kept its composed fact: nothing to re-ask
             row["reflection_attempts"] += 1
-        grounded = [r for r in grounded if not r.get("reasoning_link")]
+        grounded = [r for r in grounded if len(r["evidence"]) == 1]
         kwargs = self.generation_kwargs()
         if not self.llm_questions:  # template questions: the new fact is the whole re-synthesis
             for row in grounded:

@@ -15,9 +15,10 @@ and the first whose template question meets the child's reflection threshold is 
 seed on the attribute branch, diversity from the parent on the persona branch, `grading.FactJudge`), else
 the best-graded one; counted as `pregrade_passed` / `pregrade_fallback`.
 
-Add reasoning (`reasoning_chains`): an attribute child of operation "add_reasoning" whose fact has a name
-another unused sentence describes becomes a two-hop row (`reasoning_chain`: both sentences, a template
-question, no call), counted as `two_hop` / `one_hop_<why>`.
+Add reasoning / add constraints (`reasoning_chains`): an attribute child of operation "add_reasoning"
+whose fact has a name another unused sentence describes becomes a two-hop row, one of "add_constraints"
+whose subject another unused sentence opens becomes a constrained row (`reasoning_chain`: both sentences,
+a template question, no call), counted as `two_hop` / `constrained` / `one_hop_<why>`.
 
 Global: every sentence serves at most one row of the run, so the step sees the whole stream (the rows
 of earlier hops carry the sentences they used)."""
@@ -33,7 +34,7 @@ from synth_hf.steps.aide.context import SynthesisMixin
 from synth_hf.steps.aide.fact_pick import FactPicker, bump
 from synth_hf.steps.aide.grading import FactJudge
 from synth_hf.steps.aide.planning import branch_counts, hop_children
-from synth_hf.steps.aide.reasoning_chain import GENERATOR, wants_chain
+from synth_hf.steps.aide.reasoning_chain import COMPOSED, wants_chain, wants_constraint
 from synth_hf.steps.aide.synthesis_prompts import answer_first_prompt
 from synth_hf.steps.common.base import LLMGlobalStep
 
@@ -50,7 +51,8 @@ class SynthesizeAnswerFirst(SynthesisMixin, LLMGlobalStep):
     min_diversity: float = Field(default=5, description="Pre-grade: persona children's threshold.")
     embedder: str | None = Field(default=None, description="Pre-grade's embedder; None = embedded MiniLM.")
     reasoning_chains: bool = Field(default=True, description="Attribute children of 'add reasoning' chain "
-                                   "their fact through a second one (a two-hop row, `reasoning_chain`).")
+                                   "their fact through a second one (a two-hop row), those of 'add constraints' "
+                                   "ask it under a second fact of its subject (`reasoning_chain`).")
 
     _picker: Any = PrivateAttr(None)
 
@@ -85,13 +87,15 @@ class SynthesizeAnswerFirst(SynthesisMixin, LLMGlobalStep):
                 dropped.append((child, reason))
                 continue
             bump(counts, graded)
-            if self.reasoning_chains and wants_chain(child):
-                bump(counts, picker.chain(child, used, reserved))
+            if self.reasoning_chains and (wants_chain(child) or wants_constraint(child)):
+                bump(counts, picker.compose(child, used, reserved))
             ready.append(child)
-        good = [c for c in ready if c["generator"] == GENERATOR]  # chained: question built from both facts
-        ready = [c for c in ready if c["generator"] != GENERATOR]
-        if good:
-            counts[f"generator_{GENERATOR}"] = len(good)
+        composed = [c for c in ready if c["generator"] in COMPOSED]  # question built from both facts, no call
+        ready = [c for c in ready if c["generator"] not in COMPOSED]
+        sentences = sum(len(c["evidence"]) for c in ready + composed)
+        for child in composed:
+            bump(counts, f"generator_{child['generator']}")
+        good = list(composed)
         prompts = [answer_first_prompt(c, **self.synthesis_kwargs()) for c in ready] if self.llm_questions else []
         texts = self.llm.generate_texts(prompts, **question_generation(self.generation_kwargs())) if prompts else []
         for child, text in zip(ready, texts if self.llm_questions else [None] * len(ready)):
@@ -108,7 +112,7 @@ class SynthesizeAnswerFirst(SynthesisMixin, LLMGlobalStep):
                 counts[why] = counts.get(why, 0) + 1
         skipped = {f"sentences_skipped_{k}": v for k, v in sorted(picker.index.skipped.items())}
         extra = {**branch_counts(children), "seeds_consumed": len(inputs) - len(kept),
-                 "evidence_sentences_used": len(ready), "seed_fact_sentences": len(reserved), **skipped,
+                 "evidence_sentences_used": sentences, "seed_fact_sentences": len(reserved), **skipped,
                  **counts}  # fmt: skip
         self.account(inputs, len(kept) + len(good), dropped=dropped, usage_before=before, extra=extra)
         yield kept + good
