@@ -24,6 +24,7 @@ from synth_hf.workflow import (
     WorkflowConfig,
     close_the_loop,
     log,
+    parse_engine,
     require_base_model,
     require_endpoints,
     require_output_folder,
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--documents", default=str(DATA / "medical_corpus"),
                    help="documents the answers must rest on (folder/file/Hub id); 'none' = ungrounded")
     p.add_argument("--engine", help="ENGINE:MODEL (default: the config's engine, embedded model)")
+    p.add_argument("--openai-base-url", help="base URL for an openai --engine, e.g. http://127.0.0.1:8000/v1")
     add_field_flags(p, TrainConfig, key_prefix="recipe.train.", only=("model",), names={"model": "--base-model"})
     p.add_argument("--out", default="outputs/aide_medqa", help="output folder (default: %(default)s)")
     p.add_argument("--repo-id", help="upload the dataset here (needs HF_TOKEN or a cached login)")
@@ -108,8 +110,9 @@ def build_config(args: argparse.Namespace):
         fixed["annotation.answer_source"] = "annotator"  # no evidence to answer from
     flags = field_flags(args)
     if args.engine:
-        engine, _, model = args.engine.partition(":")
-        flags["engine"] = {"engine": engine, "model": model or None}
+        flags["engine"] = parse_engine(args.engine, args.openai_base_url)
+    elif args.openai_base_url:
+        raise ValueError("--openai-base-url is for an openai engine: give --engine openai:MODEL too")
     names = {**FLAG_NAMES, "engine": "--engine"}
     config = AIDEConfig.load(args.config, args.set, flags, names, data=apply_dotted(raw, fixed))
     n_seeds = config.recipe.num_seeds

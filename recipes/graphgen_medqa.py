@@ -32,6 +32,7 @@ from synth_hf.workflow import (
     WorkflowConfig,
     close_the_loop,
     log,
+    parse_engine,
     require_base_model,
     require_endpoints,
     require_output_folder,
@@ -43,13 +44,6 @@ from synth_hf.workflow import (
 HERE = Path(__file__).resolve().parent
 DATA = Path(__import__("synth_hf").__file__).resolve().parent / "data"
 DEFAULT_CONFIG = HERE / "configs" / "graphgen_medqa.yaml"
-
-
-def parse_engine(spec: str, base_url: str | None) -> dict:
-    """`ENGINE:MODEL` as an engine mapping (validated with the rest of the config)."""
-    engine, _, model = spec.partition(":")
-    options = {"base_url": base_url} if engine == "openai" and base_url else {}
-    return {"engine": engine, "model": model or None, "options": options}
 
 
 def _shipped_epochs() -> object:

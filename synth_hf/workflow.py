@@ -261,3 +261,11 @@ def _cached_login() -> bool:
         return bool(get_token())
     except Exception:  # noqa: BLE001 - any failure means no usable cached login
         return False
+
+
+def parse_engine(spec: str, base_url: str | None) -> dict:
+    """A recipe's `ENGINE:MODEL` flag (MODEL may be empty: the embedded model) as an engine mapping,
+    validated with the rest of the config; `base_url` goes to an openai engine's options."""
+    engine, _, model = spec.partition(":")
+    options = {"base_url": base_url} if engine == "openai" and base_url else {}
+    return {"engine": engine, "model": model or None, "options": options}

@@ -183,3 +183,13 @@ def test_recipes_check_a_remote_endpoint_before_starting_a_server_or_making_out(
     with pytest.raises(ValueError, match=r"^engine \(openai:m\): nothing answers at "):
         aide_medqa.main(["--out", str(tmp_path / "a"), "--engine", "openai:m", "--set", f"engine.options.base_url={dead}"])
     assert not (tmp_path / "g").exists() and not (tmp_path / "a").exists()  # nothing left behind
+
+
+def test_aide_recipe_points_an_openai_engine_at_a_server():
+    # review: the AIDE recipe had no --openai-base-url (an openai engine always went to 127.0.0.1:8000)
+    args = aide_medqa.build_parser().parse_args(["--engine", "openai:my-model", "--openai-base-url", "http://h:9/v1"])
+    config, _, _ = aide_medqa.build_config(args)
+    assert config.engine.engine == "openai" and config.engine.model == "my-model"
+    assert config.engine.options["base_url"] == "http://h:9/v1"
+    with pytest.raises(ValueError, match="--engine openai:MODEL"):
+        aide_medqa.build_config(aide_medqa.build_parser().parse_args(["--openai-base-url", "http://h:9/v1"]))
