@@ -99,14 +99,8 @@ def chain_fact(child: dict, facts: FactIndex, corpus: CorpusIndex, used: set[str
                 question = multi_hop_template(first, second, link, span)
             if not question or question_fault(question, span, evidence, link, starts):
                 continue
-            answer = qa_answer(span, evidence)
-            if verify_answer(answer, span, evidence, last_hop=second):
-                continue
-            child["evidence"] = [{"chunk_id": chunk, "sentence": first}, child["evidence"][0]]
-            child.update(question=question, options=[], draft_answer=answer, generator=GENERATOR,
-                         question_rejected=None, reasoning_link=link, synth_model="template", synthesis_raw=None)  # fmt: skip
-            used.add(chunk)
-            return ""
+            if _attach(child, passage, question, qa_answer(span, evidence), GENERATOR, link, used):
+                return ""
     return "chain_no_description"
 
 
@@ -156,15 +150,23 @@ def constrain_fact(child: dict, facts: FactIndex, corpus: CorpusIndex, used: set
         evidence = [first, second]
         if verify_question(question, span, evidence, [subject]):
             continue
-        answer = qa_answer(span, join_facts(evidence, subject))
-        if verify_answer(answer, span, evidence, last_hop=second):
-            continue
-        child["evidence"] = [{"chunk_id": chunk, "sentence": first}, child["evidence"][0]]
-        child.update(question=question, options=[], draft_answer=answer, generator=CONSTRAINED,
-                     question_rejected=None, reasoning_link=None, synth_model="template", synthesis_raw=None)  # fmt: skip
-        used.add(chunk)
-        return ""
+        if _attach(child, passage, question, qa_answer(span, join_facts(evidence, subject)), CONSTRAINED, None, used):
+            return ""
     return "constraint_no_fact"
+
+
+def _attach(child: dict, passage: dict, question: str, answer: str, generator: str, link: str | None,
+            used: set[str]) -> bool:  # fmt: skip
+    """Make `child` the composed row (first fact `passage`, then its own) when `answer` is stated by its
+    own fact and supported by both; adds the passage to `used`. False (child unchanged) otherwise."""
+    evidence = [passage["sentence"], child["evidence"][0]["sentence"]]
+    if verify_answer(answer, child["answer_span"], evidence, last_hop=evidence[-1]):
+        return False
+    child["evidence"] = [{"chunk_id": passage["chunk_id"], "sentence": passage["sentence"]}, child["evidence"][0]]
+    child.update(question=question, options=[], draft_answer=answer, generator=generator, question_rejected=None,
+                 reasoning_link=link, synth_model="template", synthesis_raw=None)  # fmt: skip
+    used.add(passage["chunk_id"])
+    return True
 
 
 def composed_verdict(row: dict, evidence: list[str]) -> str:
