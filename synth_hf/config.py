@@ -104,6 +104,9 @@ class EngineConfig(ConfigBase):
 
         if self.model:
             return f"{self.engine}:{self.model}"
+        if self.engine == "openai" and self.options.get("base_url"):  # the model the server serves
+            shown = str(self.options["base_url"]).split("?", 1)[0]  # a query may carry a key
+            return f"openai:the model served at {shown}"
         return f"{self.engine}:{EMBEDDED_LLM_NAME}" if self.engine in ("transformers", "vllm") else self.engine
 
 

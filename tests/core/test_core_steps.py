@@ -126,6 +126,9 @@ def test_config_yaml_roundtrip(tmp_path):
         load_config(path, RunConfig)
     assert EngineConfig(engine="fake").describe() == "fake"  # the fake engine is no model (fresh-user review)
     assert EngineConfig(engine="vllm").describe() == "vllm:gemma-3-270m (embedded)"
+    # review: "synthesizer openai" named no model; the shared server's URL says which (never its query)
+    served = EngineConfig(engine="openai", options={"base_url": "http://127.0.0.1:8011/v1?key=s3cret"})
+    assert served.describe() == "openai:the model served at http://127.0.0.1:8011/v1"
 
 
 def test_step_replicas_finish_and_give_the_same_rows(tmp_path):
