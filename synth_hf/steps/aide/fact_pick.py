@@ -25,6 +25,7 @@ class FactPicker:
         self.passages_path, self.judge = passages_path, judge
         self._index: FactIndex | None = None
         self._corpus: Any = None
+        self._raw: list[dict] | None = None  # the passages file, read once for both indexes
 
     @property
     def index(self) -> FactIndex:
@@ -33,7 +34,9 @@ class FactPicker:
         return self._index
 
     def _passages(self) -> list[dict]:
-        return json.loads(Path(self.passages_path).read_text(encoding="utf-8"))
+        if self._raw is None:
+            self._raw = json.loads(Path(self.passages_path).read_text(encoding="utf-8"))
+        return self._raw
 
     def compose(self, child: dict, used: set[str], reserved: set[str]) -> str:
         """`reasoning_chain.compose_fact` on `child` (its fact given): the ledger counter of the outcome,

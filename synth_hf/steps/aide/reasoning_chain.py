@@ -32,7 +32,9 @@ from synth_hf.text.answer_first import (
     two_hop_wh,
     verify_answer,
     verify_question,
+    wh_question,
 )
+from synth_hf.text.compose import join_facts, predicate
 from synth_hf.text.support import contains_span
 
 OPERATION = "add_reasoning"
@@ -129,9 +131,6 @@ def constrain_fact(child: dict, facts: FactIndex, corpus: CorpusIndex, used: set
     '<X>, which <S1's predicate>, <S2 asked back>?', the answer (A, then both facts joined), generator
     "constrained", adds S1 to `used` and returns ""; else why not (`constraint_ambiguous_answer`,
     `constraint_no_subject`, `constraint_no_fact`) and changes nothing."""
-    from synth_hf.text.answer_first import wh_question
-    from synth_hf.text.compose import join_facts, predicate
-
     second, span = child["evidence"][0]["sentence"], child["answer_span"]
     if corpus.cloze_rivals(second, span):
         return "constraint_ambiguous_answer"

@@ -51,8 +51,8 @@ ROW_DEFAULTS: dict[str, Any] = {
     "generator": None,  # answer-first rows: "llm" (the synthesizer's question passed) | "template"
     "question_rejected": None,  # answer-first rows: why the synthesizer's question was refused
     "fact_names": [],  # answer-first rows: corpus names in the evidence sentence (the question's anchors)
-    "fact_english": None,
-    "reasoning_link": None,  # two-hop rows ("add reasoning" chained): the name the question hides  # answer-first rows: the evidence's document is English (else cloze templates)
+    "fact_english": None,  # answer-first rows: the evidence's document is English (else cloze templates)
+    "reasoning_link": None,  # two-hop rows ("add reasoning" chained): the name the question hides
     "verified": None,  # True only when the answer passed the support check against `evidence`
     "agreed": None,  # an independent solve agreed with the answer (not proof: same model twice)
     "agreement": None,
