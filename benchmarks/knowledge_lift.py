@@ -34,7 +34,6 @@ Prints a JSON summary and writes it to `--out`/summary.json.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import sys
@@ -75,8 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
         "earlier runs on another question set",
     )  # fmt: skip
     p.add_argument("--aide-config", default=str(ROOT / "recipes" / "configs" / "aide_knowledge_lift.yaml"))
-    p.add_argument("--aide-engine", choices=["vllm-server", "transformers", "fake"], default="vllm-server",
-                   help="fake: the stock fake model (a wiring check: its answers are never supported)")
+    p.add_argument(
+        "--aide-engine",
+        choices=["vllm-server", "transformers", "fake"],
+        default="vllm-server",
+        help="fake: the stock fake model (a wiring check: its answers are never supported)",
+    )
     p.add_argument("--aide-data", help="dataset folder of a finished AIDE run (skips generating it)")
     p.add_argument("--evol-data", help="dataset folder of a finished evol run (skips generating it)")
     p.add_argument("--raw-unit", choices=["document", "sentence"], default="document")
@@ -88,108 +91,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lora-alpha", type=int, default=32)
     p.add_argument("--max-length", type=int, default=512)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument(
+        "--train-seeds", metavar="S1,S2,...",
+        help="train and score every trained arm once per seed and pool them (mean, spread, majority "
+        "per question); default: --seed alone",
+    )  # fmt: skip
     p.add_argument("--eval-batch-size", type=int, default=16)
     p.add_argument("--out", default="outputs/knowledge_lift")
     return p
 
 
-def run_graphgen_on_corpus(config_path: str, out: Path) -> tuple[str, dict]:
-    """GraphGen on the benchmark corpus (one local vLLM server of the embedded model for every step).
-    Returns (dataset folder, figures): the cost per supported row first (LLM calls, tokens, wall seconds,
-    targets; synth_hf.summary.cost_per_supported_row), then gold-fact coverage of the graph and support."""
-    from synth_hf.data.knowledge_lift import DOCS_DIR, load_gold_facts
-    from synth_hf.evaluation.coverage import graph_fact_coverage
-    from synth_hf.models.serve import local_vllm_server
-    from synth_hf.pipelines.graphgen import run_graphgen
-    from synth_hf.pipelines.graphgen_config import GraphGenConfig
-    from synth_hf.summary import cost_per_supported_row
-
-    out.mkdir(parents=True, exist_ok=True)
-    overrides = {"input.source": str(DOCS_DIR), "run.output_dir": str(out), "run.name": "run"}
-    config = GraphGenConfig.from_yaml(config_path, overrides)
-    started = time.perf_counter()
-    with local_vllm_server(log_path=out / "vllm_server.log") as url:
-        shared = {"engine": "openai", "options": {"base_url": url, "concurrency": 16}}
-        config = config.model_copy(update={"synthesizer": shared, "trainee": shared})
-        config = GraphGenConfig.model_validate(config.model_dump(mode="json"))
-        result = run_graphgen(config)
-    wall = time.perf_counter() - started
-    s = result.summary
-    coverage = graph_fact_coverage(result.run_dir / "graph", load_gold_facts())
-    coverage.pop("missing")
-    figures = {
-        "cost_per_supported_row": cost_per_supported_row(result.dataset, s, wall),
-        "rows": len(result.dataset), "support": s.get("support"), "graph_coverage": coverage,
-        "llm_calls": s.get("llm_calls"), "tokens": s.get("llm_tokens"),
-        "wall_s": round(wall, 1), "generators": dict(Counter(result.dataset["generator"])),
-    }  # fmt: skip
-    return str(result.run_dir / "dataset"), figures
-
-
-def _aide_figures(result, wall: float) -> dict:
-    from synth_hf.summary import cost_per_supported_row
-
-    s, ds = result.summary, result.dataset
-    return {
-        "cost_per_supported_row": cost_per_supported_row(ds, s, wall),
-        "rows": len(ds), "llm_calls": s.get("llm_calls"), "tokens": s.get("llm_tokens"),
-        "annotator_support_rate": s.get("support_rate"), "rows_per_hop": s.get("rows_per_hop"),
-        "branches": dict(Counter(ds["branch"])) if len(ds) else {}, "quality": s.get("quality"),
-        "drops_by_reason": s.get("drops_by_reason"), "wall_s": round(wall, 1),
-        "rows_per_minute": round(60 * len(ds) / wall, 2) if wall else None,
-    }  # fmt: skip
-
-
-def run_aide_arms(config_path: str, seeds: list[dict], wanted: list[str], out: Path, engine: str) -> dict:
-    """AIDE and/or the Evol-style baseline from `seeds` (MCQ rows) on the benchmark's documents.
-    AIDE runs first: the baseline's budget is read from its summary (evol_budget), so asking for
-    `evol` alone still runs AIDE. Returns {arm: (dataset folder, figures)}."""
-    from synth_hf.config import apply_dotted, read_yaml_mapping
-    from synth_hf.data.knowledge_lift import DOCS_DIR
-    from synth_hf.evaluation.knowledge_lift import evol_budget, seed_qa_rows
-    from synth_hf.pipelines.aide import run_aide
-    from synth_hf.pipelines.aide_config import AIDEConfig
-
-    base = apply_dotted(read_yaml_mapping(config_path), {
-        "seeds.rows": seed_qa_rows(seeds), "seeds.id_column": "id", "documents.source": str(DOCS_DIR),
-        "run.output_dir": str(out), "run.use_cache": False,
-    })  # fmt: skip
-    results: dict = {}
-    out.mkdir(parents=True, exist_ok=True)
-
-    def generate(arm: str, data: dict) -> AIDEConfig:
-        config = AIDEConfig.model_validate(apply_dotted(data, {"run.name": arm}))
-        started = time.perf_counter()
-        print(f"[{time.strftime('%H:%M:%S')}] {arm}: generating from {len(seeds)} seeds", flush=True)
-        result = run_aide(config)
-        figures = _aide_figures(result, time.perf_counter() - started)
-        results[arm] = (str(result.run_dir / "dataset"), figures | {"summary": result.summary})
-        return config
-
-    with contextlib.ExitStack() as stack:
-        if engine == "vllm-server":
-            from synth_hf.models.serve import SEEDED_SERVER_ARGS, local_vllm_server
-
-            server = local_vllm_server(log_path=out / "vllm_server.log", extra_args=SEEDED_SERVER_ARGS)
-            url = stack.enter_context(server)
-            base["engine"] = {"engine": "openai", "options": {"base_url": url, "concurrency": 16}}
-        elif engine == "fake":
-            base["engine"] = {"engine": "fake", "options": {"responder": "synth_hf.steps.aide.fake_responder:respond"}}
-        aide = generate("aide", base)
-        if "evol" in wanted:
-            exp = aide.expansion
-            budget = evol_budget(results["aide"][1]["summary"], exp.children_per_node(1), exp.max_rows)
-            data = apply_dotted(base, {f"expansion.{k}": v for k, v in budget["expansion"].items()})
-            generate("evol", data)
-            results["evol"][1]["budget"] = budget
-    for _, figures in results.values():
-        figures.pop("summary")
-    return {arm: results[arm] for arm in wanted if arm in results}
-
-
 def main(argv: list[str] | None = None) -> int:
     from datasets import Dataset
 
+    from benchmarks.lift_generate import run_aide_arms, run_graphgen_on_corpus
     from synth_hf.data.knowledge_lift import load_documents, load_gold_facts, load_mcq, load_mcq_extra
     from synth_hf.evaluation.knowledge_lift import (
         data_figures,
@@ -200,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         seed_messages,
         split_seeds,
     )
-    from synth_hf.evaluation.paired import paired_table
+    from synth_hf.evaluation.paired import paired_table, pool_training_seeds
     from synth_hf.models.resolve import resolve_model
     from synth_hf.train import load_sft_dataset, train_lora
 
@@ -212,16 +127,28 @@ def main(argv: list[str] | None = None) -> int:
     saved = {}
     for spec in args.adapter:
         if spec.startswith("data=") and (args.data or args.run_graphgen):
-            raise SystemExit("--adapter data=DIR scores a saved adapter: --data / --run-graphgen would describe "
-                             "other data than the one it was trained on; drop them")
+            raise SystemExit(
+                "--adapter data=DIR scores a saved adapter: --data / --run-graphgen would describe "
+                "other data than the one it was trained on; drop them"
+            )
         arm, _, folder = spec.partition("=")
         if arm not in arms or arm == "base" or not folder:
             raise SystemExit(f"--adapter {spec!r}: expected ARM=DIR with ARM one of the trained --arms")
         if not (Path(folder) / "adapter_config.json").exists():
             raise SystemExit(f"--adapter {spec!r}: {folder} holds no adapter_config.json")
         saved[arm] = folder
+    try:
+        train_seeds = [int(x) for x in (args.train_seeds or str(args.seed)).split(",") if x.strip()]
+    except ValueError:
+        raise SystemExit(
+            f"--train-seeds {args.train_seeds!r}: expected integers separated by commas"
+        ) from None
+    if not train_seeds or len(set(train_seeds)) != len(train_seeds):
+        raise SystemExit(f"--train-seeds {args.train_seeds!r}: expected distinct integers")
     if set(arms) & set(SEEDED_ARMS) and not args.held_out_seeds:
-        raise SystemExit(f"arms {', '.join(SEEDED_ARMS)} need --held-out-seeds N (the seeds and the held-out split)")
+        raise SystemExit(
+            f"arms {', '.join(SEEDED_ARMS)} need --held-out-seeds N (the seeds and the held-out split)"
+        )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     graphgen_figures = None
@@ -242,12 +169,16 @@ def main(argv: list[str] | None = None) -> int:
     scored = core + extra
     base = resolve_model(args.model)
     for arm, folder in saved.items():  # an adapter of another base model fails deep inside peft
-        trained_on = json.loads((Path(folder) / "adapter_config.json").read_text()).get("base_model_name_or_path")
+        trained_on = json.loads((Path(folder) / "adapter_config.json").read_text()).get(
+            "base_model_name_or_path"
+        )
         if trained_on and Path(trained_on).exists() and Path(trained_on).resolve() != Path(base).resolve():
             raise SystemExit(f"--adapter {arm}={folder}: trained on {trained_on}, not on --model {base}")
     raw = raw_text_units(docs, args.raw_unit)
     generated: dict = {}
-    to_generate = [a for a in ("aide", "evol") if a in arms and not getattr(args, f"{a}_data") and a not in saved]
+    to_generate = [
+        a for a in ("aide", "evol") if a in arms and not getattr(args, f"{a}_data") and a not in saved
+    ]
     if to_generate:
         generated = run_aide_arms(args.aide_config, seeds, to_generate, out / "aide_runs", args.aide_engine)
     for arm in ("aide", "evol"):
@@ -261,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         "lr": args.lr,
         "lora_r": args.lora_r,
         "lora_alpha": args.lora_alpha,
-        "seed": args.seed,
+        "seeds": train_seeds,
         "raw_unit": args.raw_unit,
         "raw_rows": len(raw),
     }
@@ -317,31 +248,36 @@ def main(argv: list[str] | None = None) -> int:
         "lora_r": args.lora_r,
         "lora_alpha": args.lora_alpha,
         "max_length": args.max_length,
-        "seed": args.seed,
     }
-    for arm in arms:
+
+    def train_and_score(arm: str, seed: int | None) -> dict | None:
+        """Train `arm` with training seed `seed` (None: untrained / saved adapter) and score it."""
         start = time.perf_counter()
-        adapter, trained = None, None
-        if arm in saved:
-            adapter = saved[arm]
+        adapter, trained = saved.get(arm), None
+        kw = train_kw | {"seed": seed if seed is not None else args.seed}
+        suffix = f"_seed{seed}" if len(train_seeds) > 1 and seed is not None else ""
+        if adapter:
             log(f"{arm}: saved adapter {adapter}, not trained")
+            summary.setdefault("saved_adapters", {})[arm] = str(adapter)
         elif arm == "raw":
-            log(f"raw: LoRA on {len(raw)} raw-text rows, {steps} steps x {args.batch_size}")
-            trained = train_lora(None, base, out / "adapter_raw", raw_text=raw, **train_kw)
+            log(
+                f"raw: LoRA on {len(raw)} raw-text rows, {steps} steps x {args.batch_size}, seed {kw['seed']}"
+            )
+            trained = train_lora(None, base, out / f"adapter_raw{suffix}", raw_text=raw, **kw)
         elif arm != "base":
             rows = train_sets[arm]
             if len(rows) == 0:  # a pipeline that kept nothing: say so, score the others
-                summary["arms"][arm] = {"error": "no training rows"}
                 log(f"{arm}: no training rows, not trained")
-                continue
+                return None
             mix = raw if arm == "data" and args.mix_raw_text else None
-            log(f"{arm}: LoRA on {len(rows)} rows{' + raw text' if mix else ''}, {steps} steps x {args.batch_size}")
-            trained = train_lora(rows, base, out / f"adapter_{arm}", raw_text=mix, **train_kw)
+            log(
+                f"{arm}: LoRA on {len(rows)} rows{' + raw text' if mix else ''}, {steps} steps x "
+                f"{args.batch_size}, seed {kw['seed']}"
+            )
+            trained = train_lora(rows, base, out / f"adapter_{arm}{suffix}", raw_text=mix, **kw)
         if trained is not None:
             adapter = trained.output_dir
         train_s = time.perf_counter() - start
-        if arm in saved:
-            summary.setdefault("saved_adapters", {})[arm] = str(adapter)
         log(f"{arm}: scoring {len(scored)} MCQs")
         scores = score_model(base, adapter, scored, args.eval_batch_size)
         scores["train_s"] = round(train_s, 1)
@@ -351,15 +287,54 @@ def main(argv: list[str] | None = None) -> int:
             scores["train_loss"] = round(trained.train_loss, 4)
             scores["final_loss"] = trained.metrics["loss_history"][-1]["loss"]
             scores["epochs_done"] = trained.metrics["epochs_done"]
-        summary["arms"][arm] = scores
         overall = scores["by_type"]["overall"]
         log(f"{arm}: accuracy per token {overall['accuracy_mean']:.3f}, summed {overall['accuracy_sum']:.3f}")
+        return scores
+
+    per_seed: dict[str, dict] = {}
+    for arm in arms:
+        if arm == "base" or arm in saved:  # nothing trained: one score
+            runs = {None: train_and_score(arm, None)}
+        else:
+            runs = {s: train_and_score(arm, s) for s in train_seeds}
+        if any(r is None for r in runs.values()):
+            summary["arms"][arm] = {"error": "no training rows"}
+            continue
+        if len(runs) == 1:
+            summary["arms"][arm] = next(iter(runs.values()))
+        else:
+            scores = pool_training_seeds(runs)
+            for key in ("train_s", "eval_s"):
+                scores[key] = round(sum(r[key] for r in runs.values()), 1)
+            scores["train_rows"] = next(iter(runs.values()))["train_rows"]
+            for key in ("train_loss", "final_loss", "epochs_done"):  # one per seed, in --train-seeds order
+                scores[key] = [r[key] for r in runs.values()]
+            summary["arms"][arm] = scores
+            spread = scores["spread"]
+            log(
+                f"{arm}: over seeds {', '.join(map(str, runs))}: accuracy per token {spread['mean']:.3f} "
+                f"(std {spread['std']:.3f}, {spread['min']:.3f}-{spread['max']:.3f})"
+            )
+            per_seed[arm] = runs
         (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")  # partial
     scored_arms = {k: v for k, v in summary["arms"].items() if "by_type" in v}
     if "base" in scored_arms:
         summary["lift_points"] = lift_table(scored_arms)
     # which questions each arm gets that raw text / base does not, and a sign-test p per type
     summary["paired"] = paired_table(scored_arms, scored, ("raw", "base", "evol"))  # evol: AIDE's baseline
+    if per_seed:  # the same comparison between arms trained with the same seed
+        untrained = {a: v for a, v in scored_arms.items() if a not in per_seed}
+        summary["paired_per_seed"] = {
+            str(seed): {
+                pair: table["overall"]
+                for pair, table in paired_table(
+                    untrained | {a: runs[seed] for a, runs in per_seed.items()},
+                    scored,
+                    ("raw", "base", "evol"),
+                ).items()
+            }
+            for seed in train_seeds
+        }
     summary["wall_s"] = round(time.perf_counter() - t_start, 1)
     (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     print(json.dumps(summary, indent=2))

@@ -63,3 +63,48 @@ def paired_table(
             if ref != name and "correct" in arms.get(ref, {}) and f"{ref} vs {name}" not in table:
                 table[f"{name} vs {ref}"] = paired_by_type(arm["correct"], arms[ref]["correct"], kinds)
     return table
+
+
+def pool_training_seeds(runs: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
+    """One arm trained once per training seed and scored on the same MCQs, pooled into one score.
+
+    `runs`: training seed -> `score_model` result ({"n_scored", "by_type", "correct"}). Returns the
+    same shape, where `by_type` holds each figure's mean over seeds and `correct` says whether the
+    question was right (per token) in more than half the seeds, so `lift_table` and `paired_table`
+    read it unchanged; plus `by_seed` (seed -> overall accuracy per token and summed), `spread`
+    (overall accuracy per token: mean, population std, min, max over seeds, as fractions) and
+    `correct_share` (question id -> share of seeds that got it right). One LoRA run on this
+    benchmark moves accuracy by up to ~10 points, so a difference between arms smaller than their
+    spread is not a difference. Raises ValueError for no runs or runs scored on different questions.
+    """
+    if not runs:
+        raise ValueError("no runs to pool")
+    first = next(iter(runs.values()))
+    if any(set(r["correct"]) != set(first["correct"]) for r in runs.values()):
+        raise ValueError("runs were scored on different questions")
+    n = len(runs)
+    by_type: dict[str, dict[str, float]] = {}
+    for kind, stats in first["by_type"].items():
+        by_type[kind] = {
+            key: (sum(r["by_type"][kind][key] for r in runs.values()) / n if key != "n" else stats[key])
+            for key in stats
+        }
+    share = {q: sum(bool(r["correct"][q]) for r in runs.values()) / n for q in first["correct"]}
+    overall = [r["by_type"]["overall"]["accuracy_mean"] for r in runs.values()]
+    mean = sum(overall) / n
+    return {
+        "n_scored": first["n_scored"],
+        "by_type": by_type,
+        "correct": {q: s > 0.5 for q, s in share.items()},
+        "correct_share": share,
+        "by_seed": {
+            str(seed): {k: round(r["by_type"]["overall"][k], 4) for k in ("accuracy_mean", "accuracy_sum")}
+            for seed, r in runs.items()
+        },
+        "spread": {
+            "mean": round(mean, 4),
+            "std": round((sum((x - mean) ** 2 for x in overall) / n) ** 0.5, 4),
+            "min": round(min(overall), 4),
+            "max": round(max(overall), 4),
+        },
+    }

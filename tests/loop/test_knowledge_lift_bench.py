@@ -127,6 +127,33 @@ def test_benchmark_runs_all_arms_on_a_tiny_model(tiny_model: Path, tmp_path: Pat
         main(["--model", str(tiny_model), "--arms", "base,raw", "--adapter", f"raw={tmp_path}"])
 
 
+def test_train_seeds_pool_each_trained_arm_and_pair_per_seed(tiny_model: Path, tmp_path: Path) -> None:  # noqa: F811
+    """--train-seeds: each trained arm is trained once per seed (own adapter), pooled (mean, spread,
+    majority per question); base is scored once; the same-seed paired tables are kept per seed."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.knowledge_lift import main
+
+    out = tmp_path / "kl"
+    base = ["--model", str(tiny_model), "--arms", "base,raw", "--questions", "core", "--steps", "1",
+            "--batch-size", "2", "--max-length", "64", "--out", str(out)]  # fmt: skip
+    for bad in ("1,x", "3,3"):
+        with pytest.raises(SystemExit, match="--train-seeds"):
+            main([*base, "--train-seeds", bad])
+    assert main([*base, "--train-seeds", "5,6"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["budget"]["seeds"] == [5, 6]
+    raw = summary["arms"]["raw"]
+    assert set(raw["by_seed"]) == {"5", "6"} and len(raw["train_loss"]) == 2
+    assert raw["spread"]["min"] - 1e-4 <= raw["by_type"]["overall"]["accuracy_mean"] <= raw["spread"]["max"] + 1e-4
+    assert raw["by_type"]["overall"]["accuracy_mean"] == pytest.approx(
+        sum(v["accuracy_mean"] for v in raw["by_seed"].values()) / 2, abs=1e-4
+    )
+    assert (out / "adapter_raw_seed5").is_dir() and (out / "adapter_raw_seed6").is_dir()
+    assert "by_seed" not in summary["arms"]["base"]  # untrained: scored once
+    assert set(summary["paired_per_seed"]) == {"5", "6"}
+    assert set(summary["paired_per_seed"]["5"]) == {"raw vs base"} and "p" in summary["paired_per_seed"]["5"]["raw vs base"]
+
+
 def test_split_seeds_is_deterministic_stratified_and_disjoint() -> None:
     from synth_hf.evaluation.knowledge_lift import split_seeds
 

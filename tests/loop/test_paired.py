@@ -54,3 +54,33 @@ def test_before_after_table_names_each_question_type_count():
     one = compare({"mcq": {"by_type": {"multi_hop": 0.30}, "by_type_n": {"multi_hop": 20}}},
                   {"mcq": {"by_type": {"multi_hop": 0.35}, "by_type_n": {"multi_hop": 20}}})
     assert "| +0.050 (+1 of 20) | ≈ (one question) |" in one  # not "better: yes" on one question
+
+
+def _run(correct: dict[str, bool]) -> dict:
+    acc = sum(correct.values()) / len(correct)
+    return {"n_scored": len(correct), "correct": correct,
+            "by_type": {"overall": {"n": len(correct), "accuracy_mean": acc, "accuracy_sum": acc / 2}}}  # fmt: skip
+
+
+def test_pool_training_seeds_means_spread_and_majority() -> None:
+    from synth_hf.evaluation.paired import pool_training_seeds
+
+    runs = {
+        1: _run({"q1": True, "q2": True, "q3": False, "q4": False}),
+        2: _run({"q1": True, "q2": False, "q3": False, "q4": False}),
+        3: _run({"q1": True, "q2": True, "q3": True, "q4": False}),
+    }
+    pooled = pool_training_seeds(runs)
+    assert pooled["by_type"]["overall"]["n"] == 4
+    assert pooled["by_type"]["overall"]["accuracy_mean"] == pytest.approx((0.5 + 0.25 + 0.75) / 3)
+    assert pooled["by_type"]["overall"]["accuracy_sum"] == pytest.approx(0.25)
+    assert pooled["correct"] == {"q1": True, "q2": True, "q3": False, "q4": False}  # right in 3, 2, 1, 0 of 3
+    assert pooled["correct_share"]["q2"] == pytest.approx(2 / 3)
+    assert pooled["by_seed"]["2"] == {"accuracy_mean": 0.25, "accuracy_sum": 0.125}
+    assert pooled["spread"] == {"mean": 0.5, "std": pytest.approx(0.2041, abs=1e-4), "min": 0.25, "max": 0.75}
+    # two seeds that split a question do not make it right: "more than half"
+    assert pool_training_seeds({1: runs[1], 2: runs[2]})["correct"]["q2"] is False
+    with pytest.raises(ValueError, match="different questions"):
+        pool_training_seeds({1: runs[1], 2: _run({"q1": True})})
+    with pytest.raises(ValueError, match="no runs"):
+        pool_training_seeds({})
