@@ -309,9 +309,35 @@ def wh_question(sentence: str, answer: str) -> str | None:
     head, tail = sentence[: m.start()], sentence[m.end() :].rstrip().rstrip(".!;:")
     if wh == "who" and head.rstrip().casefold().endswith((" by", " with", " to", " from")):
         wh = "whom"
+    if wh == "what":  # "the town of <name>" asks "which town"; "at the <gap>" drops the "the"
+        head, wh = _which_noun(head, answer[:1].isupper())
     if not head.strip():
         return f"{wh[0].upper()}{wh[1:]}{tail}?"
     return f"{head}{wh}{tail}?"
+
+
+_KIND_OF = re.compile(r"\bthe\s+([a-z]+)\s+of\s+$")  # "in the town of <name>"
+_KIND_BEFORE = re.compile(r"\bthe\s+([a-z]+)\s+$")  # "named after the miller <name>"
+_NAMED_BY_OF = FAMILIES["place"] - {"capital"}  # "the capital of X" names the country, not the capital
+
+
+def _which_noun(head: str, name: bool) -> tuple[str, str]:
+    """(head, wh) for an answer asked back: for a `name`, "... in the town of " -> ("... in ", "which
+    town") and "... after the miller " -> ("... after ", "which miller") when the noun names a kind (a
+    corpus family or an agent noun: -er, -or, -ist, -ian); "... at the " -> ("... at ", "what"); else
+    (head, "what")."""
+    of = _KIND_OF.search(head) if name else None
+    if of and of.group(1) in _NAMED_BY_OF:
+        return head[: of.start()], f"which {of.group(1)}"
+    before = _KIND_BEFORE.search(head) if name else None
+    if before:
+        noun = before.group(1)
+        kinds = set().union(*FAMILIES.values())
+        if noun in kinds or (len(noun) > 4 and noun.endswith(("er", "or", "ist", "ian"))):
+            return head[: before.start()], f"which {noun}"
+    if head.endswith(" the "):  # "worked at the what?" reads as a gap, not a question
+        return head[:-4], "what"
+    return head, "what"
 
 
 def hide(sentence: str, name: str, placeholder: str) -> str:

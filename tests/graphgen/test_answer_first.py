@@ -40,6 +40,19 @@ def test_templates_cover_a_fact_without_the_llm():
     assert af.wh_question("Brevimast was developed by Dr. Edda Norquist.", "Dr. Edda Norquist") == (
         "Brevimast was developed by whom?")
     assert af.wh_question(S1, "Ostravirus") is None
+    # a name's kind noun in the sentence asks "which <noun>"; a bare "the" before the gap goes
+    assert af.wh_question("Plasmorix venna was first isolated in the town of Ebberlin.", "Ebberlin") == (
+        "Plasmorix venna was first isolated in which town?")
+    assert af.wh_question("Pyrenella gorvi is named after the miller Anton Gorv.", "Anton Gorv") == (
+        "Pyrenella gorvi is named after which miller?")
+    assert af.wh_question("Dr. Ilsa Brandtmoor worked at the Harnveld Institute.", "Harnveld Institute") == (
+        "Dr. Ilsa Brandtmoor worked at what?")
+    # "the capital of X" names the country; a part ("the bark of") is not a kind; lowercase answers keep "what"
+    assert af.wh_question("Oskeval is the capital of Merunia.", "Merunia") == "Oskeval is the capital of what?"
+    assert af.wh_question("Brevimast is made from the bark of the ash tree.", "the ash tree") == (
+        "Brevimast is made from the bark of what?")
+    assert af.wh_question("Kelmar fever is spread by the dusk midge.", "dusk midge") == (
+        "Kelmar fever is spread by what?")
     q = af.multi_hop_template(S1, S2, "Kelmar fever", "Ostravirus")
     assert q is not None and "Kelmar fever" not in q and "Ostravirus" not in q and "Zorvatide" in q
     assert af.answer_spans(S3, ["Ostravirus", "Oskvar", "Zorvatide"]) == ["Ostravirus", "Oskvar", "1987"]
@@ -375,7 +388,7 @@ def test_two_hop_wh_describes_the_hidden_link_by_the_first_fact():
     assert q == "The drug that Brindle ague is treated with was developed by whom?"
     q = af.two_hop_wh("Plasmorix venna was first isolated in the town of Ebberlin.",
                       "Ebberlin is a town in the country of Tarvonia.", "Ebberlin", "Tarvonia", "place")
-    assert q == "The town that Plasmorix venna was first isolated in is a town in the country of what?"
+    assert q == "The town that Plasmorix venna was first isolated in is a town in which country?"
     q = af.two_hop_wh("Kelmar fever is caused by Ostravirus.", "Ostravirus was first isolated in 1994.",
                       "Ostravirus", "1994", "")
     assert q == "The one that Kelmar fever is caused by was first isolated in which year?"
