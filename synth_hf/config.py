@@ -155,8 +155,11 @@ class TrainConfig(ConfigBase):
     )
     model: str | None = Field(default=None, description="base model folder or Hub id (default: embedded Gemma-3-270M)")
     out: str | None = Field(default=None, description="folder the adapter is written to")
-    epochs: float = Field(default=1.0, gt=0, description="passes over the data")
-    max_steps: int | None = Field(default=None, ge=1, description="fixed step count; overrides epochs")
+    epochs: float = Field(default=1.0, gt=0, description="passes over the data (unused when --max-steps is given)")
+    max_steps: int | None = Field(
+        default=None, ge=1, description="fixed optimizer-step count; when given it wins over --epochs "
+        "(as transformers' max_steps overrides num_train_epochs)"
+    )
     raw_text: str | None = Field(
         default=None, description="documents (folder, file or Hub id) trained as plain text, alone or beside the "
         "dataset"
