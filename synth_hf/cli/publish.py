@@ -13,8 +13,10 @@ def _publish(args: argparse.Namespace) -> int:
     from datasets import load_from_disk
 
     from synth_hf.hub import publish_dataset, stage_dataset
+    from synth_hf.hub.licenses import check_license
 
     check_method(args.method)  # before the data is read: a typo costs nothing
+    args.license = [check_license(lic) for lic in args.license or []]  # the Hub would show no licence
     run_dir = Path(args.run_dir)
     dataset = load_from_disk(str(saved_dataset_dir(run_dir)))
     context = _card_context(run_dir, args, dataset)
@@ -131,8 +133,9 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--repo-id", help="Hub dataset repo to upload to (needs a token); without it, only stage")
     p.add_argument("--method", help="method named on the card: graphgen or aide (default: the run's own, "
                    "from its rows' `method` column or summary.json; a different one is an error)")
-    p.add_argument("--license", action="append", help="licence of a model or data source (repeatable); adds to "
-                   "those the run records (its known models', its persona pool's); the card takes the strictest")
+    p.add_argument("--license", action="append", help="Hub licence id (e.g. cc-by-4.0; 'other' for terms not listed) of a model or "
+                   "data source (repeatable); adds to those the run records (its known models', its persona pool's, "
+                   "its documents'); the card takes the strictest")
     p.add_argument("--staging-dir", metavar="DIR", help="where to stage (default: RUN_DIR/hub)")
     p.add_argument("--private", action="store_true", help="create the Hub repo as private")
     p.add_argument("--revision", help="branch of the Hub repo to upload to")
