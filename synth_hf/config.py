@@ -11,13 +11,26 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 EngineName = Literal["transformers", "vllm", "openai", "fake"]
 T = TypeVar("T", bound=BaseModel)
+
+
+def _hub_license(value: str | None) -> str | None:
+    from synth_hf.hub.licenses import check_license  # lazy: synth_hf.hub imports datasets
+
+    return None if value is None else check_license(value, "licence")
+
+
+# The licence of an input (documents, corpus): a Hub licence id the dataset card inherits; None = not
+# declared, which the card says rather than leaving those terms out unmentioned.
+SourceLicense = Annotated[str | None, AfterValidator(_hub_license)]
+SOURCE_LICENSE_HELP = ("Hub licence id of these documents (e.g. cc-by-4.0), which the dataset card inherits; "
+                       "None = not declared: the card then says their licence is unknown.")  # fmt: skip
 
 
 class ConfigBase(BaseModel):

@@ -34,11 +34,11 @@ def _publish(args: argparse.Namespace) -> int:
 def _card_context(run_dir: Path, args: argparse.Namespace, dataset: Any = None) -> dict:
     """Everything the card can say about the run, from the files the run left behind."""
     from synth_hf.summary import (
+        card_licenses,
         card_quality,
         card_stages,
+        documents_license,
         load_summary,
-        model_licenses,
-        persona_license,
         probe_note,
     )
 
@@ -49,12 +49,10 @@ def _card_context(run_dir: Path, args: argparse.Namespace, dataset: Any = None) 
     if summary:
         context["stages"] = card_stages(summary)
         context.update({k: summary[k] for k in ("models", "calibration", "support_rate") if k in summary})
-        # --license adds to what the run records (a summary's own `licenses` list, and the engines'
-        # licences - the embedded Gemma's: gemma - as the recipes' card has them), never replaces it
-        recorded = summary.get("licenses") if isinstance(summary.get("licenses"), list) else []
-        context["licenses"] = list(dict.fromkeys([*context["licenses"], *recorded, *model_licenses(summary)]))
-        if pool_license := persona_license(summary):
-            context["licenses"] = [*context["licenses"], pool_license]
+        # --license adds to what the run records (a summary's own `licenses` list, the engines' licences -
+        # the embedded Gemma's: gemma -, the persona pool's, the documents'), never replaces it
+        context["licenses"] = card_licenses(summary, context["licenses"])
+        context["license_note"] = documents_license(summary)[1]
     if quality := card_quality(summary or {}, dataset):
         context["quality"] = quality  # GraphGen's question diversity, as the recipes' card
     if note := probe_note(summary or {}):

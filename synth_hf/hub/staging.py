@@ -175,7 +175,8 @@ def stage_dataset(
     generated rows that passed the support check before filtering}), repo_id, base_model, run_dir (the run
     folder: its report.html, pipeline.yaml, pipeline.log and config.yaml are copied beside the data),
     config_note (text shown above the config, e.g. that a local server stood in for the configured engines),
-    learning_rate (the LoRA learning rate the run trained with, shown in the TRL snippet; default 2e-4).
+    learning_rate (the LoRA learning rate the run trained with, shown in the TRL snippet; default 2e-4),
+    license_note (a sentence under the licence, e.g. that the documents' licence was not declared).
     """
     if max_shard_rows < 1:
         raise ValueError("max_shard_rows must be >= 1")
@@ -225,6 +226,7 @@ def stage_dataset(
         support=[(str(k), f"{v:.1%}" if isinstance(v, float) else v) for k, v in (ctx.get("support_rate") or {}).items()],
         license=meta["license"],
         license_sources=license_sources,
+        license_note=" ".join(str(ctx.get("license_note") or "").split()),
         repo_id=ctx.get("repo_id") or "<user>/<dataset>",  # a staged-only run has repo_id None
         base_model=ctx.get("base_model") or "<base-model>",
         config_yaml=config_yaml,

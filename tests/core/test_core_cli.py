@@ -193,3 +193,15 @@ def test_publish_refuses_a_licence_that_is_no_hub_id(tmp_path, capsys):
     assert main(["publish", str(run), "--method", "graphgen", "--license", "CC-BY-4.0", "--license", "other",
                  "--dry-run"]) == 0  # fmt: skip
     assert _card_head(run / "hub")[0]["license"] == "other"
+
+
+def test_publish_card_takes_the_documents_licence_or_says_it_is_unknown(tmp_path, capsys):
+    run = _run_dir(tmp_path, documents={"source": "docs/", "license": "cc-by-nc-4.0"})
+    assert main(["publish", str(run), "--method", "graphgen", "--license", "apache-2.0", "--dry-run"]) == 0
+    meta, card = _card_head(run / "hub")
+    assert meta["license"] == "cc-by-nc-4.0" and "was not declared" not in card
+    run = _run_dir(tmp_path / "b", documents={"source": "docs/", "license": None})
+    assert main(["publish", str(run), "--method", "graphgen", "--license", "apache-2.0", "--dry-run"]) == 0
+    meta, card = _card_head(run / "hub")
+    assert meta["license"] == "apache-2.0"
+    assert "licence of the source documents (docs/) was not declared" in " ".join(card.split())
