@@ -85,6 +85,7 @@ def test_close_the_loop_writes_the_evaluation_into_the_adapter_card(tmp_path, mo
     loop = WorkflowConfig(method="graphgen", out_dir=tmp_path / "out", eval_sets={"mcq": str(mcq), "statements": None})
     close_the_loop(result, loop, config={})
     card = (tmp_path / "out" / "adapter" / "README.md").read_text()
-    assert "## Evaluation" in card and f"on mcq `{mcq}`" in card
+    assert "## Evaluation" in card and "on mcq `mcq.jsonl`" in card and str(tmp_path) not in card  # no local path
+    assert "- dataset: `hub`" in card  # the staged data, relative to the run folder
     assert (tmp_path / "out" / "eval" / "comparison.md").read_text() in card
     assert "license: gemma" in card and "base_model: google/gemma-3-270m" in card
