@@ -11,13 +11,26 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 EngineName = Literal["transformers", "vllm", "openai", "fake"]
 T = TypeVar("T", bound=BaseModel)
+
+
+def _hub_license(value: str | None) -> str | None:
+    from synth_hf.hub.licenses import check_license  # lazy: synth_hf.hub imports datasets
+
+    return None if value is None else check_license(value, "licence")
+
+
+# The licence of an input (documents, corpus): a Hub licence id the dataset card inherits; None = not
+# declared, which the card says rather than leaving those terms out unmentioned.
+SourceLicense = Annotated[str | None, AfterValidator(_hub_license)]
+SOURCE_LICENSE_HELP = ("Hub licence id of these documents (e.g. cc-by-4.0), which the dataset card inherits; "
+                       "None = not declared: the card then says their licence is unknown.")  # fmt: skip
 
 
 class ConfigBase(BaseModel):
@@ -155,8 +168,11 @@ class TrainConfig(ConfigBase):
     )
     model: str | None = Field(default=None, description="base model folder or Hub id (default: embedded Gemma-3-270M)")
     out: str | None = Field(default=None, description="folder the adapter is written to")
-    epochs: float = Field(default=1.0, gt=0, description="passes over the data")
-    max_steps: int | None = Field(default=None, ge=1, description="fixed step count; overrides epochs")
+    epochs: float = Field(default=1.0, gt=0, description="passes over the data (unused when --max-steps is given)")
+    max_steps: int | None = Field(
+        default=None, ge=1, description="fixed optimizer-step count; when given it wins over --epochs "
+        "(as transformers' max_steps overrides num_train_epochs)"
+    )
     raw_text: str | None = Field(
         default=None, description="documents (folder, file or Hub id) trained as plain text, alone or beside the "
         "dataset"

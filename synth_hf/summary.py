@@ -56,6 +56,28 @@ def persona_license(summary: dict) -> str | None:
     return pool["license"] if pool.get("license") and pool["license"] != "unknown" else None
 
 
+def documents_license(summary: dict) -> tuple[str | None, str]:
+    """(licence, note) of the source documents a run read (GraphGen's corpus, AIDE's `documents`), as
+    its summary records them: the declared licence and "", or None and the card's sentence saying it
+    was not declared. (None, "") for a run without documents or a summary from before they were kept."""
+    docs = summary.get("documents") or {}
+    if not docs:
+        return None, ""
+    if docs.get("license"):
+        return str(docs["license"]), ""
+    return None, (f"The licence of the source documents ({docs.get('source', '?')}) was not declared "
+                  "(input.license for GraphGen, documents.license for AIDE), so it is unknown and not part "
+                  "of the licence above: check their terms before reusing this dataset.")  # fmt: skip
+
+
+def card_licenses(summary: dict, given: Iterable[str] = ()) -> list[str]:
+    """Every licence the card's data inherits, once each: `given` (--license, a recipe's `licenses`), the
+    summary's own `licenses`, its known models', its persona pool's and its documents' (when declared)."""
+    recorded = summary.get("licenses") if isinstance(summary.get("licenses"), list) else []
+    found = [*given, *recorded, *model_licenses(summary), persona_license(summary), documents_license(summary)[0]]
+    return list(dict.fromkeys(lic for lic in found if lic))
+
+
 def model_licenses(summary: dict) -> list[str]:
     """The licences of the models a run's summary names (its `models` block) that synth_hf knows -
     the embedded models' (`synth_hf.models.embedded.embedded_license`) - once each, in role order.

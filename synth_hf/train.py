@@ -299,9 +299,10 @@ def train_lora(
     tokenizer.save_pretrained(str(out))
 
     steps = int(output.global_step)
-    hyperparameters = {"max_steps": max_steps, "epochs": epochs, "lr": lr, "lora_r": lora_r}
-    hyperparameters |= {"lora_alpha": lora_alpha, "target_modules": target_modules, "max_length": max_length}
-    hyperparameters |= {"batch_size": batch_size, "seed": seed, "raw_text": texts is not None}
+    # read back from the trainer's own arguments: the card states what training used, not what was asked
+    hyperparameters = {"max_steps": max_steps, "epochs": epochs, "lr": args.learning_rate, "lora_r": lora_r}
+    hyperparameters |= {"lora_alpha": lora_alpha, "target_modules": target_modules, "max_length": args.max_length}
+    hyperparameters |= {"batch_size": args.per_device_train_batch_size, "seed": args.seed, "raw_text": texts is not None}
     losses = [{"step": h["step"], "loss": h["loss"]} for h in trainer.state.log_history if "loss" in h]
     metrics: dict[str, Any] = {
         "base_model": str(base_model),
@@ -312,7 +313,8 @@ def train_lora(
         "dataset_format": fmt,
         "chat_template": template_note,
         "assistant_only_loss": assistant_only,
-        "n_examples": len(dataset),
+        "n_examples": len(dataset),  # what the trainer iterates: data rows + raw-text passages
+        "n_rows": mix.chat_rows if mix else len(dataset),  # the data rows alone (after the check)
         "data_check": data_check.to_dict() if data_check else None,
         "raw_text_mix": mix.to_dict() if mix else None,
         "global_step": steps,

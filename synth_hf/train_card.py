@@ -39,8 +39,22 @@ def base_model_identity(base_model: str | Path) -> dict[str, Any]:
     cached = _HF_CACHE_SNAPSHOT.search(path.resolve().as_posix())
     hub_id = f"{cached['org']}/{cached['name']}" if cached else None
     license_id = _card_license(path) or embedded_license(hub_id)
+    # a plain local folder is loaded by its name: its absolute path means nothing on another machine
     return {"name": hub_id or path.resolve().name, "hub_id": hub_id, "license": license_id,
-            "load": hub_id or str(path), "embedded": False}  # fmt: skip
+            "load": hub_id or path.resolve().name, "embedded": False}  # fmt: skip
+
+
+def shown_path(value: str, root: Path) -> str:
+    """How a card names the local path `value`: relative to `root` (the run folder around the adapter)
+    when inside it, else by its file or folder name; never absolute (that would publish the trainer's
+    own folders and mean nothing elsewhere). A Hub id (neither absolute nor on disk) is kept as is."""
+    path = Path(value).expanduser()
+    if not (path.is_absolute() or path.exists()):
+        return value
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.resolve().name or value
 
 
 def _card_license(folder: Path) -> str | None:
@@ -94,6 +108,7 @@ def write_adapter_card(out: str | Path, metrics: dict[str, Any] | None = None, r
         metrics = json.loads((out / "train_metrics.json").read_text(encoding="utf-8"))
     metrics = scrub(metrics)
     model = base_model_identity(metrics["base_model"])
+    root = out.resolve().parent  # the run folder (recipes: adapter/ beside hub/ and eval/)
     sources = {k: str(v) for k, v in (metrics.get("data_sources") or {}).items() if v}
     meta: dict[str, Any] = {}
     if model["hub_id"]:  # a local folder is not a Hub id: the card must not claim one
@@ -106,12 +121,16 @@ def write_adapter_card(out: str | Path, metrics: dict[str, Any] | None = None, r
         hub_datasets = hub_sources(sources)
     if hub_datasets:
         meta["datasets"] = hub_datasets
+    sources = {k: shown_path(v, root) for k, v in sources.items()}  # after hub_sources read them as given
+    if evaluation:
+        sets = {kind: shown_path(str(src), root) for kind, src in (evaluation.get("sets") or {}).items()}
+        evaluation = {**evaluation, "sets": sets}
     meta |= {"library_name": "peft", "pipeline_tag": "text-generation",
              "tags": ["synth_hf", "trl", "sft", "lora", "synthetic-data"]}  # fmt: skip
     card = render_card(
         CARDS_DIR / "model_card.md.jinja",
         front_matter=yaml.safe_dump(meta, sort_keys=False),
-        repo_id=repo_id or metrics.get("push_to_hub") or str(out),
+        repo_id=repo_id or metrics.get("push_to_hub") or shown_path(str(out), root),
         model=model,
         sources=sources,
         hub_datasets=hub_datasets,

@@ -115,13 +115,15 @@ def log(stage: str, message: str) -> None:
 
 
 def card_context(result: RunResult, loop: WorkflowConfig, config: Any) -> dict:
-    from synth_hf.summary import card_quality, card_stages, model_licenses, persona_license, probe_note
+    from synth_hf.summary import card_licenses, card_quality, card_stages, documents_license, probe_note
 
     summary = result.summary
     context: dict[str, Any] = {
         "method": loop.method,
-        # the engines' licences come from the summary, as `synth-hf publish` reads them
-        "licenses": list(dict.fromkeys([*model_licenses(summary), *loop.licenses])),
+        # the inputs' licences (engines, persona pool, documents) come from the summary, as `synth-hf
+        # publish` reads them
+        "licenses": list(dict.fromkeys([*card_licenses(summary), *loop.licenses])),
+        "license_note": documents_license(summary)[1],
         "config": config,
         "stages": card_stages(summary),
         "repo_id": loop.repo_id,
@@ -131,8 +133,6 @@ def card_context(result: RunResult, loop: WorkflowConfig, config: Any) -> dict:
         "language": ["en"],
         "task_categories": ["question-answering", "text-generation"],
     }
-    if pool_license := persona_license(summary):
-        context["licenses"].append(pool_license)  # the personas are an input of the data too
     for key in ("models", "calibration", "support_rate"):
         if summary.get(key):
             context[key] = summary[key]

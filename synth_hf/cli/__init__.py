@@ -27,7 +27,19 @@ COMMAND_MODULES = (
 
 
 class HelpFormatter(argparse.HelpFormatter):
-    """argparse's layout, but lines wrap at spaces only: `--raw-text` is never split as `--raw-` / `text`."""
+    """argparse's layout, but lines wrap at spaces only: `--raw-text` is never split as `--raw-` / `text`;
+    an option with a real default shows it, as ArgumentDefaultsHelpFormatter would."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        help_text = action.help or ""
+        default = action.default
+        # None / [] mean "not given" and a switch's bool only restates it: "(default: None)" says nothing; a help that
+        # already names its default (the config-field flags do) keeps its own wording
+        if (default is None or isinstance(default, bool) or default == argparse.SUPPRESS or default == [] or "default" in help_text
+                or isinstance(action, argparse._HelpAction) or not action.option_strings):
+            return action.help
+        shown = f"{default:g}" if isinstance(default, float) else str(default)
+        return f"{help_text} (default: {shown.replace('%', '%%')})"
 
     def _split_lines(self, text: str, width: int) -> list[str]:
         return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)

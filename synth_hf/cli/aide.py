@@ -109,4 +109,4 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
     add_field_flag(parser, "seeds.source", "--seeds", metavar="SOURCE",
                    help="Hub id or local file of seed rows (seeds.source)")
     add_run_flags(parser, dry_run_help="check seeds, documents and engines; print the stages, the planned rows "
-                  "and LLM calls, and the run folder")
+                  "and LLM calls, and the run folder", default_name="aide")

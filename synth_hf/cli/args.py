@@ -64,11 +64,15 @@ def add_config_flags(parser: argparse.ArgumentParser, what: str, trailing_overri
     )  # fmt: skip
 
 
-def add_run_flags(parser: argparse.ArgumentParser, dry_run_help: str) -> None:
-    """Where a pipeline run writes, whether it reuses its cache, and `--dry-run`."""
+def add_run_flags(parser: argparse.ArgumentParser, dry_run_help: str, default_name: str = "run") -> None:
+    """Where a pipeline run writes, whether it reuses its cache, and `--dry-run`; `default_name` is the
+    method's own run name (`run.name` when neither the config nor the flag sets it), shown in `--help`."""
+    from synth_hf.config import RunConfig
+
+    # these flags default to "not given" (a config file may set them), so --help names the field default
     add_field_flag(parser, "run.output_dir", "--output-dir", metavar="DIR",
-                   help="folder holding the run folders (run.output_dir)")  # fmt: skip
-    add_field_flag(parser, "run.name", "--name", help="run name (folder under the output dir)")
+                   help=f"folder holding the run folders (run.output_dir; default {RunConfig().output_dir})")  # fmt: skip
+    add_field_flag(parser, "run.name", "--name", help=f"run name (folder under the output dir; default {default_name})")
     add_field_flag(parser, "run.use_cache", "--no-cache", action="store_const", const=False,
                    help="recompute every step")  # fmt: skip
     parser.add_argument("--dry-run", action="store_true", help=dry_run_help)

@@ -65,6 +65,7 @@ def register_cli(subparsers: Any) -> None:
     add_field_flag(parser, "input.source", "--input", metavar="SOURCE",
                    help="Hub dataset id or local file/folder (input.source)")  # fmt: skip
     add_field_flag(parser, "input.text_column", "--text-column", metavar="COLUMN",
-                   help="text column of a table input (input.text_column)")  # fmt: skip
-    add_field_flag(parser, "input.limit", "--limit", type=int, help="use only the first N documents")
-    add_run_flags(parser, dry_run_help="check the input and the engine options, print the resolved config")
+                   help="text column of a table input (input.text_column; default text)")  # fmt: skip
+    add_field_flag(parser, "input.limit", "--limit", type=int, help="use only the first N documents (default: all)")
+    add_run_flags(parser, dry_run_help="check the input and the engine options, print the resolved config",
+                  default_name="graphgen")

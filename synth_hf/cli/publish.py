@@ -13,8 +13,10 @@ def _publish(args: argparse.Namespace) -> int:
     from datasets import load_from_disk
 
     from synth_hf.hub import publish_dataset, stage_dataset
+    from synth_hf.hub.licenses import check_license
 
     check_method(args.method)  # before the data is read: a typo costs nothing
+    args.license = [check_license(lic) for lic in args.license or []]  # the Hub would show no licence
     run_dir = Path(args.run_dir)
     dataset = load_from_disk(str(saved_dataset_dir(run_dir)))
     context = _card_context(run_dir, args, dataset)
@@ -32,11 +34,11 @@ def _publish(args: argparse.Namespace) -> int:
 def _card_context(run_dir: Path, args: argparse.Namespace, dataset: Any = None) -> dict:
     """Everything the card can say about the run, from the files the run left behind."""
     from synth_hf.summary import (
+        card_licenses,
         card_quality,
         card_stages,
+        documents_license,
         load_summary,
-        model_licenses,
-        persona_license,
         probe_note,
     )
 
@@ -47,12 +49,10 @@ def _card_context(run_dir: Path, args: argparse.Namespace, dataset: Any = None) 
     if summary:
         context["stages"] = card_stages(summary)
         context.update({k: summary[k] for k in ("models", "calibration", "support_rate") if k in summary})
-        # --license adds to what the run records (a summary's own `licenses` list, and the engines'
-        # licences - the embedded Gemma's: gemma - as the recipes' card has them), never replaces it
-        recorded = summary.get("licenses") if isinstance(summary.get("licenses"), list) else []
-        context["licenses"] = list(dict.fromkeys([*context["licenses"], *recorded, *model_licenses(summary)]))
-        if pool_license := persona_license(summary):
-            context["licenses"] = [*context["licenses"], pool_license]
+        # --license adds to what the run records (a summary's own `licenses` list, the engines' licences -
+        # the embedded Gemma's: gemma -, the persona pool's, the documents'), never replaces it
+        context["licenses"] = card_licenses(summary, context["licenses"])
+        context["license_note"] = documents_license(summary)[1]
     if quality := card_quality(summary or {}, dataset):
         context["quality"] = quality  # GraphGen's question diversity, as the recipes' card
     if note := probe_note(summary or {}):
@@ -131,8 +131,9 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--repo-id", help="Hub dataset repo to upload to (needs a token); without it, only stage")
     p.add_argument("--method", help="method named on the card: graphgen or aide (default: the run's own, "
                    "from its rows' `method` column or summary.json; a different one is an error)")
-    p.add_argument("--license", action="append", help="licence of a model or data source (repeatable); adds to "
-                   "those the run records (its known models', its persona pool's); the card takes the strictest")
+    p.add_argument("--license", action="append", help="Hub licence id (e.g. cc-by-4.0; 'other' for terms not listed) of a model or "
+                   "data source (repeatable); adds to those the run records (its known models', its persona pool's, "
+                   "its documents'); the card takes the strictest")
     p.add_argument("--staging-dir", metavar="DIR", help="where to stage (default: RUN_DIR/hub)")
     p.add_argument("--private", action="store_true", help="create the Hub repo as private")
     p.add_argument("--revision", help="branch of the Hub repo to upload to")

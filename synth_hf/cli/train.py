@@ -7,6 +7,7 @@ dataclasses), so the flags, a `--config` YAML and the Python API cannot drift ap
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from synth_hf.cli.args import add_command, add_config_flags, add_field_flags, load_from_args
 
@@ -47,11 +48,20 @@ def _check(config) -> int:
 
     if config.dataset is None and not config.raw_text:
         raise ValueError("--dry-run checks what would be trained: give a dataset, --raw-text SOURCE, or both")
+    if config.out:  # a dry run writes nothing, but says now that --out could not be written later
+        from synth_hf.workflow import require_output_folder
+
+        require_output_folder(config.out)
     base_model = resolve_model(config.model)
-    # the data before the slow tokenizer import: a wrong name fails in seconds
-    texts = read_raw_text(config.raw_text, config.raw_text_column) if config.raw_text else None
-    dataset = load_sft_dataset(config.dataset) if config.dataset is not None else None
+    # the data before the slow tokenizer import: a wrong name fails in seconds, naming what it was
+    texts = _read("--raw-text", config.raw_text, lambda src: read_raw_text(src, config.raw_text_column))
+    dataset = _read("dataset", config.dataset, load_sft_dataset)
     fmt = training_format(dataset, texts)
+    if dataset is not None:
+        print(f"dataset {config.dataset}: {len(dataset)} rows read ({fmt})")
+    if texts is not None:
+        print(f"raw text {config.raw_text}: {len(texts)} texts read")
+    print(sizing_note(config))
 
     from transformers import AutoTokenizer
 
@@ -77,8 +87,31 @@ def _check(config) -> int:
         print(f"raw text: {mix.raw_texts} texts -> {mix.raw_passages} training passages of at most "
               f"{config.max_length} tokens ({mix.raw_tokens} tokens; {mix.raw_empty} blank texts skipped)")  # fmt: skip
     print(describe_plan(rows, config.batch_size, config.epochs, config.max_steps))
-    print("dry run: nothing trained")
+    print(f"dry run: nothing trained{f' (the adapter would be written to {config.out})' if config.out else ''}")
     return 0
+
+
+def _read(what: str, source: str | None, reader: Any) -> Any:
+    """`reader(source)`, or None without a source; a source that cannot be read is an error naming `what`."""
+    if source is None:
+        return None
+    try:
+        return reader(source)
+    except FileNotFoundError as err:
+        raise FileNotFoundError(f"{what} {source}: {' '.join(str(err).split())}") from None
+    except ValueError as err:
+        raise ValueError(f"{what} {source}: {' '.join(str(err).split())}") from None
+
+
+def sizing_note(config: Any) -> str:
+    """The dry run's line on how long training runs: when both `max_steps` and `epochs` are set, says
+    that max_steps wins (transformers' `max_steps` overrides `num_train_epochs`)."""
+    if config.max_steps and "epochs" in config.model_fields_set:
+        return (f"sizing: --max-steps {config.max_steps} overrides --epochs {config.epochs:g} "
+                "(transformers: max_steps wins over num_train_epochs)")  # fmt: skip
+    if config.max_steps:
+        return f"sizing: --max-steps {config.max_steps} (epochs not used)"
+    return f"sizing: --epochs {config.epochs:g}"
 
 
 def register_cli(sub: argparse._SubParsersAction) -> None:

@@ -13,43 +13,13 @@ from typing import Any
 import yaml
 from datasets import Dataset, DatasetDict
 
+from synth_hf.hub.licenses import most_restrictive_license
 from synth_hf.hub.secrets import assert_clean, has_secret, scrub, scrub_text
 
 CARDS_DIR = Path(__file__).resolve().parents[2] / "cards"
 DEFAULT_MAX_SHARD_ROWS = 50_000
 # Written into every staged folder: restaging may replace data/ and README.md only where it is found.
 STAGING_MARKER = ".synth_hf_staging"
-
-# ---------------------------------------------------------------------------------------- license
-
-# Rank = how much the terms restrict reuse; the staged dataset inherits the highest rank.
-_LICENSE_RANK: dict[str, int] = {
-    "cc0-1.0": 0, "unlicense": 0, "pddl": 0,
-    "mit": 1, "bsd-2-clause": 1, "bsd-3-clause": 1, "isc": 1,
-    "apache-2.0": 2, "cc-by-4.0": 2, "cc-by-3.0": 2, "odc-by": 2,
-    "cc-by-sa-4.0": 3, "cc-by-sa-3.0": 3, "odbl": 3, "gpl-3.0": 3, "lgpl-3.0": 3,
-    "gemma": 4, "llama2": 4, "llama3": 4, "llama3.1": 4, "llama3.2": 4, "llama3.3": 4,
-    "openrail": 4, "openrail++": 4, "creativeml-openrail-m": 4, "bigscience-openrail-m": 4,
-    "cc-by-nc-4.0": 5, "cc-by-nc-sa-4.0": 5, "cc-by-nc-3.0": 5,
-    "cc-by-nc-nd-4.0": 6,
-}  # fmt: skip
-_UNKNOWN_RANK = 5  # a licence we cannot classify is treated as restrictive, never as permissive
-
-
-def most_restrictive_license(licenses: Mapping[str, str] | list[str] | None) -> tuple[str, str]:
-    """(Hub license id, human list of sources) for the licences of the inputs.
-
-    `licenses` maps a source ("model google/gemma-3-270m", "personas") to its licence id, or is a
-    plain list of ids. Unknown ids become `other`; none at all becomes `unknown`.
-    """
-    if not licenses:
-        return "unknown", "no input licences were recorded"
-    items = list(licenses.items()) if isinstance(licenses, Mapping) else [(lic, lic) for lic in licenses]
-    norm = [(str(src), str(lic).strip().lower()) for src, lic in items]
-    _, best = max(norm, key=lambda it: _LICENSE_RANK.get(it[1], _UNKNOWN_RANK))
-    sources = ", ".join(f"{s}: {lic}" if s.lower() != lic else lic for s, lic in norm)
-    return (best if best in _LICENSE_RANK else "other"), sources
-
 
 # ---------------------------------------------------------------------------------------- staging
 
@@ -205,7 +175,8 @@ def stage_dataset(
     generated rows that passed the support check before filtering}), repo_id, base_model, run_dir (the run
     folder: its report.html, pipeline.yaml, pipeline.log and config.yaml are copied beside the data),
     config_note (text shown above the config, e.g. that a local server stood in for the configured engines),
-    learning_rate (the LoRA learning rate the run trained with, shown in the TRL snippet; default 2e-4).
+    learning_rate (the LoRA learning rate the run trained with, shown in the TRL snippet; default 2e-4),
+    license_note (a sentence under the licence, e.g. that the documents' licence was not declared).
     """
     if max_shard_rows < 1:
         raise ValueError("max_shard_rows must be >= 1")
@@ -255,6 +226,7 @@ def stage_dataset(
         support=[(str(k), f"{v:.1%}" if isinstance(v, float) else v) for k, v in (ctx.get("support_rate") or {}).items()],
         license=meta["license"],
         license_sources=license_sources,
+        license_note=" ".join(str(ctx.get("license_note") or "").split()),
         repo_id=ctx.get("repo_id") or "<user>/<dataset>",  # a staged-only run has repo_id None
         base_model=ctx.get("base_model") or "<base-model>",
         config_yaml=config_yaml,

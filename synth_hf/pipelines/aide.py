@@ -114,7 +114,7 @@ def _build(
     from distilabel.steps import LoadDataFromDicts
 
     from synth_hf.steps import aide as S
-    from synth_hf.steps.aide.personas import load_persona_pool, save_pool
+    from synth_hf.steps.aide.personas import check_pool_source, pool_for_run
 
     run, exp, fmt = config.run, config.expansion, config.seeds.format
     seeds, invalid = load_seeds(config.seeds)
@@ -122,25 +122,16 @@ def _build(
     engines = _engines(config)
     passages_path = str(run.run_dir / PASSAGES_FILE)
     documents = read_documents(config.documents, passages_path, dry_run)  # writes after reading
+    attr_depth, persona_depth = exp.attribute_branch_depth, exp.persona_branch_depth
+    # a missing path / malformed id of the persona pool fails here, in a dry run too, not mid-run
+    pool_kind = check_pool_source(config.personas.source) if persona_depth and config.personas.source else None
     if on_checked is not None:
         on_checked()
     if not dry_run:
         run.run_dir.mkdir(parents=True, exist_ok=True)
-    attr_depth, persona_depth = exp.attribute_branch_depth, exp.persona_branch_depth
     hops = max(attr_depth, persona_depth)
     pool_path = str(run.run_dir / POOL_FILE)
-    pool_meta: dict | None = None
-    if persona_depth and config.personas.source and dry_run:
-        pool_meta = {"source": config.personas.source}
-    elif persona_depth and config.personas.source:
-        p = config.personas
-        pool = load_persona_pool(
-            p.source, split=p.split, text_column=p.text_column, limit=p.limit, license=p.license
-        )
-        save_pool(pool, pool_path)
-        pool_meta = pool.metadata()
-    elif persona_depth:
-        pool_meta = {"source": "generated-from-seeds", "license": "same as the generated data"}
+    pool_meta = pool_for_run(config.personas, pool_kind, dry_run, pool_path) if persona_depth else None
 
     frame = {"ledger_dir": str(run.ledger_dir), "memo_dir": str(run.run_dir / runner.MEMO_DIR)}
     batch = run.input_batch_size

@@ -6,7 +6,16 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from synth_hf.config import ConfigBase, EngineConfig, RecipeConfig, RunConfig, apply_dotted, parse_set
+from synth_hf.config import (
+    SOURCE_LICENSE_HELP,
+    ConfigBase,
+    EngineConfig,
+    RecipeConfig,
+    RunConfig,
+    SourceLicense,
+    apply_dotted,
+    parse_set,
+)
 
 SeedFormat = Literal["qa", "mcq", "true_false"]
 BUILTIN_OPERATIONS = ("concretize", "add_constraints", "add_reasoning")
@@ -249,6 +258,7 @@ class DocumentsConfig(ConfigBase):
     text_column: str = "text"
     split: str = "train"
     limit: int | None = Field(default=None, ge=1, description="Use only the first N documents.")
+    license: SourceLicense = Field(default=None, description=SOURCE_LICENSE_HELP)
     top_k: int = Field(default=3, ge=1, description="Evidence sentences retrieved per question (BM25).")
 
 

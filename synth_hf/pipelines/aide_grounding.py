@@ -32,8 +32,9 @@ def read_documents(d: DocumentsConfig | None, passages_path: str, dry_run: bool)
         Path(passages_path).write_text(json.dumps(passages, ensure_ascii=False), encoding="utf-8")
     skipped = list(stats.skipped_files)
     report_skipped(skipped, prefix="[aide] documents:")  # stderr: --dry-run's stdout is JSON only
-    return {"source": d.source, "documents": len(ds), "passages": len(passages), "top_k": d.top_k,
-            "skipped_files": skipped}  # fmt: skip
+    # `license` (None = not declared) goes with the summary to the dataset card's licence
+    return {"source": d.source, "license": d.license, "documents": len(ds), "passages": len(passages),
+            "top_k": d.top_k, "skipped_files": skipped}  # fmt: skip
 
 
 def synthesis_stage(config: AIDEConfig, hop: int, llm: Any, kwargs: dict, passages_path: str, batch: int) -> Any:

@@ -356,6 +356,7 @@ def run_graphgen(config: GraphGenConfig) -> RunResult:
         "trainee": engines.labels["trainee"],
         "models": {role: engines.labels[role] for role in ("synthesizer", "trainee")},  # the card's Models
         "input": _read_json(run_dir / INPUT_STATS),
+        "documents": {"source": config.input.source, "license": config.input.license},  # the card's licence
         "graph": {**plan.get("graph", {}), "dir": str(run_dir / GRAPH_DIR)},
         "partition": plan.get("partition", {}),
         "planned": plan.get("planned", {}),

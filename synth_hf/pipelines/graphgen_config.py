@@ -6,7 +6,14 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from synth_hf.config import ConfigBase, EngineConfig, RecipeConfig, RunConfig
+from synth_hf.config import (
+    SOURCE_LICENSE_HELP,
+    ConfigBase,
+    EngineConfig,
+    RecipeConfig,
+    RunConfig,
+    SourceLicense,
+)
 from synth_hf.steps.graphgen.modes import mode_names
 from synth_hf.text.chunking import check_separators
 
@@ -21,6 +28,7 @@ class InputConfig(ConfigBase):
     text_column: str = "text"
     split: str = "train"
     limit: int | None = Field(default=None, ge=1, description="Use only the first N documents.")
+    license: SourceLicense = Field(default=None, description=SOURCE_LICENSE_HELP)
 
 
 class ChunkingConfig(ConfigBase):

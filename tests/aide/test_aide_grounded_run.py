@@ -50,3 +50,4 @@ def test_grounded_run_keeps_only_supported_rows_with_their_evidence(tmp_path):
     assert summary["support_rate"]["overall"] == pytest.approx(support["supported"] / support["checked"])
     assert set(summary["support_rate"]) == {"overall", "attribute", "persona"}
     assert summary["documents"]["passages"] == 5
+    assert summary["documents"]["license"] is None  # not declared: the card says so (summary.documents_license)

@@ -272,7 +272,7 @@ def test_row_budget_limits_children_and_extraction(tmp_path):
 def test_bad_seed_input_is_reported(tmp_path):
     with pytest.raises(ValueError, match="asked for 3 seeds but inline rows has only 2 valid rows"):
         build_aide(_config(tmp_path, "few", seeds={"num_seeds": 3}))
-    with pytest.raises(ValueError, match=r"no column\(s\) \['response'\].*available columns"):
+    with pytest.raises(ValueError, match=r"no column 'response' \(seeds.answer_column\).*available columns"):
         build_aide(_config(tmp_path, "cols", seeds={"answer_column": "response"}))
     with pytest.raises(ValueError, match="no valid seed row"):
         build_aide(_config(tmp_path, "empty", seeds={"rows": [{"question": " ", "answer": "x"}]}))

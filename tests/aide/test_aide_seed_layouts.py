@@ -92,5 +92,16 @@ def test_answer_idx_column_alone_is_enough(tmp_path):
     )
     seeds, invalid = load_seeds(cfg)
     assert invalid == [] and seeds[0]["answer"] == "B"
-    with pytest.raises(ValueError, match=r"no column\(s\) \['answer'\]"):
+    with pytest.raises(ValueError, match=r"no column 'answer' \(seeds.answer_column\)"):
         load_seeds(SeedConfig(rows=[{"question": "Q?", "answer_idx": "B", "x": 1}], format="qa"))
+
+
+def test_missing_id_column_names_the_field_and_the_available_columns():
+    # the fresh-user review: a mistyped seeds.id_column must say which columns there are
+    rows = [{"question": "Q?", "answer": "A", "qid": "q1"}]
+    with pytest.raises(ValueError) as err:
+        load_seeds(SeedConfig(rows=rows, id_column="id"))
+    message = str(err.value)
+    assert "'id' (seeds.id_column)" in message
+    assert "available columns: ['question', 'answer', 'qid']" in message
+    assert "leave seeds.id_column out" in message

@@ -180,3 +180,28 @@ def test_publish_with_an_unknown_method_lists_the_valid_ones(tmp_path, capsys):
     assert not (run / "hub").exists()
     assert main(["publish", str(tmp_path / "missing"), "--method", "bogus"]) == 2  # the cheap check comes first
     assert "no known method" in _one_line_error(capsys)
+
+
+def test_publish_refuses_a_licence_that_is_no_hub_id(tmp_path, capsys):
+    # the fresh-user review: --license bogus was staged as the card's licence (the Hub shows none)
+    run = _run_dir(tmp_path)
+    assert main(["publish", str(run), "--method", "graphgen", "--license", "bogus", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("synth-hf: error: --license 'bogus' is not a Hub licence id") and err.count("\n") == 1
+    assert "repositories-licenses" in err and "'other'" in err
+    assert not (run / "hub").exists()  # refused before staging
+    assert main(["publish", str(run), "--method", "graphgen", "--license", "CC-BY-4.0", "--license", "other",
+                 "--dry-run"]) == 0  # fmt: skip
+    assert _card_head(run / "hub")[0]["license"] == "other"
+
+
+def test_publish_card_takes_the_documents_licence_or_says_it_is_unknown(tmp_path, capsys):
+    run = _run_dir(tmp_path, documents={"source": "docs/", "license": "cc-by-nc-4.0"})
+    assert main(["publish", str(run), "--method", "graphgen", "--license", "apache-2.0", "--dry-run"]) == 0
+    meta, card = _card_head(run / "hub")
+    assert meta["license"] == "cc-by-nc-4.0" and "was not declared" not in card
+    run = _run_dir(tmp_path / "b", documents={"source": "docs/", "license": None})
+    assert main(["publish", str(run), "--method", "graphgen", "--license", "apache-2.0", "--dry-run"]) == 0
+    meta, card = _card_head(run / "hub")
+    assert meta["license"] == "apache-2.0"
+    assert "licence of the source documents (docs/) was not declared" in " ".join(card.split())

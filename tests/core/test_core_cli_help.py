@@ -38,3 +38,20 @@ def test_help_is_complete(name, capsys, monkeypatch):
         assert _flat(action.help) in text
         for option in action.option_strings:
             assert option in text
+
+
+@pytest.mark.parametrize(("command", "shown"), [
+    ("graphgen", ["default outputs", "default graphgen", "default text"]),
+    ("aide", ["default outputs", "default aide"]),
+    ("publish", ["(default: Upload synthetic dataset (synth_hf))"]),
+    ("train", ["(default 0.0002)", "(default 8)"]),
+])  # fmt: skip
+def test_help_shows_defaults(command, shown, capsys, monkeypatch):
+    # the fresh-user review: options with a default must say it in --help
+    monkeypatch.setenv("COLUMNS", "60")
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = _flat(capsys.readouterr().out)
+    for piece in shown:
+        assert piece in text, f"{command} --help lacks {piece!r}"
+    assert "(default: None)" not in text and "(default: False)" not in text

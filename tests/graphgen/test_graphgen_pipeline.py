@@ -119,6 +119,7 @@ def test_summary_counts_calls_and_drops(result):
     assert stages["probe"]["llm_calls"] == stages["quiz"]["counters"]["statements"]
     assert stages[("format_graphgen")]["out"] == summary["final_rows"] == len(result.dataset)
     assert summary["synthesizer"] == "fake:fake-synth" and summary["mode_notes"] == {}
+    assert summary["documents"]["license"] is None  # not declared: the card says so (summary.documents_license)
     assert summary["calibration"]["n_statements"] == stages["quiz"]["counters"]["statements"]
     assert len(result.dropped) == sum(drops.values())
 

@@ -43,6 +43,39 @@ def test_train_dry_run_on_a_run_folder_needs_no_out(tmp_path, tiny_model, capsys
     assert "run folder" in err and "Traceback" not in err
 
 
+def test_train_dry_run_reports_the_data_read_and_which_sizing_wins(tmp_path, tiny_model, capsys):  # noqa: F811
+    # the fresh-user review: say what was read, and that --max-steps beats --epochs (as in transformers)
+    run = _run_dir(tmp_path)
+    argv = ["train", str(run), "--model", str(tiny_model), "--out", str(tmp_path / "a"), "--dry-run",
+            "--max-steps", "3", "--epochs", "5"]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"dataset {run}: 2 rows read (messages)" in out
+    assert "--max-steps 3 overrides --epochs 5" in out and "max_steps wins over num_train_epochs" in out
+    assert f"the adapter would be written to {tmp_path / 'a'}" in out
+
+
+def test_train_dry_run_names_the_unreadable_data_and_a_file_as_out(tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json{\n")
+    assert main(["train", str(bad), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    _one_line_error(err)
+    assert err.startswith(f"synth-hf: error: dataset {bad}:")
+    assert main(["train", str(_run_dir(tmp_path)), "--out", str(bad), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    _one_line_error(err)
+    assert f"--out {bad} is a file" in err
+
+
+def test_train_help_says_max_steps_wins_over_epochs(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "when given it wins over --epochs" in text and "unused when --max-steps is given" in text
+
+
 def test_train_without_dry_run_still_needs_out(tmp_path, capsys):
     assert main(["train", str(_run_dir(tmp_path))]) == 2
     err = capsys.readouterr().err

@@ -170,7 +170,8 @@ def test_train_lora_messages_writes_adapter_metrics_and_card(tiny_model: Path, t
     card = (out / "README.md").read_text()
     assert card.startswith("---\n") and "library_name: peft" in card
     assert "r=8, alpha=16" in card
-    assert "| training length | 2 steps (fixed), 2 optimizer steps run |" in card  # not "1.0 / 2"
+    assert "| training length | 2 steps (fixed), 2 optimizer steps run (1.0 epochs) |" in card  # not "1.0 / 2"
+    assert "| learning rate | 0.01 |" in card and "- 8 training rows (messages)" in card  # as trained
 
 
 def test_train_lora_push_to_hub_uploads_the_adapter_folder(

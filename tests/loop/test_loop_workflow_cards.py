@@ -25,6 +25,30 @@ def test_recipe_card_licences_come_from_the_summary_models(tmp_path) -> None:
     assert ctx["licenses"] == ["cc-by-4.0"]  # a fake engine runs no model: no model licence
 
 
+def test_documents_licence_reaches_the_card_or_is_said_to_be_unknown(tmp_path) -> None:
+    # the fresh-user review: the corpus is an input of the data too; its licence was silently left out
+    loop = WorkflowConfig(method="graphgen", out_dir=tmp_path)
+    result = _result({"synthesizer": "fake"})
+    result.summary["documents"] = {"source": "my_docs/", "license": "cc-by-nc-4.0"}
+    ctx = card_context(result, loop, config={})
+    assert ctx["licenses"] == ["cc-by-nc-4.0"] and ctx["license_note"] == ""
+    result.summary["documents"] = {"source": "my_docs/", "license": None}
+    ctx = card_context(result, loop, config={})
+    assert ctx["licenses"] == [] and "source documents (my_docs/) was not declared" in ctx["license_note"]
+
+
+def test_documents_licence_must_be_a_hub_id() -> None:
+    import pytest
+
+    from synth_hf.pipelines.aide_config import DocumentsConfig
+    from synth_hf.pipelines.graphgen_config import InputConfig
+
+    assert InputConfig(source="d", license="CC-BY-4.0").license == "cc-by-4.0"
+    assert DocumentsConfig(source="d").license is None  # not declared by default
+    with pytest.raises(ValueError, match="'my licence' is not a Hub licence id"):
+        DocumentsConfig(source="d", license="my licence")
+
+
 def test_close_the_loop_writes_the_evaluation_into_the_adapter_card(tmp_path, monkeypatch) -> None:
     import json
 
@@ -61,6 +85,7 @@ def test_close_the_loop_writes_the_evaluation_into_the_adapter_card(tmp_path, mo
     loop = WorkflowConfig(method="graphgen", out_dir=tmp_path / "out", eval_sets={"mcq": str(mcq), "statements": None})
     close_the_loop(result, loop, config={})
     card = (tmp_path / "out" / "adapter" / "README.md").read_text()
-    assert "## Evaluation" in card and f"on mcq `{mcq}`" in card
+    assert "## Evaluation" in card and "on mcq `mcq.jsonl`" in card and str(tmp_path) not in card  # no local path
+    assert "- dataset: `hub`" in card  # the staged data, relative to the run folder
     assert (tmp_path / "out" / "eval" / "comparison.md").read_text() in card
     assert "license: gemma" in card and "base_model: google/gemma-3-270m" in card

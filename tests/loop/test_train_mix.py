@@ -84,6 +84,8 @@ def test_train_on_raw_text_alone_and_mixed(tiny_model: Path, tmp_path: Path) -> 
     assert metrics["n_examples"] == 6 and mixed.global_step == 2
     assert metrics["raw_text_mix"]["chat_rows"] == 4 and metrics["assistant_only_loss"] is True
     assert "raw text (2 passages" in (out / "README.md").read_text()
+    assert metrics["n_rows"] == 4  # the data rows alone: the card does not count the passages as rows
+    assert "- 4 training rows (messages); 2 raw-text passages" in (out / "README.md").read_text()
 
 
 def test_raw_text_needs_something_to_train_on_and_a_messages_dataset(tmp_path: Path) -> None:

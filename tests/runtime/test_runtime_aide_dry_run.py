@@ -112,3 +112,29 @@ def test_dry_run_stdout_is_only_json_when_a_document_is_skipped(tmp_path, capsys
     report = json.loads(captured.out)  # a skip notice on stdout would break `| python -m json.tool`
     assert report["documents"]["skipped_files"][0]["path"] == str(docs / "binary.txt")
     assert f"[aide] documents: skipped {docs / 'binary.txt'}: " in captured.err
+
+
+def test_dry_run_reports_a_bad_persona_source(tmp_path, capsys):
+    # the fresh-user review: a missing persona file or a malformed Hub id failed only mid-run
+    for source, said in [(str(tmp_path / "missing.jsonl"), "no such file or directory"),
+                         ("not a hub id", "neither a local file nor a valid Hub dataset id")]:  # fmt: skip
+        config = _config(tmp_path)
+        config["personas"] = config["personas"] | {"source": source}
+        assert main(["aide", "--config", _write(tmp_path, config), "--dry-run"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("synth-hf: error: personas.source") and said in err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_dry_run_reads_a_local_persona_table_and_names_a_well_formed_hub_id(tmp_path, capsys):
+    pool = tmp_path / "pool.jsonl"
+    pool.write_text('{"persona": "a night-shift nurse"}\n{"persona": "a field geologist"}\n')
+    config = _config(tmp_path)
+    config["personas"] = config["personas"] | {"source": str(pool)}
+    assert main(["aide", "--config", _write(tmp_path, config), "--dry-run"]) == 0
+    assert json.loads(capsys.readouterr().out)["persona_pool"]["size"] == 2
+    config["personas"] = config["personas"] | {"source": "some-org/personas"}
+    assert main(["aide", "--config", _write(tmp_path, config), "--dry-run"]) == 0
+    assert "not downloaded" in json.loads(capsys.readouterr().out)["persona_pool"]["note"]
+    assert not (tmp_path / "out").exists()

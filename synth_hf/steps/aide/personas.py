@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -115,6 +116,47 @@ def load_persona_pool(
         raise ValueError(f"persona dataset {source!r}: column {text_column!r} has no non-empty text")
     found_license = license or (getattr(table.info, "license", None) or None)
     return PersonaPool(texts, source, found_license, text_column, stats)
+
+
+POOL_SOURCES = "'builtin', a local persona table, a Hub dataset id, or null (personas generated from the seeds)"
+
+
+def check_pool_source(source: str) -> str:
+    """What `personas.source` names without downloading anything: 'builtin', 'local' (a file or folder
+    that exists) or 'hub' (a well-formed Hub dataset id). Lets `--dry-run` report a missing path or a
+    malformed id instead of the run failing mid-way. Raises FileNotFoundError / ValueError, one line."""
+    if source == BUILTIN:
+        return "builtin"
+    if Path(source).expanduser().exists():
+        return "local"
+    from synth_hf.io.readers import _looks_like_path
+
+    if _looks_like_path(source):
+        raise FileNotFoundError(f"personas.source {source!r}: no such file or directory; give {POOL_SOURCES}")
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    try:
+        validate_repo_id(source)
+    except HFValidationError as err:
+        reason = " ".join(str(err).split())
+        raise ValueError(f"personas.source {source!r} is neither a local file nor a valid Hub dataset id "
+                         f"({reason}); give {POOL_SOURCES}") from None  # fmt: skip
+    return "hub"
+
+
+def pool_for_run(p: Any, kind: str | None, dry_run: bool, pool_path: str) -> dict:
+    """The persona pool of a run per `p` (a PersonaConfig; `kind` from `check_pool_source`, None = generate
+    from the seeds): saved to `pool_path`, and its metadata for the summary returned. A dry run saves
+    nothing: it reads a local table (its text column checked) and leaves a Hub pool undownloaded."""
+    if kind is None:
+        return {"source": "generated-from-seeds", "license": "same as the generated data"}
+    if dry_run and kind != "local":
+        return {"source": p.source} | ({"note": "Hub id well-formed; not downloaded in a dry run"} if kind == "hub" else {})
+    pool = load_persona_pool(p.source, split=p.split, text_column=p.text_column, limit=p.limit, license=p.license)
+    if not dry_run:
+        save_pool(pool, pool_path)
+    return pool.metadata()
 
 
 def save_pool(pool: PersonaPool, path: str | Path) -> Path:

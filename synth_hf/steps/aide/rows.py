@@ -79,17 +79,22 @@ def _text(value: Any) -> str:
 
 def check_columns(columns: list[str], fmt: str, cfg: Any) -> None:
     """Missing columns are a configuration error: fail before anything runs."""
-    needed = [cfg.question_column]
+    # column -> the seeds field that names it, so the error says which setting to change
+    needed = {cfg.question_column: "question_column"}
     if fmt != "mcq" or not set(INDEX_FIELDS) & set(columns):  # MCQ: an answer_idx column will do
-        needed.append(cfg.answer_column)
+        needed.setdefault(cfg.answer_column, "answer_column")
     if fmt == "mcq":
-        needed.append(cfg.options_column)
-    needed += [c for c in (cfg.context_column, cfg.id_column) if c]
-    missing = [c for c in needed if c not in columns]
+        needed.setdefault(cfg.options_column, "options_column")
+    for field in ("context_column", "id_column"):
+        if getattr(cfg, field, None):
+            needed.setdefault(getattr(cfg, field), field)
+    missing = {c: field for c, field in needed.items() if c not in columns}
     if missing:
+        named = ", ".join(f"{c!r} (seeds.{field})" for c, field in missing.items())
+        id_hint = " (or leave seeds.id_column out: the seeds are then numbered)" if "id_column" in missing.values() else ""
         raise ValueError(
-            f"seed data has no column(s) {missing} for format '{fmt}'; available columns: {columns}. "
-            "Map them with seeds.question_column / answer_column / options_column."
+            f"seed data has no column {named} for format '{fmt}'; available columns: {columns}. "
+            f"Set {' / '.join('seeds.' + f for f in missing.values())} to one of them{id_hint}."
         )
 
 
