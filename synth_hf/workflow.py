@@ -90,9 +90,12 @@ def run_recipe(main: Callable[[list[str] | None], int], argv: list[str] | None =
     `-v` / `--verbose` in `argv` its traceback comes first. Ctrl-C returns 130.
     Anything else is a bug and propagates with its traceback."""
     from synth_hf.cli import USER_ERRORS
+    from synth_hf.runtime.logs import configure_process, set_verbose
 
     argv = list(sys.argv[1:] if argv is None else argv)
     verbose = any(a in ("-v", "--verbose") for a in argv)
+    set_verbose(verbose)
+    configure_process()  # library progress bars and chatter off unless verbose, as for the CLI
     try:
         return int(main(argv) or 0)
     except USER_ERRORS as err:

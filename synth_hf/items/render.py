@@ -74,10 +74,25 @@ def true_false_answer(label: bool, evidence: Sequence[str] = ()) -> str:
     return _with_evidence("True" if label else "False", evidence)
 
 
+# sentence openers that are no name: lowercased after a lead-in ("First, the disease ...")
+_COMMON_OPENERS = {"the", "an", "this", "these", "that", "those", "its", "it", "each", "every", "in",
+                   "on", "at", "after", "before", "during", "some", "most", "many", "all", "both"}  # fmt: skip
+
+
+def after_lead(sentence: str) -> str:
+    """`sentence` continued after a lead-in and a comma: its first word lowercased when it is a common
+    opener ("The spores ..." -> "the spores ..."); a name ("Kelmar fever ...") keeps its capital."""
+    first = sentence.partition(" ")[0]
+    # "A" is left alone: "A drug ..." and a label ("A is B") cannot be told apart here
+    if first.casefold() in _COMMON_OPENERS and first[:1].isupper() and first[1:].islower() and first[1:]:
+        return first.casefold() + sentence[len(first) :]
+    return sentence
+
+
 def cot_answer(steps: Sequence[str], answer: str) -> str:
     """Each step in order ('First, ...', 'Then, ...'), then 'So the answer is <answer>.'."""
     leads = ["First,", *["Then,"] * max(0, len(steps) - 1)]
-    chain = " ".join(f"{lead} {closed_sentence(step)}" for lead, step in zip(leads, steps))
+    chain = " ".join(f"{lead} {after_lead(closed_sentence(step))}" for lead, step in zip(leads, steps))
     return f"{chain} So the answer is {answer}.".strip()
 
 

@@ -121,6 +121,7 @@ def _quiet_environment() -> None:
     if is_quiet():
         os.environ.setdefault("VLLM_CONFIGURE_LOGGING", "0")  # its records then reach our handlers
         os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # transformers' bars follow the hub's
         os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
         # a stopped run's step workers leave semaphores that multiprocessing's tracker frees, and warns of
         filters = [f for f in os.environ.get("PYTHONWARNINGS", "").split(",") if f]

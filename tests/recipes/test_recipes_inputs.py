@@ -77,3 +77,30 @@ def test_aide_recipe_checks_its_documents_before_the_server(tmp_path, capsys, no
     err = capsys.readouterr().err.strip()
     assert err.startswith("aide_medqa: error: empty corpus: no readable file") and str(binary) in err
     assert not out.exists()
+
+
+def test_run_recipe_turns_library_progress_bars_off(monkeypatch):
+    """A recipe or benchmark run through run_recipe is as quiet as the CLI: no datasets / hub /
+    transformers progress bars (TRL's dataset maps and 'Loading weights' leaked into benchmark logs)."""
+    import datasets
+    import huggingface_hub
+
+    from synth_hf.runtime.logs import LEVEL_ENV
+
+    monkeypatch.delenv(LEVEL_ENV, raising=False)
+    before = datasets.is_progress_bar_enabled(), huggingface_hub.utils.are_progress_bars_disabled()
+    datasets.enable_progress_bars()
+    huggingface_hub.utils.enable_progress_bars()
+    seen = {}
+
+    def main(argv):
+        seen["datasets"] = datasets.is_progress_bar_enabled()
+        seen["hub"] = huggingface_hub.utils.are_progress_bars_disabled()
+        return 0
+
+    try:
+        assert run_recipe(main, [], prog="recipe") == 0
+        assert seen == {"datasets": False, "hub": True}
+    finally:  # as other tests found them
+        datasets.enable_progress_bars() if before[0] else datasets.disable_progress_bars()
+        huggingface_hub.utils.disable_progress_bars() if before[1] else huggingface_hub.utils.enable_progress_bars()

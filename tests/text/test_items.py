@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from synth_hf.items import (
+    after_lead,
     assistant_turn,
     cot_answer,
     mcq_answer,
@@ -38,6 +39,11 @@ def test_answers_come_first_then_the_evidence():
     assert true_false_question(S1) == f"True or false: {S1}"
     assert true_false_answer(True) == "True." and true_false_answer(False, [S1]) == f"False. {S1}"
     assert cot_answer(["A is B.", "B is C."], "C") == "First, A is B. Then, B is C. So the answer is C."
+    # a common opener is lowercased after the lead-in; a name keeps its capital
+    assert cot_answer(["Kelmar fever is caused by Ostravirus.", "The spores of Ostravirus glow."], "glow") == (
+        "First, Kelmar fever is caused by Ostravirus. Then, the spores of Ostravirus glow. So the answer is glow.")
+    assert after_lead("An agent is it.") == "an agent is it." and after_lead("The DNA") == "the DNA"
+    assert after_lead("THE END") == "THE END" and after_lead("Its spores") == "its spores"
 
 
 def test_aide_turns_use_the_same_rendering():

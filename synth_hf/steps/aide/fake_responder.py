@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 
-from synth_hf.items import LETTERS
+from synth_hf.items import LETTERS, after_lead
 
 _GEN_RE = re.compile(r"\bgen(\d+)\b")
 _ITEM_RE = re.compile(r"^(?:Question|Statement|question|statement): (.*)$", re.MULTILINE)
@@ -98,7 +98,7 @@ def respond(prompt: str, index: int) -> str:
         tail = prompt.rsplit("###", 1)[-1]
         fact = re.findall(r"^Fact: (.*)$", tail, re.MULTILINE)[-1].rstrip(".")
         answer = re.findall(r"^Answer: (.*)$", tail, re.MULTILINE)[-1]
-        return f" According to the documents, {fact.replace(answer, 'what', 1)}?"
+        return f" According to the documents, {after_lead(fact.replace(answer, 'what', 1))}?"
     if what in ("persona_synthesis", "operation_synthesis"):
         fmt = prompt_format(prompt)
         question = child_text(prompt)
