@@ -244,17 +244,15 @@ def require_base_model(reference: str | None) -> None:
 
 def require_endpoints(config: Any, roles: tuple[str, ...]) -> None:
     """Fail before any server starts or folder is made when a role's OpenAI-compatible endpoint does not
-    answer (`OpenAIEngine.preflight`). Roles not set, or on other engines, are left to the run's checks.
-    Raises ValueError with one line naming the role."""
+    answer: the run's own engine checks (`build_engines`, `OpenAIEngine.preflight`) on the openai roles
+    alone, earlier. Roles not set, or on other engines, are left to the run's checks.
+    Raises ValueError with one line naming the role (`synthesizer engine openai:m: ...`)."""
     from synth_hf.config import EngineConfig
+    from synth_hf.pipelines.engines import build_engines
 
-    for role in roles:
-        spec = getattr(config, role, None)
-        if isinstance(spec, EngineConfig) and spec.engine == "openai":
-            try:
-                spec.build().preflight()
-            except ValueError as err:
-                raise ValueError(f"{role} (openai:{spec.model or '?'}): {err}") from None
+    endpoints = {role: spec for role in roles
+                 if isinstance(spec := getattr(config, role, None), EngineConfig) and spec.engine == "openai"}  # fmt: skip
+    build_engines(endpoints)
 
 
 def _cached_login() -> bool:

@@ -66,7 +66,8 @@ def build_engines(roles: dict[str, EngineConfig | str]) -> RunEngines:
                 engines[role].preflight()
             except ValueError as err:
                 named = f"{spec.engine}:{spec.model}" if spec.model else spec.engine
-                raise ValueError(f"{role} engine {named}: {_problems(err)}") from err
+                who = role if role.endswith("engine") else f"{role} engine"  # AIDE's roles: engine, grader_engine
+                raise ValueError(f"{who} {named}: {_problems(err)}") from err
             labels[role] = engine_label(spec, engines[role])
     for role, spec in roles.items():
         if isinstance(spec, str):

@@ -178,9 +178,9 @@ def test_recipes_check_a_remote_endpoint_before_starting_a_server_or_making_out(
 
     monkeypatch.setattr(shared, "shared_embedded_server", never)
     dead = "http://127.0.0.1:9/v1"
-    with pytest.raises(ValueError, match=r"^synthesizer \(openai:m\): nothing answers at http://127.0.0.1:9/v1"):
+    with pytest.raises(ValueError, match=r"^synthesizer engine openai:m: nothing answers at http://127.0.0.1:9/v1"):
         graphgen_medqa.main(["--out", str(tmp_path / "g"), "--synthesizer", "openai:m", "--openai-base-url", dead])
-    with pytest.raises(ValueError, match=r"^engine \(openai:m\): nothing answers at "):
+    with pytest.raises(ValueError, match=r"^engine openai:m: nothing answers at "):
         aide_medqa.main(["--out", str(tmp_path / "a"), "--engine", "openai:m", "--set", f"engine.options.base_url={dead}"])
     assert not (tmp_path / "g").exists() and not (tmp_path / "a").exists()  # nothing left behind
 
