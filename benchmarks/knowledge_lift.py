@@ -48,8 +48,19 @@ ARMS = ("base", "raw", "data", "seeds", "evol", "aide")
 SEEDED_ARMS = ("seeds", "evol", "aide")
 
 
+class _DefaultsShown(argparse.HelpFormatter):
+    """Help that shows a value default (not None / off switches, nor one the text already names)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in text:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                formatter_class=_DefaultsShown)
     p.add_argument(
         "--model", default=None, help="base model folder or Hub id (default: embedded Gemma-3-270M)"
     )
@@ -60,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run GraphGen on the corpus first (embedded model on a local vLLM server) and use its rows as --data",
     )
-    p.add_argument("--graphgen-config", default=str(ROOT / "recipes" / "configs" / "graphgen_medqa.yaml"))
+    p.add_argument("--graphgen-config", default=str(ROOT / "recipes" / "configs" / "graphgen_medqa.yaml"),
+                   help="GraphGen config for --run-graphgen (default: recipes/configs/graphgen_medqa.yaml)")
     p.add_argument("--arms", default="base,raw,data", help=f"comma list of {', '.join(ARMS)}")
     p.add_argument("--held-out-seeds", type=int, default=0, help="N MCQs as AIDE seeds; score on the rest")
     p.add_argument(
@@ -73,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="score a saved LoRA adapter for ARM instead of training it (repeatable), e.g. to re-score "
         "earlier runs on another question set",
     )  # fmt: skip
-    p.add_argument("--aide-config", default=str(ROOT / "recipes" / "configs" / "aide_knowledge_lift.yaml"))
+    p.add_argument("--aide-config", default=str(ROOT / "recipes" / "configs" / "aide_knowledge_lift.yaml"),
+                   help="AIDE config of the aide / evol arms (default: recipes/configs/aide_knowledge_lift.yaml)")
     p.add_argument(
         "--aide-engine",
         choices=["vllm-server", "transformers", "fake"],
@@ -82,22 +95,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--aide-data", help="dataset folder of a finished AIDE run (skips generating it)")
     p.add_argument("--evol-data", help="dataset folder of a finished evol run (skips generating it)")
-    p.add_argument("--raw-unit", choices=["document", "sentence"], default="document")
+    p.add_argument("--raw-unit", choices=["document", "sentence"], default="document",
+                   help="one raw-text row per document or per sentence")
     p.add_argument("--steps", type=int, help="optimizer steps per trained arm (default: from --epochs)")
     p.add_argument("--epochs", type=float, default=8, help="passes over the raw-text rows that size --steps")
-    p.add_argument("--batch-size", type=int, default=4)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--lora-r", type=int, default=16)
-    p.add_argument("--lora-alpha", type=int, default=32)
-    p.add_argument("--max-length", type=int, default=512)
-    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--batch-size", type=int, default=4, help="LoRA batch size")
+    p.add_argument("--lr", type=float, default=1e-3, help="LoRA learning rate")
+    p.add_argument("--lora-r", type=int, default=16, help="LoRA rank")
+    p.add_argument("--lora-alpha", type=int, default=32, help="LoRA alpha")
+    p.add_argument("--max-length", type=int, default=512, help="tokens per training row")
+    p.add_argument("--seed", type=int, default=42, help="training seed (see --train-seeds)")
     p.add_argument(
         "--train-seeds", metavar="S1,S2,...",
         help="train and score every trained arm once per seed and pool them (mean, spread, majority "
         "per question); default: --seed alone",
     )  # fmt: skip
-    p.add_argument("--eval-batch-size", type=int, default=16)
-    p.add_argument("--out", default="outputs/knowledge_lift")
+    p.add_argument("--eval-batch-size", type=int, default=16, help="MCQs scored per batch")
+    p.add_argument("--out", default="outputs/knowledge_lift", help="output folder (summary.json, adapters)")
     return p
 
 
@@ -107,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.lift_generate import run_aide_arms, run_graphgen_on_corpus
     from synth_hf.data.knowledge_lift import load_documents, load_gold_facts, load_mcq, load_mcq_extra
     from synth_hf.evaluation.knowledge_lift import (
+        accuracy_by_coverage,
         data_figures,
         fact_overlap,
         lift_table,
@@ -137,14 +152,13 @@ def main(argv: list[str] | None = None) -> int:
         if not (Path(folder) / "adapter_config.json").exists():
             raise SystemExit(f"--adapter {spec!r}: {folder} holds no adapter_config.json")
         saved[arm] = folder
+    spec = str(args.seed) if args.train_seeds is None else args.train_seeds
     try:
-        train_seeds = [int(x) for x in (args.train_seeds or str(args.seed)).split(",") if x.strip()]
+        train_seeds = [int(x) for x in spec.split(",")]
     except ValueError:
-        raise SystemExit(
-            f"--train-seeds {args.train_seeds!r}: expected integers separated by commas"
-        ) from None
-    if not train_seeds or len(set(train_seeds)) != len(train_seeds):
-        raise SystemExit(f"--train-seeds {args.train_seeds!r}: expected distinct integers")
+        raise SystemExit(f"--train-seeds {spec!r}: expected integers separated by commas, e.g. 42,43,44") from None
+    if len(set(train_seeds)) != len(train_seeds) or not all(0 <= x < 2**32 for x in train_seeds):
+        raise SystemExit(f"--train-seeds {spec!r}: expected distinct integers from 0 to 2**32 - 1")
     if set(arms) & set(SEEDED_ARMS) and not args.held_out_seeds:
         raise SystemExit(
             f"arms {', '.join(SEEDED_ARMS)} need --held-out-seeds N (the seeds and the held-out split)"
@@ -318,6 +332,14 @@ def main(argv: list[str] | None = None) -> int:
             per_seed[arm] = runs
         (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")  # partial
     scored_arms = {k: v for k, v in summary["arms"].items() if "by_type" in v}
+    # which questions each arm's data state, and how it and base score on those and on the rest
+    figures_of = {"raw": summary["raw_text"], "data": summary.get("data"), **summary.get("generated", {})}
+    for arm, figures in figures_of.items():
+        ids = (figures or {}).pop("covered_fact_ids", None)
+        if ids is not None and arm in scored_arms:
+            scored_arms[arm]["by_coverage"] = accuracy_by_coverage(scored_arms[arm], scored, ids)
+            if "base" in scored_arms:
+                scored_arms[arm]["base_by_coverage"] = accuracy_by_coverage(scored_arms["base"], scored, ids)
     if "base" in scored_arms:
         summary["lift_points"] = lift_table(scored_arms)
     # which questions each arm gets that raw text / base does not, and a sign-test p per type

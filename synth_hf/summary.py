@@ -56,18 +56,27 @@ def persona_license(summary: dict) -> str | None:
     return pool["license"] if pool.get("license") and pool["license"] != "unknown" else None
 
 
+PACKAGE_LICENSE = "apache-2.0"  # pyproject's: the corpora shipped inside synth_hf are the project's own
+
+
 def documents_license(summary: dict) -> tuple[str | None, str]:
     """(licence, note) of the source documents a run read (GraphGen's corpus, AIDE's `documents`), as
-    its summary records them: the declared licence and "", or None and the card's sentence saying it
-    was not declared. (None, "") for a run without documents or a summary from before they were kept."""
+    its summary records them: the declared licence and ""; for a corpus shipped inside synth_hf, the
+    package's licence and ""; else "unknown" (ranked as restrictive: the card's licence becomes
+    `other`) and the card's sentence saying it was not declared. (None, "") for a run without
+    documents or a summary from before they were kept."""
     docs = summary.get("documents") or {}
     if not docs:
         return None, ""
     if docs.get("license"):
         return str(docs["license"]), ""
-    return None, (f"The licence of the source documents ({docs.get('source', '?')}) was not declared "
-                  "(input.license for GraphGen, documents.license for AIDE), so it is unknown and not part "
-                  "of the licence above: check their terms before reusing this dataset.")  # fmt: skip
+    source = str(docs.get("source") or "")
+    package = Path(__file__).resolve().parent
+    if source and Path(source).resolve().is_relative_to(package):
+        return PACKAGE_LICENSE, ""
+    return "unknown", (f"The licence of the source documents ({source or '?'}) was not declared "
+                       "(input.license for GraphGen, documents.license for AIDE), so the licence above is "
+                       "`other`: check their terms before reusing this dataset.")  # fmt: skip
 
 
 def card_licenses(summary: dict, given: Iterable[str] = ()) -> list[str]:

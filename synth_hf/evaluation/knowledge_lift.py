@@ -88,6 +88,7 @@ def data_figures(rows: Sequence[dict], facts: Sequence[dict], mcq: Sequence[dict
     articles and "Dr." ignored) in at least one row's text. support_rate: mean of a boolean
     `supported` column when the dataset has one (the pipeline's own support check), else None.
     mcq_leaks: rows that contain an MCQ question verbatim (the questions must stay unseen).
+    covered_fact_ids: those facts' ids; questions_covered: MCQs all of whose `fact_ids` are covered.
     """
     texts = [_norm(_row_text(r)) for r in rows]
     covered = [
@@ -102,10 +103,27 @@ def data_figures(rows: Sequence[dict], facts: Sequence[dict], mcq: Sequence[dict
         "rows": len(rows),
         "fact_coverage": len(covered) / len(facts) if facts else None,
         "facts_covered": len(covered),
+        "covered_fact_ids": covered,
+        "questions_covered": sum(bool(q.get("fact_ids")) and set(q["fact_ids"]) <= set(covered) for q in mcq),
         "support_rate": sum(flags) / len(flags) if flags else None,
         "support_rate_source": "column 'supported'" if flags else "no 'supported' column in the data",
         "mcq_leaks": leaks,
     }
+
+
+def accuracy_by_coverage(arm: dict[str, Any], mcq: Sequence[dict], covered: Iterable[str]) -> dict[str, Any]:
+    """An arm's accuracy per token on the MCQs whose facts a training set covers (all their `fact_ids`
+    in `covered`) and on the rest: {"covered": {"n", "accuracy"}, "uncovered": {...}}; accuracy None
+    for an empty group. Reads `correct_share` (pooled over training seeds) else `correct`. Training
+    moves the covered questions; a shift on the rest is interference."""
+    right = arm.get("correct_share") or {q: float(v) for q, v in arm["correct"].items()}
+    have = set(covered)
+    groups: dict[str, list[float]] = {"covered": [], "uncovered": []}
+    for q in mcq:
+        if str(q["id"]) in right:
+            key = "covered" if q.get("fact_ids") and set(q["fact_ids"]) <= have else "uncovered"
+            groups[key].append(right[str(q["id"])])
+    return {k: {"n": len(v), "accuracy": round(sum(v) / len(v), 4) if v else None} for k, v in groups.items()}
 
 
 def lift_table(arms: dict[str, dict[str, Any]], baseline: str = "base") -> dict[str, dict[str, float]]:

@@ -75,7 +75,7 @@ def true_false_answer(label: bool, evidence: Sequence[str] = ()) -> str:
 
 
 # sentence openers that are no name: lowercased after a lead-in ("First, the disease ...")
-_COMMON_OPENERS = {"the", "an", "this", "these", "that", "those", "its", "it", "each", "every", "in",
+_COMMON_OPENERS = {"the", "an", "they", "there", "when", "if", "then", "so", "our", "their", "his", "her", "this", "these", "that", "those", "its", "it", "each", "every", "in",
                    "on", "at", "after", "before", "during", "some", "most", "many", "all", "both"}  # fmt: skip
 
 
@@ -89,10 +89,23 @@ def after_lead(sentence: str) -> str:
     return sentence
 
 
+def _without_lead(step: str) -> str:
+    """A step that already opens with a lead-in ("First, ...") loses it: the chain adds its own."""
+    for lead in ("First, ", "Then, ", "Next, ", "Finally, ", "So "):
+        if step.startswith(lead) and len(step) > len(lead):
+            return step[len(lead)].upper() + step[len(lead) + 1 :]
+    return step
+
+
 def cot_answer(steps: Sequence[str], answer: str) -> str:
-    """Each step in order ('First, ...', 'Then, ...'), then 'So the answer is <answer>.'."""
+    """Each step in order ('First, ...', 'Then, ...'), then 'So the answer is <answer>.' ('' answer:
+    the steps alone)."""
     leads = ["First,", *["Then,"] * max(0, len(steps) - 1)]
-    chain = " ".join(f"{lead} {after_lead(closed_sentence(step))}" for lead, step in zip(leads, steps))
+    chain = " ".join(f"{lead} {after_lead(closed_sentence(_without_lead(step.strip())))}"
+                     for lead, step in zip(leads, steps))  # fmt: skip
+    answer = answer.strip().rstrip(".").strip()
+    if not answer:
+        return chain
     return f"{chain} So the answer is {answer}.".strip()
 
 

@@ -194,7 +194,8 @@ class PersonaConfig(ConfigBase):
     split: str = "train"
     text_column: str = "persona"
     limit: int | None = Field(default=2000, ge=1, description="Pool rows kept (first N; builtin: its size).")
-    license: str | None = Field(default=None, description="Licence of the pool, carried to the card.")
+    license: SourceLicense = Field(default=None, description="Licence of the pool (a Hub licence id), carried "
+                                   "to the card.")
     per_seed: int = Field(default=4, ge=1, description="Personas generated per seed when source is None.")
     embedder: str | None = None  # None = the embedded all-MiniLM-L6-v2
     cache_dir: str | None = None  # None = <synth_hf cache>/persona_embeddings

@@ -309,6 +309,10 @@ def wh_question(sentence: str, answer: str) -> str | None:
     head, tail = sentence[: m.start()], sentence[m.end() :].rstrip().rstrip(".!;:")
     if wh == "who" and head.rstrip().casefold().endswith((" by", " with", " to", " from")):
         wh = "whom"
+    title = _TITLE.search(head)
+    if wh == "what" and title and answer[:1].isupper():  # "Dr. <name>": a person, the title goes
+        head = head[: title.start()]
+        wh = "whom" if head.rstrip().casefold().endswith((" by", " with", " to", " from")) else "who"
     if wh == "what":  # "the town of <name>" asks "which town"; "at the <gap>" drops the "the"
         head, wh = _which_noun(head, answer[:1].isupper())
     if not head.strip():
@@ -316,6 +320,11 @@ def wh_question(sentence: str, answer: str) -> str | None:
     return f"{head}{wh}{tail}?"
 
 
+_TITLE = re.compile(r"(?:^|(?<=\s))(?:Dr|Prof|Mr|Mrs|Ms)\.?\s+$")  # a person's title right before the gap
+# -er / -or words that are no kind of person or thing ("the newer Ostrafen", "the former Chancellor")
+_NOT_KINDS = {"newer", "older", "elder", "former", "latter", "lower", "upper", "other", "inner", "outer",
+              "younger", "greater", "larger", "smaller", "earlier", "later", "further", "major", "minor",
+              "prior", "junior", "senior", "superior", "inferior", "interior", "exterior", "bigger", "higher"}  # fmt: skip
 _KIND_OF = re.compile(r"\bthe\s+([a-z]+)\s+of\s+$")  # "in the town of <name>"
 _KIND_BEFORE = re.compile(r"\bthe\s+([a-z]+)\s+$")  # "named after the miller <name>"
 _NAMED_BY_OF = FAMILIES["place"] - {"capital"}  # "the capital of X" names the country, not the capital
@@ -333,10 +342,12 @@ def _which_noun(head: str, name: bool) -> tuple[str, str]:
     if before:
         noun = before.group(1)
         kinds = set().union(*FAMILIES.values())
-        if noun in kinds or (len(noun) > 4 and noun.endswith(("er", "or", "ist", "ian"))):
+        agent = noun.endswith(("er", "or", "ist", "ian")) and noun not in _NOT_KINDS
+        if noun in kinds or (len(noun) > 4 and agent):
             return head[: before.start()], f"which {noun}"
-    if head.endswith(" the "):  # "worked at the what?" reads as a gap, not a question
-        return head[:-4], "what"
+    for article in (" the ", " a ", " an "):  # "worked at the what?" reads as a gap, not a question
+        if head.endswith(article):
+            return head[: -len(article) + 1], "what"
     return head, "what"
 
 

@@ -47,6 +47,13 @@ def test_templates_cover_a_fact_without_the_llm():
         "Pyrenella gorvi is named after which miller?")
     assert af.wh_question("Dr. Ilsa Brandtmoor worked at the Harnveld Institute.", "Harnveld Institute") == (
         "Dr. Ilsa Brandtmoor worked at what?")
+    # the review: a title before the gap asked "Dr. what"; a comparative is no kind ("which newer")
+    assert af.wh_question("Dr. Ilsa Brandtmoor was the first scientist to isolate Ostravirus.", "Ilsa Brandtmoor") == (
+        "Who was the first scientist to isolate Ostravirus?")
+    assert af.wh_question("Fendoralin was developed by Dr. Teodor Vasko.", "Teodor Vasko") == (
+        "Fendoralin was developed by whom?")
+    assert af.wh_question("It was replaced by the newer Ostrafen.", "Ostrafen") == "It was replaced by the newer what?"
+    assert af.wh_question("Kelmar is an herb found in moss.", "herb") == "Kelmar is what found in moss?"
     # "the capital of X" names the country; a part ("the bark of") is not a kind; lowercase answers keep "what"
     assert af.wh_question("Oskeval is the capital of Merunia.", "Merunia") == "Oskeval is the capital of what?"
     assert af.wh_question("Brevimast is made from the bark of the ash tree.", "the ash tree") == (

@@ -16,7 +16,13 @@ from synth_hf.data.knowledge_lift import (
     load_mcq_extra,
     load_questions,
 )
-from synth_hf.evaluation.knowledge_lift import accuracy_by_type, data_figures, lift_table, raw_text_units
+from synth_hf.evaluation.knowledge_lift import (
+    accuracy_by_coverage,
+    accuracy_by_type,
+    data_figures,
+    lift_table,
+    raw_text_units,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = [{"id": "a1", "type": "atomic"}, {"id": "a2", "type": "atomic"}, {"id": "m1", "type": "multi_hop"}]
@@ -40,6 +46,16 @@ def test_lift_table_in_points() -> None:
     arm = lambda m, s: {"by_type": {"overall": {"accuracy_mean": m, "accuracy_sum": s}}}
     table = lift_table({"base": arm(0.3, 0.25), "raw": arm(0.55, 0.2)})
     assert table == {"raw": {"overall_accuracy_mean": 25.0, "overall_accuracy_sum": -5.0}}
+
+
+def test_accuracy_by_coverage_splits_on_the_facts_the_data_state() -> None:
+    mcq = [{"id": "q1", "fact_ids": ["f1"]}, {"id": "q2", "fact_ids": ["f1", "f2"]}, {"id": "q3", "fact_ids": ["f3"]}]
+    arm = {"correct": {"q1": True, "q2": False, "q3": True}}
+    assert accuracy_by_coverage(arm, mcq, ["f1"]) == {  # q2 needs f2 too
+        "covered": {"n": 1, "accuracy": 1.0}, "uncovered": {"n": 2, "accuracy": 0.5}}
+    pooled = {"correct": {"q1": True}, "correct_share": {"q1": 2 / 3, "q2": 0.0, "q3": 1.0}}
+    assert accuracy_by_coverage(pooled, mcq, ["f1", "f2"])["covered"] == {"n": 2, "accuracy": 0.3333}
+    assert accuracy_by_coverage(arm, mcq, [])["covered"] == {"n": 0, "accuracy": None}
 
 
 def test_raw_text_units() -> None:
@@ -70,7 +86,9 @@ def test_data_figures_coverage_support_and_leaks() -> None:
     figures = data_figures(rows, facts, mcq)
     covered = {f["fact_id"] for f in facts if f["subject"] in ("Zorvatide", "Ostravirus")}
     # manufacturer, first_isolated_by, and "caused by" stated both ways (Kelmar fever / Ostravirus)
-    assert figures["facts_covered"] == 4
+    assert figures["facts_covered"] == 4 == len(figures["covered_fact_ids"])
+    stated = [q for q in mcq if set(q["fact_ids"]) <= set(figures["covered_fact_ids"])]
+    assert figures["questions_covered"] == len(stated) > 0
     assert len(covered) > 3  # the other facts about these subjects are not counted
     assert figures["support_rate"] == pytest.approx(2 / 3)
     assert figures["mcq_leaks"] == 1
@@ -136,7 +154,7 @@ def test_train_seeds_pool_each_trained_arm_and_pair_per_seed(tiny_model: Path, t
     out = tmp_path / "kl"
     base = ["--model", str(tiny_model), "--arms", "base,raw", "--questions", "core", "--steps", "1",
             "--batch-size", "2", "--max-length", "64", "--out", str(out)]  # fmt: skip
-    for bad in ("1,x", "3,3"):
+    for bad in ("1,x", "3,3", "", "1,,2", "-1"):  # each one line, before any work
         with pytest.raises(SystemExit, match="--train-seeds"):
             main([*base, "--train-seeds", bad])
     assert main([*base, "--train-seeds", "5,6"]) == 0
@@ -220,6 +238,12 @@ def test_benchmark_seeded_arms_score_only_held_out(tiny_model: Path, tmp_path: P
         assert gen[arm]["cost_per_supported_row"]["supported_rows"] == gen[arm]["rows"]  # every row checked
         assert summary["arms"][arm]["train_rows"] > 0
     assert set(summary["lift_points"]) == {"seeds", "evol", "aide"}
+    for arm in ("aide", "evol"):  # the held-out questions the data state, and the rest
+        split = summary["arms"][arm]["by_coverage"]
+        assert split["covered"]["n"] == gen[arm]["questions_covered"] > 0
+        assert split["covered"]["n"] + split["uncovered"]["n"] == summary["scored_mcq"]
+        assert summary["arms"][arm]["base_by_coverage"]["covered"]["n"] == split["covered"]["n"]
+    assert "covered_fact_ids" not in gen["aide"] and "by_coverage" not in summary["arms"]["seeds"]
     assert {"aide vs evol", "aide vs base", "seeds vs base"} <= set(summary["paired"])
 
 

@@ -157,3 +157,11 @@ def test_train_into_an_existing_file_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     _one_line_error(err)
     assert "notes.txt is a file, not a folder" in err
+
+
+@pytest.mark.parametrize("flag", ["--epochs", "--lr"])
+def test_train_refuses_an_infinite_size_or_rate_in_one_line(flag, capsys):
+    # the review: --epochs inf passed `> 0` and failed later with a raw OverflowError traceback
+    assert main(["train", "--dry-run", flag, "inf"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{flag}:" in err and "finite" in err

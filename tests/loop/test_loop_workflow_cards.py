@@ -34,7 +34,12 @@ def test_documents_licence_reaches_the_card_or_is_said_to_be_unknown(tmp_path) -
     assert ctx["licenses"] == ["cc-by-nc-4.0"] and ctx["license_note"] == ""
     result.summary["documents"] = {"source": "my_docs/", "license": None}
     ctx = card_context(result, loop, config={})
-    assert ctx["licenses"] == [] and "source documents (my_docs/) was not declared" in ctx["license_note"]
+    # undeclared: "unknown", which ranks as restrictive, so the card's licence id is not a permissive one
+    assert ctx["licenses"] == ["unknown"] and "source documents (my_docs/) was not declared" in ctx["license_note"]
+    from synth_hf.summary import documents_license
+
+    bundled = {"documents": {"source": "synth_hf/data/knowledge_lift/docs", "license": None}}
+    assert documents_license(bundled) == ("apache-2.0", "")  # the project's own corpus: the package licence
 
 
 def test_documents_licence_must_be_a_hub_id() -> None:
@@ -47,6 +52,10 @@ def test_documents_licence_must_be_a_hub_id() -> None:
     assert DocumentsConfig(source="d").license is None  # not declared by default
     with pytest.raises(ValueError, match="'my licence' is not a Hub licence id"):
         DocumentsConfig(source="d", license="my licence")
+    from synth_hf.pipelines.aide_config import PersonaConfig
+
+    with pytest.raises(ValueError, match="'NotALicence' is not a Hub licence id"):  # the pool's too (review)
+        PersonaConfig(source="builtin", license="NotALicence")
 
 
 def test_close_the_loop_writes_the_evaluation_into_the_adapter_card(tmp_path, monkeypatch) -> None:

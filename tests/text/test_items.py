@@ -44,6 +44,9 @@ def test_answers_come_first_then_the_evidence():
         "First, Kelmar fever is caused by Ostravirus. Then, the spores of Ostravirus glow. So the answer is glow.")
     assert after_lead("An agent is it.") == "an agent is it." and after_lead("The DNA") == "the DNA"
     assert after_lead("THE END") == "THE END" and after_lead("Its spores") == "its spores"
+    # the review: a step with its own lead, an answer with its full stop, an empty answer
+    assert cot_answer(["First, they spread.", "They kill."], "X.") == "First, they spread. Then, they kill. So the answer is X."
+    assert cot_answer(["A is B."], " ") == "First, A is B."
 
 
 def test_aide_turns_use_the_same_rendering():
