@@ -54,7 +54,7 @@ def synthesis_stage(config: AIDEConfig, hop: int, llm: Any, kwargs: dict, passag
         pregrade = {"pregrade": True, "min_relevance": r.min_relevance, "min_diversity": r.min_diversity,
                     "embedder": config.personas.embedder} if r.enabled and r.grader == "embedding" else {}  # fmt: skip
         return S.SynthesizeAnswerFirst(**common, passages_path=passages_path, reasoning_chains=exp.reasoning_chains,
-                                       **pregrade)
+                                       constraint_rows=exp.constraint_rows, **pregrade)
     return S.SynthesizeChildren(**common, input_batch_size=batch)
 
 

@@ -140,5 +140,10 @@ def test_a_grounded_run_ships_checked_two_hop_rows_for_add_reasoning_only(tmp_pa
     assert all(len(r["evidence"]) == 1 for r in rows if r["generator"] not in ("two_hop", "constrained"))
     off = _run(tmp_path / "off", reasoning_chains=False)
     assert off and all(len(r["evidence"]) == 1 for r in off)
+    # constraint_rows: false keeps the two-hop rows, and add_constraints children stay one-hop
+    unconstrained = _run(tmp_path / "unconstrained", constraint_rows=False)
+    assert any(r["generator"] == "two_hop" for r in unconstrained)
+    assert not any(r["generator"] == "constrained" for r in unconstrained)
+    assert any(r["operation"] == "add_constraints" and len(r["evidence"]) == 1 for r in unconstrained)
     evol = _run(tmp_path / "evol", method="evol", evol_children_per_node=3)
     assert evol and all(len(r["evidence"]) == 1 for r in evol)

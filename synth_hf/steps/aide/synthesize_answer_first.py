@@ -54,6 +54,9 @@ class SynthesizeAnswerFirst(SynthesisMixin, LLMGlobalStep):
                                    "their fact through a second one (a two-hop row), those of 'add constraints' "
                                    "ask it under a second fact of its subject (`reasoning_chain`).")
 
+    constraint_rows: bool = Field(default=True, description="With reasoning_chains: compose 'add constraints' "
+                                  "children too (false: only 'add reasoning' ones chain).")
+
     _picker: Any = PrivateAttr(None)
 
     @property
@@ -87,7 +90,7 @@ class SynthesizeAnswerFirst(SynthesisMixin, LLMGlobalStep):
                 dropped.append((child, reason))
                 continue
             bump(counts, graded)
-            if self.reasoning_chains and (wants_chain(child) or wants_constraint(child)):
+            if self.reasoning_chains and (wants_chain(child) or (self.constraint_rows and wants_constraint(child))):
                 bump(counts, picker.compose(child, used, reserved))
             ready.append(child)
         composed = [c for c in ready if c["generator"] in COMPOSED]  # question built from both facts, no call
