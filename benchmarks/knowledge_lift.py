@@ -164,6 +164,11 @@ def main(argv: list[str] | None = None) -> int:
             f"arms {', '.join(SEEDED_ARMS)} need --held-out-seeds N (the seeds and the held-out split)"
         )
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise SystemExit(f"--out {out}: is a file, not a folder")
+    for flag in ("data", "aide_data", "evol_data"):  # a typo fails here, not after a generation run
+        if getattr(args, flag) and not Path(getattr(args, flag)).exists():
+            raise SystemExit(f"--{flag.replace('_', '-')} {getattr(args, flag)}: no such file or folder")
     out.mkdir(parents=True, exist_ok=True)
     graphgen_figures = None
     if args.run_graphgen:

@@ -58,7 +58,7 @@ def _check(config) -> int:
     dataset = _read("dataset", config.dataset, load_sft_dataset)
     fmt = training_format(dataset, texts)
     if dataset is not None:
-        print(f"dataset {config.dataset}: {len(dataset)} rows read ({fmt})")
+        print(f"dataset {config.dataset}: {len(dataset)} row{'s' if len(dataset) != 1 else ''} read ({fmt})")
     if texts is not None:
         print(f"raw text {config.raw_text}: {len(texts)} texts read")
     print(sizing_note(config))

@@ -266,4 +266,10 @@ def test_bad_seed_counts_and_adapter_mismatches_are_one_line_before_any_work(tin
         main([*base, "--arms", "base,data", "--adapter", f"data={adapter}", "--data", str(tmp_path)])
     with pytest.raises(SystemExit, match=r"--data .*nowhere: .*no such file"):
         main([*base, "--arms", "base,data", "--data", str(tmp_path / "nowhere")])
+    # the review: a mistyped saved dataset failed only after generation; --out at a file gave an errno
+    with pytest.raises(SystemExit, match=r"--evol-data .*nowhere: no such file"):
+        main([*base, "--arms", "base,evol", "--held-out-seeds", "10", "--evol-data", str(tmp_path / "nowhere")])
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SystemExit, match=r"--out .*file: is a file"):
+        main(["--model", str(tiny_model), "--arms", "base", "--out", str(tmp_path / "file")])
     assert not (tmp_path / "o" / "summary.json").exists()
