@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from synth_hf.config import (
     SOURCE_LICENSE_HELP,
@@ -197,6 +197,14 @@ class PersonaConfig(ConfigBase):
         description="'builtin' = the pool shipped with synth_hf (CC0, composed from project-written lists); "
         "a Hub id / local file with `text_column`; None = generate personas from the seeds with the LLM.",
     )
+
+    @field_validator("source")
+    @classmethod
+    def _source_spelled(cls, value: str | None) -> str | None:
+        # the review: "" silently meant "generate personas", and "Builtin" was taken for a Hub id
+        if value is not None and not value.strip():
+            raise ValueError("empty: use 'builtin', a persona table or Hub id, or null to generate personas")
+        return "builtin" if value is not None and value.strip().casefold() == "builtin" else value
     split: str = "train"
     text_column: str = "persona"
     limit: int | None = Field(default=2000, ge=1, description="Pool rows kept (first N; builtin: its size).")

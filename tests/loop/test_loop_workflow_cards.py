@@ -56,6 +56,9 @@ def test_documents_licence_must_be_a_hub_id() -> None:
 
     with pytest.raises(ValueError, match="'NotALicence' is not a Hub licence id"):  # the pool's too (review)
         PersonaConfig(source="builtin", license="NotALicence")
+    assert PersonaConfig(source="Builtin").source == "builtin"  # not a Hub id (review)
+    with pytest.raises(ValueError, match="empty: use 'builtin'"):
+        PersonaConfig(source=" ")
 
 
 def test_close_the_loop_writes_the_evaluation_into_the_adapter_card(tmp_path, monkeypatch) -> None:
