@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 ARMS = ("base", "raw", "data", "seeds", "evol", "aide")
 SEEDED_ARMS = ("seeds", "evol", "aide")
+PAIRED_REFERENCES = ("raw", "base", "evol")  # evol: AIDE's baseline
 
 
 class _DefaultsShown(argparse.HelpFormatter):
@@ -348,16 +349,14 @@ def main(argv: list[str] | None = None) -> int:
     if "base" in scored_arms:
         summary["lift_points"] = lift_table(scored_arms)
     # which questions each arm gets that raw text / base does not, and a sign-test p per type
-    summary["paired"] = paired_table(scored_arms, scored, ("raw", "base", "evol"))  # evol: AIDE's baseline
+    summary["paired"] = paired_table(scored_arms, scored, PAIRED_REFERENCES)
     if per_seed:  # the same comparison between arms trained with the same seed
         untrained = {a: v for a, v in scored_arms.items() if a not in per_seed}
         summary["paired_per_seed"] = {
             str(seed): {
                 pair: table["overall"]
                 for pair, table in paired_table(
-                    untrained | {a: runs[seed] for a, runs in per_seed.items()},
-                    scored,
-                    ("raw", "base", "evol"),
+                    untrained | {a: runs[seed] for a, runs in per_seed.items()}, scored, PAIRED_REFERENCES
                 ).items()
             }
             for seed in train_seeds

@@ -168,7 +168,9 @@ class TrainConfig(ConfigBase):
     )
     model: str | None = Field(default=None, description="base model folder or Hub id (default: embedded Gemma-3-270M)")
     out: str | None = Field(default=None, description="folder the adapter is written to")
-    epochs: float = Field(default=1.0, gt=0, allow_inf_nan=False, description="passes over the data (unused when --max-steps is given)")
+    epochs: float = Field(
+        default=1.0, gt=0, allow_inf_nan=False, description="passes over the data (unused when --max-steps is given)"
+    )
     max_steps: int | None = Field(
         default=None, ge=1, description="fixed optimizer-step count; when given it wins over --epochs "
         "(as transformers' max_steps overrides num_train_epochs)"
@@ -179,8 +181,9 @@ class TrainConfig(ConfigBase):
     )
     raw_text_column: str = Field(default="text", description="text column when --raw-text is a table (jsonl, csv, ...)")
     lr: float = Field(
-        default=2e-4, gt=0, allow_inf_nan=False, description="learning rate; one default for this command, the recipes and train_lora; "
-        "the demo config (recipes/configs/) graphgen_medqa.yaml trains the embedded 270M model at 0.002"
+        default=2e-4, gt=0, allow_inf_nan=False,
+        description="learning rate; one default for this command, the recipes and train_lora; the demo config "
+        "(recipes/configs/) graphgen_medqa.yaml trains the embedded 270M model at 0.002",
     )
     lora_r: int = Field(default=8, ge=1, description="LoRA rank")
     lora_alpha: int = Field(default=16, ge=1, description="LoRA alpha")

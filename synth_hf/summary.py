@@ -81,7 +81,8 @@ def documents_license(summary: dict) -> tuple[str | None, str]:
 
 def card_licenses(summary: dict, given: Iterable[str] = ()) -> list[str]:
     """Every licence the card's data inherits, once each: `given` (--license, a recipe's `licenses`), the
-    summary's own `licenses`, its known models', its persona pool's and its documents' (when declared)."""
+    summary's own `licenses`, its known models', its persona pool's and its documents' (`documents_license`:
+    "unknown" when not declared)."""
     recorded = summary.get("licenses") if isinstance(summary.get("licenses"), list) else []
     found = [*given, *recorded, *model_licenses(summary), persona_license(summary), documents_license(summary)[0]]
     return list(dict.fromkeys(lic for lic in found if lic))

@@ -75,8 +75,9 @@ def true_false_answer(label: bool, evidence: Sequence[str] = ()) -> str:
 
 
 # sentence openers that are no name: lowercased after a lead-in ("First, the disease ...")
-_COMMON_OPENERS = {"the", "an", "they", "there", "when", "if", "then", "so", "our", "their", "his", "her", "this", "these", "that", "those", "its", "it", "each", "every", "in",
-                   "on", "at", "after", "before", "during", "some", "most", "many", "all", "both"}  # fmt: skip
+_COMMON_OPENERS = {"the", "an", "this", "these", "that", "those", "its", "it", "they", "there", "their", "our",
+                   "his", "her", "each", "every", "some", "most", "many", "all", "both", "in", "on", "at",
+                   "after", "before", "during", "when", "if", "then", "so"}  # fmt: skip
 
 
 def after_lead(sentence: str) -> str:

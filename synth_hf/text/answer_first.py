@@ -307,12 +307,10 @@ def wh_question(sentence: str, answer: str) -> str | None:
     else:
         wh = "what"
     head, tail = sentence[: m.start()], sentence[m.end() :].rstrip().rstrip(".!;:")
+    if wh == "what" and answer[:1].isupper() and (title := _TITLE.search(head)):
+        head, wh = head[: title.start()], "who"  # "Dr. <name>": a person, the title goes
     if wh == "who" and head.rstrip().casefold().endswith((" by", " with", " to", " from")):
         wh = "whom"
-    title = _TITLE.search(head)
-    if wh == "what" and title and answer[:1].isupper():  # "Dr. <name>": a person, the title goes
-        head = head[: title.start()]
-        wh = "whom" if head.rstrip().casefold().endswith((" by", " with", " to", " from")) else "who"
     if wh == "what":  # "the town of <name>" asks "which town"; "at the <gap>" drops the "the"
         head, wh = _which_noun(head, answer[:1].isupper())
     if not head.strip():
@@ -328,6 +326,7 @@ _NOT_KINDS = {"newer", "older", "elder", "former", "latter", "lower", "upper", "
 _KIND_OF = re.compile(r"\bthe\s+([a-z]+)\s+of\s+$")  # "in the town of <name>"
 _KIND_BEFORE = re.compile(r"\bthe\s+([a-z]+)\s+$")  # "named after the miller <name>"
 _NAMED_BY_OF = FAMILIES["place"] - {"capital"}  # "the capital of X" names the country, not the capital
+_KINDS = set().union(*FAMILIES.values())
 
 
 def _which_noun(head: str, name: bool) -> tuple[str, str]:
@@ -341,9 +340,8 @@ def _which_noun(head: str, name: bool) -> tuple[str, str]:
     before = _KIND_BEFORE.search(head) if name else None
     if before:
         noun = before.group(1)
-        kinds = set().union(*FAMILIES.values())
         agent = noun.endswith(("er", "or", "ist", "ian")) and noun not in _NOT_KINDS
-        if noun in kinds or (len(noun) > 4 and agent):
+        if noun in _KINDS or (len(noun) > 4 and agent):
             return head[: before.start()], f"which {noun}"
     for article in (" the ", " a ", " an "):  # "worked at the what?" reads as a gap, not a question
         if head.endswith(article):
