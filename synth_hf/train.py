@@ -55,6 +55,7 @@ PLAIN_CHAT_TEMPLATE = (
 _FILE_LOADERS = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
 # train_lora's defaults are TrainConfig's: one source for the CLI, the recipes and the Python API
 _DEFAULTS = TrainConfig()
+ADAPTER_FILES = ("adapter_config.json",)  # what marks a folder as an earlier adapter (train --out)
 
 
 @dataclass
@@ -358,7 +359,7 @@ def train_with_config(config: TrainConfig, raw_text: Iterable[str] | None = None
         raise ValueError("no output folder for the adapter: set out (--out)")
     from synth_hf.workflow import require_output_folder
 
-    require_output_folder(config.out)  # a file there is one line now, not [Errno 17] after loading the model
+    require_output_folder(config.out, keeps=ADAPTER_FILES)  # a file there is one line now, not [Errno 17] after loading the model
     base_model = resolve_model(config.model)
     # read the data before torch and TRL are imported: a wrong name fails in seconds
     dataset = None if config.dataset is None else load_sft_dataset(config.dataset)

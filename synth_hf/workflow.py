@@ -218,10 +218,12 @@ def require_token_for_upload(repo_id: str | None, flag: str = "--repo-id") -> No
         )
 
 
-def require_output_folder(out: str | Path, flag: str = "--out") -> Path:
-    """`out` as a Path, checked before anything runs: it (or a folder above it) must not be a file.
-    Creates nothing, so a run that fails on its inputs leaves no empty folder. Raises ValueError
-    naming `flag`."""
+def require_output_folder(out: str | Path, flag: str = "--out", keeps: tuple[str, ...] = ()) -> Path:
+    """`out` as a Path, checked before anything runs: it (or a folder above it) must not be a file, and
+    with `keeps` (names of files an earlier output of the same kind holds, e.g. adapter_config.json), a
+    folder that holds visible files must hold one of them: the output's files (an adapter's README.md)
+    would otherwise land among, and overwrite, someone else's. Creates nothing, so a run that fails on
+    its inputs leaves no empty folder. Raises ValueError naming `flag`."""
     path = Path(out)
     for above in (path, *path.parents):
         if above.is_dir():
@@ -229,6 +231,12 @@ def require_output_folder(out: str | Path, flag: str = "--out") -> Path:
         if above.exists():
             where = f"{flag} {out} is" if above == path else f"{flag} {out}: {above} is"
             raise ValueError(f"{where} a file, not a folder")
+    if keeps and path.is_dir():
+        present = sorted(p.name for p in path.iterdir() if not p.name.startswith("."))
+        if present and not any((path / name).exists() for name in keeps):
+            shown = ", ".join(present[:3]) + (", ..." if len(present) > 3 else "")
+            raise ValueError(f"{flag} {out} holds other files ({shown}) and no earlier output "
+                             f"({' or '.join(keeps)}); pick an empty or new folder")  # fmt: skip
     return path
 
 

@@ -49,9 +49,10 @@ def _check(config) -> int:
     if config.dataset is None and not config.raw_text:
         raise ValueError("--dry-run checks what would be trained: give a dataset, --raw-text SOURCE, or both")
     if config.out:  # a dry run writes nothing, but says now that --out could not be written later
+        from synth_hf.train import ADAPTER_FILES
         from synth_hf.workflow import require_output_folder
 
-        require_output_folder(config.out)
+        require_output_folder(config.out, keeps=ADAPTER_FILES)
     base_model = resolve_model(config.model)
     # the data before the slow tokenizer import: a wrong name fails in seconds, naming what it was
     texts = _read("--raw-text", config.raw_text, lambda src: read_raw_text(src, config.raw_text_column))

@@ -54,12 +54,27 @@ def most_restrictive_license(licenses: Mapping[str, str] | list[str] | None) -> 
     """(Hub license id, human list of sources) for the licences of the inputs.
 
     `licenses` maps a source ("model google/gemma-3-270m", "personas") to its licence id, or is a
-    plain list of ids. Unknown ids become `other`; none at all becomes `unknown`.
+    plain list of ids. Rules, independent of the inputs' order:
+    - one id for every input: that id if the Hub knows it, ranked here or not (mpl-2.0 alone stays mpl-2.0);
+    - else the id of the highest rank in `_LICENSE_RANK`; at a tie between different ids, the
+      alphabetically first for permissive terms (rank < 3: their obligations are alike) and `other` for
+      copyleft, model or non-commercial terms (rank >= 3: all of them apply at once);
+    - `other` when an input's id is not ranked here or is `unknown`, as no order with it is known.
+    None or empty gives `unknown`.
     """
     if not licenses:
         return "unknown", "no input licences were recorded"
     items = list(licenses.items()) if isinstance(licenses, Mapping) else [(lic, lic) for lic in licenses]
     norm = [(str(src), str(lic).strip().lower()) for src, lic in items]
-    _, best = max(norm, key=lambda it: _LICENSE_RANK.get(it[1], _UNKNOWN_RANK))
     sources = ", ".join(f"{s}: {lic}" if s.lower() != lic else lic for s, lic in norm)
-    return (best if best in _LICENSE_RANK else "other"), sources
+    ids = {lic for _, lic in norm}
+    if len(ids) == 1:
+        only = ids.pop()
+        return (only if only in HUB_LICENSES else "other"), sources
+    if any(lic not in _LICENSE_RANK for lic in ids):
+        return "other", sources
+    top = max(_LICENSE_RANK[lic] for lic in ids)
+    tied = sorted(lic for lic in ids if _LICENSE_RANK[lic] == top)
+    if len(tied) > 1 and top >= 3:
+        return "other", sources
+    return tied[0], sources

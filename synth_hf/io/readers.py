@@ -204,6 +204,8 @@ def _unreadable(kind: str, files: list[Path], err: Exception) -> ValueError:
         if where:
             return ValueError(f"cannot read {where}"[:500])
     cause = err.__cause__ or err
+    if "corresponds to no data" in str(cause):  # datasets' words for a table with a header and no row
+        return ValueError(f"cannot read {files[0]}: a header and no rows")
     names = ", ".join(str(f) for f in files[:3]) + (" ..." if len(files) > 3 else "")
     return ValueError(f"cannot read {names} as {kind}: {type(cause).__name__}: {cause}"[:500])
 

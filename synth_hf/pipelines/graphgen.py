@@ -53,7 +53,10 @@ def read_corpus(config: GraphGenConfig) -> tuple[Any, Any]:
     from synth_hf.io.readers import load_text_dataset, report_skipped
 
     inp = config.input
-    dataset, stats = load_text_dataset(inp.source, text_column=inp.text_column, split=inp.split)
+    try:
+        dataset, stats = load_text_dataset(inp.source, text_column=inp.text_column, split=inp.split)
+    except (FileNotFoundError, ValueError) as err:  # name the setting, as a user wrote it
+        raise type(err)(f"input.source: {err}") from None
     report_skipped(stats.skipped_files, prefix="[graphgen] input:")
     if stats.empty_docs:
         print(f"[graphgen] input: {stats.empty_docs} empty document(s) skipped", file=sys.stderr, flush=True)

@@ -240,3 +240,13 @@ def test_runtime_parameters_keep_their_meaning():
     assert _is_runtime_parameter(fields["optional"]) == (True, True)
     assert _is_runtime_parameter(fields["with_default"]) == (True, True)
     assert Params().needed is None and Params().with_default == 3
+
+
+def test_graphgen_names_the_setting_of_a_missing_or_empty_input(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["graphgen", "--input", "my_docs/x.jsonl", "--dry-run"]) == 2
+    err = _one_line_error(capsys.readouterr().err)
+    assert "input.source: no such file or directory: 'my_docs/x.jsonl'" in err
+    (tmp_path / "head.csv").write_text("text\n")
+    assert main(["graphgen", "--input", "head.csv", "--dry-run"]) == 2
+    assert "head.csv: a header and no rows" in _one_line_error(capsys.readouterr().err)

@@ -159,6 +159,24 @@ def test_train_into_an_existing_file_is_one_line(tmp_path, capsys):
     assert "notes.txt is a file, not a folder" in err
 
 
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_train_refuses_a_folder_of_other_files_but_reuses_an_adapter_folder(tmp_path, capsys, dry_run):
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}\n')
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "README.md").write_text("my readme")  # an adapter's card would overwrite it
+    argv = ["train", str(data), "--out", str(project)] + (["--dry-run"] if dry_run else [])
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    _one_line_error(err)
+    assert "holds other files (README.md)" in err and "pick an empty or new folder" in err
+    assert (project / "README.md").read_text() == "my readme"
+    if dry_run:  # an earlier adapter's folder is retrained in place
+        (project / "adapter_config.json").write_text("{}")
+        assert main(argv) == 0
+
+
 @pytest.mark.parametrize("flag", ["--epochs", "--lr"])
 def test_train_refuses_an_infinite_size_or_rate_in_one_line(flag, capsys):
     # the review: --epochs inf passed `> 0` and failed later with a raw OverflowError traceback

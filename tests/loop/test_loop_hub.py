@@ -185,6 +185,15 @@ def test_staging_into_a_file_is_a_clear_error(tmp_path: Path) -> None:
         (["cc-by-sa-4.0", "MIT"], "cc-by-sa-4.0"),
         (["apache-2.0", "my-custom-eula"], "other"),
         ([], "unknown"),
+        (["mpl-2.0"], "mpl-2.0"),  # a Hub id outside the ranking, alone, stays
+        (["mpl-2.0", "mpl-2.0"], "mpl-2.0"),
+        (["mpl-2.0", "mit"], "other"),  # no order with an unranked id
+        (["my-custom-eula"], "other"),
+        (["gemma", "llama3"], "other"),  # tied model terms: both apply
+        (["llama3", "gemma"], "other"),
+        (["mit", "isc"], "isc"),  # tied permissive terms: the same answer in either order
+        (["isc", "mit"], "isc"),
+        (["apache-2.0", "unknown"], "other"),
     ],
 )
 def test_most_restrictive_license(licenses: list | dict, expected: str) -> None:
