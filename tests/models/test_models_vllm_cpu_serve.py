@@ -51,6 +51,9 @@ def test_embedded_server_runs_the_model_on_the_intended_cores(tmp_path, monkeypa
             assert lib not in report["not_preloaded"], f"{lib} installed but not preloaded"
     assert entry["mode"] == "eager"
     assert entry["vllm_report"] == report and entry["load_s"] > 0
+    # the first plain, logprob and JSON-schema requests were answered during the start
+    assert entry["warm_up"]["ok"] is True, entry["warm_up"]
+    assert 0 < entry["warm_up"]["warm_up_s"] < entry["load_s"]
 
 
 def _wait_for_binding_report(server, wait_s: float = 30.0) -> dict:
