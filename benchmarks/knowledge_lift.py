@@ -49,6 +49,12 @@ SEEDED_ARMS = ("seeds", "evol", "aide")
 PAIRED_REFERENCES = ("raw", "base", "evol")  # evol: AIDE's baseline
 
 
+def per_seed_folders(spec: str, seeds: list[int]) -> dict[int, str]:
+    """{seed: folder} of an --adapter DIR: DIR with `{seed}` filled in for each training seed, or DIR
+    itself for every seed when it has no placeholder."""
+    return {seed: spec.replace("{seed}", str(seed)) for seed in seeds}
+
+
 class _DefaultsShown(argparse.HelpFormatter):
     """Help that shows a value default (not None / off switches, nor one the text already names)."""
 
@@ -84,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--adapter", action="append", default=[], metavar="ARM=DIR",
         help="score a saved LoRA adapter for ARM instead of training it (repeatable), e.g. to re-score "
-        "earlier runs on another question set",
+        "earlier runs on another question set; a {seed} in DIR names one adapter per --train-seeds seed "
+        "(OUT/adapter_aide_seed{seed}), scored and pooled as trained ones",
     )  # fmt: skip
     p.add_argument("--aide-config", default=str(ROOT / "recipes" / "configs" / "aide_knowledge_lift.yaml"),
                    help="AIDE config of the aide / evol arms (default: recipes/configs/aide_knowledge_lift.yaml)")
@@ -140,6 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(arms) - set(ARMS)
     if unknown:
         raise SystemExit(f"unknown arms {sorted(unknown)}; choose from {', '.join(ARMS)}")
+    spec = str(args.seed) if args.train_seeds is None else args.train_seeds
+    try:
+        train_seeds = [int(x) for x in spec.split(",")]
+    except ValueError:
+        raise SystemExit(f"--train-seeds {spec!r}: expected integers separated by commas, e.g. 42,43,44") from None
+    if len(set(train_seeds)) != len(train_seeds) or not all(0 <= x < 2**32 for x in train_seeds):
+        raise SystemExit(f"--train-seeds {spec!r}: expected distinct integers from 0 to 2**32 - 1")
     saved = {}
     for spec in args.adapter:
         if spec.startswith("data=") and (args.data or args.run_graphgen):
@@ -150,16 +164,10 @@ def main(argv: list[str] | None = None) -> int:
         arm, _, folder = spec.partition("=")
         if arm not in arms or arm == "base" or not folder:
             raise SystemExit(f"--adapter {spec!r}: expected ARM=DIR with ARM one of the trained --arms")
-        if not (Path(folder) / "adapter_config.json").exists():
-            raise SystemExit(f"--adapter {spec!r}: {folder} holds no adapter_config.json")
+        for one in per_seed_folders(folder, train_seeds).values():
+            if not (Path(one) / "adapter_config.json").exists():
+                raise SystemExit(f"--adapter {spec!r}: {one} holds no adapter_config.json")
         saved[arm] = folder
-    spec = str(args.seed) if args.train_seeds is None else args.train_seeds
-    try:
-        train_seeds = [int(x) for x in spec.split(",")]
-    except ValueError:
-        raise SystemExit(f"--train-seeds {spec!r}: expected integers separated by commas, e.g. 42,43,44") from None
-    if len(set(train_seeds)) != len(train_seeds) or not all(0 <= x < 2**32 for x in train_seeds):
-        raise SystemExit(f"--train-seeds {spec!r}: expected distinct integers from 0 to 2**32 - 1")
     if set(arms) & set(SEEDED_ARMS) and not args.held_out_seeds:
         raise SystemExit(
             f"arms {', '.join(SEEDED_ARMS)} need --held-out-seeds N (the seeds and the held-out split)"
@@ -188,12 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     extra = load_mcq_extra() if args.questions != "core" else []
     scored = core + extra
     base = resolve_model(args.model)
-    for arm, folder in saved.items():  # an adapter of another base model fails deep inside peft
-        trained_on = json.loads((Path(folder) / "adapter_config.json").read_text()).get(
-            "base_model_name_or_path"
-        )
-        if trained_on and Path(trained_on).exists() and Path(trained_on).resolve() != Path(base).resolve():
-            raise SystemExit(f"--adapter {arm}={folder}: trained on {trained_on}, not on --model {base}")
+    for arm, spec in saved.items():  # an adapter of another base model fails deep inside peft
+        for folder in per_seed_folders(spec, train_seeds).values():
+            trained_on = json.loads((Path(folder) / "adapter_config.json").read_text()).get(
+                "base_model_name_or_path"
+            )
+            if trained_on and Path(trained_on).exists() and Path(trained_on).resolve() != Path(base).resolve():
+                raise SystemExit(f"--adapter {arm}={folder}: trained on {trained_on}, not on --model {base}")
     raw = raw_text_units(docs, args.raw_unit)
     generated: dict = {}
     to_generate = [
@@ -273,12 +282,12 @@ def main(argv: list[str] | None = None) -> int:
     def train_and_score(arm: str, seed: int | None) -> dict | None:
         """Train `arm` with training seed `seed` (None: untrained / saved adapter) and score it."""
         start = time.perf_counter()
-        adapter, trained = saved.get(arm), None
         kw = train_kw | {"seed": seed if seed is not None else args.seed}
+        adapter, trained = per_seed_folders(saved[arm], [kw["seed"]])[kw["seed"]] if arm in saved else None, None
         suffix = f"_seed{seed}" if len(train_seeds) > 1 and seed is not None else ""
         if adapter:
             log(f"{arm}: saved adapter {adapter}, not trained")
-            summary.setdefault("saved_adapters", {})[arm] = str(adapter)
+            summary.setdefault("saved_adapters", {})[arm] = saved[arm]  # with {seed}: one per seed
         elif arm == "raw":
             log(
                 f"raw: LoRA on {len(raw)} raw-text rows, {steps} steps x {args.batch_size}, seed {kw['seed']}"
@@ -313,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
 
     per_seed: dict[str, dict] = {}
     for arm in arms:
-        if arm == "base" or arm in saved:  # nothing trained: one score
+        if arm == "base" or (arm in saved and "{seed}" not in saved[arm]):  # one adapter or none: one score
             runs = {None: train_and_score(arm, None)}
         else:
             runs = {s: train_and_score(arm, s) for s in train_seeds}
@@ -326,9 +335,10 @@ def main(argv: list[str] | None = None) -> int:
             scores = pool_training_seeds(runs)
             for key in ("train_s", "eval_s"):
                 scores[key] = round(sum(r[key] for r in runs.values()), 1)
-            scores["train_rows"] = next(iter(runs.values()))["train_rows"]
-            for key in ("train_loss", "final_loss", "epochs_done"):  # one per seed, in --train-seeds order
-                scores[key] = [r[key] for r in runs.values()]
+            if all("train_rows" in r for r in runs.values()):  # trained here, not saved adapters
+                scores["train_rows"] = next(iter(runs.values()))["train_rows"]
+                for key in ("train_loss", "final_loss", "epochs_done"):  # one per seed, in --train-seeds order
+                    scores[key] = [r[key] for r in runs.values()]
             summary["arms"][arm] = scores
             spread = scores["spread"]
             log(

@@ -170,6 +170,16 @@ def test_train_seeds_pool_each_trained_arm_and_pair_per_seed(tiny_model: Path, t
     assert "by_seed" not in summary["arms"]["base"]  # untrained: scored once
     assert set(summary["paired_per_seed"]) == {"5", "6"}
     assert set(summary["paired_per_seed"]["5"]) == {"raw vs base"} and "p" in summary["paired_per_seed"]["5"]["raw vs base"]
+    # the same adapters re-scored through --adapter raw=DIR{seed}: the same pooled scores, nothing trained
+    again = tmp_path / "again"
+    rescore = [*base[:-1], str(again), "--train-seeds", "5,6", "--adapter", f"raw={out}/adapter_raw_seed{{seed}}"]
+    assert main(rescore) == 0
+    second = json.loads((again / "summary.json").read_text())
+    assert second["arms"]["raw"]["by_seed"] == raw["by_seed"] and "train_loss" not in second["arms"]["raw"]
+    assert second["saved_adapters"] == {"raw": f"{out}/adapter_raw_seed{{seed}}"}
+    assert set(second["paired_per_seed"]) == {"5", "6"}
+    with pytest.raises(SystemExit, match=r"adapter_raw_seed7 holds no adapter_config.json"):
+        main([*rescore[:-4], "--train-seeds", "5,7", *rescore[-2:]])
 
 
 def test_split_seeds_is_deterministic_stratified_and_disjoint() -> None:
