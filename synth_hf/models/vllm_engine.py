@@ -73,6 +73,7 @@ class VLLMEngine(SynthLLM):
     _tokenizer: Any = PrivateAttr(None)
     _answer_ids: tuple[list[int], list[int]] | None = PrivateAttr(None)
     _load_s: float | None = PrivateAttr(None)
+    _warm_up_s: float | None = PrivateAttr(None)
     _added_env: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @property
@@ -138,7 +139,21 @@ class VLLMEngine(SynthLLM):
             raise ValueError(f"vLLM could not start '{self.model_name}': {err}") from err
         self._llm = llm
         self._tokenizer = llm.get_tokenizer()
+        self._warm_up_s = self._warm_up()
         self._load_s = time.perf_counter() - started
+
+    def _warm_up(self) -> float:
+        """Seconds of one 2-token request with answer-token logprobs through the new engine: its
+        first-request set-up is paid in the load, not by the first batch (the local server does the
+        same, `synth_hf.models.serve.warm_up`)."""
+        from vllm import SamplingParams
+
+        started = time.perf_counter()
+        self._answer_ids = self._answer_ids or answer_token_ids(self._tokenizer)
+        ids = self._answer_ids[0] + self._answer_ids[1]
+        prompt = [{"prompt_token_ids": self._tokenizer.encode("Water boils at")}]
+        self._llm.generate(prompt, SamplingParams(max_tokens=2, temperature=0.0, logprob_token_ids=ids), use_tqdm=False)
+        return time.perf_counter() - started
 
     def load_plan(self, on_gpu: bool | None = None) -> LoadPlan:
         """Eager or compiled start-up for this engine and why (`plan_load`); `on_gpu` None checks
@@ -152,11 +167,12 @@ class VLLMEngine(SynthLLM):
         )
 
     def engine_load(self) -> dict:
-        """The `engine_load` summary entry: the plan, plus load seconds and the variables synth_hf
-        added once loaded."""
+        """The `engine_load` summary entry: the plan, plus load seconds (with the first request's,
+        `warm_up_s`) and the variables synth_hf added once loaded."""
         info = {"engine": f"vllm:{self.model_name}", **self.load_plan().as_dict()}
         if self._load_s is not None:
-            info |= {"load_s": round(self._load_s, 1), "env": dict(self._added_env)}
+            info |= {"load_s": round(self._load_s, 1), "warm_up_s": round(self._warm_up_s or 0.0, 1),
+                     "env": dict(self._added_env)}  # fmt: skip
         return info
 
     def unload(self) -> None:

@@ -124,9 +124,14 @@ def test_vllm_engine_starts_its_processes_with_the_core_settings(monkeypatch, tm
             )
 
         def get_tokenizer(self):
-            return object()
+            return types.SimpleNamespace(encode=lambda text: [5, 6])
 
-    monkeypatch.setitem(sys.modules, "vllm", types.SimpleNamespace(LLM=FakeLLM))
+        def generate(self, prompts, sampling, use_tqdm=True):  # the warm-up request, inside load()
+            seen.setdefault("warm_up", []).append((prompts, sampling))
+            return []
+
+    monkeypatch.setitem(sys.modules, "vllm", types.SimpleNamespace(LLM=FakeLLM, SamplingParams=dict))
+    monkeypatch.setattr("synth_hf.models.vllm_engine.answer_token_ids", lambda tok: ([1], [2]))
     monkeypatch.delenv(RESERVED, raising=False)
     monkeypatch.delenv("LD_PRELOAD", raising=False)
     monkeypatch.setenv("VLLM_WORKER_MULTIPROC_METHOD", "spawn")
@@ -143,7 +148,11 @@ def test_vllm_engine_starts_its_processes_with_the_core_settings(monkeypatch, tm
     assert seen["reserved"] == "0" and seen["preload"] == "/lib/libtcmalloc_minimal.so.4"
     assert seen["kwargs"]["enforce_eager"] is True  # CPU, workload unknown
     assert RESERVED not in os.environ and "LD_PRELOAD" not in os.environ  # nothing leaks past the start
+    # one 2-token request with the answer tokens' logprobs, before the first batch
+    assert seen["warm_up"] == [([{"prompt_token_ids": [5, 6]}], {"max_tokens": 2, "temperature": 0.0,
+                                                                  "logprob_token_ids": [1, 2]})]  # fmt: skip
     info = engine.engine_load()
+    assert info["warm_up_s"] >= 0 and info["load_s"] >= info["warm_up_s"]
     assert info["mode"] == "eager" and info["env"] == {
         RESERVED: "0",
         "LD_PRELOAD": "/lib/libtcmalloc_minimal.so.4",
@@ -186,9 +195,14 @@ def test_a_pipeline_worker_spawns_the_engine_core_where_it_can_preload(monkeypat
             seen["method"] = os.environ.get("VLLM_WORKER_MULTIPROC_METHOD")
 
         def get_tokenizer(self):
-            return object()
+            return types.SimpleNamespace(encode=lambda text: [5, 6])
 
-    monkeypatch.setitem(sys.modules, "vllm", types.SimpleNamespace(LLM=FakeLLM))
+        def generate(self, prompts, sampling, use_tqdm=True):  # the warm-up request, inside load()
+            seen.setdefault("warm_up", []).append((prompts, sampling))
+            return []
+
+    monkeypatch.setitem(sys.modules, "vllm", types.SimpleNamespace(LLM=FakeLLM, SamplingParams=dict))
+    monkeypatch.setattr("synth_hf.models.vllm_engine.answer_token_ids", lambda tok: ([1], [2]))
     monkeypatch.delenv("VLLM_WORKER_MULTIPROC_METHOD", raising=False)
     monkeypatch.setattr(multiprocessing, "parent_process", lambda: object())  # as in a pipeline worker
     monkeypatch.setattr("synth_hf.models.vllm_cpu.busy_cores", lambda: 0.0)
