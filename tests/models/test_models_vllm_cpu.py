@@ -113,15 +113,13 @@ def test_core_report_reads_vllms_own_log() -> None:
     assert read_core_report("nothing about cores here") == {}
 
 
-def test_vllm_engine_starts_its_processes_with_the_core_settings(monkeypatch, tmp_path) -> None:
-    """The engine's processes copy os.environ when vLLM's LLM() starts them: read it there."""
-    seen: dict = {}
+def _fake_vllm(monkeypatch, seen: dict, on_start) -> None:
+    """A stand-in `vllm` module: `LLM(**kwargs)` calls `on_start(kwargs)`; the warm-up request that
+    load() sends is recorded in `seen["warm_up"]`."""
 
     class FakeLLM:
         def __init__(self, **kwargs):
-            seen.update(
-                kwargs=kwargs, reserved=os.environ.get(RESERVED), preload=os.environ.get("LD_PRELOAD")
-            )
+            on_start(kwargs)
 
         def get_tokenizer(self):
             return types.SimpleNamespace(encode=lambda text: [5, 6])
@@ -132,6 +130,15 @@ def test_vllm_engine_starts_its_processes_with_the_core_settings(monkeypatch, tm
 
     monkeypatch.setitem(sys.modules, "vllm", types.SimpleNamespace(LLM=FakeLLM, SamplingParams=dict))
     monkeypatch.setattr("synth_hf.models.vllm_engine.answer_token_ids", lambda tok: ([1], [2]))
+
+
+def test_vllm_engine_starts_its_processes_with_the_core_settings(monkeypatch, tmp_path) -> None:
+    """The engine's processes copy os.environ when vLLM's LLM() starts them: read it there."""
+    seen: dict = {}
+
+    _fake_vllm(monkeypatch, seen, lambda kwargs: seen.update(
+        kwargs=kwargs, reserved=os.environ.get(RESERVED), preload=os.environ.get("LD_PRELOAD")
+    ))  # fmt: skip
     monkeypatch.delenv(RESERVED, raising=False)
     monkeypatch.delenv("LD_PRELOAD", raising=False)
     monkeypatch.setenv("VLLM_WORKER_MULTIPROC_METHOD", "spawn")
@@ -190,19 +197,7 @@ def test_a_pipeline_worker_spawns_the_engine_core_where_it_can_preload(monkeypat
 
     seen: dict = {}
 
-    class FakeLLM:
-        def __init__(self, **kwargs):
-            seen["method"] = os.environ.get("VLLM_WORKER_MULTIPROC_METHOD")
-
-        def get_tokenizer(self):
-            return types.SimpleNamespace(encode=lambda text: [5, 6])
-
-        def generate(self, prompts, sampling, use_tqdm=True):  # the warm-up request, inside load()
-            seen.setdefault("warm_up", []).append((prompts, sampling))
-            return []
-
-    monkeypatch.setitem(sys.modules, "vllm", types.SimpleNamespace(LLM=FakeLLM, SamplingParams=dict))
-    monkeypatch.setattr("synth_hf.models.vllm_engine.answer_token_ids", lambda tok: ([1], [2]))
+    _fake_vllm(monkeypatch, seen, lambda kwargs: seen.update(method=os.environ.get("VLLM_WORKER_MULTIPROC_METHOD")))
     monkeypatch.delenv("VLLM_WORKER_MULTIPROC_METHOD", raising=False)
     monkeypatch.setattr(multiprocessing, "parent_process", lambda: object())  # as in a pipeline worker
     monkeypatch.setattr("synth_hf.models.vllm_cpu.busy_cores", lambda: 0.0)
