@@ -5,6 +5,7 @@ vLLM server (or a fake / in-process engine for AIDE)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -43,12 +44,13 @@ def run_graphgen_on_corpus(config_path: str, out: Path) -> tuple[str, dict]:
     return str(result.run_dir / "dataset"), figures
 
 
-def _aide_figures(result, wall: float) -> dict:
+def _aide_figures(result, wall: float, utilisation: dict) -> dict:
     from synth_hf.summary import cost_per_supported_row
 
     s, ds = result.summary, result.dataset
     return {
-        "cost_per_supported_row": cost_per_supported_row(ds, s, wall),
+        "cost_per_supported_row": cost_per_supported_row(ds, s, wall, utilisation.get("engine_utilisation")),
+        "utilisation": utilisation,
         "rows": len(ds), "llm_calls": s.get("llm_calls"), "tokens": s.get("llm_tokens"),
         "annotator_support_rate": s.get("support_rate"), "rows_per_hop": s.get("rows_per_hop"),
         "branches": dict(Counter(ds["branch"])) if len(ds) else {}, "quality": s.get("quality"),
@@ -60,12 +62,16 @@ def _aide_figures(result, wall: float) -> dict:
 def run_aide_arms(config_path: str, seeds: list[dict], wanted: list[str], out: Path, engine: str) -> dict:
     """AIDE and/or the Evol-style baseline from `seeds` (MCQ rows) on the benchmark's documents.
     AIDE runs first: the baseline's budget is read from its summary (evol_budget), so asking for
-    `evol` alone still runs AIDE. Returns {arm: (dataset folder, figures)}."""
+    `evol` alone still runs AIDE. Every engine call is traced and replayed on the same engine (the
+    server stays up) for the engine utilisation (benchmarks/utilisation.py) in each arm's cost per
+    supported row. Returns {arm: (dataset folder, figures)}."""
+    from benchmarks.utilisation import read_trace, start_trace, utilisation_figures
     from synth_hf.config import apply_dotted, read_yaml_mapping
     from synth_hf.data.knowledge_lift import DOCS_DIR
     from synth_hf.evaluation.knowledge_lift import evol_budget, seed_qa_rows
     from synth_hf.pipelines.aide import run_aide
     from synth_hf.pipelines.aide_config import AIDEConfig
+    from synth_hf.steps.common.trace import TRACE_ENV
 
     base = apply_dotted(read_yaml_mapping(config_path), {
         "seeds.rows": seed_qa_rows(seeds), "seeds.id_column": "id", "documents.source": str(DOCS_DIR),
@@ -76,10 +82,16 @@ def run_aide_arms(config_path: str, seeds: list[dict], wanted: list[str], out: P
 
     def generate(arm: str, data: dict) -> AIDEConfig:
         config = AIDEConfig.model_validate(apply_dotted(data, {"run.name": arm}))
+        trace_dir = start_trace(out / f"{arm}_trace")
         started = time.perf_counter()
         print(f"[{time.strftime('%H:%M:%S')}] {arm}: generating from {len(seeds)} seeds", flush=True)
-        result = run_aide(config)
-        figures = _aide_figures(result, time.perf_counter() - started)
+        try:
+            result = run_aide(config)
+        finally:
+            os.environ.pop(TRACE_ENV, None)  # what runs next (training, scoring) is not traced
+        wall = time.perf_counter() - started
+        utilisation = utilisation_figures(read_trace(trace_dir), config.engine)
+        figures = _aide_figures(result, wall, utilisation)
         results[arm] = (str(result.run_dir / "dataset"), figures | {"summary": result.summary})
         return config
 

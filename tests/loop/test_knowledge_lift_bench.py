@@ -246,6 +246,10 @@ def test_benchmark_seeded_arms_score_only_held_out(tiny_model: Path, tmp_path: P
     for arm in ("aide", "evol"):
         assert gen[arm]["rows"] > 0 and gen[arm]["llm_calls"] > 0
         assert gen[arm]["cost_per_supported_row"]["supported_rows"] == gen[arm]["rows"]  # every row checked
+        # every call traced and replayed on the same engine: the utilisation is measured per arm
+        assert gen[arm]["utilisation"]["traced_calls"] > 0
+        assert gen[arm]["cost_per_supported_row"]["engine_utilisation"] == gen[arm]["utilisation"]["engine_utilisation"]
+        assert gen[arm]["cost_per_supported_row"]["engine_utilisation"] > 0
         assert summary["arms"][arm]["train_rows"] > 0
     assert set(summary["lift_points"]) == {"seeds", "evol", "aide"}
     for arm in ("aide", "evol"):  # the held-out questions the data state, and the rest
