@@ -47,13 +47,45 @@ def paired_by_type(
     return out
 
 
+def share_test(
+    a: Mapping[str, float], b: Mapping[str, float], kinds: Mapping[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Per question type (and "overall"), for two arms pooled over the same training seeds (`a`, `b`:
+    question id -> share of seeds that got it right, `pool_training_seeds`' `correct_share`): the mean
+    shares, how many questions differ, and the two-sided Wilcoxon signed-rank p of the per-question
+    differences (scipy.stats.wilcoxon; equal shares left out, as the sign test leaves out ties).
+    The majority vote of `paired_by_type` turns 1/3 vs 2/3 into a win and 0 vs 1/3 into a tie; this
+    test keeps every seed's answer. p is 1.0 when no question differs."""
+    from scipy.stats import wilcoxon
+
+    groups: dict[str, list[float]] = {}
+    shares: dict[str, list[tuple[float, float]]] = {}
+    for qid in sorted(set(a) & set(b)):
+        for kind in (kinds.get(qid, "untyped"), "overall"):
+            groups.setdefault(kind, []).append(a[qid] - b[qid])
+            shares.setdefault(kind, []).append((a[qid], b[qid]))
+    out = {}
+    for kind, diffs in groups.items():
+        nonzero = [d for d in diffs if abs(d) > 1e-9]
+        p = float(wilcoxon(nonzero).pvalue) if nonzero else 1.0
+        out[kind] = {
+            "a_mean_share": round(sum(x for x, _ in shares[kind]) / len(diffs), 4),
+            "b_mean_share": round(sum(y for _, y in shares[kind]) / len(diffs), 4),
+            "a_higher": sum(d > 0 for d in nonzero),
+            "b_higher": sum(d < 0 for d in nonzero),
+            "p": round(p, 4),
+        }
+    return out
+
+
 def paired_table(
     arms: Mapping[str, Mapping[str, Any]], rows: Sequence[dict], references: Sequence[str] = ("raw", "base")
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """`"<arm> vs <reference>"` -> `paired_by_type` on per-token correctness, for every scored arm but
     "base" against each reference arm present (`arms[name]["correct"]`: question id -> right per token,
     as `score_model` returns; arms without it, e.g. untrained ones, are left out). `a_only` counts
-    the arm's questions, `b_only` the reference's."""
+    the arm's questions, `b_only` the reference's. When both arms were pooled over training seeds
+    (`correct_share`), each type also holds `shares`: `share_test` on the per-question shares."""
     kinds = {str(r["id"]): str(r.get("type", "untyped")) for r in rows}
     table = {}
     for name, arm in arms.items():
@@ -62,6 +94,10 @@ def paired_table(
         for ref in references:
             if ref != name and "correct" in arms.get(ref, {}) and f"{ref} vs {name}" not in table:
                 table[f"{name} vs {ref}"] = paired_by_type(arm["correct"], arms[ref]["correct"], kinds)
+                if "correct_share" in arm and "correct_share" in arms[ref]:  # both pooled over seeds
+                    shares = share_test(arm["correct_share"], arms[ref]["correct_share"], kinds)
+                    for kind, figures in shares.items():
+                        table[f"{name} vs {ref}"][kind]["shares"] = figures
     return table
 
 

@@ -84,3 +84,29 @@ def test_pool_training_seeds_means_spread_and_majority() -> None:
         pool_training_seeds({1: runs[1], 2: _run({"q1": True})})
     with pytest.raises(ValueError, match="no runs"):
         pool_training_seeds({})
+
+
+def test_share_test_keeps_every_seeds_answer_and_reaches_paired_table() -> None:
+    from scipy.stats import wilcoxon
+
+    from synth_hf.evaluation.paired import pool_training_seeds, share_test
+
+    kinds = {f"q{i}": "atomic" if i < 12 else "multi_hop" for i in range(20)}
+    # a right on 2 of 3 seeds where b is right on 1 of 3 (12 questions), the reverse on 2, equal on 6
+    a = {f"q{i}": 2 / 3 if i < 12 else (1 / 3 if i < 14 else 0.0) for i in range(20)}
+    b = {f"q{i}": 1 / 3 if i < 12 else (2 / 3 if i < 14 else 0.0) for i in range(20)}
+    out = share_test(a, b, kinds)
+    overall = out["overall"]
+    assert (overall["a_higher"], overall["b_higher"]) == (12, 2)
+    assert overall["p"] == pytest.approx(wilcoxon([1 / 3] * 12 + [-1 / 3] * 2).pvalue, abs=1e-4)
+    assert overall["p"] < 0.05 and out["atomic"]["b_higher"] == 0
+    assert out["multi_hop"]["p"] == pytest.approx(wilcoxon([-1 / 3] * 2).pvalue, abs=1e-4)
+    assert overall["a_mean_share"] == pytest.approx((12 * 2 / 3 + 2 / 3) / 20, abs=1e-4)
+    assert share_test(a, a, kinds)["overall"]["p"] == 1.0  # nothing differs
+    # the majority vote sees 2/3 vs 1/3 as a win too, but 1/3 vs 0 as a tie; paired_table carries both
+    runs_a = {s: _run({q: s < round(3 * v) for q, v in a.items()}) for s in range(3)}
+    runs_b = {s: _run({q: s < round(3 * v) for q, v in b.items()}) for s in range(3)}
+    arms = {"aide": pool_training_seeds(runs_a), "evol": pool_training_seeds(runs_b)}
+    rows = [{"id": q, "type": k} for q, k in kinds.items()]
+    table = paired_table(arms, rows, ("evol",))["aide vs evol"]["overall"]
+    assert (table["a_only"], table["b_only"]) == (12, 2) and table["shares"]["p"] == overall["p"]
