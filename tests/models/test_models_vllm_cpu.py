@@ -160,6 +160,17 @@ def test_vllm_engine_starts_its_processes_with_the_core_settings(monkeypatch, tm
                                                                   "logprob_token_ids": [1, 2]})]  # fmt: skip
     info = engine.engine_load()
     assert info["warm_up_s"] >= 0 and info["load_s"] >= info["warm_up_s"]
+    # a tokenizer without single-token yes/no (a generation-only model): a plain warm-up, the load stands
+    seen.clear()
+
+    def no_yes_no(tok):
+        raise ValueError("tokenizer has no single-token yes/no variants")
+
+    monkeypatch.setattr("synth_hf.models.vllm_engine.answer_token_ids", no_yes_no)
+    other = VLLMEngine(model=str(model), device="cpu")
+    other.load()
+    assert seen["warm_up"][0][1] == {"max_tokens": 2, "temperature": 0.0}
+    assert other.engine_load()["load_s"] >= 0
     assert info["mode"] == "eager" and info["env"] == {
         RESERVED: "0",
         "LD_PRELOAD": "/lib/libtcmalloc_minimal.so.4",
