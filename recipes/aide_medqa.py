@@ -142,8 +142,9 @@ def check_documents(config) -> None:
 
     try:
         read_documents(config.documents, "", dry_run=True)
-    except FileNotFoundError as err:
-        raise FileNotFoundError(f"--documents: {err}") from None
+    except (FileNotFoundError, ValueError) as err:  # the recipe's flag, not the config setting it fills
+        kind = FileNotFoundError if isinstance(err, FileNotFoundError) else ValueError
+        raise kind(f"--documents: {str(err).removeprefix('documents.source: ')}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,6 +31,7 @@ from synth_hf.io._files import (
     transcode,
 )
 from synth_hf.io.hub_load import load_hub as _load_hub
+from synth_hf.io.source_errors import MissingColumnError
 
 REPLACEMENT_CHAR = "\ufffd"
 
@@ -361,7 +362,7 @@ def _table_docs(
     """The ``doc_id`` / ``text`` rows of one table (its ``text_column``), updating the counters."""
     missing = [c for c in (text_column, id_column) if c is not None and c not in raw.column_names]
     if missing:
-        raise ValueError(f"column {missing[0]!r} not found in {where!r}; columns found: {raw.column_names}")
+        raise MissingColumnError(f"column {missing[0]!r} not found in {where!r}; columns found: {raw.column_names}")
     feature = raw.features[text_column]
     if isinstance(feature, datasets.Value) and not feature.dtype.endswith("string"):
         # a JSON array of numbers loads as a `text` column of int64: no document in it

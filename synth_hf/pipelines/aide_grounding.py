@@ -19,9 +19,11 @@ def read_documents(d: DocumentsConfig | None, passages_path: str, dry_run: bool)
     if d is None:
         return None
     from synth_hf.io.readers import load_text_dataset, report_skipped
+    from synth_hf.io.source_errors import blamed_on
     from synth_hf.text.retrieval import document_passages
 
-    ds, stats = load_text_dataset(d.source, text_column=d.text_column, split=d.split)
+    with blamed_on("documents.source", "documents.text_column"):
+        ds, stats = load_text_dataset(d.source, text_column=d.text_column, split=d.split)
     if d.limit is not None:
         ds = ds.select(range(min(d.limit, len(ds))))
     passages = document_passages(zip(ds["doc_id"], ds["text"]))

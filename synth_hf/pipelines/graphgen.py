@@ -51,12 +51,11 @@ def read_corpus(config: GraphGenConfig) -> tuple[Any, Any]:
     Raises ValueError / FileNotFoundError with one clear message (missing file or column, empty
     corpus, a file that cannot be parsed)."""
     from synth_hf.io.readers import load_text_dataset, report_skipped
+    from synth_hf.io.source_errors import blamed_on
 
     inp = config.input
-    try:
+    with blamed_on("input.source", "input.text_column"):
         dataset, stats = load_text_dataset(inp.source, text_column=inp.text_column, split=inp.split)
-    except (FileNotFoundError, ValueError) as err:  # name the setting, as a user wrote it
-        raise type(err)(f"input.source: {err}") from None
     report_skipped(stats.skipped_files, prefix="[graphgen] input:")
     if stats.empty_docs:
         print(f"[graphgen] input: {stats.empty_docs} empty document(s) skipped", file=sys.stderr, flush=True)

@@ -250,3 +250,17 @@ def test_graphgen_names_the_setting_of_a_missing_or_empty_input(tmp_path, monkey
     (tmp_path / "head.csv").write_text("text\n")
     assert main(["graphgen", "--input", "head.csv", "--dry-run"]) == 2
     assert "head.csv: a header and no rows" in _one_line_error(capsys.readouterr().err)
+
+
+def test_aide_and_graphgen_blame_the_setting_that_named_a_bad_source(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cols.csv").write_text("title,body\na,b\n")
+    assert main(["graphgen", "--input", "cols.csv", "--dry-run"]) == 2
+    assert "input.text_column: column 'text' not found" in _one_line_error(capsys.readouterr().err)
+    (tmp_path / "s.jsonl").write_text('{"question": "q?", "answer": "a"}\n')
+    argv = ["aide", "--seeds", "s.jsonl", "--set", "seeds.format=qa", "--dry-run"]
+    assert main([*argv, "--set", "documents.source=./nodocs"]) == 2
+    assert "documents.source: no such file or directory: './nodocs'" in _one_line_error(capsys.readouterr().err)
+    (tmp_path / "head.csv").write_text("question,answer\n")
+    assert main(["aide", "--seeds", "head.csv", "--set", "seeds.format=qa", "--dry-run"]) == 2
+    assert "seeds.source: cannot read" in _one_line_error(capsys.readouterr().err)

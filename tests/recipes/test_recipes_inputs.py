@@ -75,7 +75,7 @@ def test_aide_recipe_checks_its_documents_before_the_server(tmp_path, capsys, no
     (binary / "a.txt").write_bytes(b"\xbd\xff\x00\x01 not text")
     assert run_recipe(aide_medqa.main, ["--out", str(out), "--documents", str(binary)], prog="aide_medqa") == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("aide_medqa: error: empty corpus: no readable file") and str(binary) in err
+    assert err.startswith("aide_medqa: error: --documents: empty corpus: no readable file") and str(binary) in err
     assert not out.exists()
 
 

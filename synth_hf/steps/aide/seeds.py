@@ -16,8 +16,10 @@ def _raw_seed_table(cfg: Any) -> tuple[list[dict], list[str], str]:
             columns += [k for k in row if k not in columns]
         return list(cfg.rows), columns, "inline rows"
     from synth_hf.io.readers import load_table
+    from synth_hf.io.source_errors import blamed_on
 
-    table = load_table(str(cfg.source), cfg.split)
+    with blamed_on("seeds.source"):
+        table = load_table(str(cfg.source), cfg.split)
     return table.to_list(), list(table.column_names), f"{cfg.source!r} (split {cfg.split})"
 
 
