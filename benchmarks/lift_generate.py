@@ -62,9 +62,12 @@ def _aide_figures(result, wall: float, utilisation: dict) -> dict:
 def run_aide_arms(config_path: str, seeds: list[dict], wanted: list[str], out: Path, engine: str) -> dict:
     """AIDE and/or the Evol-style baseline from `seeds` (MCQ rows) on the benchmark's documents.
     AIDE runs first: the baseline's budget is read from its summary (evol_budget), so asking for
-    `evol` alone still runs AIDE. Every engine call is traced and replayed on the same engine (the
-    server stays up) for the engine utilisation (benchmarks/utilisation.py) in each arm's cost per
-    supported row. Returns {arm: (dataset folder, figures)}."""
+    `evol` alone still runs AIDE. Every engine call is traced and replayed (batched per call shape,
+    then call by call) on an engine of the arm's config - the same local server, which stays up, for
+    `vllm-server`; a fresh in-process engine otherwise - for the engine utilisation
+    (benchmarks/utilisation.py) in each arm's cost per supported row; a config whose grader or
+    annotator has an engine of its own is not replayed (utilisation None). The replay adds about a
+    quarter of the generation time. Returns {arm: (dataset folder, figures)}."""
     from benchmarks.utilisation import read_trace, start_trace, utilisation_figures
     from synth_hf.config import apply_dotted, read_yaml_mapping
     from synth_hf.data.knowledge_lift import DOCS_DIR
@@ -90,7 +93,10 @@ def run_aide_arms(config_path: str, seeds: list[dict], wanted: list[str], out: P
         finally:
             os.environ.pop(TRACE_ENV, None)  # what runs next (training, scoring) is not traced
         wall = time.perf_counter() - started
-        utilisation = utilisation_figures(read_trace(trace_dir), config.engine)
+        if config.grader_engine is None and config.annotator_engine is None:
+            utilisation = utilisation_figures(read_trace(trace_dir), config.engine)
+        else:  # the replay runs every call on one engine: not a like-for-like figure here
+            utilisation = {"engine_utilisation": None, "note": "grader/annotator engines of their own: not replayed"}
         figures = _aide_figures(result, wall, utilisation)
         results[arm] = (str(result.run_dir / "dataset"), figures | {"summary": result.summary})
         return config

@@ -9,6 +9,7 @@ it, and `synth_hf.train.train_with_config` runs it.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
@@ -90,6 +91,8 @@ class ConfigBase(BaseModel):
         merged = apply_dotted(apply_dotted(data, overrides), flags or {})
         for key, message in (required or {}).items():
             if _lookup(merged, key) in (None, ""):
+                if set(merged) - set(cls.model_fields):  # a misspelt block ("inptu:") is the likelier fix
+                    _validate(cls, merged, cls.config_name, str(path) if path is not None else None, origins)
                 raise ValueError(message)
         return _validate(cls, merged, cls.config_name, str(path) if path is not None else None, origins)
 
@@ -171,6 +174,12 @@ class TrainConfig(ConfigBase):
     unless `max_steps` is given. `dataset` and `out` are filled in by the recipes."""
 
     config_name: ClassVar[str] = "train config"
+
+    @field_validator("dataset", "out", "raw_text")
+    @classmethod
+    def _home(cls, value: str | None) -> str | None:
+        """`~/x` as the user's home, as a shell would (a YAML value or a quoted flag keeps the `~`)."""
+        return os.path.expanduser(value) if isinstance(value, str) and value.startswith("~") else value
 
     dataset: str | None = Field(
         default=None, description="messages / prompt-completion data: a saved or staged folder, a data file "

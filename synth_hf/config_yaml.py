@@ -70,6 +70,8 @@ def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
     Raises FileNotFoundError (missing file) or ValueError (invalid YAML, not a mapping).
     """
     file = Path(path)
+    if file.is_dir():
+        raise ValueError(f"config {path} is a folder; give a YAML file")
     if not file.is_file():
         raise FileNotFoundError(f"config file not found: {path}")
     try:

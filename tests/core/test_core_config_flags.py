@@ -205,3 +205,16 @@ def test_a_field_without_a_flag_type_is_refused():
 
     with pytest.raises(TypeError, match=r"RecipeConfig\.licenses"):
         add_field_flags(argparse.ArgumentParser(), RecipeConfig, only=("licenses",))
+
+
+def test_a_misspelt_block_a_folder_as_config_and_a_home_path_are_understood(tmp_path, capsys, monkeypatch):
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("inptu:\n  source: x.jsonl\n")  # was: "graphgen needs an input", the typo never named
+    assert main(["graphgen", "--config", str(typo), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "inptu: unknown key (did you mean 'input'?" in err and err.count("\n") == 1
+    assert main(["graphgen", "--config", str(tmp_path), "--dry-run"]) == 2
+    assert f"config {tmp_path} is a folder; give a YAML file" in capsys.readouterr().err
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert TrainConfig(out="~/adapter", raw_text="~/docs").out == str(tmp_path / "adapter")
+    assert TrainConfig(out="~/adapter", raw_text="~/docs").raw_text == str(tmp_path / "docs")
