@@ -66,8 +66,9 @@ def run_aide_arms(config_path: str, seeds: list[dict], wanted: list[str], out: P
     then call by call) on an engine of the arm's config - the same local server, which stays up, for
     `vllm-server`; a fresh in-process engine otherwise - for the engine utilisation
     (benchmarks/utilisation.py) in each arm's cost per supported row; a config whose grader or
-    annotator has an engine of its own is not replayed (utilisation None). The replay adds about a
-    quarter of the generation time. Returns {arm: (dataset folder, figures)}."""
+    annotator has an engine of its own is not replayed (utilisation None). The replay runs the arm's
+    calls twice more after it (`utilisation.raw_batched_s` + `call_by_call_replay_s` seconds).
+    Returns {arm: (dataset folder, figures)}."""
     from benchmarks.utilisation import read_trace, start_trace, utilisation_figures
     from synth_hf.config import apply_dotted, read_yaml_mapping
     from synth_hf.data.knowledge_lift import DOCS_DIR
