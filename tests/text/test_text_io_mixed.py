@@ -209,3 +209,14 @@ def test_graphgen_input_warns_of_non_utf8_and_names_empty_documents(tmp_path, ca
     err = capsys.readouterr().err
     assert len(dataset) == 1
     assert "1 empty document(s) skipped" in err and "1 document(s) are not valid UTF-8" in err
+
+
+def test_a_folder_of_unreadable_files_lists_the_readable_kinds_once(tmp_path):
+    from synth_hf.io.readers import load_text_dataset
+
+    for i in range(3):
+        (tmp_path / f"f{i}.bin").write_bytes(b"a\0b")
+    with pytest.raises(ValueError, match="empty corpus") as err:
+        load_text_dataset(str(tmp_path))
+    message = str(err.value)
+    assert message.count("readable:") == 1 and message.count("unsupported file type .bin") == 3
