@@ -52,7 +52,12 @@ PAIRED_REFERENCES = ("raw", "base", "evol")  # evol: AIDE's baseline
 def per_seed_folders(spec: str, seeds: list[int]) -> dict[int, str]:
     """{seed: folder} of an --adapter DIR: DIR with `{seed}` filled in for each training seed, or DIR
     itself for every seed when it has no placeholder."""
-    return {seed: spec.replace("{seed}", str(seed)) for seed in seeds}
+    return {seed: adapter_folder(spec, seed) for seed in seeds}
+
+
+def adapter_folder(spec: str, seed: int) -> str:
+    """The --adapter DIR of training seed `seed` (`{seed}` filled in)."""
+    return spec.replace("{seed}", str(seed))
 
 
 class _DefaultsShown(argparse.HelpFormatter):
@@ -289,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
         """Train `arm` with training seed `seed` (None: untrained / saved adapter) and score it."""
         start = time.perf_counter()
         kw = train_kw | {"seed": seed if seed is not None else args.seed}
-        adapter, trained = per_seed_folders(saved[arm], [kw["seed"]])[kw["seed"]] if arm in saved else None, None
+        adapter = adapter_folder(saved[arm], kw["seed"]) if arm in saved else None
+        trained = None
         suffix = f"_seed{seed}" if len(train_seeds) > 1 and seed is not None else ""
         if adapter:
             log(f"{arm}: saved adapter {adapter}, not trained")

@@ -16,16 +16,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from synth_hf.config_yaml import (  # noqa: F401  (parse_set, read_yaml_mapping: public via this module)
-    _lookup,
-    _validate,
-    apply_dotted,
-    describe_validation_error,
-    describe_yaml_error,
-    parse_set,
-    read_yaml_mapping,
-    validate_config,
-)
+from synth_hf.config_yaml import _lookup, _validate, apply_dotted, parse_set, read_yaml_mapping
 
 EngineName = Literal["transformers", "vllm", "openai", "fake"]
 T = TypeVar("T", bound=BaseModel)
@@ -89,12 +80,13 @@ class ConfigBase(BaseModel):
         for key in flags or {}:
             origins[key] = (flag_names or {}).get(key, f"flag {key}")
         merged = apply_dotted(apply_dotted(data, overrides), flags or {})
+        where = str(path) if path is not None else None
         for key, message in (required or {}).items():
             if _lookup(merged, key) in (None, ""):
                 if set(merged) - set(cls.model_fields):  # a misspelt block ("inptu:") is the likelier fix
-                    _validate(cls, merged, cls.config_name, str(path) if path is not None else None, origins)
+                    _validate(cls, merged, cls.config_name, where, origins)
                 raise ValueError(message)
-        return _validate(cls, merged, cls.config_name, str(path) if path is not None else None, origins)
+        return _validate(cls, merged, cls.config_name, where, origins)
 
     @classmethod
     def from_yaml(cls, path: str | Path, overrides: dict[str, Any] | None = None) -> Self:

@@ -58,19 +58,17 @@ def share_test(
     test keeps every seed's answer. p is 1.0 when no question differs."""
     from scipy.stats import wilcoxon
 
-    groups: dict[str, list[float]] = {}
     shares: dict[str, list[tuple[float, float]]] = {}
     for qid in sorted(set(a) & set(b)):
         for kind in (kinds.get(qid, "untyped"), "overall"):
-            groups.setdefault(kind, []).append(a[qid] - b[qid])
             shares.setdefault(kind, []).append((a[qid], b[qid]))
     out = {}
-    for kind, diffs in groups.items():
-        nonzero = [d for d in diffs if abs(d) > 1e-9]
+    for kind, pairs in shares.items():
+        nonzero = [d for x, y in pairs if abs(d := x - y) > 1e-9]
         p = float(wilcoxon(nonzero).pvalue) if nonzero else 1.0
         out[kind] = {
-            "a_mean_share": round(sum(x for x, _ in shares[kind]) / len(diffs), 4),
-            "b_mean_share": round(sum(y for _, y in shares[kind]) / len(diffs), 4),
+            "a_mean_share": round(sum(x for x, _ in pairs) / len(pairs), 4),
+            "b_mean_share": round(sum(y for _, y in pairs) / len(pairs), 4),
             "a_higher": sum(d > 0 for d in nonzero),
             "b_higher": sum(d < 0 for d in nonzero),
             "p": round(p, 4),

@@ -79,24 +79,14 @@ def warm_up(url: str, model: str, timeout_s: float = 120.0, api_key: str | None 
     return {"warm_up_s": round(time.perf_counter() - started, 1), "ok": True}
 
 
-def _served_as(path: str, args: list[str]) -> str:
-    """The id a server started with `args` serves its model under (its first --served-model-name)."""
+def _flag_value(args: list[str], flag: str) -> str | None:
+    """The value of `flag` on a server command line (`--flag value` or `--flag=value`), or None."""
     for i, arg in enumerate(args):
-        if arg == "--served-model-name" and i + 1 < len(args):
+        if arg == flag and i + 1 < len(args):
             return args[i + 1]
-        if arg.startswith("--served-model-name="):
-            return arg.split("=", 1)[1].split(",")[0]
-    return path
-
-
-def _api_key(args: list[str]) -> str | None:
-    """The key a server started with `args` (or $VLLM_API_KEY) asks its clients for, if any."""
-    for i, arg in enumerate(args):
-        if arg == "--api-key" and i + 1 < len(args):
-            return args[i + 1]
-        if arg.startswith("--api-key="):
+        if arg.startswith(flag + "="):
             return arg.split("=", 1)[1]
-    return os.environ.get("VLLM_API_KEY") or None
+    return None
 
 
 @dataclass
@@ -200,7 +190,9 @@ def start_local_vllm_server(
                 time.sleep(1)
                 waiting.advance(0)
             args = extra_args or []
-            warmed = warm_up(f"http://127.0.0.1:{port}/v1", _served_as(path, args), api_key=_api_key(args)) if warm else None
+            served_as = _flag_value(args, "--served-model-name") or path  # the id requests must name
+            api_key = _flag_value(args, "--api-key") or os.environ.get("VLLM_API_KEY") or None
+            warmed = warm_up(f"http://127.0.0.1:{port}/v1", served_as, api_key=api_key) if warm else None
             if warmed and not warmed["ok"]:
                 logging.getLogger("synth_hf").warning("vLLM server warm-up failed: %s", warmed["error"])
         yield LocalServer(

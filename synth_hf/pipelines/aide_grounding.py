@@ -12,7 +12,9 @@ from synth_hf.pipelines.aide_config import AIDEConfig, DocumentsConfig
 from synth_hf.steps.common.ledger import Ledger
 
 
-def read_documents(d: DocumentsConfig | None, passages_path: str, dry_run: bool) -> dict | None:
+def read_documents(
+    d: DocumentsConfig | None, passages_path: str, dry_run: bool, setting: str = "documents.source"
+) -> dict | None:
     """Read the documents `d` (same readers as GraphGen), split them into sentence passages and save
     them for the retrieval steps; returns what was read (None for an ungrounded run). A dry run reads
     and checks but writes nothing. Raises ValueError for a corpus without any sentence."""
@@ -22,7 +24,7 @@ def read_documents(d: DocumentsConfig | None, passages_path: str, dry_run: bool)
     from synth_hf.io.source_errors import blamed_on
     from synth_hf.text.retrieval import document_passages
 
-    with blamed_on("documents.source", "documents.text_column"):
+    with blamed_on(setting, "documents.text_column"):
         ds, stats = load_text_dataset(d.source, text_column=d.text_column, split=d.split)
     if d.limit is not None:
         ds = ds.select(range(min(d.limit, len(ds))))
