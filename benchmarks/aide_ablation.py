@@ -144,8 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         if args.engine == "vllm-server":
             from synth_hf.models.serve import SEEDED_SERVER_ARGS, local_vllm_server
+            from synth_hf.pipelines.schemas import aide_schemas
 
-            server = local_vllm_server(log_path=out / "vllm_server.log", extra_args=SEEDED_SERVER_ARGS)
+            placeholder = {"engine": {"engine": "fake"}, "run.name": "schemas"}  # every variant's, compiled once
+            schemas = [s for name in names for s in aide_schemas(
+                AIDEConfig.model_validate(apply_dotted(base, {**VARIANTS[name], **placeholder})))]  # fmt: skip
+            server = local_vllm_server(log_path=out / "vllm_server.log", extra_args=SEEDED_SERVER_ARGS,
+                                       warm_schemas=schemas)  # fmt: skip
             url = stack.enter_context(server)
             base["engine"] = {"engine": "openai", "options": {"base_url": url, "concurrency": 16}}
         elif args.engine == "fake":

@@ -129,6 +129,7 @@ def main() -> int:
     from synth_hf.config import EngineConfig
     from synth_hf.pipelines.aide import run_aide
     from synth_hf.pipelines.aide_config import AIDEConfig
+    from synth_hf.pipelines.schemas import aide_schemas
 
     workdir = Path(args.out or tempfile.mkdtemp(prefix="aide-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -140,24 +141,9 @@ def main() -> int:
     elif args.engine == "vllm":
         options["cpu_kvcache_space_gb"] = args.kv_cache_gb
     engine = {"engine": args.engine, "options": options}
-    stack = contextlib.ExitStack()
-    server_start_s = None
-    if args.engine == "vllm-server":
-        from synth_hf.models.serve import SEEDED_SERVER_ARGS, start_local_vllm_server
-        from synth_hf.runtime.shared_server import SERVER_CONCURRENCY
-
-        server = stack.enter_context(start_local_vllm_server(
-            log_path=workdir / "vllm_server.log", extra_args=SEEDED_SERVER_ARGS, kv_cache_gb=max(2, args.kv_cache_gb)
-        ))  # fmt: skip
-        server_start_s = round(server.load_s, 1)
-        concurrency = SERVER_CONCURRENCY if args.concurrency is None else args.concurrency
-        # batch_size >= concurrency: the engine sends one batch at a time, `concurrency` requests of it at once
-        engine = {"engine": "openai", "options": {"base_url": server.url, "concurrency": concurrency,
-                                                  "batch_size": max(args.batch_size, concurrency),
-                                                  "use_completions_api": True}}  # a base model  # fmt: skip
     seeds = medqa_seeds(args.seeds, open_questions=answer_first)
     per_seed = args.attributes * args.operations + args.personas
-    config = AIDEConfig.model_validate(
+    config_data = (
         {
             "run": {
                 "output_dir": str(workdir),
@@ -166,7 +152,6 @@ def main() -> int:
                 # one batch per stage: the whole hop (seeds + children) at once
                 "input_batch_size": max(args.batch_size, len(seeds) * sum(per_seed**k for k in range(args.depth + 1))),
             },
-            "engine": engine,
             "seeds": {
                 "rows": seeds,
                 "format": "qa" if answer_first else "mcq",
@@ -202,6 +187,23 @@ def main() -> int:
             "sequential_steps": True,
         }
     )
+    stack = contextlib.ExitStack()
+    server_start_s = server_warm_up = None
+    if args.engine == "vllm-server":
+        from synth_hf.models.serve import SEEDED_SERVER_ARGS, start_local_vllm_server
+        from synth_hf.runtime.shared_server import SERVER_CONCURRENCY
+
+        server = stack.enter_context(start_local_vllm_server(
+            log_path=workdir / "vllm_server.log", extra_args=SEEDED_SERVER_ARGS, kv_cache_gb=max(2, args.kv_cache_gb),
+            warm_schemas=aide_schemas(AIDEConfig.model_validate({**config_data, "engine": {"engine": "fake"}})),
+        ))  # fmt: skip
+        server_start_s, server_warm_up = round(server.load_s, 1), server.warmed
+        concurrency = SERVER_CONCURRENCY if args.concurrency is None else args.concurrency
+        # batch_size >= concurrency: the engine sends one batch at a time, `concurrency` requests of it at once
+        engine = {"engine": "openai", "options": {"base_url": server.url, "concurrency": concurrency,
+                                                  "batch_size": max(args.batch_size, concurrency),
+                                                  "use_completions_api": True}}  # a base model  # fmt: skip
+    config = AIDEConfig.model_validate({**config_data, "engine": engine})
     with stack:  # the server (if any) stays up for the replay
         started = time.time()
         result = run_aide(config)
@@ -214,6 +216,7 @@ def main() -> int:
         **headline(result.dataset, summary, wall, figures),
         "engine": args.engine,
         "server_start_s": server_start_s,
+        "server_warm_up": server_warm_up,  # its seconds are in server_start_s, with each schema compiled
         "server_concurrency": engine["options"].get("concurrency") if args.engine == "vllm-server" else None,
         "wall_s_per_supported_row_incl_start": None,
         "documents": summary.get("documents"),

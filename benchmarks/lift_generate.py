@@ -26,7 +26,9 @@ def run_graphgen_on_corpus(config_path: str, out: Path) -> tuple[str, dict]:
     overrides = {"input.source": str(DOCS_DIR), "run.output_dir": str(out), "run.name": "run"}
     config = GraphGenConfig.from_yaml(config_path, overrides)
     started = time.perf_counter()
-    with local_vllm_server(log_path=out / "vllm_server.log") as url:
+    from synth_hf.pipelines.schemas import graphgen_schemas
+
+    with local_vllm_server(log_path=out / "vllm_server.log", warm_schemas=graphgen_schemas(config)) as url:
         shared = {"engine": "openai", "options": {"base_url": url, "concurrency": 16}}
         config = config.model_copy(update={"synthesizer": shared, "trainee": shared})
         config = GraphGenConfig.model_validate(config.model_dump(mode="json"))
@@ -105,8 +107,12 @@ def run_aide_arms(config_path: str, seeds: list[dict], wanted: list[str], out: P
     with contextlib.ExitStack() as stack:
         if engine == "vllm-server":
             from synth_hf.models.serve import SEEDED_SERVER_ARGS, local_vllm_server
+            from synth_hf.pipelines.schemas import aide_schemas
 
-            server = local_vllm_server(log_path=out / "vllm_server.log", extra_args=SEEDED_SERVER_ARGS)
+            # the AIDE arm's schemas (Evol's are a subset), compiled in the server's start
+            schemas = aide_schemas(AIDEConfig.model_validate({**base, "engine": {"engine": "fake"}}))
+            server = local_vllm_server(log_path=out / "vllm_server.log", extra_args=SEEDED_SERVER_ARGS,
+                                       warm_schemas=schemas)  # fmt: skip
             url = stack.enter_context(server)
             base["engine"] = {"engine": "openai", "options": {"base_url": url, "concurrency": 16}}
         elif engine == "fake":

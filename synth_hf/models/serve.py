@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,20 +53,32 @@ WARM_UP_SCHEMA = {"title": "warm_up", "type": "object", "properties": {"answer":
                   "required": ["answer"]}  # fmt: skip
 
 
-def warm_up(url: str, model: str, timeout_s: float = 120.0, api_key: str | None = None) -> dict:
+def warm_up(
+    url: str,
+    model: str,
+    timeout_s: float = 120.0,
+    api_key: str | None = None,
+    schemas: Sequence[dict] = (),
+) -> dict:
     """Send a just-started server (`url`: `http://127.0.0.1:PORT/v1`, `model`: its served id) its first
-    requests: 4 tokens plain, with logprobs and constrained by a JSON schema, `timeout_s` for all three.
+    requests: 4 tokens plain, with logprobs and constrained by a JSON schema, then one token under each
+    of `schemas` (the JSON schemas the run's steps will send), `timeout_s` for all of them.
     A server's first request and its first JSON-schema request (the grammar backend's set-up) are
-    seconds slower than later ones; paid here, in the start, they are not paid by a pipeline's first
-    stage. `api_key`: the server's `--api-key` / $VLLM_API_KEY, if it has one.
+    seconds slower than later ones, and each new schema's grammar is compiled at its first request:
+    ~4 s on 2 cores for a schema with `maxLength` 80 strings (Gemma's 262k-token vocabulary), during
+    which the server's engine loop serves nothing else. Paid here, in the start, none of it stalls a
+    pipeline's first stage. `api_key`: the server's `--api-key` / $VLLM_API_KEY, if it has one.
 
-    Returns {"warm_up_s": seconds, "ok": bool, "error": str (when not ok)}; never raises (a server
-    that cannot answer shows it at the pipeline's first call, with that call's own error)."""
+    Returns {"warm_up_s": seconds, "ok": bool, "schemas": number compiled, "error": str (when not
+    ok)}; never raises (a server that cannot answer shows it at the pipeline's first call, with that
+    call's own error)."""
     started = time.perf_counter()
     deadline = started + timeout_s
     headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {api_key}"} if api_key else {})
-    bodies = [{}, {"logprobs": 5}, {"response_format": {"type": "json_schema", "json_schema": {
-        "name": "warm_up", "schema": WARM_UP_SCHEMA}}}]  # fmt: skip
+    unique = list({json.dumps(s): s for s in schemas if s != WARM_UP_SCHEMA}.values())
+    bodies = [{}, {"logprobs": 5}, {"response_format": _json_format("warm_up", WARM_UP_SCHEMA)}]
+    bodies += [{"max_tokens": 1, "response_format": _json_format(f"schema_{i}", s)} for i, s in enumerate(unique)]
+    done = 0
     try:
         for extra in bodies:
             body = json.dumps({"model": model, "prompt": "Water boils at", "max_tokens": 4, **extra}).encode()
@@ -74,9 +86,17 @@ def warm_up(url: str, model: str, timeout_s: float = 120.0, api_key: str | None 
             left = max(1.0, deadline - time.perf_counter())
             with urllib.request.urlopen(request, timeout=left) as response:
                 response.read()
+            done += 1
     except (OSError, ValueError, http.client.HTTPException) as err:  # HTTPError, URLError, timeouts: OSError
-        return {"warm_up_s": round(time.perf_counter() - started, 1), "ok": False, "error": str(err)[:200]}
-    return {"warm_up_s": round(time.perf_counter() - started, 1), "ok": True}
+        return {"warm_up_s": round(time.perf_counter() - started, 1), "ok": False,
+                "schemas": max(0, done - 3), "error": str(err)[:200]}  # fmt: skip
+    return {"warm_up_s": round(time.perf_counter() - started, 1), "ok": True, "schemas": len(unique)}
+
+
+def _json_format(name: str, schema: dict) -> dict:
+    # the schema dict is sent as given: vLLM keys its grammar cache on json.dumps of it, as the
+    # steps' own requests (synth_hf.models.openai_engine) are keyed
+    return {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
 
 
 def _flag_value(args: list[str], flag: str) -> str | None:
@@ -143,6 +163,7 @@ def start_local_vllm_server(
     expected_decode_tokens: int | None = None,
     extra_args: list[str] | None = None,
     warm: bool = True,
+    warm_schemas: Sequence[dict] = (),
 ) -> Iterator[LocalServer]:
     """Start `python -m vllm.entrypoints.openai.api_server` for `model` (None: the embedded one) and
     yield a `LocalServer` once `/health` answers; the server always stops on exit.
@@ -150,7 +171,8 @@ def start_local_vllm_server(
     On CPU it gets every core (`cpu_engine_env`, unless the environment says otherwise) and starts
     eager or compiled by `plan_load(expected_decode_tokens=...)`; `enforce_eager` forces either.
     While it starts, the elapsed time is shown (`synth_hf.runtime.spinner`). With `warm` (default) its
-    first requests are sent before it is yielded (`warm_up`), their seconds counted in `load_s`.
+    first requests are sent before it is yielded (`warm_up`), their seconds counted in `load_s`; with
+    `warm_schemas` (the JSON schemas the run's steps will send) their grammars are compiled then too.
     Raises RuntimeError if the server exits while starting, TimeoutError after `start_timeout_s`.
     """
     from synth_hf.models.resolve import resolve_model
@@ -192,7 +214,8 @@ def start_local_vllm_server(
             args = extra_args or []
             served_as = _flag_value(args, "--served-model-name") or path  # the id requests must name
             api_key = _flag_value(args, "--api-key") or os.environ.get("VLLM_API_KEY") or None
-            warmed = warm_up(f"http://127.0.0.1:{port}/v1", served_as, api_key=api_key) if warm else None
+            warmed = (warm_up(f"http://127.0.0.1:{port}/v1", served_as, api_key=api_key, schemas=warm_schemas)
+                      if warm else None)  # fmt: skip
             if warmed and not warmed["ok"]:
                 logging.getLogger("synth_hf").warning("vLLM server warm-up failed: %s", warmed["error"])
         yield LocalServer(

@@ -93,6 +93,7 @@ def shared_embedded_server(
     log_path: str | Path | None = None,
     started_by: str = "synth_hf",
     extra_args: list[str] | None = None,
+    schemas: Sequence[dict] | None = None,
 ) -> Iterator[SharedServer]:
     """Serve the embedded model for the `roles` (field names of the pydantic `config`) whose engine is
     the embedded in-process default, for the duration of the block.
@@ -100,8 +101,9 @@ def shared_embedded_server(
     Yields a `SharedServer`. Nothing is started when `enabled` is False or no role qualifies (a role
     set to None, e.g. an AIDE grader that follows the synthesizer, is not one; it follows the served
     role). `extra_args` go to the server's command line (e.g. `serve.SEEDED_SERVER_ARGS` for a pipeline
-    that seeds its sampling, as AIDE does). The server's log goes to `log_path`; it always stops when
-    the block ends. Raises what
+    that seeds its sampling, as AIDE does). `schemas`: the JSON schemas the run will send, compiled in
+    the server's start (None: `synth_hf.pipelines.schemas.native_schemas(config)`). The server's log
+    goes to `log_path`; it always stops when the block ends. Raises what
     `synth_hf.models.serve.start_local_vllm_server` raises (RuntimeError, TimeoutError) when the
     server cannot start.
     """
@@ -113,9 +115,13 @@ def shared_embedded_server(
         yield SharedServer(config=config, configured=config, started_by=started_by)
         return
     log("serve", f"starting a local vLLM server of the embedded model for {_fields(served)} (~1 min)")
-    with serve.start_local_vllm_server(log_path=log_path, extra_args=extra_args) as server:
+    from synth_hf.pipelines.schemas import native_schemas
+
+    schemas = native_schemas(config) if schemas is None else list(schemas)
+    with serve.start_local_vllm_server(log_path=log_path, extra_args=extra_args, warm_schemas=schemas) as server:
         warmed = server.warmed or {}
-        said = f", first requests {warmed['warm_up_s']} s" if warmed.get("ok") else ""
+        compiled = f", {warmed['schemas']} JSON schemas compiled" if warmed.get("schemas") else ""
+        said = f", first requests {warmed['warm_up_s']} s{compiled}" if warmed.get("ok") else ""
         log("serve", f"{server.plan.mode} start in {server.load_s:.0f} s{said} ({server.plan.reason}); "
             f"cores: {server.core_report()}")  # fmt: skip
         update = {role: served_engine(server.url, getattr(config, role)) for role in served}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import subprocess
 import sys
 
@@ -115,3 +118,40 @@ def test_a_server_that_cannot_answer_the_warm_up_still_starts_and_says_why(monke
     monkeypatch.setattr(serve.subprocess, "Popen", fake_popen)
     with serve.start_local_vllm_server(enforce_eager=True) as server:
         assert server.warmed["ok"] is False and "501" in server.warmed["error"]
+
+
+def test_the_run_schemas_are_compiled_once_each_in_the_start(monkeypatch, tmp_path) -> None:
+    import json
+
+    from synth_hf.steps.aide.synthesis_prompts import GRADE_SCHEMA, extraction_schema
+
+    real_popen = subprocess.Popen
+    seen = tmp_path / "requests.jsonl"
+
+    def fake_popen(cmd, **kwargs):
+        port = cmd[cmd.index("--port") + 1]
+        return real_popen([sys.executable, "-c", RECORDING_SERVER, port, str(seen)], **kwargs)
+
+    monkeypatch.setattr(serve.subprocess, "Popen", fake_popen)
+    schemas = [extraction_schema(2), GRADE_SCHEMA, extraction_schema(2), serve.WARM_UP_SCHEMA]
+    with serve.start_local_vllm_server(enforce_eager=True, warm_schemas=schemas) as server:
+        assert server.warmed["ok"] is True and server.warmed["schemas"] == 2
+    requests = [json.loads(line) for line in seen.read_text().splitlines()]
+    compiled = requests[3:]  # after plain, logprobs and the warm-up's own schema
+    assert [r["response_format"]["json_schema"]["schema"] for r in compiled] == [extraction_schema(2), GRADE_SCHEMA]
+    assert {r["max_tokens"] for r in compiled} == {1}  # a grammar is compiled before the first token
+
+
+def test_a_failed_schema_request_is_reported_with_what_was_compiled(monkeypatch) -> None:
+    calls = []
+
+    def refuse_the_second_schema(request, timeout):
+        body = json.loads(request.data)
+        calls.append(body)
+        if len(calls) == 5:
+            raise OSError("schema refused")
+        return contextlib.nullcontext(io.BytesIO(b"{}"))
+
+    monkeypatch.setattr(serve.urllib.request, "urlopen", refuse_the_second_schema)
+    warmed = serve.warm_up("http://127.0.0.1:1/v1", "m", schemas=[{"type": "object"}, {"type": "array"}])
+    assert warmed["ok"] is False and warmed["schemas"] == 1 and "schema refused" in warmed["error"]

@@ -11,6 +11,7 @@ import pytest
 
 from synth_hf.models.serve import start_local_vllm_server
 from synth_hf.models.vllm_cpu import RESERVED, find_preload_libraries, reserved_cores, usable_cores
+from synth_hf.steps.aide.synthesis_prompts import extraction_schema
 
 pytestmark = pytest.mark.slow
 
@@ -29,13 +30,24 @@ def test_embedded_server_runs_the_model_on_the_intended_cores(tmp_path, monkeypa
     monkeypatch.delenv(RESERVED, raising=False)
     monkeypatch.delenv("LD_PRELOAD", raising=False)
     log = tmp_path / "server.log"
-    with start_local_vllm_server(log_path=log, max_model_len=1024, kv_cache_gb=1) as server:
+    schema = extraction_schema(1)  # AIDE's, compiled in the start as a recipe's server compiles it
+    with start_local_vllm_server(log_path=log, max_model_len=1024, kv_cache_gb=1, warm_schemas=[schema]) as server:
         body = json.dumps({"model": _model_id(server.url), "prompt": "Water is", "max_tokens": 4})
         request = urllib.request.Request(
             server.url + "/completions", data=body.encode(), headers={"Content-Type": "application/json"}
         )
         with urllib.request.urlopen(request, timeout=120) as response:
             assert json.loads(response.read())["choices"][0]["text"] is not None
+        # the same schema sent as a step sends it: constrained by the compiled grammar
+        format_ = {"type": "json_schema", "json_schema": {"name": "extract", "schema": schema}}
+        body = json.dumps({"model": _model_id(server.url), "prompt": "Question: Which drug lowers blood pressure?\nJSON:",
+                           "max_tokens": 64, "response_format": format_})  # fmt: skip
+        request = urllib.request.Request(
+            server.url + "/completions", data=body.encode(), headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=120) as response:
+            text = json.loads(response.read())["choices"][0]["text"]
+        assert text.lstrip().startswith("{") and '"topic"' in text, text
         report = _wait_for_binding_report(server)
         entry = server.engine_load()
 
@@ -52,7 +64,7 @@ def test_embedded_server_runs_the_model_on_the_intended_cores(tmp_path, monkeypa
     assert entry["mode"] == "eager"
     assert entry["vllm_report"] == report and entry["load_s"] > 0
     # the first plain, logprob and JSON-schema requests were answered during the start
-    assert entry["warm_up"]["ok"] is True, entry["warm_up"]
+    assert entry["warm_up"]["ok"] is True and entry["warm_up"]["schemas"] == 1, entry["warm_up"]
     assert 0 < entry["warm_up"]["warm_up_s"] < entry["load_s"]
 
 
