@@ -11,8 +11,10 @@
 The headline (first in the JSON) is `cost_per_supported_row`: LLM calls, tokens and wall seconds per
 kept row whose answer was verified against its evidence (grounded in `--documents`, by default the
 bundled medical corpus), engine utilisation, the targets (<= 3 calls, <= 2 s per supported row,
-utilisation >= 0.85) and whether each is met. Engine utilisation = (time to run the same prompts as
-one raw batched generate) / (pipeline time for those stages).
+utilisation >= 0.85) and whether each is met. Engine utilisation = (time to run each step's prompts as
+one raw batched generate per call shape, step after step) / (pipeline time for those stages): hop 2's
+prompts exist only after hop 1, so the merged replay (`engine_utilisation`, one batch for both hops) is
+reported beside it as a bound, not as the target's figure.
 
 `--engine vllm-server` (default) runs every step against one local vLLM server of the embedded model,
 as the recipes do: the model loads once (`server_start_s`, reported beside the headline and not in it;
@@ -21,7 +23,7 @@ step that calls one (~30-50 s each on CPU, inside the headline's wall time).
 
 Every engine call of the LLM stages (persona pool, extraction, synthesis, annotation) is traced; the
 "pipeline time" is the union of those stages' busy spans (model loading excluded), and the raw baseline
-replays all traced prompts in one batched call per call shape on a fresh engine (benchmarks/utilisation.py);
+replays the traced prompts batched per call shape on a fresh engine (benchmarks/utilisation.py);
 `non_llm_wall_s` is the rest of the pipeline's wall time (start-up, stage changes, steps without a call).
 Each stage gets its whole hop as one batch (input_batch_size >= rows), the best case for batching.
 """

@@ -47,11 +47,12 @@ def run_graphgen_on_corpus(config_path: str, out: Path) -> tuple[str, dict]:
 
 
 def _aide_figures(result, wall: float, utilisation: dict) -> dict:
+    from benchmarks.utilisation import headline_utilisation
     from synth_hf.summary import cost_per_supported_row
 
     s, ds = result.summary, result.dataset
     return {
-        "cost_per_supported_row": cost_per_supported_row(ds, s, wall, utilisation.get("engine_utilisation")),
+        "cost_per_supported_row": cost_per_supported_row(ds, s, wall, headline_utilisation(utilisation)),
         "utilisation": utilisation,
         "rows": len(ds), "llm_calls": s.get("llm_calls"), "tokens": s.get("llm_tokens"),
         "annotator_support_rate": s.get("support_rate"), "rows_per_hop": s.get("rows_per_hop"),

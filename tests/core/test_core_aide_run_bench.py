@@ -26,6 +26,8 @@ def test_fake_run_reports_cost_per_supported_row_over_two_hops(tmp_path):
     assert next(iter(numbers)) == "cost_per_supported_row"
     assert numbers["seeds"] == 2 and numbers["depth"] == 2 and numbers["server_start_s"] is None  # no server for the fake engine
     assert 0 < numbers["non_llm_wall_s"] <= numbers["pipeline_wall_s"]
+    # the headline's utilisation: each hop batched on its own, not the merged bound beside it
+    assert numbers["cost_per_supported_row"]["engine_utilisation"] == numbers["engine_utilisation_per_stage"]
     steps = numbers["per_step_calls"]
     assert "synthesize_h1" in steps and "synthesize_h2" in steps  # --depth 2 reached the run
     # grounded annotation answers from the evidence: no call, so its engine was never even loaded
@@ -59,3 +61,11 @@ def test_template_questions_make_no_synthesis_call_and_need_documents(tmp_path):
     done = _run("--engine", "fake", "--questions", "template", "--documents", "none", "--out", str(tmp_path / "y"))
     assert done.returncode == 2 and "needs answer-first" in done.stderr.strip().splitlines()[-1]
     assert not (tmp_path / "y").exists()
+
+
+def test_the_headline_takes_the_per_stage_utilisation_and_falls_back_to_the_merged_one():
+    from benchmarks.utilisation import headline_utilisation
+
+    assert headline_utilisation({"engine_utilisation": 0.75, "engine_utilisation_per_stage": 0.9}) == 0.9
+    assert headline_utilisation({"engine_utilisation": 0.75}) == 0.75  # an older report
+    assert headline_utilisation({"engine_utilisation": None, "note": "not replayed"}) is None
