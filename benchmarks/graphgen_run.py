@@ -4,7 +4,8 @@ The headline (first in the JSON) is `cost_per_supported_row`: LLM calls, tokens 
 output row that passed the support check, engine utilisation, the targets (<= 3 calls, <= 2 s per
 supported row, utilisation >= 0.85) and whether each is met. Engine utilisation = (time to run each
 step's prompts as one raw batched generate per call shape, step after step) / (pipeline time for those
-stages); GraphGen's call shapes each lie in one step, so it equals the merged `engine_utilisation`.
+stages); with the default config GraphGen's call shapes each lie in one step, so it equals the merged
+`engine_utilisation`.
 
     python benchmarks/graphgen_run.py                      # the `make demo` config on its corpus, in-process vLLM
     python benchmarks/graphgen_run.py --config llm-heavy   # LLM paraphrases/negations, 2 medical documents

@@ -7,7 +7,8 @@
 That is `engine_utilisation_per_stage`, the headline's figure: a step whose prompts depend on an earlier
 step's rows (AIDE's hop 2 extraction on hop 1's children) cannot share its batch. `engine_utilisation`
 merges every step's prompts of one shape into one batch, a bound no pipeline with such steps can reach;
-for GraphGen, whose call shapes each lie in one step, the two are the same replay.
+for GraphGen's default config, whose call shapes each lie in one step, the two are the same replay
+(a config giving two steps the same generation parameters makes them differ).
 
 The pipeline time is the union of the LLM steps' busy spans (each step's first call start to last
 call end, so model loading and the time before a step's first batch are excluded). The trace comes

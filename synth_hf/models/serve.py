@@ -70,27 +70,52 @@ def warm_up(
     pipeline's first stage. `api_key`: the server's `--api-key` / $VLLM_API_KEY, if it has one.
 
     Returns {"warm_up_s": seconds, "ok": bool, "schemas": number compiled, "error": str (when not
-    ok)}; never raises (a server that cannot answer shows it at the pipeline's first call, with that
-    call's own error)."""
+    ok)}. A refused schema is named in `error` and the others are still sent; a schema that is not a
+    JSON-serialisable dict is skipped and named there too. Never raises (a server that cannot answer
+    shows it at the pipeline's first call, with that call's own error)."""
     started = time.perf_counter()
     deadline = started + timeout_s
     headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {api_key}"} if api_key else {})
-    unique = list({json.dumps(s): s for s in schemas if s != WARM_UP_SCHEMA}.values())
-    bodies = [{}, {"logprobs": 5}, {"response_format": _json_format("warm_up", WARM_UP_SCHEMA)}]
-    bodies += [{"max_tokens": 1, "response_format": _json_format(f"schema_{i}", s)} for i, s in enumerate(unique)]
-    done = 0
+
+    def send(extra: dict) -> None:
+        body = json.dumps({"model": model, "prompt": "Water boils at", "max_tokens": 4, **extra}).encode()
+        request = urllib.request.Request(url + "/completions", data=body, headers=headers)
+        with urllib.request.urlopen(request, timeout=max(1.0, deadline - time.perf_counter())) as response:
+            response.read()
+
+    def outcome(errors: list[str], compiled: int) -> dict:
+        out = {"warm_up_s": round(time.perf_counter() - started, 1), "ok": not errors, "schemas": compiled}
+        return out | ({"error": "; ".join(errors)[:400]} if errors else {})
+
+    failures = (OSError, ValueError, TypeError, http.client.HTTPException)  # HTTPError, URLError, timeouts: OSError
     try:
-        for extra in bodies:
-            body = json.dumps({"model": model, "prompt": "Water boils at", "max_tokens": 4, **extra}).encode()
-            request = urllib.request.Request(url + "/completions", data=body, headers=headers)
-            left = max(1.0, deadline - time.perf_counter())
-            with urllib.request.urlopen(request, timeout=left) as response:
-                response.read()
-            done += 1
-    except (OSError, ValueError, http.client.HTTPException) as err:  # HTTPError, URLError, timeouts: OSError
-        return {"warm_up_s": round(time.perf_counter() - started, 1), "ok": False,
-                "schemas": max(0, done - 3), "error": str(err)[:200]}  # fmt: skip
-    return {"warm_up_s": round(time.perf_counter() - started, 1), "ok": True, "schemas": len(unique)}
+        for extra in ({}, {"logprobs": 5}, {"response_format": _json_format("warm_up", WARM_UP_SCHEMA)}):
+            send(extra)
+    except failures as err:  # the server itself is not answering: the schemas would fail the same way
+        return outcome([str(err)[:200]], 0)
+    errors, unique = [], {}
+    for i, schema in enumerate(schemas):
+        try:
+            if not isinstance(schema, dict):
+                raise TypeError(f"not a dict but {type(schema).__name__}")
+            unique.setdefault(json.dumps(schema), schema)  # TypeError / ValueError: not JSON
+        except (TypeError, ValueError) as err:
+            errors.append(f"schema {i}: {err}")
+    compiled = 0
+    for schema in unique.values():
+        if schema == WARM_UP_SCHEMA:
+            continue
+        try:
+            send({"max_tokens": 1, "response_format": _json_format(f"schema_{compiled}", schema)})
+            compiled += 1
+        except failures as err:
+            errors.append(f"schema {_schema_label(schema)}: {str(err)[:160]}")
+    return outcome(errors, compiled)
+
+
+def _schema_label(schema: dict) -> str:
+    """A schema's name in a message: its title, else its top-level property names."""
+    return str(schema.get("title") or "{" + ", ".join(list(schema.get("properties") or {})[:4]) + "}")
 
 
 def _json_format(name: str, schema: dict) -> dict:

@@ -102,8 +102,8 @@ def shared_embedded_server(
     set to None, e.g. an AIDE grader that follows the synthesizer, is not one; it follows the served
     role). `extra_args` go to the server's command line (e.g. `serve.SEEDED_SERVER_ARGS` for a pipeline
     that seeds its sampling, as AIDE does). `schemas`: the JSON schemas the run will send, compiled in
-    the server's start (None: `synth_hf.pipelines.schemas.native_schemas(config)`). The server's log
-    goes to `log_path`; it always stops when the block ends. Raises what
+    the server's start (None: those the served roles send, `synth_hf.pipelines.schemas.native_schemas`).
+    The server's log goes to `log_path`; it always stops when the block ends. Raises what
     `synth_hf.models.serve.start_local_vllm_server` raises (RuntimeError, TimeoutError) when the
     server cannot start.
     """
@@ -117,7 +117,7 @@ def shared_embedded_server(
     log("serve", f"starting a local vLLM server of the embedded model for {_fields(served)} (~1 min)")
     from synth_hf.pipelines.schemas import native_schemas
 
-    schemas = native_schemas(config) if schemas is None else list(schemas)
+    schemas = native_schemas(config, served) if schemas is None else list(schemas)
     with serve.start_local_vllm_server(log_path=log_path, extra_args=extra_args, warm_schemas=schemas) as server:
         warmed = server.warmed or {}
         compiled = f", {warmed['schemas']} JSON schemas compiled" if warmed.get("schemas") else ""

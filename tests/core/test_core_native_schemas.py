@@ -56,6 +56,22 @@ def test_aide_without_an_llm_grader_or_extraction_lists_what_remains():
     assert aide_schemas(aide.AIDEConfig.model_validate(data)) == []
 
 
+def test_only_the_served_roles_and_natively_decoding_engines_count():
+    data = _config(Path("unused")).model_dump(mode="json")
+    data["reflection"] = {"enabled": True, "grader": "llm"}
+    config = aide.AIDEConfig.model_validate(data)
+    # no grader engine of its own: the grade goes where the synthesizer's requests go
+    assert aide_schemas(config, roles=("engine",)) == [extraction_schema(1), GRADE_SCHEMA]
+    assert aide_schemas(config, roles=("grader_engine",)) == []
+    data["grader_engine"] = {"engine": "fake"}
+    config = aide.AIDEConfig.model_validate(data)
+    assert aide_schemas(config, roles=("engine",)) == [extraction_schema(1)]  # the grader is not served
+    assert native_schemas(config, roles=("grader_engine",)) == [GRADE_SCHEMA]
+    _native(data, "engine")
+    data["engine"]["options"]["native_structured_output"] = False  # the schema goes into the prompt
+    assert aide_schemas(aide.AIDEConfig.model_validate(data)) == [GRADE_SCHEMA]
+
+
 def score_or_fake(prompt: str, index: int = 0) -> str:
     """The GraphGen fake, with the judge's 1-10 score as JSON."""
     if prompt.startswith("Rate from 1 to 10"):
@@ -71,7 +87,8 @@ def test_graphgen_lists_the_judge_score_schema_only_when_it_sends_it(tmp_path, m
     data["synthesizer"]["options"]["responder"] = f"{__name__}:score_or_fake"
     data["judge"]["method"] = "score"
     config = type(config).model_validate(data)
-    assert graphgen_schemas(config) == [SCORE_SCHEMA]
+    assert graphgen_schemas(config) == [SCORE_SCHEMA] == graphgen_schemas(config, roles=("synthesizer",))
+    assert graphgen_schemas(config, roles=("trainee",)) == []
 
     monkeypatch.setenv(TRACE_ENV, str(tmp_path / "trace"))
     result = run_graphgen(config)

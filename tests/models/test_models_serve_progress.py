@@ -121,8 +121,6 @@ def test_a_server_that_cannot_answer_the_warm_up_still_starts_and_says_why(monke
 
 
 def test_the_run_schemas_are_compiled_once_each_in_the_start(monkeypatch, tmp_path) -> None:
-    import json
-
     from synth_hf.steps.aide.synthesis_prompts import GRADE_SCHEMA, extraction_schema
 
     real_popen = subprocess.Popen
@@ -142,16 +140,46 @@ def test_the_run_schemas_are_compiled_once_each_in_the_start(monkeypatch, tmp_pa
     assert {r["max_tokens"] for r in compiled} == {1}  # a grammar is compiled before the first token
 
 
-def test_a_failed_schema_request_is_reported_with_what_was_compiled(monkeypatch) -> None:
+def test_a_refused_schema_is_named_and_the_others_are_still_compiled(monkeypatch) -> None:
     calls = []
 
-    def refuse_the_second_schema(request, timeout):
-        body = json.loads(request.data)
-        calls.append(body)
-        if len(calls) == 5:
-            raise OSError("schema refused")
+    def refuse_the_first_schema(request, timeout):
+        calls.append(json.loads(request.data))
+        if len(calls) == 4:  # after plain, logprobs and the warm-up's own schema
+            raise OSError("HTTP Error 400: Bad Request")
         return contextlib.nullcontext(io.BytesIO(b"{}"))
 
-    monkeypatch.setattr(serve.urllib.request, "urlopen", refuse_the_second_schema)
-    warmed = serve.warm_up("http://127.0.0.1:1/v1", "m", schemas=[{"type": "object"}, {"type": "array"}])
-    assert warmed["ok"] is False and warmed["schemas"] == 1 and "schema refused" in warmed["error"]
+    monkeypatch.setattr(serve.urllib.request, "urlopen", refuse_the_first_schema)
+    first = {"type": "object", "properties": {"topic": {"type": "string"}}}
+    warmed = serve.warm_up("http://127.0.0.1:1/v1", "m", schemas=[first, {"title": "grade", "type": "object"}])
+    assert warmed["ok"] is False and warmed["schemas"] == 1 and len(calls) == 5
+    assert warmed["error"] == "schema {topic}: HTTP Error 400: Bad Request"
+
+
+def test_schemas_that_are_not_json_dicts_are_named_and_skipped_not_raised(monkeypatch) -> None:
+    sent = []
+
+    def answer(request, timeout):
+        sent.append(json.loads(request.data))
+        return contextlib.nullcontext(io.BytesIO(b"{}"))
+
+    monkeypatch.setattr(serve.urllib.request, "urlopen", answer)
+    good = {"type": "object"}
+    warmed = serve.warm_up("http://127.0.0.1:1/v1", "m", schemas=[{"x": {1, 2}}, None, '{"type": "object"}', good])
+    assert warmed["ok"] is False and warmed["schemas"] == 1
+    assert [r["response_format"]["json_schema"]["schema"] for r in sent[3:]] == [good]
+    assert "schema 0: Object of type set" in warmed["error"] and "schema 1: not a dict but NoneType" in warmed["error"]
+    assert "schema 2: not a dict but str" in warmed["error"]
+
+
+def test_a_server_refusing_the_first_requests_gets_no_schema_request(monkeypatch) -> None:
+    calls = []
+
+    def refuse(request, timeout):
+        calls.append(request)
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(serve.urllib.request, "urlopen", refuse)
+    warmed = serve.warm_up("http://127.0.0.1:1/v1", "m", schemas=[{"type": "object"}])
+    assert warmed == {"warm_up_s": warmed["warm_up_s"], "ok": False, "schemas": 0, "error": "connection refused"}
+    assert len(calls) == 1
