@@ -135,9 +135,10 @@ def main(argv: list[str] | None = None) -> int:
         base = apply_dotted(base, parse_set(args.set))
     except ValueError as err:
         raise SystemExit(f"aide_ablation: {err}") from None
+    checked = {}
     for name in names:  # every variant's config is checked before a server starts or a run begins
         try:
-            AIDEConfig.model_validate(apply_dotted(base, {**VARIANTS[name], "run.name": name}))
+            checked[name] = AIDEConfig.model_validate(apply_dotted(base, {**VARIANTS[name], "run.name": name}))
         except ValueError as err:  # pydantic's ValidationError is a ValueError
             raise SystemExit(f"aide_ablation: {name}: " + "; ".join(str(err).splitlines())) from None
     results: dict[str, dict] = {}
@@ -146,9 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             from synth_hf.models.serve import SEEDED_SERVER_ARGS, local_vllm_server
             from synth_hf.pipelines.schemas import aide_schemas
 
-            placeholder = {"engine": {"engine": "fake"}, "run.name": "schemas"}  # every variant's, compiled once
-            schemas = [s for name in names for s in aide_schemas(
-                AIDEConfig.model_validate(apply_dotted(base, {**VARIANTS[name], **placeholder})))]  # fmt: skip
+            schemas = [s for config in checked.values() for s in aide_schemas(config)]  # every variant's, once
             server = local_vllm_server(log_path=out / "vllm_server.log", extra_args=SEEDED_SERVER_ARGS,
                                        warm_schemas=schemas)  # fmt: skip
             url = stack.enter_context(server)

@@ -145,50 +145,48 @@ def main() -> int:
     engine = {"engine": args.engine, "options": options}
     seeds = medqa_seeds(args.seeds, open_questions=answer_first)
     per_seed = args.attributes * args.operations + args.personas
-    config_data = (
-        {
-            "run": {
-                "output_dir": str(workdir),
-                "name": "run",
-                "use_cache": False,
-                # one batch per stage: the whole hop (seeds + children) at once
-                "input_batch_size": max(args.batch_size, len(seeds) * sum(per_seed**k for k in range(args.depth + 1))),
-            },
-            "seeds": {
-                "rows": seeds,
-                "format": "qa" if answer_first else "mcq",
-                "task_description": "Answer USMLE-style clinical multiple-choice questions about common medications.",
-            },
-            "expansion": {
-                "depth": args.depth,
-                "attributes_per_node": args.attributes,
-                "operations_per_node": args.operations,
-                "personas_per_node": args.personas,
-                "max_new_tokens": 160,
-                "extraction_max_new_tokens": 96,
-                "llm_questions": args.questions == "llm",
-            },
-            # persona pool generated from the seeds (an LLM stage); a hashing embedder keeps retrieval cheap
-            "personas": {
-                "source": None,
-                "per_seed": 2,
-                "embedder": "hashing",
-                "cache_dir": str(workdir / "emb"),
-            },
-            # the embedding grader: Gemma-3-270M as a grader gave every child the same scores
-            "reflection": {"enabled": args.reflection, "grader": "embedding", "max_attempts": 1},
-            "annotation": (
-                {"answer_source": "evidence", "max_new_tokens": 64}
-                if answer_first
-                else {"verification": "second_solve", "on_disagreement": "flag", "max_new_tokens": 64}
-            ),
-            "quality_report": False,
-            "documents": {"source": args.documents} if grounded else None,
-            # in-process engines one at a time: four vLLM engines at once run a 24 GB machine out of memory;
-            # against one server too: 15 step workers starting at once on 2 cores were no faster (152 s vs 147 s)
-            "sequential_steps": True,
-        }
-    )
+    config_data = {
+        "run": {
+            "output_dir": str(workdir),
+            "name": "run",
+            "use_cache": False,
+            # one batch per stage: the whole hop (seeds + children) at once
+            "input_batch_size": max(args.batch_size, len(seeds) * sum(per_seed**k for k in range(args.depth + 1))),
+        },
+        "seeds": {
+            "rows": seeds,
+            "format": "qa" if answer_first else "mcq",
+            "task_description": "Answer USMLE-style clinical multiple-choice questions about common medications.",
+        },
+        "expansion": {
+            "depth": args.depth,
+            "attributes_per_node": args.attributes,
+            "operations_per_node": args.operations,
+            "personas_per_node": args.personas,
+            "max_new_tokens": 160,
+            "extraction_max_new_tokens": 96,
+            "llm_questions": args.questions == "llm",
+        },
+        # persona pool generated from the seeds (an LLM stage); a hashing embedder keeps retrieval cheap
+        "personas": {
+            "source": None,
+            "per_seed": 2,
+            "embedder": "hashing",
+            "cache_dir": str(workdir / "emb"),
+        },
+        # the embedding grader: Gemma-3-270M as a grader gave every child the same scores
+        "reflection": {"enabled": args.reflection, "grader": "embedding", "max_attempts": 1},
+        "annotation": (
+            {"answer_source": "evidence", "max_new_tokens": 64}
+            if answer_first
+            else {"verification": "second_solve", "on_disagreement": "flag", "max_new_tokens": 64}
+        ),
+        "quality_report": False,
+        "documents": {"source": args.documents} if grounded else None,
+        # in-process engines one at a time: four vLLM engines at once run a 24 GB machine out of memory;
+        # against one server too: 15 step workers starting at once on 2 cores were no faster (152 s vs 147 s)
+        "sequential_steps": True,
+    }
     stack = contextlib.ExitStack()
     server_start_s = server_warm_up = None
     if args.engine == "vllm-server":
@@ -197,7 +195,7 @@ def main() -> int:
 
         server = stack.enter_context(start_local_vllm_server(
             log_path=workdir / "vllm_server.log", extra_args=SEEDED_SERVER_ARGS, kv_cache_gb=max(2, args.kv_cache_gb),
-            warm_schemas=aide_schemas(AIDEConfig.model_validate({**config_data, "engine": {"engine": "fake"}})),
+            warm_schemas=aide_schemas(AIDEConfig.model_validate(config_data)),  # the default engine: all roles
         ))  # fmt: skip
         server_start_s, server_warm_up = round(server.load_s, 1), server.warmed
         concurrency = SERVER_CONCURRENCY if args.concurrency is None else args.concurrency

@@ -111,7 +111,7 @@ def run_aide_arms(config_path: str, seeds: list[dict], wanted: list[str], out: P
             from synth_hf.pipelines.schemas import aide_schemas
 
             # the AIDE arm's schemas (Evol's are a subset), compiled in the server's start
-            schemas = aide_schemas(AIDEConfig.model_validate({**base, "engine": {"engine": "fake"}}))
+            schemas = aide_schemas(AIDEConfig.model_validate(base))
             server = local_vllm_server(log_path=out / "vllm_server.log", extra_args=SEEDED_SERVER_ARGS,
                                        warm_schemas=schemas)  # fmt: skip
             url = stack.enter_context(server)

@@ -98,13 +98,12 @@ def warm_up(
         try:
             if not isinstance(schema, dict):
                 raise TypeError(f"not a dict but {type(schema).__name__}")
-            unique.setdefault(json.dumps(schema), schema)  # TypeError / ValueError: not JSON
+            if schema != WARM_UP_SCHEMA:  # compiled above
+                unique.setdefault(json.dumps(schema), schema)  # TypeError / ValueError: not JSON
         except (TypeError, ValueError) as err:
             errors.append(f"schema {i}: {err}")
     compiled = 0
     for schema in unique.values():
-        if schema == WARM_UP_SCHEMA:
-            continue
         try:
             send({"max_tokens": 1, "response_format": _json_format(f"schema_{compiled}", schema)})
             compiled += 1
